@@ -1,0 +1,13 @@
+//! HTTP plumbing shared by every API function: the route table, problem+json errors, query
+//! parsing, conditional GETs and the `serve` wrapper that turns a handler's `Result` into a
+//! response with the request id on every log line.
+
+mod params;
+mod problem;
+mod respond;
+pub mod routes;
+
+pub use params::{Query, parse_limit};
+pub use problem::{ApiError, InvalidParam, ParamLocation, PROBLEM_BASE};
+pub use respond::{CachePolicy, ListBody, REQUEST_ID_HEADER, Reply, RequestInfo, error_response, request_id, request_path, serve};
+pub use routes::{ROUTES, RouteMatch, RouteSpec, match_route};

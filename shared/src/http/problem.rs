@@ -1,0 +1,190 @@
+//! RFC 9457 problem details: the one error type every API function answers with.
+
+use http::StatusCode;
+use serde::Serialize;
+
+use crate::cursor::CursorError;
+use crate::ports::StoreError;
+
+/// Base of every problem `type` URI; docs/problems.md describes each kind.
+pub const PROBLEM_BASE: &str = "https://craftbean.app/problems/";
+
+/// Where an invalid parameter was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamLocation {
+    Query,
+    Path,
+    Header,
+}
+
+/// One invalid input, named so clients can point at it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InvalidParam {
+    pub name: String,
+    #[serde(rename = "in")]
+    pub location: ParamLocation,
+    pub reason: String,
+}
+
+impl InvalidParam {
+    /// An invalid query parameter.
+    pub fn query(name: &str, reason: impl std::fmt::Display) -> Self {
+        Self {
+            name: name.to_owned(),
+            location: ParamLocation::Query,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// An invalid path parameter.
+    pub fn path(name: &str, reason: impl std::fmt::Display) -> Self {
+        Self {
+            name: name.to_owned(),
+            location: ParamLocation::Path,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Everything an API function can answer besides success. The closed set of kinds clients see.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 `invalid-parameter`: one or more query/path/header values are wrong.
+    #[error("invalid parameters")]
+    InvalidParameters(Vec<InvalidParam>),
+    /// 400 `invalid-cursor`: the `cursor` was altered, expired or belongs to another query.
+    #[error("invalid cursor: {0}")]
+    InvalidCursor(#[from] CursorError),
+    /// 404 `not-found`: no such resource.
+    #[error("{resource} {id} not found")]
+    NotFound { resource: &'static str, id: String },
+    /// 404 `route-not-found`: no route has this path.
+    #[error("no route for {method} {path}")]
+    RouteNotFound { method: String, path: String },
+    /// 405 `method-not-allowed`: the path exists, the method does not.
+    #[error("method {method} not allowed")]
+    MethodNotAllowed { method: String, allowed: Vec<&'static str> },
+    /// 503 `unavailable`: the store is throttling; retry after a short wait.
+    #[error("store throttled")]
+    Unavailable(#[source] StoreError),
+    /// 500 `internal`: our fault. The body is opaque; the cause chain is logged.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Throttled { .. } => ApiError::Unavailable(err),
+            other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl ApiError {
+    /// One invalid query parameter.
+    pub fn query_param(name: &str, reason: impl std::fmt::Display) -> Self {
+        Self::InvalidParameters(vec![InvalidParam::query(name, reason)])
+    }
+
+    /// One invalid path parameter.
+    pub fn path_param(name: &str, reason: impl std::fmt::Display) -> Self {
+        Self::InvalidParameters(vec![InvalidParam::path(name, reason)])
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidParameters(_) | Self::InvalidCursor(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound { .. } | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable slug of the problem `type` URI.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidParameters(_) => "invalid-parameter",
+            Self::InvalidCursor(_) => "invalid-cursor",
+            Self::NotFound { .. } => "not-found",
+            Self::RouteNotFound { .. } => "route-not-found",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::InvalidParameters(_) => "Invalid request parameters",
+            Self::InvalidCursor(_) => "Invalid cursor",
+            Self::NotFound { .. } => "Resource not found",
+            Self::RouteNotFound { .. } => "Route not found",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
+            Self::Unavailable(_) => "Service temporarily unavailable",
+            Self::Internal(_) => "Internal server error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::InvalidParameters(params) => params
+                .iter()
+                .map(|p| format!("{} parameter '{}' {}", location_word(p.location), p.name, p.reason))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Self::InvalidCursor(err) => format!("query parameter 'cursor' {err}"),
+            Self::NotFound { resource, id } => format!("no {resource} has id '{id}'"),
+            Self::RouteNotFound { method, path } => format!("no route matches {method} {path}"),
+            Self::MethodNotAllowed { method, allowed } => {
+                format!("{method} is not allowed here; allowed: {}", allowed.join(", "))
+            }
+            Self::Unavailable(_) => "the data store is busy; retry after the number of seconds in Retry-After".to_owned(),
+            Self::Internal(_) => "an unexpected error occurred; quote the requestId when reporting it".to_owned(),
+        }
+    }
+
+    /// The RFC 9457 body.
+    pub fn problem(&self, instance: &str, request_id: &str) -> Problem {
+        let invalid_params = match self {
+            Self::InvalidParameters(params) => params.clone(),
+            Self::InvalidCursor(err) => vec![InvalidParam::query("cursor", err)],
+            _ => Vec::new(),
+        };
+        Problem {
+            kind: format!("{PROBLEM_BASE}{}", self.kind()),
+            title: self.title(),
+            status: self.status().as_u16(),
+            detail: self.detail(),
+            instance: instance.to_owned(),
+            request_id: request_id.to_owned(),
+            invalid_params,
+        }
+    }
+}
+
+fn location_word(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Query => "query",
+        ParamLocation::Path => "path",
+        ParamLocation::Header => "header",
+    }
+}
+
+/// `application/problem+json` body.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    pub instance: String,
+    pub request_id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invalid_params: Vec<InvalidParam>,
+}

@@ -1,0 +1,303 @@
+//! Turning a handler's result into a response: JSON with a strong `ETag`, `304` for a matching
+//! `If-None-Match`, `Cache-Control` for CloudFront, and problem+json for every error.
+
+use std::future::Future;
+use std::time::Instant;
+
+use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderValue, IF_NONE_MATCH, RETRY_AFTER};
+use http::{HeaderName, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tracing::{Instrument, error, info, info_span, warn};
+
+use super::problem::ApiError;
+use super::routes::{PathParams, RouteSpec, match_path};
+
+/// Response header carrying the request id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// How a successful response may be cached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Public data: browsers keep it `max_age` seconds, CloudFront `s_maxage` seconds, and
+    /// either may serve a stale copy while revalidating for another minute.
+    Public { max_age: u32, s_maxage: u32 },
+    /// Never cache (personal or write responses).
+    NoStore,
+}
+
+impl CachePolicy {
+    /// The default for catalogue reads: one minute in browsers, five at the edge.
+    pub const CATALOGUE: CachePolicy = CachePolicy::Public {
+        max_age: 60,
+        s_maxage: 300,
+    };
+
+    fn header(self) -> String {
+        match self {
+            Self::Public { max_age, s_maxage } => {
+                format!("public, max-age={max_age}, s-maxage={s_maxage}, stale-while-revalidate=60")
+            }
+            Self::NoStore => "no-store".to_owned(),
+        }
+    }
+}
+
+/// A successful answer: status, JSON bytes, cache policy and extra headers.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    status: StatusCode,
+    body: Vec<u8>,
+    cache: CachePolicy,
+    headers: Vec<(HeaderName, String)>,
+}
+
+impl Reply {
+    /// `200` with `value` as JSON.
+    pub fn json<T: Serialize>(value: &T, cache: CachePolicy) -> Result<Self, ApiError> {
+        let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(Box::new(e)))?;
+        Ok(Self {
+            status: StatusCode::OK,
+            body,
+            cache,
+            headers: Vec::new(),
+        })
+    }
+
+    /// Changes the status (e.g. `201`).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    fn etag(&self) -> String {
+        let digest = Sha256::digest(&self.body);
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("\"{hex}\"")
+    }
+
+    fn into_response(self, if_none_match: Option<&str>, request_id: &str) -> Response<Body> {
+        let mut builder = Response::builder()
+            .header(CACHE_CONTROL, self.cache.header())
+            .header(REQUEST_ID_HEADER, request_id);
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        let etag = (self.status == StatusCode::OK).then(|| self.etag());
+        if let Some(etag) = &etag {
+            builder = builder.header(ETAG, etag);
+            if if_none_match.is_some_and(|inm| etag_matches(inm, etag)) {
+                return finish(builder.status(StatusCode::NOT_MODIFIED), Body::Empty);
+            }
+        }
+        finish(
+            builder.status(self.status).header(CONTENT_TYPE, "application/json"),
+            Body::Binary(self.body),
+        )
+    }
+}
+
+fn finish(builder: http::response::Builder, body: Body) -> Response<Body> {
+    builder.body(body).unwrap_or_else(|e| {
+        // Only an invalid header value can get here; say so without leaking it.
+        error!(error = %e, "failed to build response");
+        let mut fallback = Response::new(Body::Empty);
+        *fallback.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        fallback
+    })
+}
+
+/// RFC 9110 weak comparison: `W/` prefixes are ignored and `*` matches anything.
+fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    if_none_match
+        .split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == etag)
+}
+
+/// The body of every list endpoint: the page's items and the cursor for the next page
+/// (`null` on the last page).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListBody<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// What a handler learns about its request.
+#[derive(Clone, Debug)]
+pub struct RequestInfo {
+    pub request_id: String,
+    pub method: String,
+    pub path: String,
+    pub path_params: PathParams,
+}
+
+impl RequestInfo {
+    /// A path parameter captured by the route.
+    pub fn path_param(&self, name: &str) -> Option<&str> {
+        self.path_params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Parses path parameter `name`; a missing or malformed value is a 400 naming it.
+    pub fn parse_path<T, E: std::fmt::Display>(
+        &self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<T, ApiError> {
+        let raw = self
+            .path_param(name)
+            .ok_or_else(|| ApiError::path_param(name, "is required"))?;
+        parse(raw).map_err(|e| ApiError::path_param(name, e))
+    }
+}
+
+/// The request id clients see: API Gateway's, else the Lambda invocation's, else a caller's
+/// `x-request-id` header (local server), else `unknown`.
+pub fn request_id(req: &Request) -> String {
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref()
+        && let Some(id) = ctx.request_id.as_deref().filter(|id| !id.is_empty())
+    {
+        return id.to_owned();
+    }
+    if let Some(ctx) = req.lambda_context_ref() {
+        return ctx.request_id.clone();
+    }
+    req.headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .unwrap_or("unknown")
+        .to_owned()
+}
+
+/// The path as the client sent it, without API Gateway's stage prefix.
+pub fn request_path(req: &Request) -> String {
+    let raw = req.raw_http_path();
+    let path = if raw.is_empty() { req.uri().path() } else { raw };
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref()
+        && let Some(stage) = ctx.stage.as_deref().filter(|s| *s != "$default")
+        && let Some(rest) = path.strip_prefix('/').and_then(|p| p.strip_prefix(stage))
+        && rest.starts_with('/')
+    {
+        return rest.to_owned();
+    }
+    path.to_owned()
+}
+
+/// Answers an error as problem+json, logging 4xx as warnings and 5xx with their cause chain.
+pub fn error_response(err: &ApiError, instance: &str, request_id: &str) -> Response<Body> {
+    let status = err.status();
+    if status.is_server_error() {
+        let mut chain = Vec::new();
+        let mut source: Option<&dyn std::error::Error> = Some(err);
+        while let Some(e) = source {
+            chain.push(e.to_string());
+            source = e.source();
+        }
+        error!(status = status.as_u16(), kind = err.kind(), cause = ?chain, "request failed");
+    } else {
+        warn!(status = status.as_u16(), kind = err.kind(), error = %err, "request rejected");
+    }
+    let body = serde_json::to_vec(&err.problem(instance, request_id)).unwrap_or_default();
+    let mut builder = Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "application/problem+json")
+        .header(CACHE_CONTROL, "no-store")
+        .header(REQUEST_ID_HEADER, request_id);
+    match err {
+        ApiError::MethodNotAllowed { allowed, .. } => builder = builder.header(ALLOW, allowed.join(", ")),
+        ApiError::Unavailable(_) => builder = builder.header(RETRY_AFTER, HeaderValue::from_static("1")),
+        _ => {}
+    }
+    finish(builder, Body::Binary(body))
+}
+
+/// Runs `handler` for a request to `route` and always produces a response.
+///
+/// Path parameters come from API Gateway when it routed the request, or are matched from the
+/// path against the route template otherwise (`cargo lambda watch`, local server, tests).
+pub async fn serve<F, Fut>(req: Request, route: &'static RouteSpec, handler: F) -> Response<Body>
+where
+    F: FnOnce(RequestInfo, Request) -> Fut,
+    Fut: Future<Output = Result<Reply, ApiError>>,
+{
+    let started = Instant::now();
+    let request_id = request_id(&req);
+    let path = request_path(&req);
+    let method = req.method().as_str().to_owned();
+    let span = info_span!("request", request_id = %request_id, route = route.path, function = route.function);
+    async move {
+        let if_none_match = req
+            .headers()
+            .get(IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let from_gateway: PathParams = req
+            .path_parameters_ref()
+            .map(|m| m.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+            .unwrap_or_default();
+        let path_params = if from_gateway.is_empty() {
+            match_path(route.path, &path).map(|(p, _)| p)
+        } else {
+            Some(from_gateway)
+        };
+        let result = match path_params {
+            None => Err(ApiError::RouteNotFound {
+                method: method.clone(),
+                path: path.clone(),
+            }),
+            Some(_) if !method.eq_ignore_ascii_case(route.method) => Err(ApiError::MethodNotAllowed {
+                method: method.clone(),
+                allowed: vec![route.method],
+            }),
+            Some(path_params) => {
+                let info = RequestInfo {
+                    request_id: request_id.clone(),
+                    method: method.clone(),
+                    path: path.clone(),
+                    path_params,
+                };
+                handler(info, req).await
+            }
+        };
+        let response = match result {
+            Ok(reply) => reply.into_response(if_none_match.as_deref(), &request_id),
+            Err(err) => error_response(&err, &path, &request_id),
+        };
+        info!(
+            method = %method,
+            path = %path,
+            status = response.status().as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request served"
+        );
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_compare_weakly_and_accept_lists_and_star() {
+        let tag = "\"abc\"";
+        assert!(etag_matches("\"abc\"", tag));
+        assert!(etag_matches("W/\"abc\"", tag));
+        assert!(etag_matches("\"x\", \"abc\"", tag));
+        assert!(etag_matches("*", tag));
+        assert!(!etag_matches("\"abd\"", tag));
+        assert!(!etag_matches("abc", tag));
+    }
+}

@@ -1,0 +1,197 @@
+//! The API's route table: one entry per Lambda function behind an HTTP route.
+//!
+//! template.yaml, infra/openapi.yaml and the local server must hold exactly these
+//! (method, path) pairs; a test in `tests/` checks all three against this table.
+
+/// One HTTP route served by one function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// Upper-case HTTP method.
+    pub method: &'static str,
+    /// Path template with `{name}` parameters, as in template.yaml and OpenAPI.
+    pub path: &'static str,
+    /// The function's folder (and crate) name under `functions/`.
+    pub function: &'static str,
+}
+
+/// `GET /cafes`
+pub const LIST_CAFES: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/cafes",
+    function: "list-cafes",
+};
+/// `GET /cafes/{cafeId}`
+pub const GET_CAFE: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/cafes/{cafeId}",
+    function: "get-cafe",
+};
+/// `GET /roasters`
+pub const LIST_ROASTERS: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/roasters",
+    function: "list-roasters",
+};
+/// `GET /roasters/{roasterId}`
+pub const GET_ROASTER: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/roasters/{roasterId}",
+    function: "get-roaster",
+};
+/// `GET /artisans/{artisanId}`
+pub const GET_ARTISAN: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/artisans/{artisanId}",
+    function: "get-artisan",
+};
+/// `GET /brewing-methods`
+pub const LIST_BREWING_METHODS: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/brewing-methods",
+    function: "list-brewing-methods",
+};
+/// `GET /brewing-methods/{slug}`
+pub const GET_BREWING_METHOD: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/brewing-methods/{slug}",
+    function: "get-brewing-method",
+};
+
+/// Every routed function.
+pub const ROUTES: &[RouteSpec] = &[
+    LIST_CAFES,
+    GET_CAFE,
+    LIST_ROASTERS,
+    GET_ROASTER,
+    GET_ARTISAN,
+    LIST_BREWING_METHODS,
+    GET_BREWING_METHOD,
+];
+
+/// The route a function serves (`None` for a name not in [`ROUTES`], which the route-table
+/// tests rule out for every function crate).
+pub fn route_of(function: &str) -> Option<&'static RouteSpec> {
+    ROUTES.iter().find(|r| r.function == function)
+}
+
+/// Path parameters captured from a concrete path.
+pub type PathParams = Vec<(String, String)>;
+
+/// What the route table says about a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteMatch {
+    /// A route serves this method and path.
+    Found(&'static RouteSpec, PathParams),
+    /// The path exists but not for this method; the allowed methods.
+    MethodNotAllowed(Vec<&'static str>),
+    /// No route has this path.
+    NotFound,
+}
+
+/// Matches `path` against a template; literal segments must be equal, `{name}` captures one
+/// non-empty, percent-decoded segment. Returns the captures and how many segments were literal.
+pub fn match_path(template: &str, path: &str) -> Option<(PathParams, usize)> {
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let mut t = template.split('/');
+    let mut p = path.split('/');
+    let mut params = Vec::new();
+    let mut literal = 0;
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return Some((params, literal)),
+            (Some(ts), Some(ps)) => {
+                if let Some(name) = ts.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+                    if ps.is_empty() {
+                        return None;
+                    }
+                    params.push((name.to_owned(), percent_decode(ps)?));
+                } else if ts == ps {
+                    literal += 1;
+                } else {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Finds the route for a request the way API Gateway does: the most specific path (literal
+/// segments beat parameters) that has this method.
+pub fn match_route(method: &str, path: &str) -> RouteMatch {
+    let mut candidates: Vec<(&'static RouteSpec, PathParams, usize)> = ROUTES
+        .iter()
+        .filter_map(|r| match_path(r.path, path).map(|(params, literal)| (r, params, literal)))
+        .collect();
+    if candidates.is_empty() {
+        return RouteMatch::NotFound;
+    }
+    candidates.sort_by(|a, b| b.2.cmp(&a.2));
+    if let Some((route, params, _)) = candidates.iter().find(|(r, _, _)| r.method.eq_ignore_ascii_case(method)) {
+        return RouteMatch::Found(route, params.clone());
+    }
+    let mut allowed: Vec<&'static str> = candidates.iter().map(|(r, _, _)| r.method).collect();
+    allowed.sort_unstable();
+    allowed.dedup();
+    RouteMatch::MethodNotAllowed(allowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_literal_and_parameter_segments() {
+        assert_eq!(
+            match_route("GET", "/cafes/caf_0000000000000001"),
+            RouteMatch::Found(
+                route_of("get-cafe").expect("route"),
+                vec![("cafeId".to_owned(), "caf_0000000000000001".to_owned())]
+            )
+        );
+        assert!(matches!(match_route("GET", "/cafes"), RouteMatch::Found(r, _) if r.function == "list-cafes"));
+        assert!(matches!(match_route("GET", "/cafes/"), RouteMatch::Found(r, _) if r.function == "list-cafes"));
+    }
+
+    #[test]
+    fn reports_wrong_methods_and_unknown_paths() {
+        assert_eq!(match_route("DELETE", "/cafes"), RouteMatch::MethodNotAllowed(vec!["GET"]));
+        assert_eq!(match_route("GET", "/teapots"), RouteMatch::NotFound);
+        assert_eq!(match_route("GET", "/cafes/a/b"), RouteMatch::NotFound);
+        assert_eq!(match_route("GET", "/cafes//"), RouteMatch::NotFound);
+    }
+
+    #[test]
+    fn decodes_percent_escapes_and_rejects_bad_ones() {
+        assert_eq!(
+            match_path("/brewing-methods/{slug}", "/brewing-methods/v%36%30"),
+            Some((vec![("slug".to_owned(), "v60".to_owned())], 1))
+        );
+        assert_eq!(match_path("/brewing-methods/{slug}", "/brewing-methods/%zz"), None);
+    }
+
+    #[test]
+    fn every_function_has_exactly_one_route() {
+        for route in ROUTES {
+            assert_eq!(ROUTES.iter().filter(|r| r.function == route.function).count(), 1);
+            assert_eq!(route_of(route.function), Some(route));
+        }
+    }
+}

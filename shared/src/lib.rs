@@ -1,0 +1,19 @@
+//! CraftBean's core: the domain, the store ports every function depends on, their adapters
+//! (DynamoDB and an embedded SQLite store), and the HTTP plumbing shared by the API functions.
+//!
+//! Adapters and HTTP helpers sit behind cargo features so each Lambda compiles only what it uses:
+//! `dynamodb`, `embedded`, `http`, `demo`, `telemetry`.
+
+pub mod config;
+pub mod cursor;
+pub mod domain;
+pub mod ports;
+pub mod query;
+pub mod store;
+
+#[cfg(feature = "demo")]
+pub mod demo;
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;

@@ -1,0 +1,298 @@
+//! The port implementations, written once over [`ItemTable`] so both adapters behave the same.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tracing::instrument;
+
+use super::keys;
+use super::table::{Item, ItemTable, SortIndex, StoredDoc};
+use crate::domain::{Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Roaster, RoasterId, Slug};
+use crate::ports::{ArtisanReader, BrewingMethodReader, CafeReader, CatalogWriter, RoasterReader, StoreError};
+use crate::query::{CafeFilter, CafeQuery, CafeSort, Page, PageKey, PageLimit, RoasterQuery};
+
+/// Most index items one list call reads before it returns a (possibly short) page. Bounds the
+/// cost of a request whose filters match few of the items in the partition it reads.
+pub const MAX_ITEMS_READ_PER_PAGE: usize = 1_000;
+/// Items per index read when a residual filter may discard some of them.
+const FILTERED_BATCH: usize = 100;
+
+fn decode<T: DeserializeOwned>(pk: &str, sk: &str, doc: &str) -> Result<T, StoreError> {
+    serde_json::from_str(doc).map_err(|source| StoreError::Corrupt {
+        pk: pk.to_owned(),
+        sk: sk.to_owned(),
+        source,
+    })
+}
+
+fn encode<T: Serialize>(pk: &str, sk: &str, value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|source| StoreError::Corrupt {
+        pk: pk.to_owned(),
+        sk: sk.to_owned(),
+        source,
+    })
+}
+
+/// Reads and decodes the profile item of partition `pk`.
+async fn profile<S: ItemTable, T: DeserializeOwned>(store: &S, pk: String) -> Result<Option<T>, StoreError> {
+    match store.get_doc(&pk, keys::PROFILE_SK).await? {
+        Some(doc) => decode(&pk, keys::PROFILE_SK, &doc).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn index_for(sort: CafeSort) -> SortIndex {
+    match sort {
+        CafeSort::Name => SortIndex::ByName,
+        CafeSort::Rating => SortIndex::ByRating,
+        CafeSort::Newest => SortIndex::ByNewest,
+    }
+}
+
+/// Reads one page from list partition `lpk`, keeping the items `keep` accepts.
+///
+/// Reads one item more than the page needs so that a cursor is only handed out when another
+/// matching item exists, and stops after [`MAX_ITEMS_READ_PER_PAGE`] items with a cursor at the
+/// last item read, so a sparse filter costs bounded work per request.
+async fn read_page<S, T>(
+    store: &S,
+    index: SortIndex,
+    lpk: &str,
+    after: Option<&PageKey>,
+    limit: PageLimit,
+    filtered: bool,
+    keep: impl Fn(&T) -> bool,
+) -> Result<Page<T>, StoreError>
+where
+    S: ItemTable,
+    T: DeserializeOwned,
+{
+    let limit = limit.get();
+    let batch = if filtered { FILTERED_BATCH } else { limit + 1 };
+    let mut items: Vec<(PageKey, T)> = Vec::with_capacity(limit + 1);
+    let mut position = after.cloned();
+    let mut read = 0usize;
+    loop {
+        let docs: Vec<StoredDoc> = store.query_index(index, lpk, position.as_ref(), batch).await?;
+        let exhausted = docs.len() < batch;
+        for StoredDoc { key, doc } in docs {
+            read += 1;
+            let value: T = decode(&key.pk, &key.sk, &doc)?;
+            position = Some(key.clone());
+            if keep(&value) {
+                items.push((key, value));
+                if items.len() > limit {
+                    // One more match exists: the page ends at the previous item.
+                    items.truncate(limit);
+                    let next = items.last().map(|(k, _)| k.clone());
+                    return Ok(Page {
+                        items: items.into_iter().map(|(_, v)| v).collect(),
+                        next,
+                    });
+                }
+            }
+        }
+        if exhausted {
+            return Ok(Page {
+                items: items.into_iter().map(|(_, v)| v).collect(),
+                next: None,
+            });
+        }
+        if read >= MAX_ITEMS_READ_PER_PAGE {
+            // Bounded work: resume after the last item read, even if the page is short.
+            return Ok(Page {
+                items: items.into_iter().map(|(_, v)| v).collect(),
+                next: position,
+            });
+        }
+    }
+}
+
+fn residual(filter: &CafeFilter) -> bool {
+    // The list partition serves the first filter `cafe_dim_for` picks; any other is residual.
+    let named = [
+        filter.city.is_some(),
+        filter.country.is_some(),
+        filter.brewing_method.is_some(),
+        filter.roaster.is_some(),
+        filter.amenity.is_some(),
+    ];
+    named.iter().filter(|n| **n).count() > 1
+}
+
+impl<S: ItemTable> CafeReader for S {
+    #[instrument(skip_all, fields(sort = query.sort.as_str(), limit = query.limit.get()))]
+    async fn list_cafes(&self, query: &CafeQuery) -> Result<Page<CafeSummary>, StoreError> {
+        let lpk = keys::cafes_lpk(&keys::cafe_dim_for(&query.filter));
+        read_page(
+            self,
+            index_for(query.sort),
+            &lpk,
+            query.after.as_ref(),
+            query.limit,
+            residual(&query.filter),
+            |c: &CafeSummary| keys::cafe_matches(&query.filter, c),
+        )
+        .await
+    }
+
+    #[instrument(skip_all, fields(cafe_id = %id))]
+    async fn get_cafe(&self, id: &CafeId) -> Result<Option<Cafe>, StoreError> {
+        profile(self, keys::cafe_pk(id)).await
+    }
+}
+
+impl<S: ItemTable> RoasterReader for S {
+    #[instrument(skip_all, fields(limit = query.limit.get()))]
+    async fn list_roasters(&self, query: &RoasterQuery) -> Result<Page<Roaster>, StoreError> {
+        let dim = query.country.map_or_else(|| keys::ALL.to_owned(), keys::country_dim);
+        let lpk = keys::roasters_lpk(&dim);
+        read_page(self, SortIndex::ByName, &lpk, query.after.as_ref(), query.limit, false, |_: &Roaster| true).await
+    }
+
+    #[instrument(skip_all, fields(roaster_id = %id))]
+    async fn get_roaster(&self, id: &RoasterId) -> Result<Option<Roaster>, StoreError> {
+        profile(self, keys::roaster_pk(id)).await
+    }
+
+    #[instrument(skip_all, fields(roaster_id = %id))]
+    async fn roaster_cafes(&self, id: &RoasterId, limit: PageLimit) -> Result<Page<CafeSummary>, StoreError> {
+        let lpk = keys::cafes_lpk(&keys::roaster_dim(id));
+        read_page(self, SortIndex::ByName, &lpk, None, limit, false, |_: &CafeSummary| true).await
+    }
+}
+
+impl<S: ItemTable> ArtisanReader for S {
+    #[instrument(skip_all, fields(artisan_id = %id))]
+    async fn get_artisan(&self, id: &ArtisanId) -> Result<Option<Artisan>, StoreError> {
+        profile(self, keys::artisan_pk(id)).await
+    }
+}
+
+impl<S: ItemTable> BrewingMethodReader for S {
+    #[instrument(skip_all)]
+    async fn list_brewing_methods(&self) -> Result<Vec<BrewingMethod>, StoreError> {
+        let lpk = keys::methods_lpk();
+        let mut out = Vec::new();
+        let mut after: Option<PageKey> = None;
+        // The curated set is small; page through it to be safe if it grows.
+        loop {
+            let page = read_page(self, SortIndex::ByName, &lpk, after.as_ref(), PageLimit::max(), false, |_: &BrewingMethod| true)
+                .await?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    #[instrument(skip_all, fields(slug = %slug))]
+    async fn get_brewing_method(&self, slug: &Slug) -> Result<Option<BrewingMethod>, StoreError> {
+        profile(self, keys::method_pk(slug)).await
+    }
+}
+
+/// A profile item plus one list entry per dimension, all in partition `pk`.
+struct Listed<'a> {
+    pk: String,
+    profile: String,
+    summary: String,
+    lpk: &'a dyn Fn(&str) -> String,
+    dims: Vec<String>,
+    by_name: String,
+    by_rating: Option<String>,
+    by_newest: Option<String>,
+}
+
+impl Listed<'_> {
+    fn into_items(self) -> Vec<Item> {
+        let mut items = vec![Item {
+            pk: self.pk.clone(),
+            sk: keys::PROFILE_SK.to_owned(),
+            lpk: None,
+            by_name: None,
+            by_rating: None,
+            by_newest: None,
+            doc: self.profile,
+        }];
+        items.extend(self.dims.iter().map(|dim| Item {
+            pk: self.pk.clone(),
+            sk: keys::list_sk(dim),
+            lpk: Some((self.lpk)(dim)),
+            by_name: Some(self.by_name.clone()),
+            by_rating: self.by_rating.clone(),
+            by_newest: self.by_newest.clone(),
+            doc: self.summary.clone(),
+        }));
+        items
+    }
+}
+
+impl<S: ItemTable> CatalogWriter for S {
+    #[instrument(skip_all, fields(cafe_id = %cafe.id))]
+    async fn put_cafe(&self, cafe: &Cafe) -> Result<(), StoreError> {
+        let pk = keys::cafe_pk(&cafe.id);
+        let summary = cafe.summary();
+        let id = cafe.id.as_str();
+        let listed = Listed {
+            profile: encode(&pk, keys::PROFILE_SK, cafe)?,
+            summary: encode(&pk, "LIST", &summary)?,
+            lpk: &keys::cafes_lpk,
+            dims: keys::cafe_dims(&summary),
+            by_name: keys::by_name(&cafe.name, id),
+            by_rating: Some(keys::by_rating(cafe.rating.average, cafe.rating.count, &cafe.name, id)),
+            by_newest: Some(keys::by_newest(cafe.created_at, id)),
+            pk: pk.clone(),
+        };
+        self.replace_partition(&pk, listed.into_items()).await
+    }
+
+    #[instrument(skip_all, fields(roaster_id = %roaster.id))]
+    async fn put_roaster(&self, roaster: &Roaster) -> Result<(), StoreError> {
+        let pk = keys::roaster_pk(&roaster.id);
+        let doc = encode(&pk, keys::PROFILE_SK, roaster)?;
+        let listed = Listed {
+            profile: doc.clone(),
+            summary: doc,
+            lpk: &keys::roasters_lpk,
+            dims: keys::roaster_dims(roaster),
+            by_name: keys::by_name(&roaster.name, roaster.id.as_str()),
+            by_rating: None,
+            by_newest: Some(keys::by_newest(roaster.created_at, roaster.id.as_str())),
+            pk: pk.clone(),
+        };
+        self.replace_partition(&pk, listed.into_items()).await
+    }
+
+    #[instrument(skip_all, fields(artisan_id = %artisan.id))]
+    async fn put_artisan(&self, artisan: &Artisan) -> Result<(), StoreError> {
+        let pk = keys::artisan_pk(&artisan.id);
+        let item = Item {
+            pk: pk.clone(),
+            sk: keys::PROFILE_SK.to_owned(),
+            lpk: None,
+            by_name: None,
+            by_rating: None,
+            by_newest: None,
+            doc: encode(&pk, keys::PROFILE_SK, artisan)?,
+        };
+        self.replace_partition(&pk, vec![item]).await
+    }
+
+    #[instrument(skip_all, fields(slug = %method.slug))]
+    async fn put_brewing_method(&self, method: &BrewingMethod) -> Result<(), StoreError> {
+        let pk = keys::method_pk(&method.slug);
+        let doc = encode(&pk, keys::PROFILE_SK, method)?;
+        let listed = Listed {
+            profile: doc.clone(),
+            summary: doc,
+            lpk: &|_: &str| keys::methods_lpk(),
+            dims: vec![keys::ALL.to_owned()],
+            by_name: keys::by_name(&method.name, method.slug.as_str()),
+            by_rating: None,
+            by_newest: None,
+            pk: pk.clone(),
+        };
+        self.replace_partition(&pk, listed.into_items()).await
+    }
+}

@@ -1,0 +1,207 @@
+//! The single-table key design, shared by both adapters. ARCHITECTURE.md documents it as a
+//! table; this module is the one place that builds keys.
+//!
+//! | entity | PK | SK | LPK (list partition) |
+//! |---|---|---|---|
+//! | café profile | `CAFE#<id>` | `PROFILE` | – |
+//! | café list entry | `CAFE#<id>` | `LIST#<dim>` | `CAFES#<dim>` |
+//! | roaster profile | `ROASTER#<id>` | `PROFILE` | – |
+//! | roaster list entry | `ROASTER#<id>` | `LIST#<dim>` | `ROASTERS#<dim>` |
+//! | artisan | `ARTISAN#<id>` | `PROFILE` | – |
+//! | brewing method | `METHOD#<slug>` | `PROFILE` | – |
+//! | brewing method list entry | `METHOD#<slug>` | `LIST#ALL` | `METHODS#ALL` |
+//!
+//! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
+//! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
+//! values (`SN`, `SR`, `ST`), each unique within a list partition because it ends with the id.
+
+use crate::domain::{Amenity, ArtisanId, CafeId, CafeSummary, CountryCode, Roaster, RoasterId, Slug};
+use crate::query::CafeFilter;
+
+/// Sort key of every profile item.
+pub const PROFILE_SK: &str = "PROFILE";
+const LIST_SK_PREFIX: &str = "LIST#";
+/// The dimension that lists everything.
+pub const ALL: &str = "ALL";
+
+/// `CAFE#<id>`
+pub fn cafe_pk(id: &CafeId) -> String {
+    format!("CAFE#{id}")
+}
+
+/// `ROASTER#<id>`
+pub fn roaster_pk(id: &RoasterId) -> String {
+    format!("ROASTER#{id}")
+}
+
+/// `ARTISAN#<id>`
+pub fn artisan_pk(id: &ArtisanId) -> String {
+    format!("ARTISAN#{id}")
+}
+
+/// `METHOD#<slug>`
+pub fn method_pk(slug: &Slug) -> String {
+    format!("METHOD#{slug}")
+}
+
+/// Sort key of the list entry for dimension `dim`.
+pub fn list_sk(dim: &str) -> String {
+    format!("{LIST_SK_PREFIX}{dim}")
+}
+
+/// List partition of cafés in dimension `dim`.
+pub fn cafes_lpk(dim: &str) -> String {
+    format!("CAFES#{dim}")
+}
+
+/// List partition of roasters in dimension `dim`.
+pub fn roasters_lpk(dim: &str) -> String {
+    format!("ROASTERS#{dim}")
+}
+
+/// List partition of all brewing methods.
+pub fn methods_lpk() -> String {
+    format!("METHODS#{ALL}")
+}
+
+/// `CITY#<slug>` (the city name folded to a slug so `São Paulo` and `sao-paulo` agree).
+pub fn city_dim(city: &Slug) -> String {
+    format!("CITY#{city}")
+}
+
+/// `COUNTRY#<CC>`
+pub fn country_dim(country: CountryCode) -> String {
+    format!("COUNTRY#{country}")
+}
+
+/// `METHOD#<slug>`
+pub fn method_dim(slug: &Slug) -> String {
+    format!("METHOD#{slug}")
+}
+
+/// `ROASTER#<id>`
+pub fn roaster_dim(id: &RoasterId) -> String {
+    format!("ROASTER#{id}")
+}
+
+/// `AMENITY#<name>`
+pub fn amenity_dim(amenity: Amenity) -> String {
+    format!("AMENITY#{}", amenity.as_str())
+}
+
+/// A case- and accent-insensitive name key, so `Óscar` sorts with `oscar`.
+pub fn name_key(name: &str) -> String {
+    Slug::from_text(name)
+        .map(String::from)
+        .unwrap_or_else(|_| name.to_lowercase())
+}
+
+/// `SN`: name key, then id.
+pub fn by_name(name: &str, id: &str) -> String {
+    format!("{}#{id}", name_key(name))
+}
+
+/// `SR`: best average first, then most reviews, then name. Both numbers are inverted and
+/// zero-padded so ascending string order is the order we want.
+pub fn by_rating(average: f64, count: u32, name: &str, id: &str) -> String {
+    // Averages are 0.00..=5.00; in hundredths that is 0..=500.
+    let hundredths = (average.clamp(0.0, 5.0) * 100.0).round() as u32;
+    format!(
+        "{:03}#{:010}#{}#{id}",
+        500 - hundredths,
+        u32::MAX - count,
+        name_key(name)
+    )
+}
+
+/// `ST`: newest first (seconds since the epoch, inverted and zero-padded).
+pub fn by_newest(created_at: jiff::Timestamp, id: &str) -> String {
+    const CEILING: i64 = 999_999_999_999;
+    let inverted = CEILING - created_at.as_second().clamp(0, CEILING);
+    format!("{inverted:012}#{id}")
+}
+
+/// Every list dimension a café appears in.
+pub fn cafe_dims(cafe: &CafeSummary) -> Vec<String> {
+    let mut dims = vec![ALL.to_owned(), country_dim(cafe.location.country)];
+    if let Ok(city) = Slug::from_text(&cafe.location.city) {
+        dims.push(city_dim(&city));
+    }
+    dims.extend(cafe.brewing_methods.iter().map(method_dim));
+    dims.extend(cafe.roasters.iter().map(|r| roaster_dim(&r.id)));
+    dims.extend(cafe.amenities.iter().copied().map(amenity_dim));
+    dims.sort();
+    dims.dedup();
+    dims
+}
+
+/// The list partition to read for a café filter: the most selective dimension the filter
+/// names (city, then roaster, brewing method, amenity, country), or everything.
+pub fn cafe_dim_for(filter: &CafeFilter) -> String {
+    if let Some(city) = &filter.city {
+        city_dim(city)
+    } else if let Some(roaster) = &filter.roaster {
+        roaster_dim(roaster)
+    } else if let Some(method) = &filter.brewing_method {
+        method_dim(method)
+    } else if let Some(amenity) = filter.amenity {
+        amenity_dim(amenity)
+    } else if let Some(country) = filter.country {
+        country_dim(country)
+    } else {
+        ALL.to_owned()
+    }
+}
+
+/// Whether a summary satisfies every condition of `filter`.
+pub fn cafe_matches(filter: &CafeFilter, cafe: &CafeSummary) -> bool {
+    let city_ok = filter
+        .city
+        .as_ref()
+        .is_none_or(|city| Slug::from_text(&cafe.location.city).is_ok_and(|c| &c == city));
+    let country_ok = filter.country.is_none_or(|c| cafe.location.country == c);
+    let method_ok = filter
+        .brewing_method
+        .as_ref()
+        .is_none_or(|m| cafe.brewing_methods.contains(m));
+    let roaster_ok = filter
+        .roaster
+        .as_ref()
+        .is_none_or(|r| cafe.roasters.iter().any(|x| &x.id == r));
+    let amenity_ok = filter.amenity.is_none_or(|a| cafe.amenities.contains(&a));
+    city_ok && country_ok && method_ok && roaster_ok && amenity_ok
+}
+
+/// Every list dimension a roaster appears in.
+pub fn roaster_dims(roaster: &Roaster) -> Vec<String> {
+    vec![ALL.to_owned(), country_dim(roaster.country)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rating_keys_sort_best_first() {
+        let best = by_rating(4.9, 10, "b", "x");
+        let more_reviews = by_rating(4.5, 200, "a", "y");
+        let fewer_reviews = by_rating(4.5, 3, "a", "z");
+        let none = by_rating(0.0, 0, "a", "w");
+        let mut keys = vec![none.clone(), fewer_reviews.clone(), best.clone(), more_reviews.clone()];
+        keys.sort();
+        assert_eq!(keys, vec![best, more_reviews, fewer_reviews, none]);
+    }
+
+    #[test]
+    fn newest_keys_sort_newest_first() {
+        let old = by_newest(jiff::Timestamp::from_second(1_600_000_000).expect("valid"), "a");
+        let new = by_newest(jiff::Timestamp::from_second(1_700_000_000).expect("valid"), "b");
+        assert!(new < old);
+    }
+
+    #[test]
+    fn name_keys_ignore_case_and_accents() {
+        assert_eq!(name_key("Óscar's Café"), "oscar-s-cafe");
+        assert!(by_name("apple", "1") < by_name("Banana", "2"));
+    }
+}

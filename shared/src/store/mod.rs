@@ -1,0 +1,17 @@
+//! Persistence: one key design ([`keys`]), one small primitive both adapters implement
+//! ([`ItemTable`]), and the port implementations written once on top of it ([`catalog`]).
+//!
+//! The DynamoDB adapter ([`dynamodb`]) and the embedded SQLite adapter ([`sqlite`]) store the same
+//! items under the same keys, so a page cursor means the same thing to both and the contract
+//! suite in `tests/` checks them against one specification.
+
+mod catalog;
+pub mod keys;
+mod table;
+
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+#[cfg(feature = "embedded")]
+pub mod sqlite;
+
+pub use table::{Item, ItemTable, SortIndex, StoredDoc};
