@@ -75,7 +75,8 @@ impl CursorCodec {
 
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC accepts keys of any length, so this cannot fail.
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.secret).unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.secret)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
     }
 
     /// Mints a cursor for `key` within the query identified by `scope`.
@@ -90,7 +91,11 @@ impl CursorCodec {
         let mut mac = self.mac();
         mac.update(&json);
         let tag = mac.finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&json), URL_SAFE_NO_PAD.encode(&tag[..TAG_LEN]))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&json),
+            URL_SAFE_NO_PAD.encode(&tag[..TAG_LEN])
+        )
     }
 
     /// Checks a cursor's signature and scope and returns its position.
@@ -99,14 +104,19 @@ impl CursorCodec {
             return Err(CursorError::Malformed);
         }
         let (body, tag) = cursor.split_once('.').ok_or(CursorError::Malformed)?;
-        let json = URL_SAFE_NO_PAD.decode(body).map_err(|_| CursorError::Malformed)?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| CursorError::Malformed)?;
+        let json = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| CursorError::Malformed)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| CursorError::Malformed)?;
         if tag.len() != TAG_LEN {
             return Err(CursorError::Malformed);
         }
         let mut mac = self.mac();
         mac.update(&json);
-        mac.verify_truncated_left(&tag).map_err(|_| CursorError::BadSignature)?;
+        mac.verify_truncated_left(&tag)
+            .map_err(|_| CursorError::BadSignature)?;
         let payload: Payload = serde_json::from_slice(&json).map_err(|_| CursorError::Malformed)?;
         if payload.v != VERSION {
             return Err(CursorError::Malformed);
@@ -146,20 +156,39 @@ mod tests {
         let c = codec();
         let cursor = c.encode("cafes|name", &key("a#1"));
         assert_eq!(c.decode("cafes|name", &cursor), Ok(key("a#1")));
-        assert_eq!(c.decode("cafes|rating", &cursor), Err(CursorError::OtherQuery));
+        assert_eq!(
+            c.decode("cafes|rating", &cursor),
+            Err(CursorError::OtherQuery)
+        );
 
         let other = CursorCodec::new(&[8u8; 32]).expect("secret");
-        assert_eq!(other.decode("cafes|name", &cursor), Err(CursorError::BadSignature));
+        assert_eq!(
+            other.decode("cafes|name", &cursor),
+            Err(CursorError::BadSignature)
+        );
 
         // Re-encode a modified payload with the original tag.
         let (body, tag) = cursor.split_once('.').expect("two parts");
         let mut json = URL_SAFE_NO_PAD.decode(body).expect("base64");
-        let pos = json.iter().position(|b| *b == b'a').expect("an 'a' in the payload");
+        let pos = json
+            .iter()
+            .position(|b| *b == b'a')
+            .expect("an 'a' in the payload");
         json[pos] = b'b';
         let forged = format!("{}.{}", URL_SAFE_NO_PAD.encode(&json), tag);
-        assert_eq!(c.decode("cafes|name", &forged), Err(CursorError::BadSignature));
+        assert_eq!(
+            c.decode("cafes|name", &forged),
+            Err(CursorError::BadSignature)
+        );
 
-        for junk in ["", ".", "abc", "abc.def", "!!!.???", &"a".repeat(MAX_CURSOR_LEN + 1)] {
+        for junk in [
+            "",
+            ".",
+            "abc",
+            "abc.def",
+            "!!!.???",
+            &"a".repeat(MAX_CURSOR_LEN + 1),
+        ] {
             assert!(c.decode("cafes|name", junk).is_err(), "{junk:?}");
         }
     }

@@ -15,5 +15,9 @@ pub mod store;
 pub mod demo;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "demo")]
+pub mod seed;
 #[cfg(feature = "telemetry")]
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -6,7 +6,9 @@
 
 use std::future::Future;
 
-use crate::domain::{Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Roaster, RoasterId, Slug};
+use crate::domain::{
+    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Roaster, RoasterId, Slug,
+};
 use crate::query::{CafeQuery, Page, PageLimit, RoasterQuery};
 
 /// Why a store call failed. Callers map every variant to an opaque 5xx (or 503 when
@@ -37,19 +39,31 @@ pub enum StoreError {
 pub trait CafeReader: Send + Sync {
     /// One page of cafés matching the query. A page may hold fewer than `limit` items even when
     /// more follow (a bounded amount of work is done per call); only `next == None` means the end.
-    fn list_cafes(&self, query: &CafeQuery) -> impl Future<Output = Result<Page<CafeSummary>, StoreError>> + Send;
+    fn list_cafes(
+        &self,
+        query: &CafeQuery,
+    ) -> impl Future<Output = Result<Page<CafeSummary>, StoreError>> + Send;
 
     /// A café's full profile.
-    fn get_cafe(&self, id: &CafeId) -> impl Future<Output = Result<Option<Cafe>, StoreError>> + Send;
+    fn get_cafe(
+        &self,
+        id: &CafeId,
+    ) -> impl Future<Output = Result<Option<Cafe>, StoreError>> + Send;
 }
 
 /// Reads roasters and the cafés they supply.
 pub trait RoasterReader: Send + Sync {
     /// One page of roasters by name.
-    fn list_roasters(&self, query: &RoasterQuery) -> impl Future<Output = Result<Page<Roaster>, StoreError>> + Send;
+    fn list_roasters(
+        &self,
+        query: &RoasterQuery,
+    ) -> impl Future<Output = Result<Page<Roaster>, StoreError>> + Send;
 
     /// A roaster by id.
-    fn get_roaster(&self, id: &RoasterId) -> impl Future<Output = Result<Option<Roaster>, StoreError>> + Send;
+    fn get_roaster(
+        &self,
+        id: &RoasterId,
+    ) -> impl Future<Output = Result<Option<Roaster>, StoreError>> + Send;
 
     /// The first `limit` cafés (by name) serving this roaster's beans.
     fn roaster_cafes(
@@ -62,16 +76,24 @@ pub trait RoasterReader: Send + Sync {
 /// Reads artisans.
 pub trait ArtisanReader: Send + Sync {
     /// An artisan by id.
-    fn get_artisan(&self, id: &ArtisanId) -> impl Future<Output = Result<Option<Artisan>, StoreError>> + Send;
+    fn get_artisan(
+        &self,
+        id: &ArtisanId,
+    ) -> impl Future<Output = Result<Option<Artisan>, StoreError>> + Send;
 }
 
 /// Reads brewing guides.
 pub trait BrewingMethodReader: Send + Sync {
     /// Every brewing method, by name. The set is small and curated.
-    fn list_brewing_methods(&self) -> impl Future<Output = Result<Vec<BrewingMethod>, StoreError>> + Send;
+    fn list_brewing_methods(
+        &self,
+    ) -> impl Future<Output = Result<Vec<BrewingMethod>, StoreError>> + Send;
 
     /// A brewing method by slug.
-    fn get_brewing_method(&self, slug: &Slug) -> impl Future<Output = Result<Option<BrewingMethod>, StoreError>> + Send;
+    fn get_brewing_method(
+        &self,
+        slug: &Slug,
+    ) -> impl Future<Output = Result<Option<BrewingMethod>, StoreError>> + Send;
 }
 
 /// Writes catalogue entries (seeding and back-office tools; no public endpoint writes these).
@@ -79,9 +101,14 @@ pub trait CatalogWriter: Send + Sync {
     /// Inserts or replaces a café with all its index entries.
     fn put_cafe(&self, cafe: &Cafe) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Inserts or replaces a roaster.
-    fn put_roaster(&self, roaster: &Roaster) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put_roaster(&self, roaster: &Roaster)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Inserts or replaces an artisan.
-    fn put_artisan(&self, artisan: &Artisan) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put_artisan(&self, artisan: &Artisan)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Inserts or replaces a brewing method.
-    fn put_brewing_method(&self, method: &BrewingMethod) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put_brewing_method(
+        &self,
+        method: &BrewingMethod,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -18,7 +18,9 @@ pub struct PageLimit(u32);
 impl PageLimit {
     /// Accepts `MIN_LIMIT..=MAX_LIMIT`.
     pub fn new(limit: u32) -> Option<Self> {
-        (MIN_LIMIT..=MAX_LIMIT).contains(&limit).then_some(Self(limit))
+        (MIN_LIMIT..=MAX_LIMIT)
+            .contains(&limit)
+            .then_some(Self(limit))
     }
 
     /// The largest page size.

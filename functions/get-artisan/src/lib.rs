@@ -16,10 +16,14 @@ pub async fn handle<S: ArtisanReader>(deps: &Deps<S>, req: Request) -> Response<
     serve(req, &GET_ARTISAN, |info, req| async move {
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("artisanId", ArtisanId::parse)?;
-        let artisan = deps.store.get_artisan(&id).await?.ok_or_else(|| ApiError::NotFound {
-            resource: "artisan",
-            id: id.to_string(),
-        })?;
+        let artisan = deps
+            .store
+            .get_artisan(&id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound {
+                resource: "artisan",
+                id: id.to_string(),
+            })?;
         Reply::json(&artisan, CachePolicy::CATALOGUE)
     })
     .await

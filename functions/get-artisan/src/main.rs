@@ -1,9 +1,9 @@
 //! Lambda entry point: wiring only. The logic is in `lib.rs`.
 
+use get_artisan::{Deps, handle};
 use lambda_http::{Error, run, service_fn};
 use shared::config::{self, vars};
 use shared::store::dynamodb::DynamoStore;
-use get_artisan::{Deps, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -12,5 +12,8 @@ async fn main() -> Result<(), Error> {
     let deps = Deps {
         store: DynamoStore::from_env(table).await,
     };
-    run(service_fn(|req| async { Ok::<_, std::convert::Infallible>(handle(&deps, req).await) })).await
+    run(service_fn(|req| async {
+        Ok::<_, std::convert::Infallible>(handle(&deps, req).await)
+    }))
+    .await
 }

@@ -16,10 +16,14 @@ pub async fn handle<S: CafeReader>(deps: &Deps<S>, req: Request) -> Response<Bod
     serve(req, &GET_CAFE, |info, req| async move {
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("cafeId", CafeId::parse)?;
-        let cafe = deps.store.get_cafe(&id).await?.ok_or_else(|| ApiError::NotFound {
-            resource: "café",
-            id: id.to_string(),
-        })?;
+        let cafe = deps
+            .store
+            .get_cafe(&id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound {
+                resource: "café",
+                id: id.to_string(),
+            })?;
         Reply::json(&cafe, CachePolicy::CATALOGUE)
     })
     .await

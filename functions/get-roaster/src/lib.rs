@@ -34,10 +34,14 @@ pub async fn handle<S: RoasterReader>(deps: &Deps<S>, req: Request) -> Response<
     serve(req, &GET_ROASTER, |info, req| async move {
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("roasterId", RoasterId::parse)?;
-        let roaster = deps.store.get_roaster(&id).await?.ok_or_else(|| ApiError::NotFound {
-            resource: "roaster",
-            id: id.to_string(),
-        })?;
+        let roaster = deps
+            .store
+            .get_roaster(&id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound {
+                resource: "roaster",
+                id: id.to_string(),
+            })?;
         let limit = PageLimit::new(EMBEDDED_CAFES).unwrap_or_default();
         let cafes = deps.store.roaster_cafes(&id, limit).await?;
         Reply::json(

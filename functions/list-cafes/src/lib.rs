@@ -10,7 +10,16 @@ use shared::ports::CafeReader;
 use shared::query::{CafeFilter, CafeQuery, CafeSort};
 
 /// Query parameters this route accepts.
-pub const PARAMS: &[&str] = &["city", "country", "brewingMethod", "roaster", "amenity", "sort", "limit", "cursor"];
+pub const PARAMS: &[&str] = &[
+    "city",
+    "country",
+    "brewingMethod",
+    "roaster",
+    "amenity",
+    "sort",
+    "limit",
+    "cursor",
+];
 
 /// What the handler needs: a café reader and the cursor codec.
 pub struct Deps<S> {
@@ -26,13 +35,19 @@ fn amenity_reason() -> String {
 /// Parses the query into a store request and the cursor scope (filters + sort).
 fn parse(req: &Request, cursors: &CursorCodec) -> Result<CafeQuery, ApiError> {
     let mut q = Query::from_request(req, PARAMS);
-    let city = q.take("city", |v| Slug::from_text(v).map_err(|_| "must contain letters or digits"));
+    let city = q.take("city", |v| {
+        Slug::from_text(v).map_err(|_| "must contain letters or digits")
+    });
     let country = q.take("country", CountryCode::parse);
     let brewing_method = q.take("brewingMethod", Slug::parse);
     let roaster = q.take("roaster", RoasterId::parse);
-    let amenity = q.take("amenity", |v| Amenity::parse(v).map_err(|_| amenity_reason()));
+    let amenity = q.take("amenity", |v| {
+        Amenity::parse(v).map_err(|_| amenity_reason())
+    });
     let sort = q
-        .take("sort", |v| CafeSort::parse(v).ok_or("must be one of: rating, name, newest"))
+        .take("sort", |v| {
+            CafeSort::parse(v).ok_or("must be one of: rating, name, newest")
+        })
         .unwrap_or_default();
     let limit = q.take("limit", parse_limit).unwrap_or_default();
     let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
@@ -45,7 +60,9 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<CafeQuery, ApiError> {
         roaster,
         amenity,
     };
-    let after = cursor.map(|c| cursors.decode(&scope(&filter, sort), &c)).transpose()?;
+    let after = cursor
+        .map(|c| cursors.decode(&scope(&filter, sort), &c))
+        .transpose()?;
     Ok(CafeQuery {
         filter,
         sort,

@@ -18,7 +18,10 @@ pub struct Deps<S> {
 }
 
 fn scope(country: Option<CountryCode>) -> String {
-    format!("roasters|{}", country.as_ref().map_or("", CountryCode::as_str))
+    format!(
+        "roasters|{}",
+        country.as_ref().map_or("", CountryCode::as_str)
+    )
 }
 
 /// Handles one request.
@@ -29,12 +32,20 @@ pub async fn handle<S: RoasterReader>(deps: &Deps<S>, req: Request) -> Response<
         let limit = q.take("limit", parse_limit).unwrap_or_default();
         let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
         q.finish()?;
-        let after = cursor.map(|c| deps.cursors.decode(&scope(country), &c)).transpose()?;
+        let after = cursor
+            .map(|c| deps.cursors.decode(&scope(country), &c))
+            .transpose()?;
         let page = deps
             .store
-            .list_roasters(&RoasterQuery { country, limit, after })
+            .list_roasters(&RoasterQuery {
+                country,
+                limit,
+                after,
+            })
             .await?;
-        let next_cursor = page.next.map(|key| deps.cursors.encode(&scope(country), &key));
+        let next_cursor = page
+            .next
+            .map(|key| deps.cursors.encode(&scope(country), &key));
         Reply::json(
             &ListBody {
                 items: page.items,

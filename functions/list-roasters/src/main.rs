@@ -9,10 +9,14 @@ use shared::store::dynamodb::DynamoStore;
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let table = config::required(vars::TABLE)?;
-    let cursors = config::cursor_codec(vars::CURSOR_SECRET, &config::required(vars::CURSOR_SECRET)?)?;
+    let cursors =
+        config::cursor_codec(vars::CURSOR_SECRET, &config::required(vars::CURSOR_SECRET)?)?;
     let deps = Deps {
         store: DynamoStore::from_env(table).await,
         cursors,
     };
-    run(service_fn(|req| async { Ok::<_, std::convert::Infallible>(handle(&deps, req).await) })).await
+    run(service_fn(|req| async {
+        Ok::<_, std::convert::Infallible>(handle(&deps, req).await)
+    }))
+    .await
 }

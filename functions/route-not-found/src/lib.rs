@@ -12,12 +12,21 @@ pub fn handle(req: &Request) -> Response<Body> {
     let request_id = request_id(req);
     let err = match match_route(&method, &path) {
         RouteMatch::MethodNotAllowed(allowed) => ApiError::MethodNotAllowed { method, allowed },
-        RouteMatch::NotFound => ApiError::RouteNotFound { method, path: path.clone() },
+        RouteMatch::NotFound => ApiError::RouteNotFound {
+            method,
+            path: path.clone(),
+        },
         RouteMatch::Found(route, _) => {
             // API Gateway routes this to its own function; reaching here means the deployed
             // routes and the route table disagree.
-            tracing::error!(function = route.function, "routed request reached the $default route");
-            ApiError::RouteNotFound { method, path: path.clone() }
+            tracing::error!(
+                function = route.function,
+                "routed request reached the $default route"
+            );
+            ApiError::RouteNotFound {
+                method,
+                path: path.clone(),
+            }
         }
     };
     error_response(&err, &path, &request_id)

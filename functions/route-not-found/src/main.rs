@@ -5,5 +5,8 @@ use lambda_http::{Error, run, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    run(service_fn(|req| async move { Ok::<_, std::convert::Infallible>(route_not_found::handle(&req)) })).await
+    run(service_fn(|req| async move {
+        Ok::<_, std::convert::Infallible>(route_not_found::handle(&req))
+    }))
+    .await
 }

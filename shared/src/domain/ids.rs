@@ -134,7 +134,10 @@ mod tests {
             ("caf-0000000000000000", "wrong separator"),
         ];
         for (raw, why) in cases {
-            assert!(CafeId::parse(raw).is_err(), "{why}: {raw:?} should be rejected");
+            assert!(
+                CafeId::parse(raw).is_err(),
+                "{why}: {raw:?} should be rejected"
+            );
         }
     }
 }

@@ -21,7 +21,9 @@ pub use values::{
 /// Why a value was rejected. Messages are written for API clients.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
-    #[error("must be an id of the form {expected_prefix}_ followed by 16 lowercase letters or digits")]
+    #[error(
+        "must be an id of the form {expected_prefix}_ followed by 16 lowercase letters or digits"
+    )]
     InvalidId { expected_prefix: String },
     #[error("must be 1–64 lowercase letters or digits in groups joined by single hyphens")]
     InvalidSlug,

@@ -42,7 +42,10 @@ mod tests {
 
     #[test]
     fn empty_histogram_is_all_zero() {
-        assert_eq!(RatingSummary::from_histogram([0; 5]), RatingSummary::default());
+        assert_eq!(
+            RatingSummary::from_histogram([0; 5]),
+            RatingSummary::default()
+        );
     }
 
     #[test]

@@ -23,9 +23,12 @@ impl Slug {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let ok = !raw.is_empty()
             && raw.len() <= Self::MAX_LEN
-            && raw
-                .split('-')
-                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+            && raw.split('-').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
@@ -410,7 +413,11 @@ mod tests {
             ("AeroPress (inverted)", "aeropress-inverted"),
         ];
         for (text, slug) in cases {
-            assert_eq!(Slug::from_text(text).map(String::from), Ok(slug.to_owned()), "{text}");
+            assert_eq!(
+                Slug::from_text(text).map(String::from),
+                Ok(slug.to_owned()),
+                "{text}"
+            );
         }
     }
 
@@ -425,15 +432,30 @@ mod tests {
     fn coordinates_reject_out_of_range_and_nan() {
         assert!(Coordinates::new(90.0, 180.0).is_ok());
         assert!(Coordinates::new(-90.0, -180.0).is_ok());
-        assert_eq!(Coordinates::new(90.1, 0.0), Err(DomainError::InvalidLatitude));
-        assert_eq!(Coordinates::new(0.0, -180.5), Err(DomainError::InvalidLongitude));
-        assert_eq!(Coordinates::new(f64::NAN, 0.0), Err(DomainError::InvalidLatitude));
-        assert_eq!(Coordinates::new(0.0, f64::INFINITY), Err(DomainError::InvalidLongitude));
+        assert_eq!(
+            Coordinates::new(90.1, 0.0),
+            Err(DomainError::InvalidLatitude)
+        );
+        assert_eq!(
+            Coordinates::new(0.0, -180.5),
+            Err(DomainError::InvalidLongitude)
+        );
+        assert_eq!(
+            Coordinates::new(f64::NAN, 0.0),
+            Err(DomainError::InvalidLatitude)
+        );
+        assert_eq!(
+            Coordinates::new(0.0, f64::INFINITY),
+            Err(DomainError::InvalidLongitude)
+        );
     }
 
     #[test]
     fn country_codes_normalise_case() {
-        assert_eq!(CountryCode::parse("jp").map(|c| c.to_string()), Ok("JP".to_owned()));
+        assert_eq!(
+            CountryCode::parse("jp").map(|c| c.to_string()),
+            Ok("JP".to_owned())
+        );
         for raw in ["", "J", "JPN", "J1", "日本"] {
             assert!(CountryCode::parse(raw).is_err(), "{raw:?}");
         }
@@ -452,7 +474,10 @@ mod tests {
     #[test]
     fn local_times_parse_strictly() {
         assert_eq!(LocalTime::parse("07:30").map(LocalTime::minutes), Ok(450));
-        assert_eq!(String::from(LocalTime::parse("00:05").expect("valid")), "00:05");
+        assert_eq!(
+            String::from(LocalTime::parse("00:05").expect("valid")),
+            "00:05"
+        );
         for raw in ["7:30", "24:00", "12:60", "12-30", "", "ab:cd"] {
             assert!(LocalTime::parse(raw).is_err(), "{raw:?}");
         }
@@ -462,7 +487,10 @@ mod tests {
     fn time_zones_must_exist() {
         assert!(TimeZoneName::parse("Europe/Oslo").is_ok());
         assert!(TimeZoneName::parse("America/Sao_Paulo").is_ok());
-        assert_eq!(TimeZoneName::parse("Mars/Olympus"), Err(DomainError::UnknownTimeZone));
+        assert_eq!(
+            TimeZoneName::parse("Mars/Olympus"),
+            Err(DomainError::UnknownTimeZone)
+        );
     }
 
     #[test]

@@ -8,6 +8,9 @@ mod respond;
 pub mod routes;
 
 pub use params::{Query, parse_limit};
-pub use problem::{ApiError, InvalidParam, ParamLocation, PROBLEM_BASE};
-pub use respond::{CachePolicy, ListBody, REQUEST_ID_HEADER, Reply, RequestInfo, error_response, request_id, request_path, serve};
+pub use problem::{ApiError, InvalidParam, PROBLEM_BASE, ParamLocation};
+pub use respond::{
+    CachePolicy, ListBody, REQUEST_ID_HEADER, Reply, RequestInfo, error_response, request_id,
+    request_path, serve,
+};
 pub use routes::{ROUTES, RouteMatch, RouteSpec, match_route};

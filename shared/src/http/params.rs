@@ -45,7 +45,9 @@ impl Query {
                     };
                     errors.push(InvalidParam::query(name, reason));
                 }
-            } else if pairs[..i].iter().any(|(n, _)| n == name) && !errors.iter().any(|e| &e.name == name) {
+            } else if pairs[..i].iter().any(|(n, _)| n == name)
+                && !errors.iter().any(|e| &e.name == name)
+            {
                 errors.push(InvalidParam::query(name, "must be given at most once"));
             }
         }
@@ -53,10 +55,19 @@ impl Query {
     }
 
     /// Parses parameter `name` when present, recording a failure under its name.
-    pub fn take<T, E: std::fmt::Display>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Option<T> {
-        let raw = self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())?;
+    pub fn take<T, E: std::fmt::Display>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        let raw = self
+            .pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())?;
         if raw.trim().is_empty() {
-            self.errors.push(InvalidParam::query(name, "must not be empty"));
+            self.errors
+                .push(InvalidParam::query(name, "must not be empty"));
             return None;
         }
         match parse(&raw) {
@@ -72,7 +83,10 @@ impl Query {
 
     /// The raw value of `name`, if present (no validation).
     pub fn raw(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Records an error found while combining parameters.
@@ -117,7 +131,10 @@ mod tests {
 
     fn q(pairs: &[(&str, &str)], accepted: &[&str]) -> Query {
         Query::from_pairs(
-            pairs.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect(),
+            pairs
+                .iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect(),
             accepted,
         )
     }
@@ -125,7 +142,13 @@ mod tests {
     #[test]
     fn reports_unknown_repeated_empty_and_unparseable_parameters_together() {
         let mut query = q(
-            &[("limit", "0"), ("sortt", "x"), ("city", ""), ("sort", "a"), ("sort", "b")],
+            &[
+                ("limit", "0"),
+                ("sortt", "x"),
+                ("city", ""),
+                ("sort", "a"),
+                ("sort", "b"),
+            ],
             &["limit", "city", "sort"],
         );
         assert_eq!(query.take("limit", parse_limit), None);

@@ -64,7 +64,10 @@ pub enum ApiError {
     RouteNotFound { method: String, path: String },
     /// 405 `method-not-allowed`: the path exists, the method does not.
     #[error("method {method} not allowed")]
-    MethodNotAllowed { method: String, allowed: Vec<&'static str> },
+    MethodNotAllowed {
+        method: String,
+        allowed: Vec<&'static str>,
+    },
     /// 503 `unavailable`: the store is throttling; retry after a short wait.
     #[error("store throttled")]
     Unavailable(#[source] StoreError),
@@ -133,17 +136,32 @@ impl ApiError {
         match self {
             Self::InvalidParameters(params) => params
                 .iter()
-                .map(|p| format!("{} parameter '{}' {}", location_word(p.location), p.name, p.reason))
+                .map(|p| {
+                    format!(
+                        "{} parameter '{}' {}",
+                        location_word(p.location),
+                        p.name,
+                        p.reason
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; "),
             Self::InvalidCursor(err) => format!("query parameter 'cursor' {err}"),
             Self::NotFound { resource, id } => format!("no {resource} has id '{id}'"),
             Self::RouteNotFound { method, path } => format!("no route matches {method} {path}"),
             Self::MethodNotAllowed { method, allowed } => {
-                format!("{method} is not allowed here; allowed: {}", allowed.join(", "))
+                format!(
+                    "{method} is not allowed here; allowed: {}",
+                    allowed.join(", ")
+                )
             }
-            Self::Unavailable(_) => "the data store is busy; retry after the number of seconds in Retry-After".to_owned(),
-            Self::Internal(_) => "an unexpected error occurred; quote the requestId when reporting it".to_owned(),
+            Self::Unavailable(_) => {
+                "the data store is busy; retry after the number of seconds in Retry-After"
+                    .to_owned()
+            }
+            Self::Internal(_) => {
+                "an unexpected error occurred; quote the requestId when reporting it".to_owned()
+            }
         }
     }
 

@@ -4,7 +4,9 @@
 use std::future::Future;
 use std::time::Instant;
 
-use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderValue, IF_NONE_MATCH, RETRY_AFTER};
+use http::header::{
+    ALLOW, CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderValue, IF_NONE_MATCH, RETRY_AFTER,
+};
 use http::{HeaderName, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -99,7 +101,9 @@ impl Reply {
             }
         }
         finish(
-            builder.status(self.status).header(CONTENT_TYPE, "application/json"),
+            builder
+                .status(self.status)
+                .header(CONTENT_TYPE, "application/json"),
             Body::Binary(self.body),
         )
     }
@@ -144,7 +148,10 @@ pub struct RequestInfo {
 impl RequestInfo {
     /// A path parameter captured by the route.
     pub fn path_param(&self, name: &str) -> Option<&str> {
-        self.path_params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.path_params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Parses path parameter `name`; a missing or malformed value is a 400 naming it.
@@ -182,7 +189,11 @@ pub fn request_id(req: &Request) -> String {
 /// The path as the client sent it, without API Gateway's stage prefix.
 pub fn request_path(req: &Request) -> String {
     let raw = req.raw_http_path();
-    let path = if raw.is_empty() { req.uri().path() } else { raw };
+    let path = if raw.is_empty() {
+        req.uri().path()
+    } else {
+        raw
+    };
     if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref()
         && let Some(stage) = ctx.stage.as_deref().filter(|s| *s != "$default")
         && let Some(rest) = path.strip_prefix('/').and_then(|p| p.strip_prefix(stage))
@@ -214,8 +225,12 @@ pub fn error_response(err: &ApiError, instance: &str, request_id: &str) -> Respo
         .header(CACHE_CONTROL, "no-store")
         .header(REQUEST_ID_HEADER, request_id);
     match err {
-        ApiError::MethodNotAllowed { allowed, .. } => builder = builder.header(ALLOW, allowed.join(", ")),
-        ApiError::Unavailable(_) => builder = builder.header(RETRY_AFTER, HeaderValue::from_static("1")),
+        ApiError::MethodNotAllowed { allowed, .. } => {
+            builder = builder.header(ALLOW, allowed.join(", "))
+        }
+        ApiError::Unavailable(_) => {
+            builder = builder.header(RETRY_AFTER, HeaderValue::from_static("1"))
+        }
         _ => {}
     }
     finish(builder, Body::Binary(body))
@@ -243,7 +258,11 @@ where
             .map(str::to_owned);
         let from_gateway: PathParams = req
             .path_parameters_ref()
-            .map(|m| m.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect()
+            })
             .unwrap_or_default();
         let path_params = if from_gateway.is_empty() {
             match_path(route.path, &path).map(|(p, _)| p)
@@ -255,10 +274,12 @@ where
                 method: method.clone(),
                 path: path.clone(),
             }),
-            Some(_) if !method.eq_ignore_ascii_case(route.method) => Err(ApiError::MethodNotAllowed {
-                method: method.clone(),
-                allowed: vec![route.method],
-            }),
+            Some(_) if !method.eq_ignore_ascii_case(route.method) => {
+                Err(ApiError::MethodNotAllowed {
+                    method: method.clone(),
+                    allowed: vec![route.method],
+                })
+            }
             Some(path_params) => {
                 let info = RequestInfo {
                     request_id: request_id.clone(),

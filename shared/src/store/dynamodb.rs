@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, Put, ScalarAttributeType, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType,
+    TransactWriteItem,
 };
 use tracing::instrument;
 
@@ -39,7 +40,11 @@ where
     move |err| {
         let throttled = matches!(
             err.code(),
-            Some("ThrottlingException" | "ProvisionedThroughputExceededException" | "RequestLimitExceeded")
+            Some(
+                "ThrottlingException"
+                    | "ProvisionedThroughputExceededException"
+                    | "RequestLimitExceeded"
+            )
         );
         if throttled {
             StoreError::Throttled { operation }
@@ -56,7 +61,11 @@ fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
 }
 
-fn string_attr(item: &HashMap<String, AttributeValue>, name: &'static str, operation: &'static str) -> Result<String, StoreError> {
+fn string_attr(
+    item: &HashMap<String, AttributeValue>,
+    name: &'static str,
+    operation: &'static str,
+) -> Result<String, StoreError> {
     match item.get(name) {
         Some(AttributeValue::S(value)) => Ok(value.clone()),
         _ => Err(StoreError::Backend {
@@ -88,15 +97,20 @@ impl DynamoStore {
     }
 
     /// Creates the table with the key design's attributes and indexes (local runs and tests;
-    /// production tables come from template.yaml).
-    pub async fn create_table(&self) -> Result<(), StoreError> {
+    /// production tables come from template.yaml). Returns `false` when it already exists.
+    pub async fn create_table(&self) -> Result<bool, StoreError> {
         let attr = |name: &str| {
             AttributeDefinition::builder()
                 .attribute_name(name)
                 .attribute_type(ScalarAttributeType::S)
                 .build()
         };
-        let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
+        let key = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+        };
         let build = |what: &'static str| {
             move |e: aws_sdk_dynamodb::error::BuildError| StoreError::Backend {
                 operation: what,
@@ -118,13 +132,20 @@ impl DynamoStore {
                 .index_name(index.name())
                 .key_schema(key(LPK, KeyType::Hash).map_err(build("create_table"))?)
                 .key_schema(key(index.attribute(), KeyType::Range).map_err(build("create_table"))?)
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .map_err(build("create_table"))?;
             request = request.global_secondary_indexes(gsi);
         }
-        request.send().await.map_err(classify("create_table"))?;
-        Ok(())
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(err) if err.code() == Some("ResourceInUseException") => Ok(false),
+            Err(err) => Err(classify("create_table")(err)),
+        }
     }
 
     /// Deletes the table (tests clean up after themselves).
@@ -170,7 +191,9 @@ impl ItemTable for DynamoStore {
             .send()
             .await
             .map_err(classify("get_item"))?;
-        out.item.map(|item| string_attr(&item, DOC, "get_item")).transpose()
+        out.item
+            .map(|item| string_attr(&item, DOC, "get_item"))
+            .transpose()
     }
 
     #[instrument(skip_all, fields(store = "dynamodb", index = index.name(), lpk, limit))]
@@ -260,7 +283,8 @@ impl ItemTable for DynamoStore {
         if items.len() + stale.len() > MAX_TRANSACTION_ITEMS {
             return Err(StoreError::Backend {
                 operation: "replace_partition",
-                source: format!("partition {pk} needs more than {MAX_TRANSACTION_ITEMS} writes").into(),
+                source: format!("partition {pk} needs more than {MAX_TRANSACTION_ITEMS} writes")
+                    .into(),
             });
         }
         let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Backend {

@@ -15,7 +15,9 @@
 //! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
 //! values (`SN`, `SR`, `ST`), each unique within a list partition because it ends with the id.
 
-use crate::domain::{Amenity, ArtisanId, CafeId, CafeSummary, CountryCode, Roaster, RoasterId, Slug};
+use crate::domain::{
+    Amenity, ArtisanId, CafeId, CafeSummary, CountryCode, Roaster, RoasterId, Slug,
+};
 use crate::query::CafeFilter;
 
 /// Sort key of every profile item.
@@ -187,15 +189,26 @@ mod tests {
         let more_reviews = by_rating(4.5, 200, "a", "y");
         let fewer_reviews = by_rating(4.5, 3, "a", "z");
         let none = by_rating(0.0, 0, "a", "w");
-        let mut keys = vec![none.clone(), fewer_reviews.clone(), best.clone(), more_reviews.clone()];
+        let mut keys = vec![
+            none.clone(),
+            fewer_reviews.clone(),
+            best.clone(),
+            more_reviews.clone(),
+        ];
         keys.sort();
         assert_eq!(keys, vec![best, more_reviews, fewer_reviews, none]);
     }
 
     #[test]
     fn newest_keys_sort_newest_first() {
-        let old = by_newest(jiff::Timestamp::from_second(1_600_000_000).expect("valid"), "a");
-        let new = by_newest(jiff::Timestamp::from_second(1_700_000_000).expect("valid"), "b");
+        let old = by_newest(
+            jiff::Timestamp::from_second(1_600_000_000).expect("valid"),
+            "a",
+        );
+        let new = by_newest(
+            jiff::Timestamp::from_second(1_700_000_000).expect("valid"),
+            "b",
+        );
         assert!(new < old);
     }
 

@@ -63,9 +63,12 @@ impl SqliteStore {
     fn init(conn: Connection) -> Result<Self, StoreError> {
         // WAL + FULL: a commit is on disk before it returns, so an acknowledged write survives
         // a killed process or a power cut.
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend("pragma"))?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(backend("pragma"))?;
-        conn.pragma_update(None, "busy_timeout", 5_000).map_err(backend("pragma"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend("pragma"))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(backend("pragma"))?;
+        conn.pragma_update(None, "busy_timeout", 5_000)
+            .map_err(backend("pragma"))?;
         conn.execute_batch(SCHEMA).map_err(backend("schema"))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),

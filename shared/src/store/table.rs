@@ -71,7 +71,11 @@ pub struct StoredDoc {
 /// What an adapter must provide. Everything else is written once in `catalog`.
 pub trait ItemTable: Send + Sync {
     /// The document at `(pk, sk)`.
-    fn get_doc(&self, pk: &str, sk: &str) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    fn get_doc(
+        &self,
+        pk: &str,
+        sk: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
     /// Up to `limit` items of list partition `lpk` in `index` order, strictly after `after`.
     fn query_index(
@@ -84,5 +88,9 @@ pub trait ItemTable: Send + Sync {
 
     /// Makes partition `pk` hold exactly `items` (all of which have that `pk`), atomically:
     /// items not in the set are deleted, the rest are written.
-    fn replace_partition(&self, pk: &str, items: Vec<Item>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn replace_partition(
+        &self,
+        pk: &str,
+        items: Vec<Item>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -1,0 +1,43 @@
+# CraftBean developer commands. Everything a newcomer needs: `make run` and `make test`.
+.PHONY: run test lint fmt seed-embedded dynamodb-local seed-dynamodb watch build sizes events venv
+
+# Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR).
+run:
+	cargo run --locked -p local-server
+
+# Full suite: installs its Python tools, starts/stops moto, runs every test and template check.
+test:
+	scripts/test.sh
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+venv:
+	scripts/venv.sh
+
+# (Re)load the demo data into the embedded store (the local server also does this on first start).
+seed-embedded:
+	cargo run --locked -p xtask -- seed --store embedded
+
+# Create the table in the DynamoDB endpoint at AWS_ENDPOINT_URL and load the demo data into it.
+seed-dynamodb:
+	cargo run --locked -p xtask -- seed --store dynamodb --create-table
+
+# Serve every function with cargo lambda watch against DynamoDB at AWS_ENDPOINT_URL.
+watch: venv
+	.venv/bin/cargo-lambda lambda watch
+
+# Release builds for Lambda (arm64 zips in target/lambda/) and their sizes.
+build: venv
+	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip --locked
+
+sizes: build
+	cargo run --locked -p xtask -- sizes
+
+# Regenerate events/ fixtures from the demo dataset.
+events:
+	cargo run --locked -p xtask -- events

@@ -1,0 +1,175 @@
+//! Test support shared by the suites in `tests/tests/`: fresh stores for the contract suites
+//! (embedded SQLite, and DynamoDB over HTTP on the moto server `make test` starts), a
+//! `spawn_app()` that runs the local server on port 0, a small hand-made catalogue, and an
+//! OpenAPI response validator.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod fixtures;
+pub mod openapi;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use shared::store::dynamodb::DynamoStore;
+use shared::store::sqlite::SqliteStore;
+
+/// Environment variable holding the local protocol server's URL (set by `make test`).
+pub const ENDPOINT_VAR: &str = "CRAFTBEAN_TEST_AWS_ENDPOINT";
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fresh, private embedded store.
+pub fn embedded_store() -> SqliteStore {
+    SqliteStore::in_memory().expect("in-memory SQLite store")
+}
+
+/// The moto endpoint. The DynamoDB suites are never skipped: without the server they fail and
+/// say how to get one.
+pub fn aws_endpoint() -> String {
+    match std::env::var(ENDPOINT_VAR) {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "{ENDPOINT_VAR} is not set: the DynamoDB/SQS/S3 adapter tests run over HTTP against moto's server. \
+             Run `make test` (it starts one), or start `.venv/bin/moto_server -p 5000` and export {ENDPOINT_VAR}=http://127.0.0.1:5000"
+        ),
+    }
+}
+
+/// An SDK config pointing at the local protocol server with dummy credentials.
+pub async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(aws_endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .load()
+        .await
+}
+
+/// A DynamoDB store on a brand-new table in the local protocol server, so tests can run in
+/// parallel without seeing each other's items.
+pub async fn dynamodb_store() -> DynamoStore {
+    let config = aws_config().await;
+    let table = format!("contract-{}", uuid::Uuid::new_v4());
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    assert!(store.create_table().await.expect("create table over HTTP"));
+    store
+}
+
+/// A running local server on an ephemeral port with its own data directory.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+}
+
+/// The response of one request, decoded.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: serde_json::Value,
+}
+
+impl Reply {
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    /// The URL of `path_and_query`.
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("http://{}{}", self.addr, path_and_query)
+    }
+
+    /// Sends a request and decodes the JSON body (`null` when empty).
+    pub async fn request(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.client.request(method, self.url(path_and_query));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.expect("request reaches the local server");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("body is not JSON ({e}): {bytes:?}"))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// `GET` shorthand.
+    pub async fn get(&self, path_and_query: &str) -> Reply {
+        self.request("GET", path_and_query, &[]).await
+    }
+}
+
+/// A SQLite file seeded with the demo catalogue once per test binary; each app gets a copy, so
+/// tests stay independent without paying for seeding every time.
+fn seeded_template() -> &'static PathBuf {
+    static TEMPLATE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &TEMPLATE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join(local_server::DB_FILE);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let store = SqliteStore::open(&path).expect("open template store");
+                let catalog = shared::demo::catalog().expect("demo catalogue");
+                shared::seed::seed(&store, &catalog).await.expect("seed");
+            });
+            (dir, path)
+        })
+        .1
+}
+
+/// Cursor secret used by test apps.
+pub const TEST_CURSOR_SECRET: &str = "test-cursor-secret-0123456789abcdef";
+
+/// Starts the local server on port 0 over a fresh copy of the seeded demo store.
+pub async fn spawn_app() -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let template = tokio::task::spawn_blocking(|| seeded_template().clone())
+        .await
+        .expect("template");
+    std::fs::copy(&template, data_dir.path().join(local_server::DB_FILE))
+        .expect("copy seeded store");
+    let config = local_server::LocalConfig {
+        port: 0,
+        data_dir: data_dir.path().to_path_buf(),
+        cursor_secret: Some(TEST_CURSOR_SECRET.to_owned()),
+    };
+    let app = local_server::open(&config).await.expect("open app");
+    let listener = local_server::bind(0).await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(local_server::serve(listener, app));
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        data_dir,
+    }
+}

@@ -1,0 +1,128 @@
+//! The route table, template.yaml, infra/openapi.yaml and the local server agree on the set of
+//! (method, path) pairs, and every function in template.yaml is a crate in functions/.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+
+use serde_yaml::Value;
+use shared::http::ROUTES;
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(tests::repo_root().join("template.yaml")).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+fn table_routes() -> BTreeSet<(String, String)> {
+    ROUTES
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect()
+}
+
+/// (method, path) of every HttpApi event in the template, except the `$default` catch-all.
+fn template_routes() -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    let resources = template()["Resources"].as_mapping().unwrap().clone();
+    for (_, resource) in resources {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for (_, event) in events {
+            if event["Type"].as_str() != Some("HttpApi") {
+                continue;
+            }
+            let path = event["Properties"]["Path"].as_str().unwrap().to_owned();
+            let method = event["Properties"]["Method"]
+                .as_str()
+                .unwrap()
+                .to_uppercase();
+            if path != "$default" {
+                out.insert((method, path));
+            }
+        }
+    }
+    out
+}
+
+fn openapi_routes() -> BTreeSet<(String, String)> {
+    let doc = tests::openapi::document();
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "put", "post", "delete", "patch"] {
+            if item.get(method).is_some() {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn template_and_openapi_hold_exactly_the_route_table() {
+    assert_eq!(
+        template_routes(),
+        table_routes(),
+        "template.yaml vs shared::http::ROUTES"
+    );
+    assert_eq!(
+        openapi_routes(),
+        table_routes(),
+        "infra/openapi.yaml vs shared::http::ROUTES"
+    );
+}
+
+#[test]
+fn every_routed_function_is_a_crate_with_its_own_lambda() {
+    let template = template();
+    for route in ROUTES {
+        let dir = tests::repo_root().join("functions").join(route.function);
+        assert!(
+            dir.join("src/main.rs").exists(),
+            "{} has no crate",
+            route.function
+        );
+        let logical_id: String = route
+            .function
+            .split('-')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect::<String>()
+            + "Function";
+        let function = &template["Resources"][logical_id.as_str()];
+        assert_eq!(
+            function["Type"].as_str(),
+            Some("AWS::Serverless::Function"),
+            "{logical_id} missing"
+        );
+        assert_eq!(
+            function["Properties"]["CodeUri"].as_str(),
+            Some(format!("functions/{}", route.function).as_str()),
+            "{logical_id} CodeUri"
+        );
+    }
+}
+
+/// The local server answers every route with its function, not the `$default` fallback.
+#[tokio::test]
+async fn local_server_mounts_every_route() {
+    let app = tests::spawn_app().await;
+    let catalog = shared::demo::catalog().unwrap();
+    for route in ROUTES {
+        let path = route
+            .path
+            .replace("{cafeId}", catalog.cafes[0].id.as_str())
+            .replace("{roasterId}", catalog.roasters[0].id.as_str())
+            .replace("{artisanId}", catalog.artisans[0].id.as_str())
+            .replace("{slug}", catalog.brewing_methods[0].slug.as_str());
+        let reply = app.request(route.method, &path, &[]).await;
+        assert_eq!(reply.status, 200, "{} {path}: {}", route.method, reply.body);
+    }
+}

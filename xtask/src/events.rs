@@ -1,0 +1,194 @@
+//! Writes API Gateway HTTP API (payload 2.0) event fixtures, one or more per function, using
+//! ids from the demo catalogue so the fixtures resolve against a seeded store.
+//! The shape follows `sam local generate-event apigateway http-api-proxy`.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde_json::{Value, json};
+
+/// One fixture: file stem, route key, method, concrete path, query string, path parameters.
+struct Fixture {
+    file: &'static str,
+    route_key: &'static str,
+    method: &'static str,
+    path: String,
+    query: &'static str,
+    path_params: Vec<(&'static str, String)>,
+}
+
+fn event(f: &Fixture) -> Value {
+    let mut query_params = serde_json::Map::new();
+    for pair in f.query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        // API Gateway joins repeated parameters with commas in this field.
+        let joined = match query_params.get(k).and_then(Value::as_str) {
+            Some(prev) => format!("{prev},{v}"),
+            None => v.to_owned(),
+        };
+        query_params.insert(k.to_owned(), Value::String(joined));
+    }
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": f.route_key,
+        "rawPath": f.path,
+        "rawQueryString": f.query,
+        "headers": {
+            "accept": "application/json",
+            "host": "api.craftbean.example",
+            "user-agent": "CraftBean-iOS/1.0",
+            "x-forwarded-proto": "https"
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "craftbean",
+            "domainName": "api.craftbean.example",
+            "domainPrefix": "api",
+            "http": {
+                "method": f.method,
+                "path": f.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.10",
+                "userAgent": "CraftBean-iOS/1.0"
+            },
+            "requestId": format!("fixture-{}", f.file),
+            "routeKey": f.route_key,
+            "stage": "$default",
+            "time": "23/Nov/2026:10:00:00 +0000",
+            "timeEpoch": 1_795_428_000_000u64
+        },
+        "isBase64Encoded": false
+    });
+    if !query_params.is_empty() {
+        event["queryStringParameters"] = Value::Object(query_params);
+    }
+    if !f.path_params.is_empty() {
+        let params: serde_json::Map<String, Value> = f
+            .path_params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
+            .collect();
+        event["pathParameters"] = Value::Object(params);
+    }
+    event
+}
+
+/// Regenerates every fixture under `dir`.
+pub fn write_all(dir: &Path) -> anyhow::Result<()> {
+    let catalog = shared::demo::catalog().context("building the demo catalogue")?;
+    let cafe = catalog
+        .cafes
+        .first()
+        .context("demo catalogue has no cafés")?;
+    let roaster = catalog
+        .roasters
+        .first()
+        .context("demo catalogue has no roasters")?;
+    let artisan = catalog
+        .artisans
+        .first()
+        .context("demo catalogue has no artisans")?;
+    let method = catalog
+        .brewing_methods
+        .first()
+        .context("demo catalogue has no methods")?;
+    let fixtures = vec![
+        Fixture {
+            file: "list-cafes",
+            route_key: "GET /cafes",
+            method: "GET",
+            path: "/cafes".into(),
+            query: "city=Tokyo&sort=name&limit=5",
+            path_params: vec![],
+        },
+        Fixture {
+            file: "list-cafes-invalid",
+            route_key: "GET /cafes",
+            method: "GET",
+            path: "/cafes".into(),
+            query: "limit=0&sort=best&amenity=jacuzzi",
+            path_params: vec![],
+        },
+        Fixture {
+            file: "get-cafe",
+            route_key: "GET /cafes/{cafeId}",
+            method: "GET",
+            path: format!("/cafes/{}", cafe.id),
+            query: "",
+            path_params: vec![("cafeId", cafe.id.to_string())],
+        },
+        Fixture {
+            file: "get-cafe-unknown",
+            route_key: "GET /cafes/{cafeId}",
+            method: "GET",
+            path: "/cafes/caf_0000000000000000".into(),
+            query: "",
+            path_params: vec![("cafeId", "caf_0000000000000000".into())],
+        },
+        Fixture {
+            file: "list-roasters",
+            route_key: "GET /roasters",
+            method: "GET",
+            path: "/roasters".into(),
+            query: "limit=10",
+            path_params: vec![],
+        },
+        Fixture {
+            file: "get-roaster",
+            route_key: "GET /roasters/{roasterId}",
+            method: "GET",
+            path: format!("/roasters/{}", roaster.id),
+            query: "",
+            path_params: vec![("roasterId", roaster.id.to_string())],
+        },
+        Fixture {
+            file: "get-artisan",
+            route_key: "GET /artisans/{artisanId}",
+            method: "GET",
+            path: format!("/artisans/{}", artisan.id),
+            query: "",
+            path_params: vec![("artisanId", artisan.id.to_string())],
+        },
+        Fixture {
+            file: "list-brewing-methods",
+            route_key: "GET /brewing-methods",
+            method: "GET",
+            path: "/brewing-methods".into(),
+            query: "",
+            path_params: vec![],
+        },
+        Fixture {
+            file: "get-brewing-method",
+            route_key: "GET /brewing-methods/{slug}",
+            method: "GET",
+            path: format!("/brewing-methods/{}", method.slug),
+            query: "",
+            path_params: vec![("slug", method.slug.to_string())],
+        },
+        Fixture {
+            file: "route-not-found",
+            route_key: "$default",
+            method: "GET",
+            path: "/teapots".into(),
+            query: "",
+            path_params: vec![],
+        },
+        Fixture {
+            file: "route-not-found-method",
+            route_key: "$default",
+            method: "DELETE",
+            path: "/cafes".into(),
+            query: "",
+            path_params: vec![],
+        },
+    ];
+    std::fs::create_dir_all(dir)?;
+    for f in &fixtures {
+        let path = dir.join(format!("{}.json", f.file));
+        let mut text = serde_json::to_string_pretty(&event(f))?;
+        text.push('\n');
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}

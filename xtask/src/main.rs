@@ -1,0 +1,94 @@
+//! `cargo run -p xtask -- <task>`: project chores that are code, not shell.
+//!
+//! - `seed --store embedded [--data-dir DIR]`: load the demo catalogue into the SQLite store.
+//! - `seed --store dynamodb [--table NAME] [--create-table]`: the same, into DynamoDB at
+//!   `AWS_ENDPOINT_URL` (moto locally) or the account in your AWS profile.
+//! - `events`: regenerate the API Gateway event fixtures in `events/` from the demo catalogue.
+//! - `sizes`: print each function's zipped size from `target/lambda/*/bootstrap.zip`.
+
+mod events;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use shared::seed::seed;
+use shared::store::dynamodb::DynamoStore;
+use shared::store::sqlite::SqliteStore;
+
+const USAGE: &str =
+    "usage: xtask seed --store embedded|dynamodb [--data-dir DIR] [--table NAME] [--create-table]
+       xtask events
+       xtask sizes";
+
+/// Default table name for local DynamoDB runs.
+const DEFAULT_TABLE: &str = "craftbean-local";
+
+fn flag_value(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    shared::telemetry::init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("seed") => seed_command(&args[1..]).await,
+        Some("events") => events::write_all(&PathBuf::from("events")),
+        Some("sizes") => sizes(),
+        _ => bail!("{USAGE}"),
+    }
+}
+
+async fn seed_command(args: &[String]) -> anyhow::Result<()> {
+    let catalog = shared::demo::catalog().context("building the demo catalogue")?;
+    let report = match flag_value(args, "--store").as_deref() {
+        Some("embedded") => {
+            let dir = flag_value(args, "--data-dir")
+                .or_else(|| std::env::var("CRAFTBEAN_DATA_DIR").ok())
+                .unwrap_or_else(|| ".craftbean".to_owned());
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
+            let store = SqliteStore::open(&PathBuf::from(&dir).join("craftbean.sqlite3"))?;
+            seed(&store, &catalog).await?
+        }
+        Some("dynamodb") => {
+            let table = flag_value(args, "--table")
+                .or_else(|| std::env::var("CRAFTBEAN_TABLE").ok())
+                .unwrap_or_else(|| DEFAULT_TABLE.to_owned());
+            let store = DynamoStore::from_env(table).await;
+            if args.iter().any(|a| a == "--create-table") {
+                let created = store.create_table().await.context("creating the table")?;
+                tracing::info!(table = store.table(), created, "table ready");
+            }
+            seed(&store, &catalog).await?
+        }
+        _ => bail!("{USAGE}"),
+    };
+    println!(
+        "seeded {} cafés, {} roasters, {} artisans, {} brewing methods",
+        report.cafes, report.roasters, report.artisans, report.brewing_methods
+    );
+    Ok(())
+}
+
+fn sizes() -> anyhow::Result<()> {
+    let root = PathBuf::from("target/lambda");
+    let mut rows = Vec::new();
+    for entry in std::fs::read_dir(&root)
+        .with_context(|| format!("reading {} (run `make build`)", root.display()))?
+    {
+        let entry = entry?;
+        let zip = entry.path().join("bootstrap.zip");
+        if let Ok(meta) = std::fs::metadata(&zip) {
+            rows.push((entry.file_name().to_string_lossy().into_owned(), meta.len()));
+        }
+    }
+    rows.sort();
+    println!("| function | zip bytes | zip MB |\n|---|---:|---:|");
+    for (name, bytes) in rows {
+        println!("| {name} | {bytes} | {:.2} |", bytes as f64 / 1_000_000.0);
+    }
+    Ok(())
+}
