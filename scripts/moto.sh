@@ -8,7 +8,7 @@ port=${MOTO_PORT:-$(.venv/bin/python -c 'import socket; s = socket.socket(); s.b
 mkdir -p target
 log=target/moto.log
 pid_file=target/moto.pid
-.venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+.venv/bin/python scripts/moto_server.py "$port" >"$log" 2>&1 &
 echo $! >"$pid_file"
 for _ in $(seq 1 100); do
   if .venv/bin/python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then

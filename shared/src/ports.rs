@@ -96,6 +96,15 @@ pub trait BrewingMethodReader: Send + Sync {
     ) -> impl Future<Output = Result<Option<BrewingMethod>, StoreError>> + Send;
 }
 
+/// Many catalogue entities to load at once (seeding, imports).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CatalogBatch<'a> {
+    pub cafes: &'a [Cafe],
+    pub roasters: &'a [Roaster],
+    pub artisans: &'a [Artisan],
+    pub brewing_methods: &'a [BrewingMethod],
+}
+
 /// Writes catalogue entries (seeding and back-office tools; no public endpoint writes these).
 pub trait CatalogWriter: Send + Sync {
     /// Inserts or replaces a café with all its index entries.
@@ -110,5 +119,13 @@ pub trait CatalogWriter: Send + Sync {
     fn put_brewing_method(
         &self,
         method: &BrewingMethod,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Loads entities the store does not hold yet, in as few round-trips as the backend
+    /// allows. Not atomic across entities, and it does not remove list entries an earlier
+    /// version of an entity left behind: use the `put_*` methods to change existing entities.
+    fn import(
+        &self,
+        batch: &CatalogBatch<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -2,14 +2,8 @@
 //! store and DynamoDB are seeded by the same code (`cargo xtask seed`, and the local server on
 //! its first start).
 
-use futures_util::{TryStreamExt, stream};
-
 use crate::demo::DemoCatalog;
-use crate::ports::{CatalogWriter, StoreError};
-
-/// Writes in flight at once: enough to hide round-trips to DynamoDB, few enough to stay far
-/// below on-demand throughput limits.
-const CONCURRENCY: usize = 16;
+use crate::ports::{CatalogBatch, CatalogWriter, StoreError};
 
 /// How many entities were written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,22 +14,18 @@ pub struct SeedReport {
     pub brewing_methods: usize,
 }
 
-/// Writes every entity of `catalog` (idempotent: entities are replaced, not duplicated).
+/// Writes every entity of `catalog` in bulk (re-running it overwrites the same items).
 pub async fn seed<W: CatalogWriter>(
     writer: &W,
     catalog: &DemoCatalog,
 ) -> Result<SeedReport, StoreError> {
-    stream::iter(catalog.brewing_methods.iter().map(Ok))
-        .try_for_each_concurrent(CONCURRENCY, |m| writer.put_brewing_method(m))
-        .await?;
-    stream::iter(catalog.roasters.iter().map(Ok))
-        .try_for_each_concurrent(CONCURRENCY, |r| writer.put_roaster(r))
-        .await?;
-    stream::iter(catalog.artisans.iter().map(Ok))
-        .try_for_each_concurrent(CONCURRENCY, |a| writer.put_artisan(a))
-        .await?;
-    stream::iter(catalog.cafes.iter().map(Ok))
-        .try_for_each_concurrent(CONCURRENCY, |c| writer.put_cafe(c))
+    writer
+        .import(&CatalogBatch {
+            cafes: &catalog.cafes,
+            roasters: &catalog.roasters,
+            artisans: &catalog.artisans,
+            brewing_methods: &catalog.brewing_methods,
+        })
         .await?;
     Ok(SeedReport {
         cafes: catalog.cafes.len(),

@@ -187,10 +187,7 @@ async fn filters_narrow_the_list() {
         assert_eq!(reply.status, 200, "{query}: {}", reply.body);
         let items = reply.body["items"].as_array().unwrap();
         assert!(!items.is_empty(), "{query} matches some demo cafés");
-        assert!(
-            items.iter().all(matches),
-            "{query}: every item matches"
-        );
+        assert!(items.iter().all(matches), "{query}: every item matches");
     }
 }
 

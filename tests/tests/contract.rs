@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use shared::domain::{Amenity, ArtisanId, CafeId, CountryCode, RoasterId, Slug};
-use shared::ports::{ArtisanReader, BrewingMethodReader, CafeReader, CatalogWriter, RoasterReader};
+use shared::ports::{
+    ArtisanReader, BrewingMethodReader, CafeReader, CatalogBatch, CatalogWriter, RoasterReader,
+};
 use shared::query::{CafeFilter, CafeQuery, CafeSort, PageLimit, RoasterQuery};
 use tests::fixtures::{Fixtures, fixtures, load};
 
@@ -357,6 +359,56 @@ async fn lists_and_gets_brewing_methods<S: Store>(store: S) {
     );
 }
 
+async fn bulk_import_reads_like_entity_by_entity_writes<S: Store>(store: S) {
+    let f = fixtures();
+    store
+        .import(&CatalogBatch {
+            cafes: &f.cafes,
+            roasters: &f.roasters,
+            artisans: &f.artisans,
+            brewing_methods: &f.methods,
+        })
+        .await
+        .unwrap();
+    let by_rating = [
+        "cafe Fjord",
+        "Elm & Ember",
+        "Árvore",
+        "Bica Nova",
+        "Dock Street",
+    ];
+    assert_eq!(
+        all_names(&store, CafeFilter::default(), CafeSort::Rating, 2).await,
+        by_rating
+    );
+    let oslo = CafeFilter {
+        city: Some(slug("oslo")),
+        ..Default::default()
+    };
+    assert_eq!(
+        all_names(&store, oslo, CafeSort::Name, 1).await,
+        vec!["cafe Fjord", "Dock Street"]
+    );
+    assert_eq!(
+        store.get_cafe(&f.cafes[0].id).await.unwrap().as_ref(),
+        Some(&f.cafes[0])
+    );
+    assert_eq!(
+        store.get_artisan(&f.artisans[0].id).await.unwrap().as_ref(),
+        Some(&f.artisans[0])
+    );
+    assert_eq!(store.list_brewing_methods().await.unwrap().len(), 4);
+    assert_eq!(
+        store
+            .list_roasters(&RoasterQuery::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        3
+    );
+}
+
 macro_rules! contract_suite {
     ($($test:ident),* $(,)?) => {
         mod embedded {
@@ -386,4 +438,5 @@ contract_suite!(
     lists_and_gets_roasters,
     gets_artisans,
     lists_and_gets_brewing_methods,
+    bulk_import_reads_like_entity_by_entity_writes,
 );

@@ -10,7 +10,8 @@ use crate::domain::{
     Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Roaster, RoasterId, Slug,
 };
 use crate::ports::{
-    ArtisanReader, BrewingMethodReader, CafeReader, CatalogWriter, RoasterReader, StoreError,
+    ArtisanReader, BrewingMethodReader, CafeReader, CatalogBatch, CatalogWriter, RoasterReader,
+    StoreError,
 };
 use crate::query::{CafeFilter, CafeQuery, CafeSort, Page, PageKey, PageLimit, RoasterQuery};
 
@@ -269,76 +270,113 @@ impl Listed<'_> {
     }
 }
 
+fn cafe_items(cafe: &Cafe) -> Result<(String, Vec<Item>), StoreError> {
+    let pk = keys::cafe_pk(&cafe.id);
+    let summary = cafe.summary();
+    let id = cafe.id.as_str();
+    let listed = Listed {
+        profile: encode(&pk, keys::PROFILE_SK, cafe)?,
+        summary: encode(&pk, "LIST", &summary)?,
+        lpk: &keys::cafes_lpk,
+        dims: keys::cafe_dims(&summary),
+        by_name: keys::by_name(&cafe.name, id),
+        by_rating: Some(keys::by_rating(
+            cafe.rating.average,
+            cafe.rating.count,
+            &cafe.name,
+            id,
+        )),
+        by_newest: Some(keys::by_newest(cafe.created_at, id)),
+        pk: pk.clone(),
+    };
+    Ok((pk, listed.into_items()))
+}
+
+fn roaster_items(roaster: &Roaster) -> Result<(String, Vec<Item>), StoreError> {
+    let pk = keys::roaster_pk(&roaster.id);
+    let doc = encode(&pk, keys::PROFILE_SK, roaster)?;
+    let listed = Listed {
+        profile: doc.clone(),
+        summary: doc,
+        lpk: &keys::roasters_lpk,
+        dims: keys::roaster_dims(roaster),
+        by_name: keys::by_name(&roaster.name, roaster.id.as_str()),
+        by_rating: None,
+        by_newest: Some(keys::by_newest(roaster.created_at, roaster.id.as_str())),
+        pk: pk.clone(),
+    };
+    Ok((pk, listed.into_items()))
+}
+
+fn artisan_items(artisan: &Artisan) -> Result<(String, Vec<Item>), StoreError> {
+    let pk = keys::artisan_pk(&artisan.id);
+    let item = Item {
+        pk: pk.clone(),
+        sk: keys::PROFILE_SK.to_owned(),
+        lpk: None,
+        by_name: None,
+        by_rating: None,
+        by_newest: None,
+        doc: encode(&pk, keys::PROFILE_SK, artisan)?,
+    };
+    Ok((pk, vec![item]))
+}
+
+fn method_items(method: &BrewingMethod) -> Result<(String, Vec<Item>), StoreError> {
+    let pk = keys::method_pk(&method.slug);
+    let doc = encode(&pk, keys::PROFILE_SK, method)?;
+    let listed = Listed {
+        profile: doc.clone(),
+        summary: doc,
+        lpk: &|_: &str| keys::methods_lpk(),
+        dims: vec![keys::ALL.to_owned()],
+        by_name: keys::by_name(&method.name, method.slug.as_str()),
+        by_rating: None,
+        by_newest: None,
+        pk: pk.clone(),
+    };
+    Ok((pk, listed.into_items()))
+}
+
 impl<S: ItemTable> CatalogWriter for S {
     #[instrument(skip_all, fields(cafe_id = %cafe.id))]
     async fn put_cafe(&self, cafe: &Cafe) -> Result<(), StoreError> {
-        let pk = keys::cafe_pk(&cafe.id);
-        let summary = cafe.summary();
-        let id = cafe.id.as_str();
-        let listed = Listed {
-            profile: encode(&pk, keys::PROFILE_SK, cafe)?,
-            summary: encode(&pk, "LIST", &summary)?,
-            lpk: &keys::cafes_lpk,
-            dims: keys::cafe_dims(&summary),
-            by_name: keys::by_name(&cafe.name, id),
-            by_rating: Some(keys::by_rating(
-                cafe.rating.average,
-                cafe.rating.count,
-                &cafe.name,
-                id,
-            )),
-            by_newest: Some(keys::by_newest(cafe.created_at, id)),
-            pk: pk.clone(),
-        };
-        self.replace_partition(&pk, listed.into_items()).await
+        let (pk, items) = cafe_items(cafe)?;
+        self.replace_partition(&pk, items).await
     }
 
     #[instrument(skip_all, fields(roaster_id = %roaster.id))]
     async fn put_roaster(&self, roaster: &Roaster) -> Result<(), StoreError> {
-        let pk = keys::roaster_pk(&roaster.id);
-        let doc = encode(&pk, keys::PROFILE_SK, roaster)?;
-        let listed = Listed {
-            profile: doc.clone(),
-            summary: doc,
-            lpk: &keys::roasters_lpk,
-            dims: keys::roaster_dims(roaster),
-            by_name: keys::by_name(&roaster.name, roaster.id.as_str()),
-            by_rating: None,
-            by_newest: Some(keys::by_newest(roaster.created_at, roaster.id.as_str())),
-            pk: pk.clone(),
-        };
-        self.replace_partition(&pk, listed.into_items()).await
+        let (pk, items) = roaster_items(roaster)?;
+        self.replace_partition(&pk, items).await
     }
 
     #[instrument(skip_all, fields(artisan_id = %artisan.id))]
     async fn put_artisan(&self, artisan: &Artisan) -> Result<(), StoreError> {
-        let pk = keys::artisan_pk(&artisan.id);
-        let item = Item {
-            pk: pk.clone(),
-            sk: keys::PROFILE_SK.to_owned(),
-            lpk: None,
-            by_name: None,
-            by_rating: None,
-            by_newest: None,
-            doc: encode(&pk, keys::PROFILE_SK, artisan)?,
-        };
-        self.replace_partition(&pk, vec![item]).await
+        let (pk, items) = artisan_items(artisan)?;
+        self.replace_partition(&pk, items).await
     }
 
     #[instrument(skip_all, fields(slug = %method.slug))]
     async fn put_brewing_method(&self, method: &BrewingMethod) -> Result<(), StoreError> {
-        let pk = keys::method_pk(&method.slug);
-        let doc = encode(&pk, keys::PROFILE_SK, method)?;
-        let listed = Listed {
-            profile: doc.clone(),
-            summary: doc,
-            lpk: &|_: &str| keys::methods_lpk(),
-            dims: vec![keys::ALL.to_owned()],
-            by_name: keys::by_name(&method.name, method.slug.as_str()),
-            by_rating: None,
-            by_newest: None,
-            pk: pk.clone(),
-        };
-        self.replace_partition(&pk, listed.into_items()).await
+        let (pk, items) = method_items(method)?;
+        self.replace_partition(&pk, items).await
+    }
+
+    #[instrument(skip_all, fields(cafes = batch.cafes.len(), roasters = batch.roasters.len(), artisans = batch.artisans.len()))]
+    async fn import(&self, batch: &CatalogBatch<'_>) -> Result<(), StoreError> {
+        let mut items = Vec::new();
+        for (_, entity_items) in batch
+            .brewing_methods
+            .iter()
+            .map(method_items)
+            .chain(batch.roasters.iter().map(roaster_items))
+            .chain(batch.artisans.iter().map(artisan_items))
+            .chain(batch.cafes.iter().map(cafe_items))
+            .collect::<Result<Vec<_>, _>>()?
+        {
+            items.extend(entity_items);
+        }
+        self.put_items(items).await
     }
 }

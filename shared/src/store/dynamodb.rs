@@ -8,14 +8,19 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType,
-    TransactWriteItem,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, PutRequest, ScalarAttributeType,
+    TransactWriteItem, WriteRequest,
 };
 use tracing::instrument;
 
 use super::table::{Item, ItemTable, SortIndex, StoredDoc};
 use crate::ports::StoreError;
 use crate::query::PageKey;
+
+/// Most puts DynamoDB accepts in one `BatchWriteItem`.
+const MAX_BATCH_ITEMS: usize = 25;
+/// Attempts at writing a batch's unprocessed items before giving up.
+const MAX_BATCH_ATTEMPTS: u32 = 8;
 
 /// Most actions DynamoDB accepts in one `TransactWriteItems`.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
@@ -315,6 +320,50 @@ impl ItemTable for DynamoStore {
             .send()
             .await
             .map_err(classify("transact_write_items"))?;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(store = "dynamodb", items = items.len()))]
+    async fn put_items(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        let mut requests: Vec<WriteRequest> = Vec::with_capacity(items.len());
+        for item in items {
+            let put = PutRequest::builder()
+                .set_item(Some(Self::to_attributes(item)))
+                .build()
+                .map_err(|e| StoreError::Backend {
+                    operation: "batch_write_item",
+                    source: Box::new(e),
+                })?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        for chunk in requests.chunks(MAX_BATCH_ITEMS) {
+            let mut pending = chunk.to_vec();
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                attempt += 1;
+                if attempt > MAX_BATCH_ATTEMPTS {
+                    return Err(StoreError::Throttled {
+                        operation: "batch_write_item",
+                    });
+                }
+                if attempt > 1 {
+                    // Unprocessed items mean the table is throttling: back off exponentially.
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(6)))
+                        .await;
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(classify("batch_write_item"))?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut left| left.remove(&self.table))
+                    .unwrap_or_default();
+            }
+        }
         Ok(())
     }
 }

@@ -166,24 +166,38 @@ impl ItemTable for SqliteStore {
         self.with_conn("replace_partition", move |c| {
             let tx = c.transaction()?;
             tx.execute("DELETE FROM items WHERE pk = ?1", params![pk])?;
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO items (pk, sk, lpk, sn, sr, st, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?;
-                for item in &items {
-                    insert.execute(params![
-                        item.pk,
-                        item.sk,
-                        item.lpk,
-                        item.by_name,
-                        item.by_rating,
-                        item.by_newest,
-                        item.doc
-                    ])?;
-                }
-            }
+            upsert(&tx, &items)?;
             tx.commit()
         })
         .await
     }
+
+    #[instrument(skip_all, fields(store = "sqlite", items = items.len()))]
+    async fn put_items(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        self.with_conn("put_items", move |c| {
+            let tx = c.transaction()?;
+            upsert(&tx, &items)?;
+            tx.commit()
+        })
+        .await
+    }
+}
+
+/// Inserts or overwrites `items` inside the caller's transaction.
+fn upsert(tx: &rusqlite::Transaction<'_>, items: &[Item]) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT OR REPLACE INTO items (pk, sk, lpk, sn, sr, st, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for item in items {
+        insert.execute(params![
+            item.pk,
+            item.sk,
+            item.lpk,
+            item.by_name,
+            item.by_rating,
+            item.by_newest,
+            item.doc
+        ])?;
+    }
+    Ok(())
 }

@@ -93,4 +93,8 @@ pub trait ItemTable: Send + Sync {
         pk: &str,
         items: Vec<Item>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Writes `items` (insert or overwrite) in as few round-trips as possible. Not atomic:
+    /// for bulk loads into a store that does not hold these partitions yet.
+    fn put_items(&self, items: Vec<Item>) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
