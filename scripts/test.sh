@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite on a fresh machine. Installs the Python tools into .venv, starts
 # moto's server for the DynamoDB contract tests (over HTTP, never skipped), runs every Rust test,
-# then checks template.yaml with sam validate --lint and cfn-lint.
+# then checks infra/openapi.yaml and template.yaml (sam validate --lint, cfn-lint).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,8 @@ echo "==> cargo test (unit, handler, contract suites on SQLite and on DynamoDB v
 cargo test --workspace --locked --all-targets --no-fail-fast
 cargo test --workspace --locked --doc
 
+echo "==> openapi-spec-validator infra/openapi.yaml"
+.venv/bin/openapi-spec-validator infra/openapi.yaml
 echo "==> sam validate --lint"
 .venv/bin/sam validate --lint --template template.yaml --region us-east-1
 echo "==> cfn-lint"
