@@ -28,8 +28,20 @@ fn the_domain_imports_no_aws_lambda_http_or_sqlite_types() {
     files.extend(["query.rs", "ports.rs", "cursor.rs"].map(|f| shared.join(f)));
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        for banned in ["aws_sdk", "aws_config", "lambda_http", "lambda_runtime", "rusqlite", "http::", "axum"] {
-            assert!(!text.contains(banned), "{} mentions {banned}", file.display());
+        for banned in [
+            "aws_sdk",
+            "aws_config",
+            "lambda_http",
+            "lambda_runtime",
+            "rusqlite",
+            "http::",
+            "axum",
+        ] {
+            assert!(
+                !text.contains(banned),
+                "{} mentions {banned}",
+                file.display()
+            );
         }
     }
 }
@@ -45,8 +57,10 @@ fn no_function_depends_on_another_function() {
         let manifest = std::fs::read_to_string(functions.join(name).join("Cargo.toml")).unwrap();
         for other in names.iter().filter(|o| *o != name) {
             assert!(
-                !manifest.lines().any(|l| l.trim_start().starts_with(&format!("{other} "))
-                    || l.trim_start().starts_with(&format!("{other}="))),
+                !manifest
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{other} "))
+                        || l.trim_start().starts_with(&format!("{other}="))),
                 "{name} depends on {other}"
             );
         }
@@ -55,22 +69,42 @@ fn no_function_depends_on_another_function() {
 
 #[test]
 fn no_request_path_scans_dynamodb() {
-    for file in rust_files(&root().join("shared/src")).into_iter().chain(rust_files(&root().join("functions"))) {
+    for file in rust_files(&root().join("shared/src"))
+        .into_iter()
+        .chain(rust_files(&root().join("functions")))
+    {
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(!text.contains(".scan()"), "{} calls Scan", file.display());
     }
     let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
-    assert!(!template.contains("dynamodb:Scan"), "template.yaml grants Scan");
+    assert!(
+        !template.contains("dynamodb:Scan"),
+        "template.yaml grants Scan"
+    );
 }
 
 #[test]
 fn every_module_says_what_it_is_for_and_nothing_is_ignored() {
-    let dirs = ["shared/src", "functions", "infra/local-server/src", "tests", "xtask/src"];
+    let dirs = [
+        "shared/src",
+        "functions",
+        "infra/local-server/src",
+        "tests",
+        "xtask/src",
+    ];
     for dir in dirs {
         for file in rust_files(&root().join(dir)) {
             let text = std::fs::read_to_string(&file).unwrap();
-            assert!(text.starts_with("//!"), "{} has no //! header", file.display());
-            assert!(!text.contains(concat!("#[", "ignore")), "{} ignores a test", file.display());
+            assert!(
+                text.starts_with("//!"),
+                "{} has no //! header",
+                file.display()
+            );
+            assert!(
+                !text.contains(concat!("#[", "ignore")),
+                "{} ignores a test",
+                file.display()
+            );
         }
     }
 }
@@ -80,6 +114,10 @@ fn main_rs_files_are_wiring_only() {
     for entry in std::fs::read_dir(root().join("functions")).unwrap() {
         let main = entry.unwrap().path().join("src/main.rs");
         let lines = std::fs::read_to_string(&main).unwrap().lines().count();
-        assert!(lines <= 40, "{} has {lines} lines; move logic into lib.rs", main.display());
+        assert!(
+            lines <= 40,
+            "{} has {lines} lines; move logic into lib.rs",
+            main.display()
+        );
     }
 }
