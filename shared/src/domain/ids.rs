@@ -71,6 +71,11 @@ opaque_id!(
     "rst"
 );
 opaque_id!(
+    /// Identifies a review, e.g. `rev_…`.
+    ReviewId,
+    "rev"
+);
+opaque_id!(
     /// Identifies an artisan (barista, roaster, owner…), e.g. `art_…`.
     ArtisanId,
     "art"

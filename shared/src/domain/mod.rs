@@ -5,14 +5,16 @@
 mod catalog;
 mod ids;
 mod rating;
+mod review;
 mod values;
 
 pub use catalog::{
     Artisan, ArtisanRef, ArtisanRole, BeanSourcing, BrewingMethod, Cafe, CafeSummary, Links,
     Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef, Technique,
 };
-pub use ids::{ArtisanId, CafeId, ID_BODY_LEN, RoasterId};
+pub use ids::{ArtisanId, CafeId, ID_BODY_LEN, ReviewId, RoasterId};
 pub use rating::RatingSummary;
+pub use review::{Rating, Review, ReviewDraft, ReviewText, UserId};
 pub use values::{
     Amenity, Coordinates, CountryCode, LocalTime, OpeningHours, OpeningPeriod, PriceLevel, Slug,
     TimeZoneName, Weekday,
@@ -41,4 +43,10 @@ pub enum DomainError {
     UnknownTimeZone,
     #[error("must be a time of day written HH:MM")]
     InvalidTime,
+    #[error("must be 1–128 letters, digits or ._:@|-")]
+    InvalidUserId,
+    #[error("must be an integer from 1 to 5")]
+    InvalidRating,
+    #[error("must be 20 to 5000 characters after trimming (got {chars})")]
+    InvalidReviewText { chars: usize },
 }

@@ -256,6 +256,8 @@ impl Listed<'_> {
             by_rating: None,
             by_newest: None,
             doc: self.profile,
+            version: None,
+            expires_at: None,
         }];
         items.extend(self.dims.iter().map(|dim| Item {
             pk: self.pk.clone(),
@@ -265,6 +267,8 @@ impl Listed<'_> {
             by_rating: self.by_rating.clone(),
             by_newest: self.by_newest.clone(),
             doc: self.summary.clone(),
+            version: None,
+            expires_at: None,
         }));
         items
     }
@@ -310,15 +314,11 @@ fn roaster_items(roaster: &Roaster) -> Result<(String, Vec<Item>), StoreError> {
 
 fn artisan_items(artisan: &Artisan) -> Result<(String, Vec<Item>), StoreError> {
     let pk = keys::artisan_pk(&artisan.id);
-    let item = Item {
-        pk: pk.clone(),
-        sk: keys::PROFILE_SK.to_owned(),
-        lpk: None,
-        by_name: None,
-        by_rating: None,
-        by_newest: None,
-        doc: encode(&pk, keys::PROFILE_SK, artisan)?,
-    };
+    let item = Item::plain(
+        pk.clone(),
+        keys::PROFILE_SK,
+        encode(&pk, keys::PROFILE_SK, artisan)?,
+    );
     Ok((pk, vec![item]))
 }
 

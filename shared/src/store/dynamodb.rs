@@ -6,14 +6,17 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, Projection, ProjectionType, Put, PutRequest, ScalarAttributeType,
-    TransactWriteItem, WriteRequest,
+    TransactWriteItem, Update, WriteRequest,
 };
 use tracing::instrument;
 
-use super::table::{Item, ItemTable, SortIndex, StoredDoc};
+use super::table::{
+    Condition, Item, ItemTable, SortIndex, StoredDoc, StoredItem, TransactError, Write,
+};
 use crate::ports::StoreError;
 use crate::query::PageKey;
 
@@ -29,6 +32,11 @@ const PK: &str = "PK";
 const SK: &str = "SK";
 const LPK: &str = "LPK";
 const DOC: &str = "doc";
+const VERSION: &str = "ver";
+/// The table's TTL attribute.
+const EXPIRES_AT: &str = "expiresAt";
+/// Counter attributes are stored as numbers named `c_<counter>`.
+const COUNTER_PREFIX: &str = "c_";
 const INDEXES: [SortIndex; 3] = [SortIndex::ByName, SortIndex::ByRating, SortIndex::ByNewest];
 
 /// The DynamoDB store: a client built once at start-up and the table it uses.
@@ -165,7 +173,16 @@ impl DynamoStore {
     }
 
     fn to_attributes(item: Item) -> HashMap<String, AttributeValue> {
-        let mut map = HashMap::with_capacity(7);
+        let mut map = HashMap::with_capacity(9);
+        if let Some(version) = item.version {
+            map.insert(VERSION.to_owned(), AttributeValue::N(version.to_string()));
+        }
+        if let Some(expires_at) = item.expires_at {
+            map.insert(
+                EXPIRES_AT.to_owned(),
+                AttributeValue::N(expires_at.to_string()),
+            );
+        }
         map.insert(PK.to_owned(), AttributeValue::S(item.pk));
         map.insert(SK.to_owned(), AttributeValue::S(item.sk));
         map.insert(DOC.to_owned(), AttributeValue::S(item.doc));
@@ -365,5 +382,222 @@ impl ItemTable for DynamoStore {
             }
         }
         Ok(())
+    }
+
+    #[instrument(skip_all, fields(store = "dynamodb", pk, sk))]
+    async fn get_item(&self, pk: &str, sk: &str) -> Result<Option<StoredItem>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify("get_item"))?;
+        Ok(out.item.as_ref().map(stored_item))
+    }
+
+    #[instrument(skip_all, fields(store = "dynamodb", pk, sk_prefix))]
+    async fn query_prefix(&self, pk: &str, sk_prefix: &str) -> Result<Vec<StoredItem>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", s(pk))
+                .expression_attribute_values(":prefix", s(sk_prefix))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify("query_prefix"))?;
+            out.extend(page.items.unwrap_or_default().iter().map(stored_item));
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    #[instrument(skip_all, fields(store = "dynamodb", writes = writes.len()))]
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), TransactError> {
+        let build = |e: aws_sdk_dynamodb::error::BuildError| {
+            TransactError::Store(StoreError::Backend {
+                operation: "transact_write_items",
+                source: Box::new(e),
+            })
+        };
+        let mut actions = Vec::with_capacity(writes.len());
+        for write in writes {
+            let action = match write {
+                Write::Put { item, condition } => {
+                    let expr = ConditionExpr::of(&condition);
+                    let put = Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(Self::to_attributes(item)))
+                        .set_condition_expression(expr.expression)
+                        .set_expression_attribute_names(expr.names)
+                        .set_expression_attribute_values(expr.values)
+                        .build()
+                        .map_err(build)?;
+                    TransactWriteItem::builder().put(put).build()
+                }
+                Write::Delete { pk, sk, condition } => {
+                    let expr = ConditionExpr::of(&condition);
+                    let delete = Delete::builder()
+                        .table_name(&self.table)
+                        .key(PK, AttributeValue::S(pk))
+                        .key(SK, AttributeValue::S(sk))
+                        .set_condition_expression(expr.expression)
+                        .set_expression_attribute_names(expr.names)
+                        .set_expression_attribute_values(expr.values)
+                        .build()
+                        .map_err(build)?;
+                    TransactWriteItem::builder().delete(delete).build()
+                }
+                Write::Add {
+                    pk,
+                    sk,
+                    deltas,
+                    expires_at,
+                    condition,
+                } => {
+                    let expr = ConditionExpr::of(&condition);
+                    let mut names = expr.names.unwrap_or_default();
+                    let mut values = expr.values.unwrap_or_default();
+                    let mut adds = Vec::new();
+                    for (i, (name, delta)) in deltas.iter().enumerate() {
+                        names.insert(format!("#a{i}"), format!("{COUNTER_PREFIX}{name}"));
+                        values.insert(format!(":a{i}"), AttributeValue::N(delta.to_string()));
+                        adds.push(format!("#a{i} :a{i}"));
+                    }
+                    let mut update = format!("ADD {}", adds.join(", "));
+                    if let Some(expires_at) = expires_at {
+                        names.insert("#exp".to_owned(), EXPIRES_AT.to_owned());
+                        values.insert(":exp".to_owned(), AttributeValue::N(expires_at.to_string()));
+                        update.push_str(" SET #exp = :exp");
+                    }
+                    let update = Update::builder()
+                        .table_name(&self.table)
+                        .key(PK, AttributeValue::S(pk))
+                        .key(SK, AttributeValue::S(sk))
+                        .update_expression(update)
+                        .set_condition_expression(expr.expression)
+                        .set_expression_attribute_names(Some(names))
+                        .set_expression_attribute_values((!values.is_empty()).then_some(values))
+                        .build()
+                        .map_err(build)?;
+                    TransactWriteItem::builder().update(update).build()
+                }
+            };
+            actions.push(action);
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                let failed = match err.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                        cancelled
+                            .cancellation_reasons()
+                            .iter()
+                            .position(|r| r.code() == Some("ConditionalCheckFailed"))
+                    }
+                    _ => None,
+                };
+                match failed {
+                    Some(index) => Err(TransactError::ConditionFailed { index }),
+                    None => Err(TransactError::Store(classify("transact_write_items")(err))),
+                }
+            }
+        }
+    }
+}
+
+/// A condition as a DynamoDB expression with its placeholders.
+struct ConditionExpr {
+    expression: Option<String>,
+    names: Option<HashMap<String, String>>,
+    values: Option<HashMap<String, AttributeValue>>,
+}
+
+impl ConditionExpr {
+    fn of(condition: &Condition) -> Self {
+        let (expression, names, values): (&str, Vec<(&str, String)>, Vec<(&str, AttributeValue)>) =
+            match condition {
+                Condition::Always => {
+                    return Self {
+                        expression: None,
+                        names: None,
+                        values: None,
+                    };
+                }
+                Condition::Absent => (
+                    "attribute_not_exists(#cpk)",
+                    vec![("#cpk", PK.to_owned())],
+                    vec![],
+                ),
+                Condition::VersionIs(v) => (
+                    "#cver = :cver",
+                    vec![("#cver", VERSION.to_owned())],
+                    vec![(":cver", AttributeValue::N(v.to_string()))],
+                ),
+                Condition::AbsentOrExpired { now } => (
+                    "attribute_not_exists(#cpk) OR #cexp < :cnow",
+                    vec![("#cpk", PK.to_owned()), ("#cexp", EXPIRES_AT.to_owned())],
+                    vec![(":cnow", AttributeValue::N(now.to_string()))],
+                ),
+                Condition::Below { name, limit } => (
+                    "attribute_not_exists(#clim) OR #clim < :climit",
+                    vec![("#clim", format!("{COUNTER_PREFIX}{name}"))],
+                    vec![(":climit", AttributeValue::N(limit.to_string()))],
+                ),
+            };
+        Self {
+            expression: Some(expression.to_owned()),
+            names: Some(names.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+            values: (!values.is_empty())
+                .then(|| values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+        }
+    }
+}
+
+fn number(value: &AttributeValue) -> Option<i64> {
+    match value {
+        AttributeValue::N(n) => n.parse().ok(),
+        _ => None,
+    }
+}
+
+fn stored_item(item: &HashMap<String, AttributeValue>) -> StoredItem {
+    let mut counters: Vec<(String, i64)> = item
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(COUNTER_PREFIX)?.to_owned(), number(v)?)))
+        .collect();
+    counters.sort();
+    StoredItem {
+        sk: match item.get(SK) {
+            Some(AttributeValue::S(sk)) => sk.clone(),
+            _ => String::new(),
+        },
+        doc: match item.get(DOC) {
+            Some(AttributeValue::S(doc)) => Some(doc.clone()),
+            _ => None,
+        },
+        version: item.get(VERSION).and_then(number),
+        expires_at: item.get(EXPIRES_AT).and_then(number),
+        counters,
     }
 }

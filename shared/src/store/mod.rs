@@ -14,4 +14,6 @@ pub mod dynamodb;
 #[cfg(feature = "embedded")]
 pub mod sqlite;
 
-pub use table::{Item, ItemTable, SortIndex, StoredDoc};
+pub use table::{
+    Condition, Item, ItemTable, SortIndex, StoredDoc, StoredItem, TransactError, Write,
+};

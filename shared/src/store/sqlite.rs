@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 use tracing::instrument;
 
-use super::table::{Item, ItemTable, SortIndex, StoredDoc};
+use super::table::{
+    Condition, Item, ItemTable, SortIndex, StoredDoc, StoredItem, TransactError, Write,
+};
 use crate::ports::StoreError;
 use crate::query::PageKey;
 
@@ -27,12 +29,33 @@ CREATE TABLE IF NOT EXISTS items (
     sr  TEXT,
     st  TEXT,
     doc TEXT NOT NULL,
+    ver INTEGER,
+    expires_at INTEGER,
+    nums TEXT,
     PRIMARY KEY (pk, sk)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS by_name   ON items (lpk, sn) WHERE lpk IS NOT NULL AND sn IS NOT NULL;
 CREATE INDEX IF NOT EXISTS by_rating ON items (lpk, sr) WHERE lpk IS NOT NULL AND sr IS NOT NULL;
 CREATE INDEX IF NOT EXISTS by_newest ON items (lpk, st) WHERE lpk IS NOT NULL AND st IS NOT NULL;
 ";
+
+/// Adds columns that stores created by earlier versions lack.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('items')")?;
+    let columns: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, ty) in [
+        ("ver", "INTEGER"),
+        ("expires_at", "INTEGER"),
+        ("nums", "TEXT"),
+    ] {
+        if !columns.iter().any(|c| c == name) {
+            conn.execute_batch(&format!("ALTER TABLE items ADD COLUMN {name} {ty}"))?;
+        }
+    }
+    Ok(())
+}
 
 /// The embedded store. Cheap to clone; clones share one connection.
 #[derive(Clone)]
@@ -70,6 +93,7 @@ impl SqliteStore {
         conn.pragma_update(None, "busy_timeout", 5_000)
             .map_err(backend("pragma"))?;
         conn.execute_batch(SCHEMA).map_err(backend("schema"))?;
+        migrate(&conn).map_err(backend("migrate"))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -181,12 +205,56 @@ impl ItemTable for SqliteStore {
         })
         .await
     }
+
+    #[instrument(skip_all, fields(store = "sqlite", pk, sk))]
+    async fn get_item(&self, pk: &str, sk: &str) -> Result<Option<StoredItem>, StoreError> {
+        let (pk, sk) = (pk.to_owned(), sk.to_owned());
+        self.with_conn("get_item", move |c| read_item(c, &pk, &sk))
+            .await
+    }
+
+    #[instrument(skip_all, fields(store = "sqlite", pk, sk_prefix))]
+    async fn query_prefix(&self, pk: &str, sk_prefix: &str) -> Result<Vec<StoredItem>, StoreError> {
+        let (pk, prefix) = (pk.to_owned(), sk_prefix.to_owned());
+        self.with_conn("query_prefix", move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT sk, doc, ver, expires_at, nums FROM items
+                 WHERE pk = ?1 AND substr(sk, 1, length(?2)) = ?2 ORDER BY sk",
+            )?;
+            let rows = stmt.query_map(params![pk, prefix], row_to_item)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(store = "sqlite", writes = writes.len()))]
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), TransactError> {
+        let outcome = self
+            .with_conn("transact", move |c| {
+                let tx = c.transaction()?;
+                match apply(&tx, &writes) {
+                    Ok(()) => tx.commit().map(|()| Ok(())),
+                    // Dropping `tx` rolls back.
+                    Err(failed) => Ok(Err(failed)),
+                }
+            })
+            .await?;
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(Some(index)) => Err(TransactError::ConditionFailed { index }),
+            Err(None) => Err(TransactError::Store(StoreError::Backend {
+                operation: "transact",
+                source: "a write inside the transaction failed; see the log".into(),
+            })),
+        }
+    }
 }
 
 /// Inserts or overwrites `items` inside the caller's transaction.
 fn upsert(tx: &rusqlite::Transaction<'_>, items: &[Item]) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
-        "INSERT OR REPLACE INTO items (pk, sk, lpk, sn, sr, st, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT OR REPLACE INTO items (pk, sk, lpk, sn, sr, st, doc, ver, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     for item in items {
         insert.execute(params![
@@ -196,8 +264,116 @@ fn upsert(tx: &rusqlite::Transaction<'_>, items: &[Item]) -> rusqlite::Result<()
             item.by_name,
             item.by_rating,
             item.by_newest,
-            item.doc
+            item.doc,
+            item.version,
+            item.expires_at
         ])?;
+    }
+    Ok(())
+}
+
+/// Counters are kept as a JSON object of integers in `nums`.
+type Counters = serde_json::Map<String, serde_json::Value>;
+
+fn read_item(conn: &Connection, pk: &str, sk: &str) -> rusqlite::Result<Option<StoredItem>> {
+    conn.prepare_cached(
+        "SELECT sk, doc, ver, expires_at, nums FROM items WHERE pk = ?1 AND sk = ?2",
+    )?
+    .query_row(params![pk, sk], row_to_item)
+    .optional()
+}
+
+fn row_to_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem> {
+    let doc: String = r.get(1)?;
+    let nums: Option<String> = r.get(4)?;
+    let counters = nums
+        .and_then(|n| serde_json::from_str::<Counters>(&n).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, v)| v.as_i64().map(|v| (k, v)))
+        .collect();
+    Ok(StoredItem {
+        sk: r.get(0)?,
+        doc: (!doc.is_empty()).then_some(doc),
+        version: r.get(2)?,
+        expires_at: r.get(3)?,
+        counters,
+    })
+}
+
+fn holds(condition: &Condition, current: Option<&StoredItem>) -> bool {
+    match condition {
+        Condition::Always => true,
+        Condition::Absent => current.is_none(),
+        Condition::VersionIs(v) => current.is_some_and(|c| c.version == Some(*v)),
+        Condition::AbsentOrExpired { now } => {
+            current.is_none_or(|c| c.expires_at.is_some_and(|e| e < *now))
+        }
+        Condition::Below { name, limit } => current.is_none_or(|c| c.counter(name) < *limit),
+    }
+}
+
+/// Applies `writes` inside the caller's transaction; `Err(Some(i))` when write `i`'s
+/// condition fails.
+fn apply(tx: &rusqlite::Transaction<'_>, writes: &[Write]) -> Result<(), Option<usize>> {
+    let sql = |e: rusqlite::Error| {
+        tracing::error!(error = %e, "sqlite write failed");
+        None
+    };
+    for (index, write) in writes.iter().enumerate() {
+        let (pk, sk, condition) = match write {
+            Write::Put { item, condition } => (item.pk.as_str(), item.sk.as_str(), condition),
+            Write::Delete { pk, sk, condition }
+            | Write::Add {
+                pk, sk, condition, ..
+            } => (pk.as_str(), sk.as_str(), condition),
+        };
+        let current = read_item(tx, pk, sk).map_err(sql)?;
+        if !holds(condition, current.as_ref()) {
+            return Err(Some(index));
+        }
+        match write {
+            Write::Put { item, .. } => upsert(tx, std::slice::from_ref(item)).map_err(sql)?,
+            Write::Delete { pk, sk, .. } => {
+                tx.execute(
+                    "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
+                    params![pk, sk],
+                )
+                .map_err(sql)?;
+            }
+            Write::Add {
+                pk,
+                sk,
+                deltas,
+                expires_at,
+                ..
+            } => {
+                let mut counters: Counters = current
+                    .as_ref()
+                    .map(|c| {
+                        c.counters
+                            .iter()
+                            .map(|(k, v)| (k.clone(), (*v).into()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for (name, delta) in deltas {
+                    let now = counters
+                        .get(*name)
+                        .and_then(serde_json::Value::as_i64)
+                        .unwrap_or(0);
+                    counters.insert((*name).to_owned(), (now + delta).into());
+                }
+                let nums = serde_json::Value::Object(counters).to_string();
+                let expires = expires_at.or(current.as_ref().and_then(|c| c.expires_at));
+                tx.execute(
+                    "INSERT INTO items (pk, sk, doc, nums, expires_at) VALUES (?1, ?2, '', ?3, ?4)
+                     ON CONFLICT (pk, sk) DO UPDATE SET nums = excluded.nums, expires_at = excluded.expires_at",
+                    params![pk, sk, nums, expires],
+                )
+                .map_err(sql)?;
+            }
+        }
     }
     Ok(())
 }

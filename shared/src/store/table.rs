@@ -48,9 +48,28 @@ pub struct Item {
     pub by_rating: Option<String>,
     pub by_newest: Option<String>,
     pub doc: String,
+    /// Optimistic-concurrency version (`ver`), for items edited in place.
+    pub version: Option<i64>,
+    /// Expiry in epoch seconds (`expiresAt`, the table's TTL attribute).
+    pub expires_at: Option<i64>,
 }
 
 impl Item {
+    /// An item that is in no list, has no version and never expires.
+    pub fn plain(pk: impl Into<String>, sk: impl Into<String>, doc: impl Into<String>) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+            lpk: None,
+            by_name: None,
+            by_rating: None,
+            by_newest: None,
+            doc: doc.into(),
+            version: None,
+            expires_at: None,
+        }
+    }
+
     /// The sort value this item has in `index`, if it is listed there.
     pub fn sort_value(&self, index: SortIndex) -> Option<&str> {
         match index {
@@ -97,4 +116,93 @@ pub trait ItemTable: Send + Sync {
     /// Writes `items` (insert or overwrite) in as few round-trips as possible. Not atomic:
     /// for bulk loads into a store that does not hold these partitions yet.
     fn put_items(&self, items: Vec<Item>) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The item at `(pk, sk)` with its counters, read strongly consistently (write paths).
+    fn get_item(
+        &self,
+        pk: &str,
+        sk: &str,
+    ) -> impl Future<Output = Result<Option<StoredItem>, StoreError>> + Send;
+
+    /// Every item of partition `pk` whose sort key starts with `sk_prefix`.
+    fn query_prefix(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+    ) -> impl Future<Output = Result<Vec<StoredItem>, StoreError>> + Send;
+
+    /// Applies every write or none. When a condition fails, nothing is written and the error
+    /// names the first failing write by its index.
+    fn transact(
+        &self,
+        writes: Vec<Write>,
+    ) -> impl Future<Output = Result<(), TransactError>> + Send;
+}
+
+/// An item as read back, with its numeric counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredItem {
+    pub sk: String,
+    pub doc: Option<String>,
+    pub version: Option<i64>,
+    pub expires_at: Option<i64>,
+    /// Counter attributes (`h1`…`h5`, `n`), as written by [`Write::Add`].
+    pub counters: Vec<(String, i64)>,
+}
+
+impl StoredItem {
+    /// The value of counter `name` (0 when absent).
+    pub fn counter(&self, name: &str) -> i64 {
+        self.counters
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(0, |(_, v)| *v)
+    }
+}
+
+/// A condition checked atomically with its write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Condition {
+    /// Always write.
+    Always,
+    /// No item has this key.
+    Absent,
+    /// An item has this key and its version is `expected`.
+    VersionIs(i64),
+    /// No item has this key, or it expired (`expiresAt < now`).
+    AbsentOrExpired { now: i64 },
+    /// Counter `name` is absent or below `limit`.
+    Below { name: &'static str, limit: i64 },
+}
+
+/// One write inside a transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Write {
+    /// Insert or overwrite an item.
+    Put { item: Item, condition: Condition },
+    /// Delete an item (no error if it is absent and the condition allows it).
+    Delete {
+        pk: String,
+        sk: String,
+        condition: Condition,
+    },
+    /// Add to counters, creating the item if needed; optionally (re)sets its expiry.
+    Add {
+        pk: String,
+        sk: String,
+        deltas: Vec<(&'static str, i64)>,
+        expires_at: Option<i64>,
+        condition: Condition,
+    },
+}
+
+/// Why a transaction wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum TransactError {
+    /// Write number `index` did not meet its condition.
+    #[error("condition of write {index} failed")]
+    ConditionFailed { index: usize },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
