@@ -7,9 +7,10 @@
 use std::future::Future;
 
 use crate::domain::{
-    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Roaster, RoasterId, Slug,
+    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, RatingSummary, Review, ReviewId,
+    Roaster, RoasterId, Slug, UserId,
 };
-use crate::query::{CafeQuery, Page, PageLimit, RoasterQuery};
+use crate::query::{CafeQuery, Page, PageKey, PageLimit, RoasterQuery};
 
 /// Why a store call failed. Callers map every variant to an opaque 5xx (or 503 when
 /// retrying later may help); the cause chain goes to the logs, never to clients.
@@ -128,4 +129,124 @@ pub trait CatalogWriter: Send + Sync {
         &self,
         batch: &CatalogBatch<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Why a review write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewWriteError {
+    /// The author already reviewed this café; the existing review's id.
+    #[error("the author already reviewed this café")]
+    Duplicate { existing: ReviewId },
+    /// The review changed or disappeared since it was read.
+    #[error("the review changed since it was read")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads reviews and rating summaries.
+pub trait ReviewReader: Send + Sync {
+    /// A café's reviews, newest first.
+    fn list_reviews(
+        &self,
+        cafe: &CafeId,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> impl Future<Output = Result<Page<Review>, StoreError>> + Send;
+
+    /// A review by id.
+    fn get_review(
+        &self,
+        id: &ReviewId,
+    ) -> impl Future<Output = Result<Option<Review>, StoreError>> + Send;
+
+    /// The exact aggregate of the café's current reviews.
+    fn rating_summary(
+        &self,
+        cafe: &CafeId,
+    ) -> impl Future<Output = Result<RatingSummary, StoreError>> + Send;
+}
+
+/// Creates, edits and deletes reviews, keeping the rating summary exact.
+pub trait ReviewWriter: Send + Sync {
+    /// Stores a new review; one per author per café.
+    fn create_review(
+        &self,
+        review: &Review,
+    ) -> impl Future<Output = Result<(), ReviewWriteError>> + Send;
+    /// Replaces `before` (as read) with `after`; `Conflict` if it changed meanwhile.
+    fn update_review(
+        &self,
+        before: &Review,
+        after: &Review,
+    ) -> impl Future<Output = Result<(), ReviewWriteError>> + Send;
+    /// Deletes `review` (as read); `Conflict` if it changed meanwhile.
+    fn delete_review(
+        &self,
+        review: &Review,
+    ) -> impl Future<Output = Result<(), ReviewWriteError>> + Send;
+}
+
+/// A response kept for idempotent replays.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+}
+
+/// The outcome of claiming an idempotency key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// First use of the key (or its record expired): run the operation.
+    Acquired,
+    /// Completed before with the same payload: answer with the stored response.
+    Replay(StoredResponse),
+    /// Another request with this key is running now; retry shortly.
+    InProgress,
+    /// The key was used with a different payload.
+    PayloadMismatch,
+}
+
+/// Idempotency records (the semantics of Powertools for AWS Lambda's idempotency utility).
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` for `payload_hash` at `now` (epoch seconds).
+    fn claim(
+        &self,
+        key: &str,
+        payload_hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+    /// Stores the response of a completed operation for replays until it expires.
+    fn complete(
+        &self,
+        key: &str,
+        payload_hash: &str,
+        response: &StoredResponse,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Forgets a claim whose operation failed, so the client can retry with the same key.
+    fn release(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Whether a user may write now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Allowance {
+    Allowed,
+    /// Over the limit; the window resets in this many seconds.
+    Limited {
+        retry_after_secs: u32,
+    },
+}
+
+/// Counts writes per user in fixed hourly windows.
+pub trait WriteLimiter: Send + Sync {
+    /// Records one write by `user` at `now` (epoch seconds) unless `limit` writes were already
+    /// recorded in the current hour.
+    fn record_write(
+        &self,
+        user: &UserId,
+        now: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Allowance, StoreError>> + Send;
 }

@@ -61,7 +61,7 @@ fn index_for(sort: CafeSort) -> SortIndex {
 /// Reads one item more than the page needs so that a cursor is only handed out when another
 /// matching item exists, and stops after [`MAX_ITEMS_READ_PER_PAGE`] items with a cursor at the
 /// last item read, so a sparse filter costs bounded work per request.
-async fn read_page<S, T>(
+pub(super) async fn read_page<S, T>(
     store: &S,
     index: SortIndex,
     lpk: &str,

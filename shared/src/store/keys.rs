@@ -66,6 +66,34 @@ pub fn methods_lpk() -> String {
     format!("METHODS#{ALL}")
 }
 
+/// `REVIEW#<id>`
+pub fn review_pk(id: &crate::domain::ReviewId) -> String {
+    format!("REVIEW#{id}")
+}
+
+/// List partition of a café's reviews (newest first on `ByNewest`).
+pub fn reviews_lpk(cafe: &CafeId) -> String {
+    format!("REVIEWS#CAFE#{cafe}")
+}
+
+/// Partition holding a café's rating shards and one-review-per-author markers.
+pub fn ratings_pk(cafe: &CafeId) -> String {
+    format!("RATINGS#{cafe}")
+}
+
+/// Sort-key prefix of rating shards.
+pub const SHARD_PREFIX: &str = "SHARD#";
+
+/// The rating shard written by `region`.
+pub fn shard_sk(region: &str) -> String {
+    format!("{SHARD_PREFIX}{region}")
+}
+
+/// Marks that `user` reviewed the café; holds the review id.
+pub fn reviewer_sk(user: &crate::domain::UserId) -> String {
+    format!("REVIEWER#{user}")
+}
+
 /// `CITY#<slug>` (the city name folded to a slug so `São Paulo` and `sao-paulo` agree).
 pub fn city_dim(city: &Slug) -> String {
     format!("CITY#{city}")

@@ -7,6 +7,7 @@
 
 mod catalog;
 pub mod keys;
+pub mod reviews;
 mod table;
 
 #[cfg(feature = "dynamodb")]

@@ -1,0 +1,268 @@
+//! Contract suite for the review ports (`ReviewReader`, `ReviewWriter`, `IdempotencyStore`,
+//! `WriteLimiter`) on both adapters: `embedded::…` and `dynamodb_over_http_moto::…`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jiff::Timestamp;
+use shared::domain::{
+    CafeId, Rating, RatingSummary, Review, ReviewDraft, ReviewId, ReviewText, UserId,
+};
+use shared::ports::{
+    Allowance, Claim, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter,
+    StoredResponse, WriteLimiter,
+};
+use shared::query::PageLimit;
+use shared::store::ItemTable;
+use shared::store::reviews::{IN_PROGRESS_TTL_SECS, ReviewStore};
+
+fn review(n: u128, cafe: &CafeId, user: &str, stars: i64, second: i64) -> Review {
+    Review::new(
+        ReviewId::from_entropy(n),
+        cafe.clone(),
+        UserId::parse(user).unwrap(),
+        ReviewDraft {
+            rating: Rating::new(stars).unwrap(),
+            text: ReviewText::parse("A bright, clean washed Ethiopian; lovely staff.").unwrap(),
+            brewing_method: None,
+            visited_on: None,
+        },
+        Timestamp::from_second(1_700_000_000 + second).unwrap(),
+    )
+}
+
+async fn creates_lists_and_summarises<T: ItemTable>(table: T) {
+    let store = ReviewStore::new(table, "eu-west-1");
+    let cafe = CafeId::from_entropy(1);
+    let other = CafeId::from_entropy(2);
+    for (i, (user, stars)) in [("ana", 5), ("ben", 4), ("caz", 4), ("dee", 1)]
+        .into_iter()
+        .enumerate()
+    {
+        store
+            .create_review(&review(i as u128 + 10, &cafe, user, stars, i as i64))
+            .await
+            .unwrap();
+    }
+    store
+        .create_review(&review(99, &other, "ana", 2, 0))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([1, 0, 0, 2, 1])
+    );
+    assert_eq!(
+        store.rating_summary(&other).await.unwrap(),
+        RatingSummary::from_histogram([0, 1, 0, 0, 0])
+    );
+
+    let first = store
+        .list_reviews(&cafe, PageLimit::new(3).unwrap(), None)
+        .await
+        .unwrap();
+    let authors: Vec<&str> = first.items.iter().map(|r| r.author_id.as_str()).collect();
+    assert_eq!(authors, vec!["dee", "caz", "ben"], "newest first");
+    let rest = store
+        .list_reviews(&cafe, PageLimit::new(3).unwrap(), first.next)
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.items
+            .iter()
+            .map(|r| r.author_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["ana"]
+    );
+    assert_eq!(rest.next, None);
+}
+
+async fn one_review_per_author_per_cafe<T: ItemTable>(table: T) {
+    let store = ReviewStore::new(table, "eu-west-1");
+    let cafe = CafeId::from_entropy(1);
+    let first = review(1, &cafe, "ana", 5, 0);
+    store.create_review(&first).await.unwrap();
+    match store.create_review(&review(2, &cafe, "ana", 1, 1)).await {
+        Err(ReviewWriteError::Duplicate { existing }) => assert_eq!(existing, first.id),
+        other => panic!("expected a duplicate, got {other:?}"),
+    }
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap().count,
+        1,
+        "the refused review left no trace"
+    );
+    assert_eq!(
+        store.get_review(&ReviewId::from_entropy(2)).await.unwrap(),
+        None
+    );
+}
+
+async fn edits_and_deletes_keep_the_summary_exact<T: ItemTable>(table: T) {
+    let store = ReviewStore::new(table, "eu-west-1");
+    let cafe = CafeId::from_entropy(1);
+    let original = review(1, &cafe, "ana", 5, 0);
+    store.create_review(&original).await.unwrap();
+    store
+        .create_review(&review(2, &cafe, "ben", 3, 1))
+        .await
+        .unwrap();
+
+    let edited = original.edited(
+        ReviewDraft {
+            rating: Rating::new(2).unwrap(),
+            text: ReviewText::parse("Second visit was disappointing, sour espresso.").unwrap(),
+            brewing_method: None,
+            visited_on: None,
+        },
+        Timestamp::from_second(1_700_000_100).unwrap(),
+    );
+    store.update_review(&original, &edited).await.unwrap();
+    assert_eq!(
+        store.get_review(&original.id).await.unwrap(),
+        Some(edited.clone())
+    );
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 1, 1, 0, 0])
+    );
+
+    // A stale copy can neither be edited nor deleted: no double counting.
+    assert!(matches!(
+        store.update_review(&original, &edited).await,
+        Err(ReviewWriteError::Conflict)
+    ));
+    assert!(matches!(
+        store.delete_review(&original).await,
+        Err(ReviewWriteError::Conflict)
+    ));
+
+    store.delete_review(&edited).await.unwrap();
+    assert_eq!(store.get_review(&original.id).await.unwrap(), None);
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 0, 1, 0, 0])
+    );
+    // The author may review again after deleting.
+    store
+        .create_review(&review(3, &cafe, "ana", 4, 2))
+        .await
+        .unwrap();
+    assert_eq!(store.rating_summary(&cafe).await.unwrap().count, 2);
+}
+
+async fn idempotency_claims_replays_and_expires<T: ItemTable>(table: T) {
+    let store = ReviewStore::new(table, "eu-west-1");
+    let now = 1_700_000_000;
+    assert_eq!(
+        store.claim("k1", "hash-a", now).await.unwrap(),
+        Claim::Acquired
+    );
+    assert_eq!(
+        store.claim("k1", "hash-a", now + 1).await.unwrap(),
+        Claim::InProgress
+    );
+    assert_eq!(
+        store.claim("k1", "hash-b", now + 1).await.unwrap(),
+        Claim::PayloadMismatch
+    );
+    let response = StoredResponse {
+        status: 201,
+        body: "{}".to_owned(),
+        location: Some("/reviews/x".to_owned()),
+    };
+    store
+        .complete("k1", "hash-a", &response, now + 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.claim("k1", "hash-a", now + 3).await.unwrap(),
+        Claim::Replay(response)
+    );
+    assert_eq!(
+        store.claim("k1", "hash-b", now + 3).await.unwrap(),
+        Claim::PayloadMismatch
+    );
+    // After 24 h the record has expired, whether or not TTL has deleted it yet.
+    assert_eq!(
+        store
+            .claim("k1", "hash-b", now + 2 + 24 * 3600 + 1)
+            .await
+            .unwrap(),
+        Claim::Acquired
+    );
+
+    // An abandoned in-progress claim frees up after its lock expires; a released one at once.
+    assert_eq!(store.claim("k2", "h", now).await.unwrap(), Claim::Acquired);
+    assert_eq!(
+        store
+            .claim("k2", "h", now + IN_PROGRESS_TTL_SECS + 1)
+            .await
+            .unwrap(),
+        Claim::Acquired
+    );
+    store.release("k2").await.unwrap();
+    assert_eq!(
+        store
+            .claim("k2", "h", now + IN_PROGRESS_TTL_SECS + 2)
+            .await
+            .unwrap(),
+        Claim::Acquired
+    );
+}
+
+async fn write_limits_count_per_user_per_hour<T: ItemTable>(table: T) {
+    let store = ReviewStore::new(table, "eu-west-1");
+    let ana = UserId::parse("ana").unwrap();
+    let ben = UserId::parse("ben").unwrap();
+    let hour = 1_700_002_800; // a multiple of 3600
+    for i in 0..3 {
+        assert_eq!(
+            store.record_write(&ana, hour + i, 3).await.unwrap(),
+            Allowance::Allowed
+        );
+    }
+    assert_eq!(
+        store.record_write(&ana, hour + 600, 3).await.unwrap(),
+        Allowance::Limited {
+            retry_after_secs: 3000
+        }
+    );
+    assert_eq!(
+        store.record_write(&ben, hour + 600, 3).await.unwrap(),
+        Allowance::Allowed,
+        "per user"
+    );
+    assert_eq!(
+        store.record_write(&ana, hour + 3600, 3).await.unwrap(),
+        Allowance::Allowed,
+        "next hour"
+    );
+}
+
+macro_rules! contract_suite {
+    ($($test:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(tests::embedded_store()).await;
+                }
+            )*
+        }
+        mod dynamodb_over_http_moto {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(tests::dynamodb_store().await).await;
+                }
+            )*
+        }
+    };
+}
+
+contract_suite!(
+    creates_lists_and_summarises,
+    one_review_per_author_per_cafe,
+    edits_and_deletes_keep_the_summary_exact,
+    idempotency_claims_replays_and_expires,
+    write_limits_count_per_user_per_hour,
+);
