@@ -535,36 +535,40 @@ struct ConditionExpr {
 
 impl ConditionExpr {
     fn of(condition: &Condition) -> Self {
-        let (expression, names, values): (&str, Vec<(&str, String)>, Vec<(&str, AttributeValue)>) =
-            match condition {
-                Condition::Always => {
-                    return Self {
-                        expression: None,
-                        names: None,
-                        values: None,
-                    };
-                }
-                Condition::Absent => (
-                    "attribute_not_exists(#cpk)",
-                    vec![("#cpk", PK.to_owned())],
-                    vec![],
-                ),
-                Condition::VersionIs(v) => (
-                    "#cver = :cver",
-                    vec![("#cver", VERSION.to_owned())],
-                    vec![(":cver", AttributeValue::N(v.to_string()))],
-                ),
-                Condition::AbsentOrExpired { now } => (
-                    "attribute_not_exists(#cpk) OR #cexp < :cnow",
-                    vec![("#cpk", PK.to_owned()), ("#cexp", EXPIRES_AT.to_owned())],
-                    vec![(":cnow", AttributeValue::N(now.to_string()))],
-                ),
-                Condition::Below { name, limit } => (
-                    "attribute_not_exists(#clim) OR #clim < :climit",
-                    vec![("#clim", format!("{COUNTER_PREFIX}{name}"))],
-                    vec![(":climit", AttributeValue::N(limit.to_string()))],
-                ),
-            };
+        type Parts<'a> = (
+            &'a str,
+            Vec<(&'a str, String)>,
+            Vec<(&'a str, AttributeValue)>,
+        );
+        let (expression, names, values): Parts<'_> = match condition {
+            Condition::Always => {
+                return Self {
+                    expression: None,
+                    names: None,
+                    values: None,
+                };
+            }
+            Condition::Absent => (
+                "attribute_not_exists(#cpk)",
+                vec![("#cpk", PK.to_owned())],
+                vec![],
+            ),
+            Condition::VersionIs(v) => (
+                "#cver = :cver",
+                vec![("#cver", VERSION.to_owned())],
+                vec![(":cver", AttributeValue::N(v.to_string()))],
+            ),
+            Condition::AbsentOrExpired { now } => (
+                "attribute_not_exists(#cpk) OR #cexp < :cnow",
+                vec![("#cpk", PK.to_owned()), ("#cexp", EXPIRES_AT.to_owned())],
+                vec![(":cnow", AttributeValue::N(now.to_string()))],
+            ),
+            Condition::Below { name, limit } => (
+                "attribute_not_exists(#clim) OR #clim < :climit",
+                vec![("#clim", format!("{COUNTER_PREFIX}{name}"))],
+                vec![(":climit", AttributeValue::N(limit.to_string()))],
+            ),
+        };
         Self {
             expression: Some(expression.to_owned()),
             names: Some(names.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),

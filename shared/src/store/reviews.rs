@@ -60,8 +60,7 @@ impl<T: ItemTable> ReviewStore<T> {
 }
 
 fn version(review: &Review) -> i64 {
-    // Microseconds since the epoch fit an i64 for the next 290,000 years.
-    review.updated_at.as_microsecond() as i64
+    review.updated_at.as_microsecond()
 }
 
 fn review_item(review: &Review) -> Result<Item, StoreError> {
