@@ -57,6 +57,21 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// One stored row, every column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawRow {
+    pub pk: String,
+    pub sk: String,
+    pub lpk: Option<String>,
+    pub sn: Option<String>,
+    pub sr: Option<String>,
+    pub st: Option<String>,
+    pub doc: String,
+    pub ver: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub nums: Option<String>,
+}
+
 /// The embedded store. Cheap to clone; clones share one connection.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -117,6 +132,49 @@ impl SqliteStore {
             operation,
             source: Box::new(join),
         })?
+    }
+
+    /// Every row, in key order: for backups and for replication simulations in tests.
+    pub async fn export_rows(&self) -> Result<Vec<RawRow>, StoreError> {
+        self.with_conn("export_rows", |c| {
+            let mut stmt = c.prepare(
+                "SELECT pk, sk, lpk, sn, sr, st, doc, ver, expires_at, nums FROM items ORDER BY pk, sk",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(RawRow {
+                    pk: r.get(0)?,
+                    sk: r.get(1)?,
+                    lpk: r.get(2)?,
+                    sn: r.get(3)?,
+                    sr: r.get(4)?,
+                    st: r.get(5)?,
+                    doc: r.get(6)?,
+                    ver: r.get(7)?,
+                    expires_at: r.get(8)?,
+                    nums: r.get(9)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Writes rows as they are (insert or overwrite), in one transaction.
+    pub async fn import_rows(&self, rows: Vec<RawRow>) -> Result<(), StoreError> {
+        self.with_conn("import_rows", move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO items (pk, sk, lpk, sn, sr, st, doc, ver, expires_at, nums)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )?;
+                for r in &rows {
+                    insert.execute(params![r.pk, r.sk, r.lpk, r.sn, r.sr, r.st, r.doc, r.ver, r.expires_at, r.nums])?;
+                }
+            }
+            tx.commit()
+        })
+        .await
     }
 
     /// Whether the store holds no items at all (used to seed demo data on first start).
