@@ -1,5 +1,5 @@
 # CraftBean developer commands. Everything a newcomer needs: `make run` and `make test`.
-.PHONY: run test lint fmt seed-embedded dynamodb-local seed-dynamodb watch build sizes events venv
+.PHONY: run test token lint fmt seed-embedded seed-dynamodb watch build sizes events venv
 
 # Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR).
 run:
@@ -8,6 +8,10 @@ run:
 # Full suite: installs its Python tools, starts/stops moto, runs every test and template check.
 test:
 	scripts/test.sh
+
+# A bearer token for the local server (demo user; SUB=someone-else for another).
+token:
+	@cargo run --locked -q -p xtask -- token --sub $(or $(SUB),demo-user)
 
 lint:
 	cargo fmt --all --check

@@ -51,8 +51,36 @@ pub fn cursor_codec(name: &'static str, secret: &str) -> Result<CursorCodec, Con
     })
 }
 
+/// Settings of the write functions.
+#[derive(Clone, Debug)]
+pub struct WriteConfig {
+    /// `CRAFTBEAN_MAX_WRITES_PER_HOUR` (default 30): writes one user may make per hour.
+    pub max_writes_per_hour: u32,
+    /// `AWS_REGION` (set by Lambda; `local` otherwise): the rating shard this deployment writes.
+    pub region: String,
+}
+
+impl WriteConfig {
+    /// Reads the write settings.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            max_writes_per_hour: optional(vars::MAX_WRITES_PER_HOUR, |v| {
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or("must be a positive integer")
+            })?
+            .unwrap_or(30),
+            region: optional("AWS_REGION", |v| Ok::<_, String>(v.to_owned()))?
+                .unwrap_or_else(|| "local".to_owned()),
+        })
+    }
+}
+
 /// The variables every data function reads.
 pub mod vars {
+    /// Writes one user may make per hour.
+    pub const MAX_WRITES_PER_HOUR: &str = "CRAFTBEAN_MAX_WRITES_PER_HOUR";
     /// DynamoDB table name.
     pub const TABLE: &str = "CRAFTBEAN_TABLE";
     /// Secret that signs page cursors (≥ 32 bytes).

@@ -15,6 +15,8 @@ pub mod store;
 pub mod demo;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "http")]
+pub mod jwt;
 #[cfg(feature = "demo")]
 pub mod seed;
 #[cfg(feature = "telemetry")]

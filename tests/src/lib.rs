@@ -119,6 +119,36 @@ impl TestApp {
         }
     }
 
+    /// Sends a JSON body with the given headers.
+    pub async fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &serde_json::Value,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.client.request(method, self.url(path)).json(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.expect("request reaches the local server");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("body is not JSON ({e}): {bytes:?}"))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// `GET` shorthand.
     pub async fn get(&self, path_and_query: &str) -> Reply {
         self.request("GET", path_and_query, &[]).await
@@ -150,19 +180,49 @@ fn seeded_template() -> &'static PathBuf {
 /// Cursor secret used by test apps.
 pub const TEST_CURSOR_SECRET: &str = "test-cursor-secret-0123456789abcdef";
 
+/// JWT secret used by test apps.
+pub const TEST_JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123";
+
+/// The local config of a test app over `data_dir`, with a write limit of `max_writes`.
+pub fn test_config(data_dir: &std::path::Path, max_writes: u32) -> local_server::LocalConfig {
+    local_server::LocalConfig {
+        port: 0,
+        data_dir: data_dir.to_path_buf(),
+        cursor_secret: Some(TEST_CURSOR_SECRET.to_owned()),
+        jwt_secret: Some(TEST_JWT_SECRET.to_owned()),
+        writes: shared::config::WriteConfig {
+            max_writes_per_hour: max_writes,
+            region: "local".to_owned(),
+        },
+    }
+}
+
+/// A bearer token for `sub`, valid for an hour, signed with the test secret.
+pub fn token(sub: &str) -> String {
+    let exp = jiff::Timestamp::now().as_second() + 3600;
+    shared::jwt::sign(
+        &shared::jwt::Claims {
+            sub: sub.to_owned(),
+            exp,
+        },
+        TEST_JWT_SECRET.as_bytes(),
+    )
+}
+
 /// Starts the local server on port 0 over a fresh copy of the seeded demo store.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with_limit(30).await
+}
+
+/// Like [`spawn_app`], with a custom per-user hourly write limit.
+pub async fn spawn_app_with_limit(max_writes: u32) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let template = tokio::task::spawn_blocking(|| seeded_template().clone())
         .await
         .expect("template");
     std::fs::copy(&template, data_dir.path().join(local_server::DB_FILE))
         .expect("copy seeded store");
-    let config = local_server::LocalConfig {
-        port: 0,
-        data_dir: data_dir.path().to_path_buf(),
-        cursor_secret: Some(TEST_CURSOR_SECRET.to_owned()),
-    };
+    let config = test_config(data_dir.path(), max_writes);
     let app = local_server::open(&config).await.expect("open app");
     let listener = local_server::bind(0).await.expect("bind");
     let addr = listener.local_addr().expect("addr");

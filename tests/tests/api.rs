@@ -442,11 +442,7 @@ async fn etags_make_repeat_requests_304() {
 async fn the_store_persists_across_restarts_without_reseeding() {
     let app = spawn_app().await;
     let before = app.get("/cafes?limit=100").await;
-    let config = local_server::LocalConfig {
-        port: 0,
-        data_dir: app.data_dir.path().to_path_buf(),
-        cursor_secret: Some(tests::TEST_CURSOR_SECRET.to_owned()),
-    };
+    let config = tests::test_config(app.data_dir.path(), 30);
     drop(app.client);
     let reopened = local_server::open(&config).await.unwrap();
     let listener = local_server::bind(0).await.unwrap();

@@ -15,6 +15,9 @@ struct Fixture {
     path: String,
     query: &'static str,
     path_params: Vec<(&'static str, String)>,
+    /// The JWT authorizer's `sub` claim, for write routes.
+    sub: Option<&'static str>,
+    body: Option<Value>,
 }
 
 fn event(f: &Fixture) -> Value {
@@ -62,6 +65,17 @@ fn event(f: &Fixture) -> Value {
     if !query_params.is_empty() {
         event["queryStringParameters"] = Value::Object(query_params);
     }
+    if let Some(sub) = f.sub {
+        event["requestContext"]["authorizer"] =
+            json!({ "jwt": { "claims": { "sub": sub }, "scopes": null } });
+        event["headers"]["authorization"] =
+            Value::String("Bearer <verified by API Gateway>".to_owned());
+    }
+    if let Some(body) = &f.body {
+        event["body"] = Value::String(body.to_string());
+        event["headers"]["content-type"] = Value::String("application/json".to_owned());
+        event["headers"]["idempotency-key"] = Value::String(format!("fixture-{}", f.file));
+    }
     if !f.path_params.is_empty() {
         let params: serde_json::Map<String, Value> = f
             .path_params
@@ -72,6 +86,11 @@ fn event(f: &Fixture) -> Value {
     }
     event
 }
+
+/// The user the write fixtures are signed in as.
+pub const FIXTURE_USER: &str = "fixture-user";
+/// The review the update and delete fixtures address (handler tests create it first).
+pub const FIXTURE_REVIEW: &str = "rev_0000000000000001";
 
 /// Regenerates every fixture under `dir`.
 pub fn write_all(dir: &Path) -> anyhow::Result<()> {
@@ -100,6 +119,8 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: "/cafes".into(),
             query: "city=Tokyo&sort=name&limit=5",
             path_params: vec![],
+            sub: None,
+            body: None,
         },
         Fixture {
             file: "list-cafes-invalid",
@@ -108,6 +129,8 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: "/cafes".into(),
             query: "limit=0&sort=best&amenity=jacuzzi",
             path_params: vec![],
+            sub: None,
+            body: None,
         },
         Fixture {
             file: "get-cafe",
@@ -116,6 +139,8 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: format!("/cafes/{}", cafe.id),
             query: "",
             path_params: vec![("cafeId", cafe.id.to_string())],
+            sub: None,
+            body: None,
         },
         Fixture {
             file: "get-cafe-unknown",
@@ -124,6 +149,8 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: "/cafes/caf_0000000000000000".into(),
             query: "",
             path_params: vec![("cafeId", "caf_0000000000000000".into())],
+            sub: None,
+            body: None,
         },
         Fixture {
             file: "list-roasters",
@@ -132,6 +159,8 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: "/roasters".into(),
             query: "limit=10",
             path_params: vec![],
+            sub: None,
+            body: None,
         },
         Fixture {
             file: "get-roaster",
@@ -140,6 +169,8 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: format!("/roasters/{}", roaster.id),
             query: "",
             path_params: vec![("roasterId", roaster.id.to_string())],
+            sub: None,
+            body: None,
         },
         Fixture {
             file: "get-artisan",
@@ -148,6 +179,8 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: format!("/artisans/{}", artisan.id),
             query: "",
             path_params: vec![("artisanId", artisan.id.to_string())],
+            sub: None,
+            body: None,
         },
         Fixture {
             file: "list-brewing-methods",
@@ -156,6 +189,8 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: "/brewing-methods".into(),
             query: "",
             path_params: vec![],
+            sub: None,
+            body: None,
         },
         Fixture {
             file: "get-brewing-method",
@@ -164,6 +199,8 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: format!("/brewing-methods/{}", method.slug),
             query: "",
             path_params: vec![("slug", method.slug.to_string())],
+            sub: None,
+            body: None,
         },
         Fixture {
             file: "route-not-found",
@@ -172,6 +209,8 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: "/teapots".into(),
             query: "",
             path_params: vec![],
+            sub: None,
+            body: None,
         },
         Fixture {
             file: "route-not-found-method",
@@ -180,6 +219,62 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: "/cafes".into(),
             query: "",
             path_params: vec![],
+            sub: None,
+            body: None,
+        },
+        Fixture {
+            file: "create-review",
+            route_key: "POST /cafes/{cafeId}/reviews",
+            method: "POST",
+            path: format!("/cafes/{}/reviews", cafe.id),
+            query: "",
+            path_params: vec![("cafeId", cafe.id.to_string())],
+            sub: Some(FIXTURE_USER),
+            body: Some(
+                json!({ "rating": 5, "text": "Stunning washed Gesha on V60, and the barista explained every step.", "brewingMethod": "v60", "visitedOn": "2026-11-01" }),
+            ),
+        },
+        Fixture {
+            file: "create-review-invalid",
+            route_key: "POST /cafes/{cafeId}/reviews",
+            method: "POST",
+            path: format!("/cafes/{}/reviews", cafe.id),
+            query: "",
+            path_params: vec![("cafeId", cafe.id.to_string())],
+            sub: Some(FIXTURE_USER),
+            body: Some(json!({ "rating": 9, "text": "meh", "mood": "grumpy" })),
+        },
+        Fixture {
+            file: "list-reviews",
+            route_key: "GET /cafes/{cafeId}/reviews",
+            method: "GET",
+            path: format!("/cafes/{}/reviews", cafe.id),
+            query: "limit=10",
+            path_params: vec![("cafeId", cafe.id.to_string())],
+            sub: None,
+            body: None,
+        },
+        Fixture {
+            file: "update-review",
+            route_key: "PUT /reviews/{reviewId}",
+            method: "PUT",
+            path: format!("/reviews/{FIXTURE_REVIEW}"),
+            query: "",
+            path_params: vec![("reviewId", FIXTURE_REVIEW.to_owned())],
+            sub: Some(FIXTURE_USER),
+            body: Some(
+                json!({ "rating": 3, "text": "Second visit: still good, but the pastry case was empty by ten." }),
+            ),
+        },
+        Fixture {
+            file: "delete-review",
+            route_key: "DELETE /reviews/{reviewId}",
+            method: "DELETE",
+            path: format!("/reviews/{FIXTURE_REVIEW}"),
+            query: "",
+            path_params: vec![("reviewId", FIXTURE_REVIEW.to_owned())],
+            sub: Some(FIXTURE_USER),
+            body: None,
         },
     ];
     std::fs::create_dir_all(dir)?;

@@ -5,6 +5,8 @@
 //!   `AWS_ENDPOINT_URL` (moto locally) or the account in your AWS profile.
 //! - `events`: regenerate the API Gateway event fixtures in `events/` from the demo catalogue.
 //! - `sizes`: print each function's zipped size from `target/lambda/*/bootstrap.zip`.
+//! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
+//!   accepts (HS256, signed with `CRAFTBEAN_JWT_SECRET` or the data directory's secret).
 
 mod events;
 
@@ -38,6 +40,7 @@ async fn main() -> anyhow::Result<()> {
         Some("seed") => seed_command(&args[1..]).await,
         Some("events") => events::write_all(&PathBuf::from("events")),
         Some("sizes") => sizes(),
+        Some("token") => token(&args[1..]),
         _ => bail!("{USAGE}"),
     }
 }
@@ -69,6 +72,28 @@ async fn seed_command(args: &[String]) -> anyhow::Result<()> {
     println!(
         "seeded {} cafés, {} roasters, {} artisans, {} brewing methods",
         report.cafes, report.roasters, report.artisans, report.brewing_methods
+    );
+    Ok(())
+}
+
+fn token(args: &[String]) -> anyhow::Result<()> {
+    let sub = flag_value(args, "--sub").unwrap_or_else(|| "demo-user".to_owned());
+    let hours: i64 = flag_value(args, "--hours")
+        .map_or(Ok(24), |h| h.parse())
+        .context("--hours must be a number")?;
+    let secret = match std::env::var(local_server::JWT_SECRET_VAR) {
+        Ok(secret) if !secret.is_empty() => secret,
+        _ => {
+            let dir = flag_value(args, "--data-dir")
+                .or_else(|| std::env::var("CRAFTBEAN_DATA_DIR").ok())
+                .unwrap_or_else(|| ".craftbean".to_owned());
+            local_server::load_or_create_secret(&PathBuf::from(dir), local_server::JWT_SECRET_FILE)?
+        }
+    };
+    let exp = jiff::Timestamp::now().as_second() + hours * 3600;
+    println!(
+        "{}",
+        shared::jwt::sign(&shared::jwt::Claims { sub, exp }, secret.as_bytes())
     );
     Ok(())
 }

@@ -1,22 +1,41 @@
-//! `GET /cafes/{cafeId}`: a café's full profile.
+//! `GET /cafes/{cafeId}`: a café's full profile, with its exact rating summary and its three
+//! latest reviews.
 
 use lambda_http::{Body, Request, Response};
-use shared::domain::CafeId;
+use serde::Serialize;
+use shared::domain::{Cafe, CafeId, Review};
 use shared::http::routes::GET_CAFE;
 use shared::http::{ApiError, CachePolicy, Query, Reply, serve};
-use shared::ports::CafeReader;
+use shared::ports::{CafeReader, ReviewReader};
+use shared::query::PageLimit;
 
-/// What the handler needs: a café reader.
-pub struct Deps<S> {
+/// Reviews shown on the profile.
+pub const LATEST_REVIEWS: u32 = 3;
+
+/// What the handler needs: a café reader and a review reader.
+pub struct Deps<S, R> {
     pub store: S,
+    pub reviews: R,
+}
+
+/// Response body: the café, with `rating` computed from its reviews, and the latest reviews.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CafeProfile {
+    #[serde(flatten)]
+    pub cafe: Cafe,
+    pub latest_reviews: Vec<Review>,
 }
 
 /// Handles one request.
-pub async fn handle<S: CafeReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: CafeReader, R: ReviewReader>(
+    deps: &Deps<S, R>,
+    req: Request,
+) -> Response<Body> {
     serve(req, &GET_CAFE, |info, req| async move {
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("cafeId", CafeId::parse)?;
-        let cafe = deps
+        let mut cafe = deps
             .store
             .get_cafe(&id)
             .await?
@@ -24,7 +43,21 @@ pub async fn handle<S: CafeReader>(deps: &Deps<S>, req: Request) -> Response<Bod
                 resource: "café",
                 id: id.to_string(),
             })?;
-        Reply::json(&cafe, CachePolicy::CATALOGUE)
+        let limit = PageLimit::new(LATEST_REVIEWS).unwrap_or_default();
+        let (rating, latest) = tokio::join!(
+            deps.reviews.rating_summary(&id),
+            deps.reviews.list_reviews(&id, limit, None)
+        );
+        // The summary is derived from the reviews on every read, so it is exact even when the
+        // copy stored in the profile lags behind.
+        cafe.rating = rating?;
+        Reply::json(
+            &CafeProfile {
+                cafe,
+                latest_reviews: latest?.items,
+            },
+            CachePolicy::CATALOGUE,
+        )
     })
     .await
 }

@@ -4,13 +4,17 @@ use get_cafe::{Deps, handle};
 use lambda_http::{Error, run, service_fn};
 use shared::config::{self, vars};
 use shared::store::dynamodb::DynamoStore;
+use shared::store::reviews::ReviewStore;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let table = config::required(vars::TABLE)?;
+    let store = DynamoStore::from_env(table).await;
     let deps = Deps {
-        store: DynamoStore::from_env(table).await,
+        // Reads never write a rating shard, so the region does not matter here.
+        reviews: ReviewStore::new(store.clone(), "read-only"),
+        store,
     };
     run(service_fn(|req| async {
         Ok::<_, std::convert::Infallible>(handle(&deps, req).await)

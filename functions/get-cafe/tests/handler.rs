@@ -7,8 +7,10 @@ use shared::testing::{event, json_body};
 
 #[tokio::test]
 async fn serves_the_fixture_cafe_and_404s_an_unknown_one() {
+    let store = shared::seed::demo_memory_store().await.unwrap();
     let deps = Deps {
-        store: shared::seed::demo_memory_store().await.unwrap(),
+        reviews: shared::store::reviews::ReviewStore::new(store.clone(), "test"),
+        store,
     };
     let catalog = shared::demo::catalog().unwrap();
 
@@ -18,6 +20,8 @@ async fn serves_the_fixture_cafe_and_404s_an_unknown_one() {
     assert_eq!(body["id"], catalog.cafes[0].id.as_str());
     assert_eq!(body["name"], catalog.cafes[0].name.as_str());
     assert!(response.headers().contains_key("etag"));
+    assert_eq!(body["rating"]["count"], 0, "no reviews yet");
+    assert_eq!(body["latestReviews"], serde_json::json!([]));
 
     let response = handle(&deps, event("get-cafe-unknown")).await;
     assert_eq!(response.status(), 404);

@@ -12,10 +12,14 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::State;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
+use shared::config::WriteConfig;
 use shared::config::{self, vars};
 use shared::cursor::CursorCodec;
-use shared::http::{REQUEST_ID_HEADER, RouteMatch, match_route};
+use shared::http::{ApiError, REQUEST_ID_HEADER, RouteMatch, error_response, match_route};
+use shared::jwt;
+use shared::store::reviews::ReviewStore;
 use shared::store::sqlite::SqliteStore;
 use tokio::net::TcpListener;
 use tracing::info;
@@ -26,6 +30,11 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// File name of the SQLite database inside the data directory.
 pub const DB_FILE: &str = "craftbean.sqlite3";
 const SECRET_FILE: &str = "cursor-secret";
+/// File in the data directory holding the local JWT signing secret when
+/// `CRAFTBEAN_JWT_SECRET` is unset.
+pub const JWT_SECRET_FILE: &str = "jwt-secret";
+/// Environment variable overriding the local JWT secret.
+pub const JWT_SECRET_VAR: &str = "CRAFTBEAN_JWT_SECRET";
 
 /// Local server settings, from the environment.
 #[derive(Clone, Debug)]
@@ -36,10 +45,15 @@ pub struct LocalConfig {
     pub data_dir: PathBuf,
     /// `CRAFTBEAN_CURSOR_SECRET`; generated and kept in the data dir when unset.
     pub cursor_secret: Option<String>,
+    /// `CRAFTBEAN_JWT_SECRET`; generated and kept in the data dir when unset.
+    pub jwt_secret: Option<String>,
+    /// Write limits (`CRAFTBEAN_MAX_WRITES_PER_HOUR`); the region is always `local`.
+    pub writes: WriteConfig,
 }
 
 impl LocalConfig {
-    /// Reads `PORT`, `CRAFTBEAN_DATA_DIR` and `CRAFTBEAN_CURSOR_SECRET`.
+    /// Reads `PORT`, `CRAFTBEAN_DATA_DIR`, `CRAFTBEAN_CURSOR_SECRET`, `CRAFTBEAN_JWT_SECRET` and
+    /// `CRAFTBEAN_MAX_WRITES_PER_HOUR`.
     pub fn from_env() -> Result<Self, config::ConfigError> {
         Ok(Self {
             port: config::optional("PORT", |v| v.parse::<u16>())?.unwrap_or(3000),
@@ -50,6 +64,11 @@ impl LocalConfig {
             cursor_secret: config::optional(vars::CURSOR_SECRET, |v| {
                 Ok::<_, String>(v.to_owned())
             })?,
+            jwt_secret: config::optional(JWT_SECRET_VAR, |v| Ok::<_, String>(v.to_owned()))?,
+            writes: WriteConfig {
+                region: "local".to_owned(),
+                ..WriteConfig::from_env()?
+            },
         })
     }
 }
@@ -57,8 +76,13 @@ impl LocalConfig {
 /// Every function's dependencies, built once.
 pub struct App {
     store: SqliteStore,
+    jwt_secret: String,
+    create_review: create_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    list_reviews: list_reviews::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    update_review: update_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    delete_review: delete_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
     list_cafes: list_cafes::Deps<SqliteStore>,
-    get_cafe: get_cafe::Deps<SqliteStore>,
+    get_cafe: get_cafe::Deps<SqliteStore, ReviewStore<SqliteStore>>,
     list_roasters: list_roasters::Deps<SqliteStore>,
     get_roaster: get_roaster::Deps<SqliteStore>,
     get_artisan: get_artisan::Deps<SqliteStore>,
@@ -73,8 +97,11 @@ impl App {
     }
 }
 
-fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<String> {
-    let path = data_dir.join(SECRET_FILE);
+/// Reads the secret in `data_dir/file`, creating it (32 random bytes, base64url) when missing.
+pub fn load_or_create_secret(data_dir: &Path, file: &str) -> anyhow::Result<String> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let path = data_dir.join(file);
     match std::fs::read_to_string(&path) {
         Ok(secret) if !secret.trim().is_empty() => return Ok(secret.trim().to_owned()),
         Ok(_) => {}
@@ -111,8 +138,13 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
     }
     let secret = match &config.cursor_secret {
         Some(secret) => secret.clone(),
-        None => load_or_create_secret(&config.data_dir)?,
+        None => load_or_create_secret(&config.data_dir, SECRET_FILE)?,
     };
+    let jwt_secret = match &config.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => load_or_create_secret(&config.data_dir, JWT_SECRET_FILE)?,
+    };
+    let reviews = ReviewStore::new(store.clone(), config.writes.region.clone());
     let cursors: CursorCodec = config::cursor_codec(vars::CURSOR_SECRET, &secret)?;
     Ok(Arc::new(App {
         list_cafes: list_cafes::Deps {
@@ -121,7 +153,29 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         },
         get_cafe: get_cafe::Deps {
             store: store.clone(),
+            reviews: reviews.clone(),
         },
+        create_review: create_review::Deps {
+            catalog: store.clone(),
+            reviews: reviews.clone(),
+            config: config.writes.clone(),
+        },
+        list_reviews: list_reviews::Deps {
+            catalog: store.clone(),
+            reviews: reviews.clone(),
+            cursors: cursors.clone(),
+        },
+        update_review: update_review::Deps {
+            catalog: store.clone(),
+            reviews: reviews.clone(),
+            config: config.writes.clone(),
+        },
+        delete_review: delete_review::Deps {
+            catalog: store.clone(),
+            reviews,
+            config: config.writes.clone(),
+        },
+        jwt_secret,
         list_roasters: list_roasters::Deps {
             store: store.clone(),
             cursors,
@@ -186,8 +240,18 @@ async fn dispatch(
     let response = match match_route(&method, &path) {
         RouteMatch::Found(route, params) => {
             let params: std::collections::HashMap<String, String> = params.into_iter().collect();
-            let req = req.with_path_parameters(params);
+            let mut req = req.with_path_parameters(params);
+            if route.auth {
+                match authorize(&req, &app.jwt_secret, &request_id) {
+                    Ok(context) => req = req.with_request_context(context),
+                    Err(err) => return to_axum(error_response(&err, &path, &request_id)),
+                }
+            }
             match route.function {
+                "create-review" => create_review::handle(&app.create_review, req).await,
+                "list-reviews" => list_reviews::handle(&app.list_reviews, req).await,
+                "update-review" => update_review::handle(&app.update_review, req).await,
+                "delete-review" => delete_review::handle(&app.delete_review, req).await,
                 "list-cafes" => list_cafes::handle(&app.list_cafes, req).await,
                 "get-cafe" => get_cafe::handle(&app.get_cafe, req).await,
                 "list-roasters" => list_roasters::handle(&app.list_roasters, req).await,
@@ -206,6 +270,37 @@ async fn dispatch(
         RouteMatch::MethodNotAllowed(_) | RouteMatch::NotFound => route_not_found::handle(&req),
     };
     to_axum(response)
+}
+
+/// Does locally what API Gateway's JWT authorizer does in AWS: verifies the bearer token and
+/// hands the function the claims in the request context.
+fn authorize(
+    req: &lambda_http::Request,
+    secret: &str,
+    request_id: &str,
+) -> Result<RequestContext, ApiError> {
+    let token = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "send Authorization: Bearer <token> (make token prints one)".to_owned(),
+            )
+        })?;
+    let now = jiff::Timestamp::now().as_second();
+    let claims = jwt::verify(token.trim(), secret.as_bytes(), now)
+        .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
+    let context = serde_json::json!({
+        "requestId": request_id,
+        "stage": "$default",
+        "http": { "method": req.method().as_str(), "path": req.uri().path() },
+        "authorizer": { "jwt": { "claims": { "sub": claims.sub }, "scopes": null } }
+    });
+    serde_json::from_value(context)
+        .map(RequestContext::ApiGatewayV2)
+        .map_err(|e| ApiError::Internal(Box::new(e)))
 }
 
 /// Serves until Ctrl-C or SIGTERM.

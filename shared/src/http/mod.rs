@@ -5,7 +5,9 @@
 mod params;
 mod problem;
 mod respond;
+pub mod reviews;
 pub mod routes;
+mod write;
 
 pub use params::{Query, parse_limit};
 pub use problem::{ApiError, InvalidParam, PROBLEM_BASE, ParamLocation};
@@ -14,3 +16,6 @@ pub use respond::{
     request_path, serve,
 };
 pub use routes::{ROUTES, RouteMatch, RouteSpec, match_route};
+pub use write::{
+    Fields, IDEMPOTENCY_KEY, authenticated_user, idempotency_key, json_object, run_idempotent,
+};

@@ -16,6 +16,7 @@ pub enum ParamLocation {
     Query,
     Path,
     Header,
+    Body,
 }
 
 /// One invalid input, named so clients can point at it.
@@ -33,6 +34,24 @@ impl InvalidParam {
         Self {
             name: name.to_owned(),
             location: ParamLocation::Query,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// An invalid body field.
+    pub fn body(name: &str, reason: impl std::fmt::Display) -> Self {
+        Self {
+            name: name.to_owned(),
+            location: ParamLocation::Body,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// An invalid header.
+    pub fn header(name: &str, reason: impl std::fmt::Display) -> Self {
+        Self {
+            name: name.to_owned(),
+            location: ParamLocation::Header,
             reason: reason.to_string(),
         }
     }
@@ -56,6 +75,33 @@ pub enum ApiError {
     /// 400 `invalid-cursor`: the `cursor` was altered, expired or belongs to another query.
     #[error("invalid cursor: {0}")]
     InvalidCursor(#[from] CursorError),
+    /// 400 `invalid-body`: the body is not a JSON object of the right shape.
+    #[error("invalid body: {0}")]
+    InvalidBody(String),
+    /// 422 `validation-failed`: well-formed JSON whose fields break the rules, each named.
+    #[error("validation failed")]
+    ValidationFailed(Vec<InvalidParam>),
+    /// 401 `unauthorized`: no valid identity.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// 403 `forbidden`: authenticated, but not allowed to do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 409 `already-exists`: one per user; `existing` is where the existing resource is.
+    #[error("already exists at {existing}")]
+    AlreadyExists { detail: String, existing: String },
+    /// 409 `conflict`: the resource changed concurrently; read it again and retry.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 409 `request-in-progress`: a request with this Idempotency-Key is still running.
+    #[error("idempotent request in progress")]
+    InProgress,
+    /// 422 `idempotency-key-reused`: the Idempotency-Key was used with another body.
+    #[error("idempotency key reused with a different payload")]
+    IdempotencyKeyReused,
+    /// 429 `too-many-writes`: over the per-user write limit.
+    #[error("too many writes")]
+    TooManyWrites { retry_after_secs: u32, limit: u32 },
     /// 404 `not-found`: no such resource.
     #[error("{resource} {id} not found")]
     NotFound { resource: &'static str, id: String },
@@ -99,7 +145,18 @@ impl ApiError {
     /// The HTTP status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::InvalidParameters(_) | Self::InvalidCursor(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidParameters(_) | Self::InvalidCursor(_) | Self::InvalidBody(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::ValidationFailed(_) | Self::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::AlreadyExists { .. } | Self::Conflict(_) | Self::InProgress => {
+                StatusCode::CONFLICT
+            }
+            Self::TooManyWrites { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound { .. } | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -112,6 +169,15 @@ impl ApiError {
         match self {
             Self::InvalidParameters(_) => "invalid-parameter",
             Self::InvalidCursor(_) => "invalid-cursor",
+            Self::InvalidBody(_) => "invalid-body",
+            Self::ValidationFailed(_) => "validation-failed",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::AlreadyExists { .. } => "already-exists",
+            Self::Conflict(_) => "conflict",
+            Self::InProgress => "request-in-progress",
+            Self::IdempotencyKeyReused => "idempotency-key-reused",
+            Self::TooManyWrites { .. } => "too-many-writes",
             Self::NotFound { .. } => "not-found",
             Self::RouteNotFound { .. } => "route-not-found",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
@@ -124,6 +190,15 @@ impl ApiError {
         match self {
             Self::InvalidParameters(_) => "Invalid request parameters",
             Self::InvalidCursor(_) => "Invalid cursor",
+            Self::InvalidBody(_) => "Invalid request body",
+            Self::ValidationFailed(_) => "Validation failed",
+            Self::Unauthorized(_) => "Authentication required",
+            Self::Forbidden(_) => "Forbidden",
+            Self::AlreadyExists { .. } => "Already exists",
+            Self::Conflict(_) => "Conflict",
+            Self::InProgress => "Request in progress",
+            Self::IdempotencyKeyReused => "Idempotency key reused",
+            Self::TooManyWrites { .. } => "Too many writes",
             Self::NotFound { .. } => "Resource not found",
             Self::RouteNotFound { .. } => "Route not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
@@ -147,6 +222,30 @@ impl ApiError {
                 .collect::<Vec<_>>()
                 .join("; "),
             Self::InvalidCursor(err) => format!("query parameter 'cursor' {err}"),
+            Self::InvalidBody(reason) => format!("the request body {reason}"),
+            Self::ValidationFailed(fields) => fields
+                .iter()
+                .map(|p| format!("{} '{}' {}", location_word(p.location), p.name, p.reason))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Self::Unauthorized(reason) | Self::Forbidden(reason) | Self::Conflict(reason) => {
+                reason.clone()
+            }
+            Self::AlreadyExists { detail, .. } => detail.clone(),
+            Self::InProgress => {
+                "a request with this Idempotency-Key is still being processed; retry in a second"
+                    .to_owned()
+            }
+            Self::IdempotencyKeyReused => {
+                "this Idempotency-Key was already used with a different request body; use a new key"
+                    .to_owned()
+            }
+            Self::TooManyWrites {
+                retry_after_secs,
+                limit,
+            } => {
+                format!("at most {limit} writes per hour; retry in {retry_after_secs} seconds")
+            }
             Self::NotFound { resource, id } => format!("no {resource} has id '{id}'"),
             Self::RouteNotFound { method, path } => format!("no route matches {method} {path}"),
             Self::MethodNotAllowed { method, allowed } => {
@@ -170,6 +269,7 @@ impl ApiError {
         let invalid_params = match self {
             Self::InvalidParameters(params) => params.clone(),
             Self::InvalidCursor(err) => vec![InvalidParam::query("cursor", err)],
+            Self::ValidationFailed(fields) => fields.clone(),
             _ => Vec::new(),
         };
         Problem {
@@ -180,6 +280,10 @@ impl ApiError {
             instance: instance.to_owned(),
             request_id: request_id.to_owned(),
             invalid_params,
+            existing: match self {
+                Self::AlreadyExists { existing, .. } => Some(existing.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -189,6 +293,7 @@ fn location_word(location: ParamLocation) -> &'static str {
         ParamLocation::Query => "query",
         ParamLocation::Path => "path",
         ParamLocation::Header => "header",
+        ParamLocation::Body => "field",
     }
 }
 
@@ -205,4 +310,7 @@ pub struct Problem {
     pub request_id: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalid_params: Vec<InvalidParam>,
+    /// For `already-exists`: the path of the existing resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing: Option<String>,
 }

@@ -80,6 +80,48 @@ impl Reply {
         self
     }
 
+    /// `204 No Content`.
+    pub fn no_content() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: Vec::new(),
+            cache: CachePolicy::NoStore,
+            headers: Vec::new(),
+        }
+    }
+
+    /// What an idempotency record keeps of this reply.
+    pub fn to_stored(&self) -> crate::ports::StoredResponse {
+        crate::ports::StoredResponse {
+            status: self.status.as_u16(),
+            body: String::from_utf8_lossy(&self.body).into_owned(),
+            location: self
+                .headers
+                .iter()
+                .find(|(n, _)| n == http::header::LOCATION)
+                .map(|(_, v)| v.clone()),
+        }
+    }
+
+    /// Rebuilds a reply from an idempotency record.
+    pub fn from_stored(stored: &crate::ports::StoredResponse) -> Self {
+        let mut reply = Self {
+            status: StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK),
+            body: stored.body.clone().into_bytes(),
+            cache: CachePolicy::NoStore,
+            headers: vec![(
+                HeaderName::from_static("idempotent-replayed"),
+                "true".to_owned(),
+            )],
+        };
+        if let Some(location) = &stored.location {
+            reply
+                .headers
+                .push((http::header::LOCATION, location.clone()));
+        }
+        reply
+    }
+
     fn etag(&self) -> String {
         let digest = Sha256::digest(&self.body);
         let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
@@ -93,7 +135,9 @@ impl Reply {
         for (name, value) in &self.headers {
             builder = builder.header(name, value);
         }
-        let etag = (self.status == StatusCode::OK).then(|| self.etag());
+        // Only cacheable reads get validators; a write's 200 must never turn into a 304.
+        let cacheable = matches!(self.cache, CachePolicy::Public { .. });
+        let etag = (self.status == StatusCode::OK && cacheable).then(|| self.etag());
         if let Some(etag) = &etag {
             builder = builder.header(ETAG, etag);
             if if_none_match.is_some_and(|inm| etag_matches(inm, etag)) {
@@ -228,8 +272,17 @@ pub fn error_response(err: &ApiError, instance: &str, request_id: &str) -> Respo
         ApiError::MethodNotAllowed { allowed, .. } => {
             builder = builder.header(ALLOW, allowed.join(", "))
         }
-        ApiError::Unavailable(_) => {
+        ApiError::Unavailable(_) | ApiError::InProgress => {
             builder = builder.header(RETRY_AFTER, HeaderValue::from_static("1"))
+        }
+        ApiError::TooManyWrites {
+            retry_after_secs, ..
+        } => builder = builder.header(RETRY_AFTER, retry_after_secs.to_string()),
+        ApiError::Unauthorized(_) => {
+            builder = builder.header(
+                http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer"),
+            )
         }
         _ => {}
     }

@@ -12,6 +12,9 @@ pub struct RouteSpec {
     pub path: &'static str,
     /// The function's folder (and crate) name under `functions/`.
     pub function: &'static str,
+    /// Whether the route needs an authenticated user (API Gateway's JWT authorizer in AWS, the
+    /// local server's HS256 check locally).
+    pub auth: bool,
 }
 
 /// `GET /cafes`
@@ -19,42 +22,77 @@ pub const LIST_CAFES: RouteSpec = RouteSpec {
     method: "GET",
     path: "/cafes",
     function: "list-cafes",
+    auth: false,
 };
 /// `GET /cafes/{cafeId}`
 pub const GET_CAFE: RouteSpec = RouteSpec {
     method: "GET",
     path: "/cafes/{cafeId}",
     function: "get-cafe",
+    auth: false,
 };
 /// `GET /roasters`
 pub const LIST_ROASTERS: RouteSpec = RouteSpec {
     method: "GET",
     path: "/roasters",
     function: "list-roasters",
+    auth: false,
 };
 /// `GET /roasters/{roasterId}`
 pub const GET_ROASTER: RouteSpec = RouteSpec {
     method: "GET",
     path: "/roasters/{roasterId}",
     function: "get-roaster",
+    auth: false,
 };
 /// `GET /artisans/{artisanId}`
 pub const GET_ARTISAN: RouteSpec = RouteSpec {
     method: "GET",
     path: "/artisans/{artisanId}",
     function: "get-artisan",
+    auth: false,
 };
 /// `GET /brewing-methods`
 pub const LIST_BREWING_METHODS: RouteSpec = RouteSpec {
     method: "GET",
     path: "/brewing-methods",
     function: "list-brewing-methods",
+    auth: false,
 };
 /// `GET /brewing-methods/{slug}`
 pub const GET_BREWING_METHOD: RouteSpec = RouteSpec {
     method: "GET",
     path: "/brewing-methods/{slug}",
     function: "get-brewing-method",
+    auth: false,
+};
+/// `POST /cafes/{cafeId}/reviews`
+pub const CREATE_REVIEW: RouteSpec = RouteSpec {
+    method: "POST",
+    path: "/cafes/{cafeId}/reviews",
+    function: "create-review",
+    auth: true,
+};
+/// `GET /cafes/{cafeId}/reviews`
+pub const LIST_REVIEWS: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/cafes/{cafeId}/reviews",
+    function: "list-reviews",
+    auth: false,
+};
+/// `PUT /reviews/{reviewId}`
+pub const UPDATE_REVIEW: RouteSpec = RouteSpec {
+    method: "PUT",
+    path: "/reviews/{reviewId}",
+    function: "update-review",
+    auth: true,
+};
+/// `DELETE /reviews/{reviewId}`
+pub const DELETE_REVIEW: RouteSpec = RouteSpec {
+    method: "DELETE",
+    path: "/reviews/{reviewId}",
+    function: "delete-review",
+    auth: true,
 };
 
 /// Every routed function.
@@ -66,6 +104,10 @@ pub const ROUTES: &[RouteSpec] = &[
     GET_ARTISAN,
     LIST_BREWING_METHODS,
     GET_BREWING_METHOD,
+    CREATE_REVIEW,
+    LIST_REVIEWS,
+    UPDATE_REVIEW,
+    DELETE_REVIEW,
 ];
 
 /// The route a function serves (`None` for a name not in [`ROUTES`], which the route-table

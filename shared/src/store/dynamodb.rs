@@ -25,6 +25,9 @@ const MAX_BATCH_ITEMS: usize = 25;
 /// Attempts at writing a batch's unprocessed items before giving up.
 const MAX_BATCH_ATTEMPTS: u32 = 8;
 
+/// Attempts at a transaction that DynamoDB cancels for a conflicting concurrent transaction.
+const MAX_CONFLICT_ATTEMPTS: u32 = 5;
+
 /// Most actions DynamoDB accepts in one `TransactWriteItems`.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 
@@ -499,29 +502,49 @@ impl ItemTable for DynamoStore {
             };
             actions.push(action);
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                let failed = match err.as_service_error() {
-                    Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
-                        cancelled
-                            .cancellation_reasons()
-                            .iter()
-                            .position(|r| r.code() == Some("ConditionalCheckFailed"))
-                    }
-                    _ => None,
-                };
-                match failed {
-                    Some(index) => Err(TransactError::ConditionFailed { index }),
-                    None => Err(TransactError::Store(classify("transact_write_items")(err))),
-                }
+        // DynamoDB cancels a transaction that touches an item another transaction is writing
+        // (`TransactionConflict`, e.g. two reviews of one café hitting its rating shard at once).
+        // Nothing was written, so retrying is safe; give up as "throttled" (503) if it persists.
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let err = match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(actions.clone()))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(err) => err,
+            };
+            let reasons: Vec<Option<String>> = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if let Some(index) = reasons
+                .iter()
+                .position(|c| c.as_deref() == Some("ConditionalCheckFailed"))
+            {
+                return Err(TransactError::ConditionFailed { index });
             }
+            let conflict = reasons
+                .iter()
+                .any(|c| c.as_deref() == Some("TransactionConflict"))
+                || err.code() == Some("TransactionConflictException");
+            if !conflict {
+                return Err(TransactError::Store(classify("transact_write_items")(err)));
+            }
+            if attempt >= MAX_CONFLICT_ATTEMPTS {
+                return Err(TransactError::Store(StoreError::Throttled {
+                    operation: "transact_write_items",
+                }));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20 * u64::from(attempt))).await;
         }
     }
 }

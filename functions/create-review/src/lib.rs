@@ -1,0 +1,76 @@
+//! `POST /cafes/{cafeId}/reviews`: an authenticated user reviews a café, once. Honours
+//! `Idempotency-Key`, counts against the hourly write limit, keeps the rating summary exact.
+
+use jiff::Timestamp;
+use lambda_http::http::StatusCode;
+use lambda_http::http::header::LOCATION;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use shared::config::WriteConfig;
+use shared::domain::{CafeId, Review, ReviewId};
+use shared::http::reviews::{check_write_limit, parse_review, refresh_cafe_rating};
+use shared::http::routes::CREATE_REVIEW;
+use shared::http::{
+    ApiError, CachePolicy, Query, Reply, authenticated_user, idempotency_key, run_idempotent, serve,
+};
+use shared::ports::{
+    BrewingMethodReader, CafeReader, CatalogWriter, IdempotencyStore, ReviewReader,
+    ReviewWriteError, ReviewWriter, WriteLimiter,
+};
+
+/// What the handler needs: the catalogue (café exists, brewing method known, rating refresh),
+/// the review store, and the write settings.
+pub struct Deps<C, R> {
+    pub catalog: C,
+    pub reviews: R,
+    pub config: WriteConfig,
+}
+
+/// Handles one request.
+pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
+where
+    C: CafeReader + BrewingMethodReader + CatalogWriter,
+    R: ReviewReader + ReviewWriter + IdempotencyStore + WriteLimiter,
+{
+    serve(req, &CREATE_REVIEW, |info, req| async move {
+        let user = authenticated_user(&req)?;
+        Query::from_request(&req, &[]).finish()?;
+        let cafe_id = info.parse_path("cafeId", CafeId::parse)?;
+        let key = idempotency_key(&req)?;
+        let now = Timestamp::now();
+        let (draft, body) = parse_review(&req, &deps.catalog, now).await?;
+        let payload = json!({ "cafeId": cafe_id, "body": body });
+        let scope = format!("create-review#{user}");
+        run_idempotent(&deps.reviews, key, &scope, &payload, now.as_second(), || async {
+            if deps.catalog.get_cafe(&cafe_id).await?.is_none() {
+                return Err(ApiError::NotFound {
+                    resource: "café",
+                    id: cafe_id.to_string(),
+                });
+            }
+            check_write_limit(&deps.reviews, &user, now, deps.config.max_writes_per_hour).await?;
+            let id = ReviewId::from_entropy(uuid::Uuid::new_v4().as_u128());
+            let review = Review::new(id, cafe_id.clone(), user.clone(), draft, now);
+            match deps.reviews.create_review(&review).await {
+                Ok(()) => {}
+                Err(ReviewWriteError::Duplicate { existing }) => {
+                    return Err(ApiError::AlreadyExists {
+                        detail: "you have already reviewed this café; edit that review instead".to_owned(),
+                        existing: format!("/reviews/{existing}"),
+                    });
+                }
+                Err(ReviewWriteError::Conflict) => {
+                    return Err(ApiError::Conflict("the review changed concurrently; retry".to_owned()));
+                }
+                Err(ReviewWriteError::Store(e)) => return Err(e.into()),
+            }
+            tracing::info!(review_id = %review.id, cafe_id = %cafe_id, rating = review.rating.stars(), "review created");
+            refresh_cafe_rating(&deps.catalog, &deps.reviews, &cafe_id).await;
+            Ok(Reply::json(&review, CachePolicy::NoStore)?
+                .with_status(StatusCode::CREATED)
+                .with_header(LOCATION, format!("/reviews/{}", review.id)))
+        })
+        .await
+    })
+    .await
+}

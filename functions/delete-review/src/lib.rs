@@ -1,0 +1,64 @@
+//! `DELETE /reviews/{reviewId}`: the author deletes a review (204). Anyone else gets a 403.
+
+use jiff::Timestamp;
+use lambda_http::{Body, Request, Response};
+use shared::config::WriteConfig;
+use shared::domain::ReviewId;
+use shared::http::reviews::{check_write_limit, refresh_cafe_rating};
+use shared::http::routes::DELETE_REVIEW;
+use shared::http::{ApiError, Query, Reply, authenticated_user, serve};
+use shared::ports::{
+    CafeReader, CatalogWriter, ReviewReader, ReviewWriteError, ReviewWriter, WriteLimiter,
+};
+
+/// What the handler needs.
+pub struct Deps<C, R> {
+    pub catalog: C,
+    pub reviews: R,
+    pub config: WriteConfig,
+}
+
+/// Handles one request.
+pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
+where
+    C: CafeReader + CatalogWriter,
+    R: ReviewReader + ReviewWriter + WriteLimiter,
+{
+    serve(req, &DELETE_REVIEW, |info, req| async move {
+        let user = authenticated_user(&req)?;
+        Query::from_request(&req, &[]).finish()?;
+        let id = info.parse_path("reviewId", ReviewId::parse)?;
+        let current = deps
+            .reviews
+            .get_review(&id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound {
+                resource: "review",
+                id: id.to_string(),
+            })?;
+        if current.author_id != user {
+            return Err(ApiError::Forbidden(
+                "only the review's author may delete it".to_owned(),
+            ));
+        }
+        check_write_limit(
+            &deps.reviews,
+            &user,
+            Timestamp::now(),
+            deps.config.max_writes_per_hour,
+        )
+        .await?;
+        match deps.reviews.delete_review(&current).await {
+            Ok(()) => {}
+            Err(ReviewWriteError::Conflict | ReviewWriteError::Duplicate { .. }) => {
+                return Err(ApiError::Conflict(
+                    "the review changed meanwhile; fetch it again and retry".to_owned(),
+                ));
+            }
+            Err(ReviewWriteError::Store(e)) => return Err(e.into()),
+        }
+        refresh_cafe_rating(&deps.catalog, &deps.reviews, &current.cafe_id).await;
+        Ok(Reply::no_content())
+    })
+    .await
+}

@@ -1,0 +1,46 @@
+//! Handler tests with events/ fixtures against the demo catalogue in an embedded store.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use delete_review::{Deps, handle};
+use shared::config::WriteConfig;
+use shared::domain::{Rating, Review, ReviewDraft, ReviewId, ReviewText, UserId};
+use shared::ports::{ReviewReader, ReviewWriter};
+use shared::store::reviews::ReviewStore;
+use shared::testing::event;
+
+#[tokio::test]
+async fn the_author_deletes_the_fixture_review_and_the_summary_drops() {
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    let reviews = ReviewStore::new(store.clone(), "test");
+    let cafe = shared::demo::catalog().unwrap().cafes[0].id.clone();
+    let review = Review::new(
+        ReviewId::parse("rev_0000000000000001").unwrap(),
+        cafe.clone(),
+        UserId::parse("fixture-user").unwrap(),
+        ReviewDraft {
+            rating: Rating::new(4).unwrap(),
+            text: ReviewText::parse("Lovely cortado, a little too much milk for me.").unwrap(),
+            brewing_method: None,
+            visited_on: None,
+        },
+        jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+    );
+    reviews.create_review(&review).await.unwrap();
+    let deps = Deps {
+        reviews,
+        catalog: store,
+        config: WriteConfig {
+            max_writes_per_hour: 30,
+            region: "test".to_owned(),
+        },
+    };
+    let response = handle(&deps, event("delete-review")).await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(deps.reviews.rating_summary(&cafe).await.unwrap().count, 0);
+    assert_eq!(
+        handle(&deps, event("delete-review")).await.status(),
+        404,
+        "already gone"
+    );
+}

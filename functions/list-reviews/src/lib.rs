@@ -1,0 +1,53 @@
+//! `GET /cafes/{cafeId}/reviews`: a café's reviews, newest first, one page at a time.
+
+use lambda_http::{Body, Request, Response};
+use shared::cursor::CursorCodec;
+use shared::domain::CafeId;
+use shared::http::reviews::REVIEWS_CACHE;
+use shared::http::routes::LIST_REVIEWS;
+use shared::http::{ApiError, ListBody, Query, Reply, parse_limit, serve};
+use shared::ports::{CafeReader, ReviewReader};
+
+/// Query parameters this route accepts.
+pub const PARAMS: &[&str] = &["limit", "cursor"];
+
+/// What the handler needs.
+pub struct Deps<C, R> {
+    pub catalog: C,
+    pub reviews: R,
+    pub cursors: CursorCodec,
+}
+
+/// Handles one request.
+pub async fn handle<C: CafeReader, R: ReviewReader>(
+    deps: &Deps<C, R>,
+    req: Request,
+) -> Response<Body> {
+    serve(req, &LIST_REVIEWS, |info, req| async move {
+        let cafe_id = info.parse_path("cafeId", CafeId::parse)?;
+        let mut q = Query::from_request(&req, PARAMS);
+        let limit = q.take("limit", parse_limit).unwrap_or_default();
+        let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
+        q.finish()?;
+        let scope = format!("reviews|{cafe_id}");
+        let after = cursor
+            .map(|c| deps.cursors.decode(&scope, &c))
+            .transpose()?;
+        if deps.catalog.get_cafe(&cafe_id).await?.is_none() {
+            return Err(ApiError::NotFound {
+                resource: "café",
+                id: cafe_id.to_string(),
+            });
+        }
+        let page = deps.reviews.list_reviews(&cafe_id, limit, after).await?;
+        let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
+        Reply::json(
+            &ListBody {
+                items: page.items,
+                next_cursor,
+            },
+            REVIEWS_CACHE,
+        )
+    })
+    .await
+}

@@ -1,0 +1,63 @@
+//! `PUT /reviews/{reviewId}`: the author replaces a review's rating, text, brewing method and
+//! visit date. Anyone else gets a 403.
+
+use jiff::Timestamp;
+use lambda_http::{Body, Request, Response};
+use shared::config::WriteConfig;
+use shared::domain::ReviewId;
+use shared::http::reviews::{check_write_limit, parse_review, refresh_cafe_rating};
+use shared::http::routes::UPDATE_REVIEW;
+use shared::http::{ApiError, CachePolicy, Query, Reply, authenticated_user, serve};
+use shared::ports::{
+    BrewingMethodReader, CafeReader, CatalogWriter, ReviewReader, ReviewWriteError, ReviewWriter,
+    WriteLimiter,
+};
+
+/// What the handler needs.
+pub struct Deps<C, R> {
+    pub catalog: C,
+    pub reviews: R,
+    pub config: WriteConfig,
+}
+
+/// Handles one request.
+pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
+where
+    C: CafeReader + BrewingMethodReader + CatalogWriter,
+    R: ReviewReader + ReviewWriter + WriteLimiter,
+{
+    serve(req, &UPDATE_REVIEW, |info, req| async move {
+        let user = authenticated_user(&req)?;
+        Query::from_request(&req, &[]).finish()?;
+        let id = info.parse_path("reviewId", ReviewId::parse)?;
+        let now = Timestamp::now();
+        let (draft, _) = parse_review(&req, &deps.catalog, now).await?;
+        let current = deps
+            .reviews
+            .get_review(&id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound {
+                resource: "review",
+                id: id.to_string(),
+            })?;
+        if current.author_id != user {
+            return Err(ApiError::Forbidden(
+                "only the review's author may edit it".to_owned(),
+            ));
+        }
+        check_write_limit(&deps.reviews, &user, now, deps.config.max_writes_per_hour).await?;
+        let edited = current.edited(draft, now);
+        match deps.reviews.update_review(&current, &edited).await {
+            Ok(()) => {}
+            Err(ReviewWriteError::Conflict | ReviewWriteError::Duplicate { .. }) => {
+                return Err(ApiError::Conflict(
+                    "the review changed while you edited it; fetch it again and retry".to_owned(),
+                ));
+            }
+            Err(ReviewWriteError::Store(e)) => return Err(e.into()),
+        }
+        refresh_cafe_rating(&deps.catalog, &deps.reviews, &edited.cafe_id).await;
+        Reply::json(&edited, CachePolicy::NoStore)
+    })
+    .await
+}

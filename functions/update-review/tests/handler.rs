@@ -1,0 +1,60 @@
+//! Handler tests with events/ fixtures against the demo catalogue in an embedded store.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use shared::config::WriteConfig;
+use shared::domain::{Rating, Review, ReviewDraft, ReviewId, ReviewText, UserId};
+use shared::ports::ReviewWriter;
+use shared::store::reviews::ReviewStore;
+use shared::store::sqlite::SqliteStore;
+use shared::testing::{event, json_body};
+use update_review::{Deps, handle};
+
+async fn deps_with_review(author: &str) -> Deps<SqliteStore, ReviewStore<SqliteStore>> {
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    let reviews = ReviewStore::new(store.clone(), "test");
+    let cafe = shared::demo::catalog().unwrap().cafes[0].id.clone();
+    let review = Review::new(
+        ReviewId::parse("rev_0000000000000001").unwrap(),
+        cafe,
+        UserId::parse(author).unwrap(),
+        ReviewDraft {
+            rating: Rating::new(5).unwrap(),
+            text: ReviewText::parse("First visit: a superb naturally processed Ethiopian.")
+                .unwrap(),
+            brewing_method: None,
+            visited_on: None,
+        },
+        jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+    );
+    reviews.create_review(&review).await.unwrap();
+    Deps {
+        reviews,
+        catalog: store,
+        config: WriteConfig {
+            max_writes_per_hour: 30,
+            region: "test".to_owned(),
+        },
+    }
+}
+
+#[tokio::test]
+async fn the_author_edits_the_fixture_review() {
+    let response = handle(
+        &deps_with_review("fixture-user").await,
+        event("update-review"),
+    )
+    .await;
+    assert_eq!(response.status(), 200, "{}", json_body(&response));
+    assert_eq!(json_body(&response)["rating"], 3);
+}
+
+#[tokio::test]
+async fn anyone_else_gets_a_403() {
+    let response = handle(
+        &deps_with_review("someone-else").await,
+        event("update-review"),
+    )
+    .await;
+    assert_eq!(response.status(), 403);
+}
