@@ -8,7 +8,7 @@ use std::future::Future;
 
 use crate::domain::{
     Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, RatingSummary, Review, ReviewId,
-    Roaster, RoasterId, Slug, UserId,
+    Roaster, RoasterId, Slug, Story, StoryId, UserId,
 };
 use crate::query::{CafeQuery, Page, PageKey, PageLimit, RoasterQuery};
 
@@ -249,4 +249,34 @@ pub trait WriteLimiter: Send + Sync {
         now: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Allowance, StoreError>> + Send;
+}
+
+/// Filters on the story list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoryFilter {
+    pub cafe: Option<CafeId>,
+    pub tag: Option<Slug>,
+}
+
+/// Reads stories.
+pub trait StoryReader: Send + Sync {
+    /// Stories matching `filter`, newest first.
+    fn list_stories(
+        &self,
+        filter: &StoryFilter,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> impl Future<Output = Result<Page<Story>, StoreError>> + Send;
+
+    /// A story by id.
+    fn get_story(
+        &self,
+        id: &StoryId,
+    ) -> impl Future<Output = Result<Option<Story>, StoreError>> + Send;
+}
+
+/// Publishes stories.
+pub trait StoryWriter: Send + Sync {
+    /// Stores a new story with its list entries (all, per café, per tag) in one transaction.
+    fn create_story(&self, story: &Story) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

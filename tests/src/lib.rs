@@ -97,26 +97,7 @@ impl TestApp {
         path_and_query: &str,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self.client.request(method, self.url(path_and_query));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let res = req.send().await.expect("request reaches the local server");
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let bytes = res.bytes().await.expect("body");
-        let body = if bytes.is_empty() {
-            serde_json::Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|e| panic!("body is not JSON ({e}): {bytes:?}"))
-        };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        self.send(method, path_and_query, headers, None).await
     }
 
     /// Sends a JSON body with the given headers.
@@ -127,8 +108,21 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: &serde_json::Value,
     ) -> Reply {
+        self.send(method, path, headers, Some(body)).await
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Reply {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self.client.request(method, self.url(path)).json(body);
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(body) = body {
+            req = req.json(body);
+        }
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -232,4 +226,28 @@ pub async fn spawn_app_with_limit(max_writes: u32) -> TestApp {
         client: reqwest::Client::new(),
         data_dir,
     }
+}
+
+/// Instantiates a contract suite: each listed generic test runs once on a fresh embedded store
+/// (`embedded::…`) and once on a fresh DynamoDB table in moto (`dynamodb_over_http_moto::…`).
+#[macro_export]
+macro_rules! contract_suite {
+    ($($test:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test($crate::embedded_store()).await;
+                }
+            )*
+        }
+        mod dynamodb_over_http_moto {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test($crate::dynamodb_store().await).await;
+                }
+            )*
+        }
+    };
 }

@@ -409,28 +409,7 @@ async fn bulk_import_reads_like_entity_by_entity_writes<S: Store>(store: S) {
     );
 }
 
-macro_rules! contract_suite {
-    ($($test:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    super::$test(tests::embedded_store()).await;
-                }
-            )*
-        }
-        mod dynamodb_over_http_moto {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    super::$test(tests::dynamodb_store().await).await;
-                }
-            )*
-        }
-    };
-}
-
-contract_suite!(
+tests::contract_suite!(
     gets_cafes_by_id,
     lists_cafes_in_each_order_across_pages,
     filters_cafes_alone_and_combined,

@@ -238,28 +238,7 @@ async fn write_limits_count_per_user_per_hour<T: ItemTable>(table: T) {
     );
 }
 
-macro_rules! contract_suite {
-    ($($test:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    super::$test(tests::embedded_store()).await;
-                }
-            )*
-        }
-        mod dynamodb_over_http_moto {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    super::$test(tests::dynamodb_store().await).await;
-                }
-            )*
-        }
-    };
-}
-
-contract_suite!(
+tests::contract_suite!(
     creates_lists_and_summarises,
     one_review_per_author_per_cafe,
     edits_and_deletes_keep_the_summary_exact,

@@ -92,6 +92,9 @@ pub const FIXTURE_USER: &str = "fixture-user";
 /// The review the update and delete fixtures address (handler tests create it first).
 pub const FIXTURE_REVIEW: &str = "rev_0000000000000001";
 
+/// The story the get-story fixture addresses (handler tests create it first).
+pub const FIXTURE_STORY: &str = "sty_0000000000000001";
+
 /// Regenerates every fixture under `dir`.
 pub fn write_all(dir: &Path) -> anyhow::Result<()> {
     let catalog = shared::demo::catalog().context("building the demo catalogue")?;
@@ -274,6 +277,38 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             query: "",
             path_params: vec![("reviewId", FIXTURE_REVIEW.to_owned())],
             sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
+            file: "create-story",
+            route_key: "POST /stories",
+            method: "POST",
+            path: "/stories".into(),
+            query: "",
+            path_params: vec![],
+            sub: Some(FIXTURE_USER),
+            body: Some(
+                json!({ "title": "A frosty morning flat white", "body": "Walked in out of the sleet and the barista pulled a syrupy shot of a washed Huila.\nPerfect.", "tags": ["espresso", "winter"], "cafeIds": [cafe.id.to_string()] }),
+            ),
+        },
+        Fixture {
+            file: "list-stories",
+            route_key: "GET /stories",
+            method: "GET",
+            path: "/stories".into(),
+            query: "tag=winter&limit=5",
+            path_params: vec![],
+            sub: None,
+            body: None,
+        },
+        Fixture {
+            file: "get-story",
+            route_key: "GET /stories/{storyId}",
+            method: "GET",
+            path: format!("/stories/{FIXTURE_STORY}"),
+            query: "",
+            path_params: vec![("storyId", FIXTURE_STORY.to_owned())],
+            sub: None,
             body: None,
         },
     ];

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use shared::config::WriteConfig;
 use shared::domain::ReviewId;
-use shared::http::reviews::{check_write_limit, refresh_cafe_rating};
+use shared::http::reviews::{authored_review, check_write_limit, refresh_cafe_rating};
 use shared::http::routes::DELETE_REVIEW;
 use shared::http::{ApiError, Query, Reply, authenticated_user, serve};
 use shared::ports::{
@@ -28,19 +28,7 @@ where
         let user = authenticated_user(&req)?;
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("reviewId", ReviewId::parse)?;
-        let current = deps
-            .reviews
-            .get_review(&id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "review",
-                id: id.to_string(),
-            })?;
-        if current.author_id != user {
-            return Err(ApiError::Forbidden(
-                "only the review's author may delete it".to_owned(),
-            ));
-        }
+        let current = authored_review(&deps.reviews, &id, &user, "delete").await?;
         check_write_limit(
             &deps.reviews,
             &user,

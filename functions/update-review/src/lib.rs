@@ -5,7 +5,9 @@ use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use shared::config::WriteConfig;
 use shared::domain::ReviewId;
-use shared::http::reviews::{check_write_limit, parse_review, refresh_cafe_rating};
+use shared::http::reviews::{
+    authored_review, check_write_limit, parse_review, refresh_cafe_rating,
+};
 use shared::http::routes::UPDATE_REVIEW;
 use shared::http::{ApiError, CachePolicy, Query, Reply, authenticated_user, serve};
 use shared::ports::{
@@ -32,19 +34,7 @@ where
         let id = info.parse_path("reviewId", ReviewId::parse)?;
         let now = Timestamp::now();
         let (draft, _) = parse_review(&req, &deps.catalog, now).await?;
-        let current = deps
-            .reviews
-            .get_review(&id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "review",
-                id: id.to_string(),
-            })?;
-        if current.author_id != user {
-            return Err(ApiError::Forbidden(
-                "only the review's author may edit it".to_owned(),
-            ));
-        }
+        let current = authored_review(&deps.reviews, &id, &user, "edit").await?;
         check_write_limit(&deps.reviews, &user, now, deps.config.max_writes_per_hour).await?;
         let edited = current.edited(draft, now);
         match deps.reviews.update_review(&current, &edited).await {

@@ -81,6 +81,9 @@ pub struct App {
     list_reviews: list_reviews::Deps<SqliteStore, ReviewStore<SqliteStore>>,
     update_review: update_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
     delete_review: delete_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    create_story: create_story::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    list_stories: list_stories::Deps<SqliteStore>,
+    get_story: get_story::Deps<SqliteStore>,
     list_cafes: list_cafes::Deps<SqliteStore>,
     get_cafe: get_cafe::Deps<SqliteStore, ReviewStore<SqliteStore>>,
     list_roasters: list_roasters::Deps<SqliteStore>,
@@ -172,8 +175,20 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         },
         delete_review: delete_review::Deps {
             catalog: store.clone(),
-            reviews,
+            reviews: reviews.clone(),
             config: config.writes.clone(),
+        },
+        create_story: create_story::Deps {
+            store: store.clone(),
+            records: reviews,
+            config: config.writes.clone(),
+        },
+        list_stories: list_stories::Deps {
+            store: store.clone(),
+            cursors: cursors.clone(),
+        },
+        get_story: get_story::Deps {
+            store: store.clone(),
         },
         jwt_secret,
         list_roasters: list_roasters::Deps {
@@ -252,6 +267,9 @@ async fn dispatch(
                 "list-reviews" => list_reviews::handle(&app.list_reviews, req).await,
                 "update-review" => update_review::handle(&app.update_review, req).await,
                 "delete-review" => delete_review::handle(&app.delete_review, req).await,
+                "create-story" => create_story::handle(&app.create_story, req).await,
+                "list-stories" => list_stories::handle(&app.list_stories, req).await,
+                "get-story" => get_story::handle(&app.get_story, req).await,
                 "list-cafes" => list_cafes::handle(&app.list_cafes, req).await,
                 "get-cafe" => get_cafe::handle(&app.get_cafe, req).await,
                 "list-roasters" => list_roasters::handle(&app.list_roasters, req).await,

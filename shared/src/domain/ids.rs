@@ -76,6 +76,11 @@ opaque_id!(
     "rev"
 );
 opaque_id!(
+    /// Identifies a story, e.g. `sty_…`.
+    StoryId,
+    "sty"
+);
+opaque_id!(
     /// Identifies an artisan (barista, roaster, owner…), e.g. `art_…`.
     ArtisanId,
     "art"

@@ -6,15 +6,17 @@ mod catalog;
 mod ids;
 mod rating;
 mod review;
+mod story;
 mod values;
 
 pub use catalog::{
     Artisan, ArtisanRef, ArtisanRole, BeanSourcing, BrewingMethod, Cafe, CafeSummary, Links,
     Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef, Technique,
 };
-pub use ids::{ArtisanId, CafeId, ID_BODY_LEN, ReviewId, RoasterId};
+pub use ids::{ArtisanId, CafeId, ID_BODY_LEN, ReviewId, RoasterId, StoryId};
 pub use rating::RatingSummary;
 pub use review::{Rating, Review, ReviewDraft, ReviewText, UserId};
+pub use story::{MAX_BODY_CHARS, MAX_CAFES, MAX_TAGS, MAX_TITLE_CHARS, Story, plain_text};
 pub use values::{
     Amenity, Coordinates, CountryCode, LocalTime, OpeningHours, OpeningPeriod, PriceLevel, Slug,
     TimeZoneName, Weekday,
@@ -49,4 +51,12 @@ pub enum DomainError {
     InvalidRating,
     #[error("must be 20 to 5000 characters after trimming (got {chars})")]
     InvalidReviewText { chars: usize },
+    #[error("must be {min} to {max} characters after trimming (got {chars})")]
+    TextLength {
+        min: usize,
+        max: usize,
+        chars: usize,
+    },
+    #[error("must be plain text without control characters")]
+    ControlCharacters,
 }

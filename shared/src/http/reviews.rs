@@ -127,3 +127,26 @@ pub async fn check_write_limit<L: crate::ports::WriteLimiter>(
         }),
     }
 }
+
+/// The review `id` as stored, if `user` wrote it: 404 when it does not exist, 403 when someone
+/// else wrote it.
+pub async fn authored_review<R: crate::ports::ReviewReader>(
+    reviews: &R,
+    id: &crate::domain::ReviewId,
+    user: &crate::domain::UserId,
+    action: &str,
+) -> Result<crate::domain::Review, ApiError> {
+    let review = reviews
+        .get_review(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            resource: "review",
+            id: id.to_string(),
+        })?;
+    if &review.author_id != user {
+        return Err(ApiError::Forbidden(format!(
+            "only the review's author may {action} it"
+        )));
+    }
+    Ok(review)
+}

@@ -94,6 +94,27 @@ pub const DELETE_REVIEW: RouteSpec = RouteSpec {
     function: "delete-review",
     auth: true,
 };
+/// `POST /stories`
+pub const CREATE_STORY: RouteSpec = RouteSpec {
+    method: "POST",
+    path: "/stories",
+    function: "create-story",
+    auth: true,
+};
+/// `GET /stories`
+pub const LIST_STORIES: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/stories",
+    function: "list-stories",
+    auth: false,
+};
+/// `GET /stories/{storyId}`
+pub const GET_STORY: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/stories/{storyId}",
+    function: "get-story",
+    auth: false,
+};
 
 /// Every routed function.
 pub const ROUTES: &[RouteSpec] = &[
@@ -108,6 +129,9 @@ pub const ROUTES: &[RouteSpec] = &[
     LIST_REVIEWS,
     UPDATE_REVIEW,
     DELETE_REVIEW,
+    CREATE_STORY,
+    LIST_STORIES,
+    GET_STORY,
 ];
 
 /// The route a function serves (`None` for a name not in [`ROUTES`], which the route-table

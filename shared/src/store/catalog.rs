@@ -38,7 +38,7 @@ fn encode<T: Serialize>(pk: &str, sk: &str, value: &T) -> Result<String, StoreEr
 }
 
 /// Reads and decodes the profile item of partition `pk`.
-async fn profile<S: ItemTable, T: DeserializeOwned>(
+pub(super) async fn profile<S: ItemTable, T: DeserializeOwned>(
     store: &S,
     pk: String,
 ) -> Result<Option<T>, StoreError> {

@@ -94,6 +94,16 @@ pub fn reviewer_sk(user: &crate::domain::UserId) -> String {
     format!("REVIEWER#{user}")
 }
 
+/// `STORY#<id>`
+pub fn story_pk(id: &crate::domain::StoryId) -> String {
+    format!("STORY#{id}")
+}
+
+/// List partition of stories in dimension `dim` (`ALL`, `CAFE#<id>`, `TAG#<tag>`).
+pub fn stories_lpk(dim: &str) -> String {
+    format!("STORIES#{dim}")
+}
+
 /// `CITY#<slug>` (the city name folded to a slug so `São Paulo` and `sao-paulo` agree).
 pub fn city_dim(city: &Slug) -> String {
     format!("CITY#{city}")
@@ -144,11 +154,13 @@ pub fn by_rating(average: f64, count: u32, name: &str, id: &str) -> String {
     )
 }
 
-/// `ST`: newest first (seconds since the epoch, inverted and zero-padded).
+/// `ST`: newest first (microseconds since the epoch, inverted and zero-padded, so items
+/// written within the same second still sort by time).
 pub fn by_newest(created_at: jiff::Timestamp, id: &str) -> String {
-    const CEILING: i64 = 999_999_999_999;
-    let inverted = CEILING - created_at.as_second().clamp(0, CEILING);
-    format!("{inverted:012}#{id}")
+    // 10^16 - 1 µs is in the year 2286.
+    const CEILING: i64 = 9_999_999_999_999_999;
+    let inverted = CEILING - created_at.as_microsecond().clamp(0, CEILING);
+    format!("{inverted:016}#{id}")
 }
 
 /// Every list dimension a café appears in.

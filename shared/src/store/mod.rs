@@ -8,6 +8,7 @@
 mod catalog;
 pub mod keys;
 pub mod reviews;
+mod stories;
 mod table;
 
 #[cfg(feature = "dynamodb")]

@@ -1,0 +1,51 @@
+//! `GET /stories`: stories newest first, optionally about one café and/or with one tag.
+
+use lambda_http::{Body, Request, Response};
+use shared::cursor::CursorCodec;
+use shared::domain::{CafeId, Slug};
+use shared::http::reviews::REVIEWS_CACHE;
+use shared::http::routes::LIST_STORIES;
+use shared::http::{ListBody, Query, Reply, parse_limit, serve};
+use shared::ports::{StoryFilter, StoryReader};
+
+/// Query parameters this route accepts.
+pub const PARAMS: &[&str] = &["cafeId", "tag", "limit", "cursor"];
+
+/// What the handler needs.
+pub struct Deps<S> {
+    pub store: S,
+    pub cursors: CursorCodec,
+}
+
+/// Handles one request.
+pub async fn handle<S: StoryReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
+    serve(req, &LIST_STORIES, |_info, req| async move {
+        let mut q = Query::from_request(&req, PARAMS);
+        let cafe = q.take("cafeId", CafeId::parse);
+        let tag = q.take("tag", Slug::parse);
+        let limit = q.take("limit", parse_limit).unwrap_or_default();
+        let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
+        q.finish()?;
+        let scope = format!(
+            "stories|{}|{}",
+            cafe.as_ref().map_or("", CafeId::as_str),
+            tag.as_ref().map_or("", Slug::as_str)
+        );
+        let after = cursor
+            .map(|c| deps.cursors.decode(&scope, &c))
+            .transpose()?;
+        let page = deps
+            .store
+            .list_stories(&StoryFilter { cafe, tag }, limit, after)
+            .await?;
+        let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
+        Reply::json(
+            &ListBody {
+                items: page.items,
+                next_cursor,
+            },
+            REVIEWS_CACHE,
+        )
+    })
+    .await
+}

@@ -1,0 +1,22 @@
+//! Lambda entry point: wiring only. The logic is in `lib.rs`.
+
+use lambda_http::{Error, run, service_fn};
+use list_stories::{Deps, handle};
+use shared::config::{self, vars};
+use shared::store::dynamodb::DynamoStore;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    let table = config::required(vars::TABLE)?;
+    let cursors =
+        config::cursor_codec(vars::CURSOR_SECRET, &config::required(vars::CURSOR_SECRET)?)?;
+    let deps = Deps {
+        store: DynamoStore::from_env(table).await,
+        cursors,
+    };
+    run(service_fn(|req| async {
+        Ok::<_, std::convert::Infallible>(handle(&deps, req).await)
+    }))
+    .await
+}
