@@ -1,7 +1,7 @@
 //! Lambda entry point: wiring only. The logic is in `lib.rs`.
 
 use create_story::{Deps, handle};
-use lambda_http::{Error, run, service_fn};
+use lambda_http::Error;
 use shared::config::{self, WriteConfig, vars};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::reviews::ReviewStore;
@@ -17,8 +17,5 @@ async fn main() -> Result<(), Error> {
         store,
         config,
     };
-    run(service_fn(|req| async {
-        Ok::<_, std::convert::Infallible>(handle(&deps, req).await)
-    }))
-    .await
+    shared::http::run_lambda(|req| handle(&deps, req)).await
 }

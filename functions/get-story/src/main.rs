@@ -1,7 +1,7 @@
 //! Lambda entry point: wiring only. The logic is in `lib.rs`.
 
 use get_story::{Deps, handle};
-use lambda_http::{Error, run, service_fn};
+use lambda_http::Error;
 use shared::config::{self, vars};
 use shared::store::dynamodb::DynamoStore;
 
@@ -12,8 +12,5 @@ async fn main() -> Result<(), Error> {
     let deps = Deps {
         store: DynamoStore::from_env(table).await,
     };
-    run(service_fn(|req| async {
-        Ok::<_, std::convert::Infallible>(handle(&deps, req).await)
-    }))
-    .await
+    shared::http::run_lambda(|req| handle(&deps, req)).await
 }

@@ -1,6 +1,6 @@
 //! Lambda entry point: wiring only. The logic is in `lib.rs`.
 
-use lambda_http::{Error, run, service_fn};
+use lambda_http::Error;
 use list_reviews::{Deps, handle};
 use shared::config::{self, vars};
 use shared::store::dynamodb::DynamoStore;
@@ -19,8 +19,5 @@ async fn main() -> Result<(), Error> {
         catalog: store,
         cursors,
     };
-    run(service_fn(|req| async {
-        Ok::<_, std::convert::Infallible>(handle(&deps, req).await)
-    }))
-    .await
+    shared::http::run_lambda(|req| handle(&deps, req)).await
 }

@@ -1,6 +1,6 @@
 //! Lambda entry point for `GET /roasters`: wiring only.
 
-use lambda_http::{Error, run, service_fn};
+use lambda_http::Error;
 use list_roasters::{Deps, handle};
 use shared::config::{self, vars};
 use shared::store::dynamodb::DynamoStore;
@@ -15,8 +15,5 @@ async fn main() -> Result<(), Error> {
         store: DynamoStore::from_env(table).await,
         cursors,
     };
-    run(service_fn(|req| async {
-        Ok::<_, std::convert::Infallible>(handle(&deps, req).await)
-    }))
-    .await
+    shared::http::run_lambda(|req| handle(&deps, req)).await
 }

@@ -19,3 +19,17 @@ pub use routes::{ROUTES, RouteMatch, RouteSpec, match_route};
 pub use write::{
     Fields, IDEMPOTENCY_KEY, authenticated_user, idempotency_key, json_object, run_idempotent,
 };
+
+/// Runs an HTTP handler as the Lambda function's event loop. Handlers answer every request
+/// themselves (errors become problem+json), so the runtime never sees an error.
+pub async fn run_lambda<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(lambda_http::Request) -> Fut,
+    Fut: std::future::Future<Output = lambda_http::Response<lambda_http::Body>> + Send,
+{
+    lambda_http::run(lambda_http::service_fn(|req| {
+        let response = handler(req);
+        async move { Ok::<_, std::convert::Infallible>(response.await) }
+    }))
+    .await
+}
