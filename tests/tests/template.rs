@@ -159,3 +159,57 @@ fn write_routes_are_authorized_and_reads_are_not() {
         "JWT authorizer"
     );
 }
+
+#[test]
+fn every_function_ships_by_canary_guarded_by_its_own_alarms() {
+    let template = template();
+    let default = template["Parameters"]["DeploymentType"]["Default"]
+        .as_str()
+        .unwrap();
+    assert!(
+        default.starts_with("Canary"),
+        "default rollout is a canary, got {default}"
+    );
+    for (name, function) in functions(&template) {
+        let preference = &function["Properties"]["DeploymentPreference"];
+        assert_eq!(
+            ref_target(&preference["Type"]).as_deref(),
+            Some("DeploymentType"),
+            "{name}"
+        );
+        let alarms: Vec<String> = preference["Alarms"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{name}: canary without alarms"))
+            .iter()
+            .map(|a| ref_target(a).unwrap_or_else(|| panic!("{name}: alarm is not a !Ref")))
+            .collect();
+        assert_eq!(alarms.len(), 2, "{name}: errors and latency alarms");
+        let mut metrics = Vec::new();
+        for alarm in &alarms {
+            let resource = &template["Resources"][alarm.as_str()];
+            assert_eq!(
+                resource["Type"].as_str(),
+                Some("AWS::CloudWatch::Alarm"),
+                "{name}: {alarm}"
+            );
+            let props = &resource["Properties"];
+            assert_eq!(props["Namespace"].as_str(), Some("AWS/Lambda"), "{alarm}");
+            assert!(!props["AlarmActions"].is_null(), "{alarm} notifies nobody");
+            let watched: Vec<String> = props["Dimensions"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .filter_map(|d| {
+                    ref_target(&d["Value"]).or_else(|| strings(&d["Value"]).first().cloned())
+                })
+                .collect();
+            assert!(
+                watched.iter().any(|w| w.contains(name.as_str())),
+                "{alarm} watches another function: {watched:?}"
+            );
+            metrics.push(props["MetricName"].as_str().unwrap().to_owned());
+        }
+        metrics.sort();
+        assert_eq!(metrics, ["Duration", "Errors"], "{name}");
+    }
+}
