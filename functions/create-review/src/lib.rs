@@ -8,10 +8,11 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::config::WriteConfig;
 use shared::domain::{CafeId, Review, ReviewId};
-use shared::http::reviews::{check_write_limit, parse_review, refresh_cafe_rating};
+use shared::http::reviews::{parse_review, refresh_cafe_rating};
 use shared::http::routes::CREATE_REVIEW;
 use shared::http::{
-    ApiError, CachePolicy, Query, Reply, authenticated_user, idempotency_key, run_idempotent, serve,
+    ApiError, CachePolicy, Query, Reply, authenticated_user, check_write_limit, idempotency_key,
+    run_idempotent, serve,
 };
 use shared::ports::{
     BrewingMethodReader, CafeReader, CatalogWriter, IdempotencyStore, ReviewReader,

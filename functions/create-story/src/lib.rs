@@ -10,11 +10,10 @@ use shared::config::WriteConfig;
 use shared::domain::{
     CafeId, MAX_BODY_CHARS, MAX_CAFES, MAX_TAGS, MAX_TITLE_CHARS, Slug, Story, StoryId, plain_text,
 };
-use shared::http::reviews::check_write_limit;
 use shared::http::routes::CREATE_STORY;
 use shared::http::{
-    ApiError, CachePolicy, Fields, Query, Reply, authenticated_user, idempotency_key, json_object,
-    run_idempotent, serve,
+    ApiError, CachePolicy, Fields, Query, Reply, authenticated_user, check_write_limit,
+    idempotency_key, json_object, run_idempotent, serve,
 };
 use shared::ports::{CafeReader, IdempotencyStore, StoryWriter, WriteLimiter};
 

@@ -4,9 +4,9 @@ use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use shared::config::WriteConfig;
 use shared::domain::ReviewId;
-use shared::http::reviews::{authored_review, check_write_limit, refresh_cafe_rating};
+use shared::http::reviews::{authored_review, refresh_cafe_rating};
 use shared::http::routes::DELETE_REVIEW;
-use shared::http::{ApiError, Query, Reply, authenticated_user, serve};
+use shared::http::{ApiError, Query, Reply, authenticated_user, check_write_limit, serve};
 use shared::ports::{
     CafeReader, CatalogWriter, ReviewReader, ReviewWriteError, ReviewWriter, WriteLimiter,
 };

@@ -3,9 +3,8 @@
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::domain::CafeId;
-use shared::http::reviews::REVIEWS_CACHE;
 use shared::http::routes::LIST_REVIEWS;
-use shared::http::{ApiError, ListBody, Query, Reply, parse_limit, serve};
+use shared::http::{ApiError, CachePolicy, ListBody, Query, Reply, parse_limit, serve};
 use shared::ports::{CafeReader, ReviewReader};
 
 /// Query parameters this route accepts.
@@ -46,7 +45,7 @@ pub async fn handle<C: CafeReader, R: ReviewReader>(
                 items: page.items,
                 next_cursor,
             },
-            REVIEWS_CACHE,
+            CachePolicy::USER_CONTENT,
         )
     })
     .await

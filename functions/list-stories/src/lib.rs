@@ -3,9 +3,8 @@
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::domain::{CafeId, Slug};
-use shared::http::reviews::REVIEWS_CACHE;
 use shared::http::routes::LIST_STORIES;
-use shared::http::{ListBody, Query, Reply, parse_limit, serve};
+use shared::http::{CachePolicy, ListBody, Query, Reply, parse_limit, serve};
 use shared::ports::{StoryFilter, StoryReader};
 
 /// Query parameters this route accepts.
@@ -44,7 +43,7 @@ pub async fn handle<S: StoryReader>(deps: &Deps<S>, req: Request) -> Response<Bo
                 items: page.items,
                 next_cursor,
             },
-            REVIEWS_CACHE,
+            CachePolicy::USER_CONTENT,
         )
     })
     .await

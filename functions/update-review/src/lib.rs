@@ -5,11 +5,11 @@ use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use shared::config::WriteConfig;
 use shared::domain::ReviewId;
-use shared::http::reviews::{
-    authored_review, check_write_limit, parse_review, refresh_cafe_rating,
-};
+use shared::http::reviews::{authored_review, parse_review, refresh_cafe_rating};
 use shared::http::routes::UPDATE_REVIEW;
-use shared::http::{ApiError, CachePolicy, Query, Reply, authenticated_user, serve};
+use shared::http::{
+    ApiError, CachePolicy, Query, Reply, authenticated_user, check_write_limit, serve,
+};
 use shared::ports::{
     BrewingMethodReader, CafeReader, CatalogWriter, ReviewReader, ReviewWriteError, ReviewWriter,
     WriteLimiter,

@@ -37,6 +37,12 @@ impl CachePolicy {
         s_maxage: 300,
     };
 
+    /// User-written content (reviews, stories): half a minute in browsers, one at the edge.
+    pub const USER_CONTENT: CachePolicy = CachePolicy::Public {
+        max_age: 30,
+        s_maxage: 60,
+    };
+
     fn header(self) -> String {
         match self {
             Self::Public { max_age, s_maxage } => {

@@ -82,12 +82,6 @@ pub async fn parse_review<M: BrewingMethodReader>(
     }
 }
 
-/// Cache policy of review lists: short, since reviews change.
-pub const REVIEWS_CACHE: super::CachePolicy = super::CachePolicy::Public {
-    max_age: 30,
-    s_maxage: 60,
-};
-
 /// Copies the exact rating summary into the café's stored profile and list entries, so `sort=
 /// rating` and list items follow reviews. Best effort: the review is already stored, and the
 /// profile endpoint computes the summary on read, so a failure here is logged, not returned.
@@ -109,22 +103,6 @@ where
     .await;
     if let Err(e) = result {
         tracing::warn!(error = %e, cafe_id = %cafe, "could not refresh the café's stored rating");
-    }
-}
-
-/// Records one write for `user`, or a 429 with the time until the window resets.
-pub async fn check_write_limit<L: crate::ports::WriteLimiter>(
-    limiter: &L,
-    user: &crate::domain::UserId,
-    now: Timestamp,
-    limit: u32,
-) -> Result<(), ApiError> {
-    match limiter.record_write(user, now.as_second(), limit).await? {
-        crate::ports::Allowance::Allowed => Ok(()),
-        crate::ports::Allowance::Limited { retry_after_secs } => Err(ApiError::TooManyWrites {
-            retry_after_secs,
-            limit,
-        }),
     }
 }
 

@@ -197,3 +197,19 @@ where
         }
     }
 }
+
+/// Records one write for `user`, or a 429 with the time until the window resets.
+pub async fn check_write_limit<L: crate::ports::WriteLimiter>(
+    limiter: &L,
+    user: &crate::domain::UserId,
+    now: jiff::Timestamp,
+    limit: u32,
+) -> Result<(), ApiError> {
+    match limiter.record_write(user, now.as_second(), limit).await? {
+        crate::ports::Allowance::Allowed => Ok(()),
+        crate::ports::Allowance::Limited { retry_after_secs } => Err(ApiError::TooManyWrites {
+            retry_after_secs,
+            limit,
+        }),
+    }
+}
