@@ -60,3 +60,16 @@ fn resolve<'a>(doc: &'a Value, reference: &str) -> &'a Value {
     doc.pointer(pointer)
         .unwrap_or_else(|| panic!("dangling $ref {reference}"))
 }
+
+/// Asserts that a reply from the local server is documented for `method template`, and returns
+/// it. 304 and 204 carry no body, so only their status is checked (by the caller).
+pub fn documented(reply: crate::Reply, method: &str, template: &str) -> crate::Reply {
+    let content_type = reply
+        .header("content-type")
+        .unwrap_or("application/json")
+        .to_owned();
+    if reply.status != 304 && reply.status != 204 {
+        assert_response(template, method, reply.status, &content_type, &reply.body);
+    }
+    reply
+}

@@ -4,20 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
-use tests::openapi::assert_response;
+use tests::openapi::documented;
 use tests::{Reply, TestApp, spawn_app};
-
-/// Asserts the reply is documented in OpenAPI for `template` and returns it.
-fn documented(reply: Reply, method: &str, template: &str) -> Reply {
-    let content_type = reply
-        .header("content-type")
-        .unwrap_or("application/json")
-        .to_owned();
-    if reply.status != 304 {
-        assert_response(template, method, reply.status, &content_type, &reply.body);
-    }
-    reply
-}
 
 async fn get(app: &TestApp, template: &str, path: &str) -> Reply {
     documented(app.get(path).await, "GET", template)

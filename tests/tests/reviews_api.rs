@@ -5,19 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
-use tests::openapi::assert_response;
+use tests::openapi::documented;
 use tests::{Reply, TestApp, spawn_app, spawn_app_with_limit, token};
-
-fn documented(reply: Reply, method: &str, template: &str) -> Reply {
-    let content_type = reply
-        .header("content-type")
-        .unwrap_or("application/json")
-        .to_owned();
-    if reply.status != 304 && reply.status != 204 {
-        assert_response(template, method, reply.status, &content_type, &reply.body);
-    }
-    reply
-}
 
 fn body(stars: u8) -> Value {
     json!({ "rating": stars, "text": "Silky flat white and a very patient barista.", "brewingMethod": "espresso" })

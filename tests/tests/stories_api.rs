@@ -3,19 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
-use tests::openapi::assert_response;
+use tests::openapi::documented;
 use tests::{Reply, TestApp, spawn_app, token};
-
-fn documented(reply: Reply, method: &str, template: &str) -> Reply {
-    let content_type = reply
-        .header("content-type")
-        .unwrap_or("application/json")
-        .to_owned();
-    if reply.status != 304 {
-        assert_response(template, method, reply.status, &content_type, &reply.body);
-    }
-    reply
-}
 
 async fn publish(app: &TestApp, user: &str, body: &Value, key: Option<&str>) -> Reply {
     let bearer = format!("Bearer {}", token(user));

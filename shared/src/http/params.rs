@@ -81,19 +81,6 @@ impl Query {
         }
     }
 
-    /// The raw value of `name`, if present (no validation).
-    pub fn raw(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Records an error found while combining parameters.
-    pub fn reject(&mut self, name: &str, reason: impl std::fmt::Display) {
-        self.errors.push(InvalidParam::query(name, reason));
-    }
-
     /// Succeeds when no parameter was invalid; otherwise one 400 naming every bad parameter.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {

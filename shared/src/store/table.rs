@@ -69,15 +69,6 @@ impl Item {
             expires_at: None,
         }
     }
-
-    /// The sort value this item has in `index`, if it is listed there.
-    pub fn sort_value(&self, index: SortIndex) -> Option<&str> {
-        match index {
-            SortIndex::ByName => self.by_name.as_deref(),
-            SortIndex::ByRating => self.by_rating.as_deref(),
-            SortIndex::ByNewest => self.by_newest.as_deref(),
-        }
-    }
 }
 
 /// A document read from an index, with the position to resume after it.
