@@ -7,6 +7,7 @@
 pub mod config;
 pub mod cursor;
 pub mod domain;
+pub mod geo;
 pub mod ports;
 pub mod query;
 pub mod store;

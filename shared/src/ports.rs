@@ -10,7 +10,7 @@ use crate::domain::{
     Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, RatingSummary, Review, ReviewId,
     Roaster, RoasterId, Slug, Story, StoryId, UserId,
 };
-use crate::query::{CafeQuery, Page, PageKey, PageLimit, RoasterQuery};
+use crate::query::{CafeQuery, NearbyPage, NearbyQuery, Page, PageKey, PageLimit, RoasterQuery};
 
 /// Why a store call failed. Callers map every variant to an opaque 5xx (or 503 when
 /// retrying later may help); the cause chain goes to the logs, never to clients.
@@ -50,6 +50,16 @@ pub trait CafeReader: Send + Sync {
         &self,
         id: &CafeId,
     ) -> impl Future<Output = Result<Option<Cafe>, StoreError>> + Send;
+}
+
+/// Finds cafés near a point, nearest first, through the geo index.
+pub trait NearbyReader: Send + Sync {
+    /// One page of cafés within the query's radius that pass its filters, ordered by distance
+    /// (then id). Exact: the same set a brute-force scan with the same distance would return.
+    fn nearby_cafes(
+        &self,
+        query: &NearbyQuery,
+    ) -> impl Future<Output = Result<NearbyPage, StoreError>> + Send;
 }
 
 /// Reads roasters and the cafés they supply.

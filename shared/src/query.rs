@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Amenity, CountryCode, RoasterId, Slug};
+use jiff::Timestamp;
+
+use crate::domain::{Amenity, CafeId, CafeSummary, Coordinates, CountryCode, RoasterId, Slug};
 
 /// Smallest page size a client may ask for.
 pub const MIN_LIMIT: u32 = 1;
@@ -125,4 +127,141 @@ pub struct RoasterQuery {
     pub country: Option<CountryCode>,
     pub limit: PageLimit,
     pub after: Option<PageKey>,
+}
+
+/// Smallest nearby-search radius, metres.
+pub const MIN_RADIUS_M: u32 = 1;
+/// Largest nearby-search radius, metres.
+pub const MAX_RADIUS_M: u32 = 50_000;
+/// Radius when the client does not say.
+pub const DEFAULT_RADIUS_M: u32 = 2_000;
+/// Largest nearby page.
+pub const MAX_NEARBY_LIMIT: u32 = 50;
+
+/// A search radius within `MIN_RADIUS_M..=MAX_RADIUS_M` metres.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Radius(u32);
+
+impl Radius {
+    /// Accepts `MIN_RADIUS_M..=MAX_RADIUS_M`.
+    pub fn new(metres: u32) -> Option<Self> {
+        (MIN_RADIUS_M..=MAX_RADIUS_M)
+            .contains(&metres)
+            .then_some(Self(metres))
+    }
+
+    /// The radius in metres.
+    pub fn metres(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for Radius {
+    fn default() -> Self {
+        Self(DEFAULT_RADIUS_M)
+    }
+}
+
+/// A nearby page size within `MIN_LIMIT..=MAX_NEARBY_LIMIT`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NearbyLimit(u32);
+
+impl NearbyLimit {
+    /// Accepts `MIN_LIMIT..=MAX_NEARBY_LIMIT`.
+    pub fn new(limit: u32) -> Option<Self> {
+        (MIN_LIMIT..=MAX_NEARBY_LIMIT)
+            .contains(&limit)
+            .then_some(Self(limit))
+    }
+
+    /// The limit as a count.
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl Default for NearbyLimit {
+    fn default() -> Self {
+        Self(DEFAULT_LIMIT)
+    }
+}
+
+/// Filters on a nearby search. All present filters must match.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NearbyFilter {
+    pub brewing_method: Option<Slug>,
+    pub amenity: Option<Amenity>,
+    /// Lowest average rating (0–5) a café must have.
+    pub min_rating: Option<f64>,
+    /// Only cafés open at the query's instant.
+    pub open_now: bool,
+}
+
+/// Where the next nearby page starts: after this distance, then this id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearbyKey {
+    /// The last distance served, as `f64` bits (exact, and ordered like the distance).
+    #[serde(rename = "d")]
+    pub distance_bits: u64,
+    /// The last café served.
+    #[serde(rename = "i")]
+    pub id: CafeId,
+}
+
+impl NearbyKey {
+    /// The position after a café at `distance_m`.
+    pub fn new(distance_m: f64, id: CafeId) -> Self {
+        Self {
+            distance_bits: distance_m.to_bits(),
+            id,
+        }
+    }
+
+    /// Whether a café at `distance_m` with `id` comes after this position.
+    pub fn precedes(&self, distance_m: f64, id: &str) -> bool {
+        let last = f64::from_bits(self.distance_bits);
+        distance_m > last || (distance_m == last && id > self.id.as_str())
+    }
+}
+
+/// A nearby search: cafés within `radius` of `centre`, nearest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NearbyQuery {
+    pub centre: Coordinates,
+    pub radius: Radius,
+    pub filter: NearbyFilter,
+    /// The instant `openNow` (and each result's `open_now`) is judged at.
+    pub at: Timestamp,
+    pub limit: NearbyLimit,
+    pub after: Option<NearbyKey>,
+}
+
+/// One nearby result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NearbyCafe {
+    pub cafe: CafeSummary,
+    /// Great-circle distance from the centre, metres.
+    pub distance_m: f64,
+    /// Whether the café is open at the query's instant.
+    pub open_now: bool,
+}
+
+/// What one search read, for logs and the benchmark.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NearbyStats {
+    /// Range reads on the geo index.
+    pub queries: usize,
+    /// Index entries those reads returned.
+    pub items_read: usize,
+    /// Entries within the radius (before filters and paging).
+    pub in_radius: usize,
+}
+
+/// One page of nearby results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NearbyPage {
+    pub items: Vec<NearbyCafe>,
+    /// Present when more results follow.
+    pub next: Option<NearbyKey>,
+    pub stats: NearbyStats,
 }

@@ -85,6 +85,7 @@ pub struct App {
     list_stories: list_stories::Deps<SqliteStore>,
     get_story: get_story::Deps<SqliteStore>,
     list_cafes: list_cafes::Deps<SqliteStore>,
+    nearby_cafes: nearby_cafes::Deps<SqliteStore>,
     get_cafe: get_cafe::Deps<SqliteStore, ReviewStore<SqliteStore>>,
     list_roasters: list_roasters::Deps<SqliteStore>,
     get_roaster: get_roaster::Deps<SqliteStore>,
@@ -151,6 +152,10 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
     let cursors: CursorCodec = config::cursor_codec(vars::CURSOR_SECRET, &secret)?;
     Ok(Arc::new(App {
         list_cafes: list_cafes::Deps {
+            store: store.clone(),
+            cursors: cursors.clone(),
+        },
+        nearby_cafes: nearby_cafes::Deps {
             store: store.clone(),
             cursors: cursors.clone(),
         },
@@ -271,6 +276,7 @@ async fn dispatch(
                 "list-stories" => list_stories::handle(&app.list_stories, req).await,
                 "get-story" => get_story::handle(&app.get_story, req).await,
                 "list-cafes" => list_cafes::handle(&app.list_cafes, req).await,
+                "nearby-cafes" => nearby_cafes::handle(&app.nearby_cafes, req).await,
                 "get-cafe" => get_cafe::handle(&app.get_cafe, req).await,
                 "list-roasters" => list_roasters::handle(&app.list_roasters, req).await,
                 "get-roaster" => get_roaster::handle(&app.get_roaster, req).await,

@@ -399,6 +399,56 @@ pub struct OpeningHours {
     pub periods: Vec<OpeningPeriod>,
 }
 
+impl Weekday {
+    fn of(day: jiff::civil::Weekday) -> Self {
+        match day {
+            jiff::civil::Weekday::Monday => Self::Mon,
+            jiff::civil::Weekday::Tuesday => Self::Tue,
+            jiff::civil::Weekday::Wednesday => Self::Wed,
+            jiff::civil::Weekday::Thursday => Self::Thu,
+            jiff::civil::Weekday::Friday => Self::Fri,
+            jiff::civil::Weekday::Saturday => Self::Sat,
+            jiff::civil::Weekday::Sunday => Self::Sun,
+        }
+    }
+}
+
+impl OpeningPeriod {
+    /// Whether the period runs past midnight into the next day (`closes <= opens`; equal
+    /// times mean open around the clock from `opens`).
+    pub fn is_overnight(&self) -> bool {
+        self.closes <= self.opens
+    }
+}
+
+impl OpeningHours {
+    /// Whether the café is open at instant `at`, judged by the wall clock in its own time
+    /// zone (so daylight-saving changes move opening times with local clocks).
+    ///
+    /// A period is open from `opens` (inclusive) to `closes` (exclusive) on its day; an
+    /// overnight period (18:00–02:00) continues until `closes` the next morning.
+    pub fn is_open_at(&self, at: jiff::Timestamp) -> bool {
+        let Ok(tz) = jiff::tz::TimeZone::get(self.time_zone.as_str()) else {
+            // Names are checked when parsed, so this only happens with a tz database that
+            // lost a zone; treat the hours as unknown, i.e. not open.
+            return false;
+        };
+        let local = at.to_zoned(tz);
+        let today = Weekday::of(local.weekday());
+        let yesterday = Weekday::of(local.weekday().previous());
+        let minute =
+            u16::from(local.hour().unsigned_abs()) * 60 + u16::from(local.minute().unsigned_abs());
+        self.periods.iter().any(|p| {
+            let opens = p.opens.minutes();
+            let closes = p.closes.minutes();
+            let started_today =
+                p.day == today && minute >= opens && (p.is_overnight() || minute < closes);
+            let from_yesterday = p.day == yesterday && p.is_overnight() && minute < closes;
+            started_today || from_yesterday
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,6 +541,76 @@ mod tests {
             TimeZoneName::parse("Mars/Olympus"),
             Err(DomainError::UnknownTimeZone)
         );
+    }
+
+    fn hours(tz: &str, periods: &[(Weekday, &str, &str)]) -> OpeningHours {
+        OpeningHours {
+            time_zone: TimeZoneName::parse(tz).expect("known zone"),
+            periods: periods
+                .iter()
+                .map(|(day, opens, closes)| OpeningPeriod {
+                    day: *day,
+                    opens: LocalTime::parse(opens).expect("time"),
+                    closes: LocalTime::parse(closes).expect("time"),
+                })
+                .collect(),
+        }
+    }
+
+    fn instant(rfc3339: &str) -> jiff::Timestamp {
+        rfc3339.parse().expect("RFC 3339 instant")
+    }
+
+    #[test]
+    fn opening_hours_use_the_cafes_own_zone() {
+        // Sunday 2026-11-22: 08:00-17:00 in Tokyo (UTC+9) and in Lisbon (UTC+0 in winter).
+        let tokyo = hours("Asia/Tokyo", &[(Weekday::Sun, "08:00", "17:00")]);
+        let lisbon = hours("Europe/Lisbon", &[(Weekday::Sun, "08:00", "17:00")]);
+        let at = instant("2026-11-22T02:00:00Z"); // 11:00 in Tokyo, 02:00 in Lisbon
+        assert!(tokyo.is_open_at(at));
+        assert!(!lisbon.is_open_at(at));
+        // Closing time is exclusive, opening time inclusive.
+        assert!(tokyo.is_open_at(instant("2026-11-21T23:00:00Z"))); // 08:00 Sunday
+        assert!(!tokyo.is_open_at(instant("2026-11-22T08:00:00Z"))); // 17:00 Sunday
+    }
+
+    #[test]
+    fn overnight_hours_continue_into_the_next_morning() {
+        // Friday 18:00 to 02:00 in Berlin (UTC+1 in November).
+        let bar = hours("Europe/Berlin", &[(Weekday::Fri, "18:00", "02:00")]);
+        assert!(!bar.is_open_at(instant("2026-11-20T16:59:00Z"))); // Fri 17:59
+        assert!(bar.is_open_at(instant("2026-11-20T17:00:00Z"))); // Fri 18:00
+        assert!(bar.is_open_at(instant("2026-11-20T23:30:00Z"))); // Sat 00:30
+        assert!(bar.is_open_at(instant("2026-11-21T00:59:00Z"))); // Sat 01:59
+        assert!(!bar.is_open_at(instant("2026-11-21T01:00:00Z"))); // Sat 02:00
+        // Saturday evening is not Friday evening.
+        assert!(!bar.is_open_at(instant("2026-11-21T20:00:00Z")));
+        // Equal times: open around the clock from Friday 06:00.
+        let always = hours("Europe/Berlin", &[(Weekday::Fri, "06:00", "06:00")]);
+        assert!(always.is_open_at(instant("2026-11-21T04:59:00Z"))); // Sat 05:59
+        assert!(!always.is_open_at(instant("2026-11-21T05:00:00Z"))); // Sat 06:00
+    }
+
+    #[test]
+    fn opening_hours_follow_daylight_saving_changes() {
+        // Berlin springs forward on Sunday 2026-03-29 (02:00 CET -> 03:00 CEST).
+        let cafe = hours("Europe/Berlin", &[(Weekday::Sun, "08:00", "17:00")]);
+        // 06:30 UTC is 08:30 CEST: open. A fixed winter offset would say 07:30: closed.
+        assert!(cafe.is_open_at(instant("2026-03-29T06:30:00Z")));
+        // 15:30 UTC is 17:30 CEST: closed. A fixed winter offset would say 16:30: open.
+        assert!(!cafe.is_open_at(instant("2026-03-29T15:30:00Z")));
+
+        // Falls back on Sunday 2026-10-25 (03:00 CEST -> 02:00 CET): 02:00-02:59 happens twice.
+        let night = hours("Europe/Berlin", &[(Weekday::Sat, "20:00", "02:30")]);
+        assert!(night.is_open_at(instant("2026-10-24T23:45:00Z"))); // 01:45 CEST
+        assert!(night.is_open_at(instant("2026-10-25T00:15:00Z"))); // 02:15 CEST
+        assert!(!night.is_open_at(instant("2026-10-25T00:45:00Z"))); // 02:45 CEST
+        assert!(night.is_open_at(instant("2026-10-25T01:15:00Z"))); // 02:15 CET, again
+        assert!(!night.is_open_at(instant("2026-10-25T01:45:00Z"))); // 02:45 CET
+        // Southern hemisphere: Sydney moves to AEDT (UTC+11) on 2026-10-04.
+        let sydney = hours("Australia/Sydney", &[(Weekday::Mon, "07:00", "15:00")]);
+        assert!(sydney.is_open_at(instant("2026-10-04T20:30:00Z"))); // Mon 07:30 AEDT
+        assert!(!sydney.is_open_at(instant("2026-09-27T20:30:00Z"))); // Mon 06:30 AEST
     }
 
     #[test]

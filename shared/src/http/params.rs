@@ -81,6 +81,19 @@ impl Query {
         }
     }
 
+    /// Parses parameter `name`, recording an error when it is missing or invalid.
+    pub fn require<T, E: std::fmt::Display>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        if !self.pairs.iter().any(|(n, _)| n == name) {
+            self.errors.push(InvalidParam::query(name, "is required"));
+            return None;
+        }
+        self.take(name, parse)
+    }
+
     /// Succeeds when no parameter was invalid; otherwise one 400 naming every bad parameter.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {

@@ -43,6 +43,12 @@ impl CachePolicy {
         s_maxage: 60,
     };
 
+    /// Answers that depend on the current time (a nearby search's `openNow`): half a minute.
+    pub const LIVE: CachePolicy = CachePolicy::Public {
+        max_age: 30,
+        s_maxage: 30,
+    };
+
     fn header(self) -> String {
         match self {
             Self::Public { max_age, s_maxage } => {

@@ -31,6 +31,13 @@ pub const GET_CAFE: RouteSpec = RouteSpec {
     function: "get-cafe",
     auth: false,
 };
+/// `GET /cafes/nearby` (a literal segment, so it wins over `/cafes/{cafeId}`)
+pub const NEARBY_CAFES: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/cafes/nearby",
+    function: "nearby-cafes",
+    auth: false,
+};
 /// `GET /roasters`
 pub const LIST_ROASTERS: RouteSpec = RouteSpec {
     method: "GET",
@@ -120,6 +127,7 @@ pub const GET_STORY: RouteSpec = RouteSpec {
 pub const ROUTES: &[RouteSpec] = &[
     LIST_CAFES,
     GET_CAFE,
+    NEARBY_CAFES,
     LIST_ROASTERS,
     GET_ROASTER,
     GET_ARTISAN,
@@ -243,6 +251,14 @@ mod tests {
         );
         assert!(
             matches!(match_route("GET", "/cafes/"), RouteMatch::Found(r, _) if r.function == "list-cafes")
+        );
+        // The literal `nearby` beats the `{cafeId}` parameter, as in API Gateway.
+        assert!(
+            matches!(match_route("GET", "/cafes/nearby"), RouteMatch::Found(r, p) if r.function == "nearby-cafes" && p.is_empty())
+        );
+        assert_eq!(
+            match_route("POST", "/cafes/nearby"),
+            RouteMatch::MethodNotAllowed(vec!["GET"])
         );
     }
 

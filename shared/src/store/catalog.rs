@@ -21,7 +21,7 @@ pub const MAX_ITEMS_READ_PER_PAGE: usize = 1_000;
 /// Items per index read when a residual filter may discard some of them.
 const FILTERED_BATCH: usize = 100;
 
-fn decode<T: DeserializeOwned>(pk: &str, sk: &str, doc: &str) -> Result<T, StoreError> {
+pub(super) fn decode<T: DeserializeOwned>(pk: &str, sk: &str, doc: &str) -> Result<T, StoreError> {
     serde_json::from_str(doc).map_err(|source| StoreError::Corrupt {
         pk: pk.to_owned(),
         sk: sk.to_owned(),
@@ -29,7 +29,7 @@ fn decode<T: DeserializeOwned>(pk: &str, sk: &str, doc: &str) -> Result<T, Store
     })
 }
 
-fn encode<T: Serialize>(pk: &str, sk: &str, value: &T) -> Result<String, StoreError> {
+pub(super) fn encode<T: Serialize>(pk: &str, sk: &str, value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|source| StoreError::Corrupt {
         pk: pk.to_owned(),
         sk: sk.to_owned(),
@@ -255,6 +255,7 @@ impl Listed<'_> {
             by_name: None,
             by_rating: None,
             by_newest: None,
+            by_cell: None,
             doc: self.profile,
             version: None,
             expires_at: None,
@@ -265,6 +266,7 @@ impl Listed<'_> {
             lpk: Some((self.lpk)(dim)),
             by_name: Some(self.by_name.clone()),
             by_rating: self.by_rating.clone(),
+            by_cell: None,
             by_newest: self.by_newest.clone(),
             doc: self.summary.clone(),
             version: None,
@@ -293,7 +295,9 @@ fn cafe_items(cafe: &Cafe) -> Result<(String, Vec<Item>), StoreError> {
         by_newest: Some(keys::by_newest(cafe.created_at, id)),
         pk: pk.clone(),
     };
-    Ok((pk, listed.into_items()))
+    let mut items = listed.into_items();
+    items.extend(super::nearby::geo_items(cafe)?);
+    Ok((pk, items))
 }
 
 fn roaster_items(roaster: &Roaster) -> Result<(String, Vec<Item>), StoreError> {

@@ -9,8 +9,8 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, PutRequest, ScalarAttributeType,
-    TransactWriteItem, Update, WriteRequest,
+    KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, Put, PutRequest,
+    ScalarAttributeType, TransactWriteItem, Update, WriteRequest,
 };
 use tracing::instrument;
 
@@ -40,7 +40,14 @@ const VERSION: &str = "ver";
 const EXPIRES_AT: &str = "expiresAt";
 /// Counter attributes are stored as numbers named `c_<counter>`.
 const COUNTER_PREFIX: &str = "c_";
-const INDEXES: [SortIndex; 3] = [SortIndex::ByName, SortIndex::ByRating, SortIndex::ByNewest];
+const INDEXES: [SortIndex; 4] = [
+    SortIndex::ByName,
+    SortIndex::ByRating,
+    SortIndex::ByNewest,
+    SortIndex::ByCell,
+];
+/// `BatchGetItem` rounds for the keys DynamoDB leaves unprocessed before giving up.
+const MAX_BATCH_GET_ATTEMPTS: u32 = 8;
 
 /// The DynamoDB store: a client built once at start-up and the table it uses.
 #[derive(Clone, Debug)]
@@ -140,7 +147,7 @@ impl DynamoStore {
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key(PK, KeyType::Hash).map_err(build("create_table"))?)
             .key_schema(key(SK, KeyType::Range).map_err(build("create_table"))?);
-        for name in [PK, SK, LPK, "SN", "SR", "ST"] {
+        for name in [PK, SK, LPK, "SN", "SR", "ST", "SG"] {
             request = request.attribute_definitions(attr(name).map_err(build("create_table"))?);
         }
         for index in INDEXES {
@@ -194,6 +201,7 @@ impl DynamoStore {
             ("SN", item.by_name),
             ("SR", item.by_rating),
             ("ST", item.by_newest),
+            ("SG", item.by_cell),
         ];
         for (name, value) in optional {
             if let Some(value) = value {
@@ -271,6 +279,109 @@ impl ItemTable for DynamoStore {
             }
         }
         Ok(out)
+    }
+
+    #[instrument(skip_all, fields(store = "dynamodb", index = index.name(), lpk, pages))]
+    async fn query_range(
+        &self,
+        index: SortIndex,
+        lpk: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<StoredDoc>, StoreError> {
+        let attribute = index.attribute();
+        let mut out = Vec::new();
+        let mut start = None;
+        let mut pages = 0u32;
+        loop {
+            pages += 1;
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index.name())
+                .key_condition_expression("#lpk = :lpk AND #sort BETWEEN :from AND :to")
+                .expression_attribute_names("#lpk", LPK)
+                .expression_attribute_names("#sort", attribute)
+                .expression_attribute_values(":lpk", s(lpk))
+                .expression_attribute_values(":from", s(from))
+                .expression_attribute_values(":to", s(to))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify("query_range"))?;
+            for item in page.items.unwrap_or_default() {
+                out.push(StoredDoc {
+                    key: PageKey {
+                        sort: string_attr(&item, attribute, "query_range")?,
+                        pk: string_attr(&item, PK, "query_range")?,
+                        sk: string_attr(&item, SK, "query_range")?,
+                    },
+                    doc: string_attr(&item, DOC, "query_range")?,
+                });
+            }
+            // A Query page stops at 1 MB; the caller asked for the whole range.
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        tracing::Span::current().record("pages", pages);
+        Ok(out)
+    }
+
+    #[instrument(skip_all, fields(store = "dynamodb", keys = keys.len()))]
+    async fn get_docs(
+        &self,
+        keys: Vec<(String, String)>,
+    ) -> Result<Vec<Option<String>>, StoreError> {
+        let key_map =
+            |pk: &str, sk: &str| HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))]);
+        let mut found: HashMap<(String, String), String> = HashMap::with_capacity(keys.len());
+        let mut pending: Vec<HashMap<String, AttributeValue>> =
+            keys.iter().map(|(pk, sk)| key_map(pk, sk)).collect();
+        let mut attempt = 0;
+        while !pending.is_empty() {
+            attempt += 1;
+            if attempt > MAX_BATCH_GET_ATTEMPTS {
+                return Err(StoreError::Throttled {
+                    operation: "batch_get_item",
+                });
+            }
+            if attempt > 1 {
+                // Unprocessed keys mean the table is busy: back off before asking again.
+                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(6))).await;
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .build()
+                .map_err(|e| StoreError::Backend {
+                    operation: "batch_get_item",
+                    source: Box::new(e),
+                })?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(classify("batch_get_item"))?;
+            for item in out
+                .responses
+                .and_then(|mut r| r.remove(&self.table))
+                .unwrap_or_default()
+            {
+                let pk = string_attr(&item, PK, "batch_get_item")?;
+                let sk = string_attr(&item, SK, "batch_get_item")?;
+                found.insert((pk, sk), string_attr(&item, DOC, "batch_get_item")?);
+            }
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+        }
+        Ok(keys.into_iter().map(|key| found.remove(&key)).collect())
     }
 
     #[instrument(skip_all, fields(store = "dynamodb", pk, items = items.len()))]

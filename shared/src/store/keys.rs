@@ -5,6 +5,7 @@
 //! |---|---|---|---|
 //! | café profile | `CAFE#<id>` | `PROFILE` | – |
 //! | café list entry | `CAFE#<id>` | `LIST#<dim>` | `CAFES#<dim>` |
+//! | café geo entry | `CAFE#<id>` | `GEO#<level>` | `GEO#<cell>`, sorted by `SG` = `<geohash12>#<id>` |
 //! | roaster profile | `ROASTER#<id>` | `PROFILE` | – |
 //! | roaster list entry | `ROASTER#<id>` | `LIST#<dim>` | `ROASTERS#<dim>` |
 //! | artisan | `ARTISAN#<id>` | `PROFILE` | – |
@@ -102,6 +103,27 @@ pub fn story_pk(id: &crate::domain::StoryId) -> String {
 /// List partition of stories in dimension `dim` (`ALL`, `CAFE#<id>`, `TAG#<tag>`).
 pub fn stories_lpk(dim: &str) -> String {
     format!("STORIES#{dim}")
+}
+
+/// Sort key of a café's geo index entry at `level` (its partition precision).
+pub fn geo_sk(level: u8) -> String {
+    format!("GEO#{level}")
+}
+
+/// Geo index partition of cell `cell` (a geohash; its length is the level).
+pub fn geo_lpk(cell: &str) -> String {
+    format!("GEO#{cell}")
+}
+
+/// `SG`: the full-precision geohash, then the id.
+pub fn by_cell(geohash: &str, id: &str) -> String {
+    format!("{geohash}#{id}")
+}
+
+/// The highest `SG` value that starts with geohash prefix `prefix` (`~` sorts after every
+/// geohash character and after `#`).
+pub fn by_cell_upper(prefix: &str) -> String {
+    format!("{prefix}~")
 }
 
 /// `CITY#<slug>` (the city name folded to a slug so `São Paulo` and `sao-paulo` agree).

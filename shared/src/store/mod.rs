@@ -7,6 +7,7 @@
 
 mod catalog;
 pub mod keys;
+mod nearby;
 pub mod reviews;
 mod stories;
 mod table;
@@ -17,5 +18,6 @@ pub mod dynamodb;
 pub mod sqlite;
 
 pub use table::{
-    Condition, Item, ItemTable, SortIndex, StoredDoc, StoredItem, TransactError, Write,
+    Condition, Item, ItemTable, MAX_GET_DOCS, SortIndex, StoredDoc, StoredItem, TransactError,
+    Write,
 };

@@ -73,6 +73,7 @@ fn review_item(review: &Review) -> Result<Item, StoreError> {
     Ok(Item {
         lpk: Some(keys::reviews_lpk(&review.cafe_id)),
         by_newest: Some(keys::by_newest(review.created_at, review.id.as_str())),
+        by_cell: None,
         version: Some(version(review)),
         ..Item::plain(pk, keys::PROFILE_SK, doc)
     })

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS items (
     sn  TEXT,
     sr  TEXT,
     st  TEXT,
+    sg  TEXT,
     doc TEXT NOT NULL,
     ver INTEGER,
     expires_at INTEGER,
@@ -37,6 +38,11 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE INDEX IF NOT EXISTS by_name   ON items (lpk, sn) WHERE lpk IS NOT NULL AND sn IS NOT NULL;
 CREATE INDEX IF NOT EXISTS by_rating ON items (lpk, sr) WHERE lpk IS NOT NULL AND sr IS NOT NULL;
 CREATE INDEX IF NOT EXISTS by_newest ON items (lpk, st) WHERE lpk IS NOT NULL AND st IS NOT NULL;
+";
+
+/// Indexes on columns that [`migrate`] may have to add first.
+const LATE_INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS by_cell ON items (lpk, sg) WHERE lpk IS NOT NULL AND sg IS NOT NULL;
 ";
 
 /// Adds columns that stores created by earlier versions lack.
@@ -49,6 +55,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         ("ver", "INTEGER"),
         ("expires_at", "INTEGER"),
         ("nums", "TEXT"),
+        ("sg", "TEXT"),
     ] {
         if !columns.iter().any(|c| c == name) {
             conn.execute_batch(&format!("ALTER TABLE items ADD COLUMN {name} {ty}"))?;
@@ -66,6 +73,7 @@ pub struct RawRow {
     pub sn: Option<String>,
     pub sr: Option<String>,
     pub st: Option<String>,
+    pub sg: Option<String>,
     pub doc: String,
     pub ver: Option<i64>,
     pub expires_at: Option<i64>,
@@ -109,6 +117,8 @@ impl SqliteStore {
             .map_err(backend("pragma"))?;
         conn.execute_batch(SCHEMA).map_err(backend("schema"))?;
         migrate(&conn).map_err(backend("migrate"))?;
+        conn.execute_batch(LATE_INDEXES)
+            .map_err(backend("schema"))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -138,7 +148,7 @@ impl SqliteStore {
     pub async fn export_rows(&self) -> Result<Vec<RawRow>, StoreError> {
         self.with_conn("export_rows", |c| {
             let mut stmt = c.prepare(
-                "SELECT pk, sk, lpk, sn, sr, st, doc, ver, expires_at, nums FROM items ORDER BY pk, sk",
+                "SELECT pk, sk, lpk, sn, sr, st, sg, doc, ver, expires_at, nums FROM items ORDER BY pk, sk",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok(RawRow {
@@ -148,10 +158,11 @@ impl SqliteStore {
                     sn: r.get(3)?,
                     sr: r.get(4)?,
                     st: r.get(5)?,
-                    doc: r.get(6)?,
-                    ver: r.get(7)?,
-                    expires_at: r.get(8)?,
-                    nums: r.get(9)?,
+                    sg: r.get(6)?,
+                    doc: r.get(7)?,
+                    ver: r.get(8)?,
+                    expires_at: r.get(9)?,
+                    nums: r.get(10)?,
                 })
             })?;
             rows.collect()
@@ -165,11 +176,11 @@ impl SqliteStore {
             let tx = c.transaction()?;
             {
                 let mut insert = tx.prepare_cached(
-                    "INSERT OR REPLACE INTO items (pk, sk, lpk, sn, sr, st, doc, ver, expires_at, nums)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "INSERT OR REPLACE INTO items (pk, sk, lpk, sn, sr, st, sg, doc, ver, expires_at, nums)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )?;
                 for r in &rows {
-                    insert.execute(params![r.pk, r.sk, r.lpk, r.sn, r.sr, r.st, r.doc, r.ver, r.expires_at, r.nums])?;
+                    insert.execute(params![r.pk, r.sk, r.lpk, r.sn, r.sr, r.st, r.sg, r.doc, r.ver, r.expires_at, r.nums])?;
                 }
             }
             tx.commit()
@@ -206,21 +217,12 @@ impl ItemTable for SqliteStore {
         after: Option<&PageKey>,
         limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
-        let column = match index {
-            SortIndex::ByName => "sn",
-            SortIndex::ByRating => "sr",
-            SortIndex::ByNewest => "st",
-        };
+        let (column, name) = index_columns(index);
         // Sort values are unique within a list partition, so "after" is a strict comparison.
         let sql = format!(
             "SELECT {column}, pk, sk, doc FROM items INDEXED BY {name}
              WHERE lpk = ?1 AND {column} IS NOT NULL AND {column} > ?2
-             ORDER BY {column} LIMIT ?3",
-            name = match index {
-                SortIndex::ByName => "by_name",
-                SortIndex::ByRating => "by_rating",
-                SortIndex::ByNewest => "by_newest",
-            }
+             ORDER BY {column} LIMIT ?3"
         );
         let lpk = lpk.to_owned();
         let after = after.map(|k| k.sort.clone()).unwrap_or_default();
@@ -238,6 +240,51 @@ impl ItemTable for SqliteStore {
                 })
             })?;
             rows.collect()
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(store = "sqlite", index = index.name(), lpk))]
+    async fn query_range(
+        &self,
+        index: SortIndex,
+        lpk: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<StoredDoc>, StoreError> {
+        let (column, name) = index_columns(index);
+        let sql = format!(
+            "SELECT {column}, pk, sk, doc FROM items INDEXED BY {name}
+             WHERE lpk = ?1 AND {column} BETWEEN ?2 AND ?3 ORDER BY {column}"
+        );
+        let (lpk, from, to) = (lpk.to_owned(), from.to_owned(), to.to_owned());
+        self.with_conn("query_range", move |c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![lpk, from, to], |r| {
+                Ok(StoredDoc {
+                    key: PageKey {
+                        sort: r.get(0)?,
+                        pk: r.get(1)?,
+                        sk: r.get(2)?,
+                    },
+                    doc: r.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(store = "sqlite", keys = keys.len()))]
+    async fn get_docs(
+        &self,
+        keys: Vec<(String, String)>,
+    ) -> Result<Vec<Option<String>>, StoreError> {
+        self.with_conn("get_docs", move |c| {
+            let mut stmt = c.prepare_cached("SELECT doc FROM items WHERE pk = ?1 AND sk = ?2")?;
+            keys.iter()
+                .map(|(pk, sk)| stmt.query_row(params![pk, sk], |r| r.get(0)).optional())
+                .collect()
         })
         .await
     }
@@ -308,11 +355,21 @@ impl ItemTable for SqliteStore {
     }
 }
 
+/// The column an index sorts by and the SQLite index that serves it.
+fn index_columns(index: SortIndex) -> (&'static str, &'static str) {
+    match index {
+        SortIndex::ByName => ("sn", "by_name"),
+        SortIndex::ByRating => ("sr", "by_rating"),
+        SortIndex::ByNewest => ("st", "by_newest"),
+        SortIndex::ByCell => ("sg", "by_cell"),
+    }
+}
+
 /// Inserts or overwrites `items` inside the caller's transaction.
 fn upsert(tx: &rusqlite::Transaction<'_>, items: &[Item]) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
-        "INSERT OR REPLACE INTO items (pk, sk, lpk, sn, sr, st, doc, ver, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT OR REPLACE INTO items (pk, sk, lpk, sn, sr, st, sg, doc, ver, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for item in items {
         insert.execute(params![
@@ -322,6 +379,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, items: &[Item]) -> rusqlite::Result<()
             item.by_name,
             item.by_rating,
             item.by_newest,
+            item.by_cell,
             item.doc,
             item.version,
             item.expires_at

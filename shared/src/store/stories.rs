@@ -72,6 +72,7 @@ impl<S: ItemTable> StoryWriter for S {
                 item: Item {
                     lpk: Some(keys::stories_lpk(&dim)),
                     by_newest: Some(newest.clone()),
+                    by_cell: None,
                     ..Item::plain(pk.clone(), keys::list_sk(&dim), doc.clone())
                 },
                 condition: Condition::Always,

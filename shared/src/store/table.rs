@@ -15,6 +15,8 @@ pub enum SortIndex {
     ByRating,
     /// Sorted by `ST` (inverted creation time: newest first).
     ByNewest,
+    /// Sorted by `SG` (the geohash of a geo index entry); see [`crate::geo`].
+    ByCell,
 }
 
 impl SortIndex {
@@ -24,6 +26,7 @@ impl SortIndex {
             Self::ByName => "ByName",
             Self::ByRating => "ByRating",
             Self::ByNewest => "ByNewest",
+            Self::ByCell => "ByCell",
         }
     }
 
@@ -33,9 +36,13 @@ impl SortIndex {
             Self::ByName => "SN",
             Self::ByRating => "SR",
             Self::ByNewest => "ST",
+            Self::ByCell => "SG",
         }
     }
 }
+
+/// Most keys one [`ItemTable::get_docs`] call accepts (DynamoDB's `BatchGetItem` limit).
+pub const MAX_GET_DOCS: usize = 100;
 
 /// One stored item. `doc` is the JSON document the item carries (a profile or a list summary).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +54,8 @@ pub struct Item {
     pub by_name: Option<String>,
     pub by_rating: Option<String>,
     pub by_newest: Option<String>,
+    /// Geo index sort value (`SG`): set only on geo index entries.
+    pub by_cell: Option<String>,
     pub doc: String,
     /// Optimistic-concurrency version (`ver`), for items edited in place.
     pub version: Option<i64>,
@@ -64,6 +73,7 @@ impl Item {
             by_name: None,
             by_rating: None,
             by_newest: None,
+            by_cell: None,
             doc: doc.into(),
             version: None,
             expires_at: None,
@@ -95,6 +105,23 @@ pub trait ItemTable: Send + Sync {
         after: Option<&PageKey>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<StoredDoc>, StoreError>> + Send;
+
+    /// Every item of list partition `lpk` whose `index` sort value lies in `from..=to`, in
+    /// index order. Callers bound the range; adapters read it to the end.
+    fn query_range(
+        &self,
+        index: SortIndex,
+        lpk: &str,
+        from: &str,
+        to: &str,
+    ) -> impl Future<Output = Result<Vec<StoredDoc>, StoreError>> + Send;
+
+    /// The documents at `keys`, in the same order (`None` where no item exists). At most
+    /// [`MAX_GET_DOCS`] keys per call.
+    fn get_docs(
+        &self,
+        keys: Vec<(String, String)>,
+    ) -> impl Future<Output = Result<Vec<Option<String>>, StoreError>> + Send;
 
     /// Makes partition `pk` hold exactly `items` (all of which have that `pk`), atomically:
     /// items not in the set are deleted, the rest are written.

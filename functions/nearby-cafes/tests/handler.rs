@@ -1,0 +1,314 @@
+//! Handler tests: the API Gateway fixtures in events/ and variations of them, against the demo
+//! catalogue in an embedded store, plus failure injection for the store.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+
+use lambda_http::aws_lambda_events::query_map::QueryMap;
+use lambda_http::{Body, Request, RequestExt, Response};
+use nearby_cafes::{Deps, handle};
+use shared::cursor::CursorCodec;
+use shared::ports::{NearbyReader, StoreError};
+use shared::query::{NearbyPage, NearbyQuery};
+use shared::store::sqlite::SqliteStore;
+use shared::testing::{event, json_body as json};
+
+fn cursors() -> CursorCodec {
+    CursorCodec::new(&[9u8; 32]).unwrap()
+}
+
+async fn demo() -> Deps<SqliteStore> {
+    Deps {
+        store: shared::seed::demo_memory_store().await.unwrap(),
+        cursors: cursors(),
+    }
+}
+
+/// The nearby fixture with its query replaced by `pairs`.
+fn request(pairs: &[(&str, &str)]) -> Request {
+    let map: HashMap<String, Vec<String>> = pairs.iter().fold(HashMap::new(), |mut map, (k, v)| {
+        map.entry((*k).to_owned())
+            .or_default()
+            .push((*v).to_owned());
+        map
+    });
+    event("nearby-cafes").with_query_string_parameters(QueryMap::from(map))
+}
+
+fn invalid_names(response: &Response<Body>) -> Vec<String> {
+    assert_eq!(response.status(), 400, "{:?}", json(response));
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    json(response)["invalidParams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const TOKYO: [(&str, &str); 2] = [("lat", "35.6812"), ("lng", "139.7671")];
+const AT: (&str, &str) = ("at", "2026-11-23T01:00:00Z");
+
+#[tokio::test]
+async fn finds_tokyo_cafes_nearest_first() {
+    let deps = demo().await;
+    let response = handle(&deps, event("nearby-cafes")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=60, s-maxage=300, stale-while-revalidate=60",
+        "an explicit `at` makes the answer cacheable like the catalogue"
+    );
+    let body = json(&response);
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5, "fixture asks for limit=5");
+    let distances: Vec<u64> = items
+        .iter()
+        .map(|c| c["distanceM"].as_u64().unwrap())
+        .collect();
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+    assert!(distances.iter().all(|d| *d <= 3_000));
+    assert!(items.iter().all(|c| c["location"]["city"] == "Tokyo"));
+    assert!(items.iter().all(|c| c["openNow"].is_boolean()));
+    assert_eq!(body["at"], "2026-11-23T01:00:00Z");
+    assert!(body["nextCursor"].is_string());
+}
+
+#[tokio::test]
+async fn pages_join_up_to_one_big_page() {
+    let deps = demo().await;
+    let base = [TOKYO[0], TOKYO[1], ("radiusM", "8000"), AT];
+    let mut one = base.to_vec();
+    one.push(("limit", "50"));
+    let whole = json(&handle(&deps, request(&one)).await);
+    let expected: Vec<String> = whole["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        expected.len() > 7 && expected.len() < 50,
+        "{}",
+        expected.len()
+    );
+    assert!(whole["nextCursor"].is_null());
+
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut pairs = base.to_vec();
+        pairs.push(("limit", "7"));
+        if let Some(c) = &cursor {
+            pairs.push(("cursor", c));
+        }
+        let body = json(&handle(&deps, request(&pairs)).await);
+        ids.extend(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned()),
+        );
+        match body["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(ids, expected);
+}
+
+#[tokio::test]
+async fn cursors_belong_to_their_search() {
+    let deps = demo().await;
+    let first = json(&handle(&deps, request(&[TOKYO[0], TOKYO[1], ("limit", "2")])).await);
+    let cursor = first["nextCursor"].as_str().unwrap();
+    let other = request(&[TOKYO[0], TOKYO[1], ("radiusM", "5000"), ("cursor", cursor)]);
+    assert_eq!(invalid_names(&handle(&deps, other).await), vec!["cursor"]);
+    let forged = request(&[TOKYO[0], TOKYO[1], ("cursor", "e30.AAAAAAAAAAAAAAAAAAAAAA")]);
+    assert_eq!(invalid_names(&handle(&deps, forged).await), vec!["cursor"]);
+}
+
+#[tokio::test]
+async fn filters_narrow_the_results() {
+    let deps = demo().await;
+    let base = [
+        TOKYO[0],
+        TOKYO[1],
+        ("radiusM", "20000"),
+        ("limit", "50"),
+        AT,
+    ];
+    let all = json(&handle(&deps, request(&base)).await)["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for (name, value) in [
+        ("openNow", "true"),
+        ("minRating", "4.5"),
+        ("amenity", "wifi"),
+        ("brewingMethod", "v60"),
+    ] {
+        let mut pairs = base.to_vec();
+        pairs.push((name, value));
+        let response = handle(&deps, request(&pairs)).await;
+        assert_eq!(response.status(), 200);
+        let items = json(&response)["items"].as_array().unwrap().clone();
+        assert!(items.len() < all.len(), "{name} filters something out");
+        for item in &items {
+            let ok = match name {
+                "openNow" => item["openNow"] == true,
+                "minRating" => item["rating"]["average"].as_f64().unwrap() >= 4.5,
+                "amenity" => item["amenities"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a == "wifi"),
+                _ => item["brewingMethods"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m == "v60"),
+            };
+            assert!(ok, "{name}={value} let through {item}");
+        }
+        // Everything that passes the filter in the unfiltered list is in the filtered one.
+        let expected = all
+            .iter()
+            .filter(|item| match name {
+                "openNow" => item["openNow"] == true,
+                "minRating" => item["rating"]["average"].as_f64().unwrap() >= 4.5,
+                "amenity" => item["amenities"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a == "wifi"),
+                _ => item["brewingMethods"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m == "v60"),
+            })
+            .count();
+        assert_eq!(items.len(), expected, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn without_at_open_now_is_judged_now_and_cached_briefly() {
+    let deps = demo().await;
+    let response = handle(&deps, request(&TOKYO)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=30, s-maxage=30, stale-while-revalidate=60"
+    );
+    let at: jiff::Timestamp = json(&response)["at"].as_str().unwrap().parse().unwrap();
+    let age = jiff::Timestamp::now().duration_since(at);
+    assert!(age.as_secs() < 60, "{age:?}");
+}
+
+#[tokio::test]
+async fn invalid_fixture_names_every_bad_parameter() {
+    let deps = demo().await;
+    let response = handle(&deps, event("nearby-cafes-invalid")).await;
+    assert_eq!(
+        invalid_names(&response),
+        vec!["lat", "lng", "radiusM", "limit"]
+    );
+}
+
+#[tokio::test]
+async fn every_bad_input_is_a_400_naming_its_parameter() {
+    let deps = demo().await;
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("lng", "139.7")], "lat"),
+        (&[("lat", "35.6")], "lng"),
+        (&[("lat", "NaN"), ("lng", "1")], "lat"),
+        (&[("lat", "-90.0001"), ("lng", "1")], "lat"),
+        (&[("lat", "91"), ("lng", "1")], "lat"),
+        (&[("lat", "inf"), ("lng", "1")], "lat"),
+        (&[("lat", "1e400"), ("lng", "1")], "lat"),
+        (&[("lat", "north"), ("lng", "1")], "lat"),
+        (&[("lat", ""), ("lng", "1")], "lat"),
+        (&[("lat", "1"), ("lng", "180.5")], "lng"),
+        (&[("lat", "1"), ("lng", "-181")], "lng"),
+        (&[("lat", "1"), ("lng", "nan")], "lng"),
+        (&[TOKYO[0], TOKYO[1], ("radiusM", "0")], "radiusM"),
+        (&[TOKYO[0], TOKYO[1], ("radiusM", "50001")], "radiusM"),
+        (&[TOKYO[0], TOKYO[1], ("radiusM", "1.5")], "radiusM"),
+        (&[TOKYO[0], TOKYO[1], ("radiusM", "-5")], "radiusM"),
+        (&[TOKYO[0], TOKYO[1], ("limit", "0")], "limit"),
+        (&[TOKYO[0], TOKYO[1], ("limit", "51")], "limit"),
+        (&[TOKYO[0], TOKYO[1], ("openNow", "yes")], "openNow"),
+        (&[TOKYO[0], TOKYO[1], ("minRating", "5.1")], "minRating"),
+        (&[TOKYO[0], TOKYO[1], ("minRating", "NaN")], "minRating"),
+        (&[TOKYO[0], TOKYO[1], ("at", "2026-11-23")], "at"),
+        (&[TOKYO[0], TOKYO[1], ("at", "2026-11-23T10:00:00")], "at"),
+        (&[TOKYO[0], TOKYO[1], ("amenity", "jacuzzi")], "amenity"),
+        (
+            &[TOKYO[0], TOKYO[1], ("brewingMethod", "V 60")],
+            "brewingMethod",
+        ),
+        (&[TOKYO[0], TOKYO[1], ("cursor", "not-a-cursor")], "cursor"),
+        (&[TOKYO[0], TOKYO[1], ("near", "me")], "near"),
+        (&[TOKYO[0], TOKYO[1], ("lat", "1")], "lat"),
+    ];
+    for (pairs, name) in cases {
+        let response = handle(&deps, request(pairs)).await;
+        assert_eq!(invalid_names(&response), vec![*name], "{pairs:?}");
+    }
+}
+
+#[tokio::test]
+async fn boundary_values_are_accepted() {
+    let deps = demo().await;
+    for pairs in [
+        &[("lat", "90"), ("lng", "180")][..],
+        &[("lat", "-90"), ("lng", "-180"), ("radiusM", "50000")],
+        &[("lat", "0"), ("lng", "0"), ("radiusM", "1"), ("limit", "1")],
+        &[TOKYO[0], TOKYO[1], ("limit", "50"), ("minRating", "0")],
+        &[TOKYO[0], TOKYO[1], ("at", "2026-03-29T02:30:00+09:00")],
+    ] {
+        let response = handle(&deps, request(pairs)).await;
+        assert_eq!(response.status(), 200, "{pairs:?}: {:?}", json(&response));
+    }
+}
+
+/// A store that always fails the way the chosen error says.
+struct FailingStore(fn() -> StoreError);
+
+impl NearbyReader for FailingStore {
+    async fn nearby_cafes(&self, _: &NearbyQuery) -> Result<NearbyPage, StoreError> {
+        Err((self.0)())
+    }
+}
+
+#[tokio::test]
+async fn store_failures_are_opaque_500s_and_throttling_is_a_503() {
+    let failing = Deps {
+        store: FailingStore(|| StoreError::Backend {
+            operation: "query_range",
+            source: "connection reset by secret-host.internal".into(),
+        }),
+        cursors: cursors(),
+    };
+    let response = handle(&failing, event("nearby-cafes")).await;
+    assert_eq!(response.status(), 500);
+    let body = json(&response);
+    assert_eq!(body["type"], "https://craftbean.app/problems/internal");
+    assert!(!body.to_string().contains("secret-host"), "{body}");
+
+    let throttled = Deps {
+        store: FailingStore(|| StoreError::Throttled {
+            operation: "query_range",
+        }),
+        cursors: cursors(),
+    };
+    let response = handle(&throttled, event("nearby-cafes")).await;
+    assert_eq!(response.status(), 503);
+}

@@ -1,0 +1,508 @@
+//! Geography for nearby search: great-circle distance, the geohash grid, and the plan that
+//! turns "within `r` metres of a point" into a few range reads on the geo index.
+//!
+//! # The index
+//! Every café is written to the geo index once per [`LEVELS`] entry: in the partition named by
+//! its geohash at that precision (`GEO#<cell>`), sorted by its full 12-character geohash. A
+//! geohash prefix is a contiguous range of that sort key, so any set of finer cells inside one
+//! partition can be read with one range Query per run of consecutive cells.
+//!
+//! # The plan
+//! [`plan`] covers the search circle with cells at every useful precision `q`, drops cells
+//! whose nearest point is farther than the radius, groups the rest by partition at each level
+//! `P <= q`, joins consecutive cells into runs, and, while there are more runs than
+//! [`MAX_QUERIES`], joins the two runs of one partition with the smallest gap between them. It
+//! keeps the cheapest plan (least area read). Partitions are never joined, so a level is only
+//! usable when the circle touches at most [`MAX_QUERIES`] of its cells; level 1 (cells of
+//! 45° × 45°) always qualifies for radii up to 50 km, including around the poles.
+//!
+//! The plan is conservative: every point within the radius lies in some planned range. Callers
+//! still compute each candidate's exact distance and drop those outside the radius.
+
+use crate::domain::Coordinates;
+
+/// Mean Earth radius (IUGG), metres.
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
+/// Precision of the geohash each index entry is sorted by (about 37 mm × 19 mm).
+pub const KEY_PRECISION: u8 = 12;
+/// Partition precisions the index is written at, finest first: ~4.9 km, ~156 km and
+/// 45° cells. Each café has one index entry per level.
+pub const LEVELS: [u8; 3] = [5, 3, 1];
+/// Most range reads one search may plan.
+pub const MAX_QUERIES: usize = 9;
+/// Cells a plan may consider at one precision; finer precisions are skipped beyond it.
+const MAX_CELLS: u64 = 4_096;
+/// Safety margin for floating-point rounding in the cover (metres); never affects results,
+/// which are filtered by exact distance.
+const SLACK_M: f64 = 1.0;
+const BASE32: &[u8; 32] = b"0123456789bcdefghjkmnpqrstuvwxyz";
+
+/// Great-circle (haversine) distance in metres between two points given in degrees.
+pub fn haversine_m(lat1: f64, lng1: f64, lat2: f64, lng2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lng2 - lng1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * h.clamp(0.0, 1.0).sqrt().asin()
+}
+
+/// Great-circle distance in metres between two coordinates.
+pub fn distance_m(a: Coordinates, b: Coordinates) -> f64 {
+    haversine_m(a.lat(), a.lng(), b.lat(), b.lng())
+}
+
+fn lng_bits(precision: u8) -> u32 {
+    (5 * u32::from(precision)).div_ceil(2)
+}
+
+fn lat_bits(precision: u8) -> u32 {
+    5 * u32::from(precision) / 2
+}
+
+/// Index of the grid line at or below `value` in `0..2^bits` (clamped: the top edge belongs to
+/// the last cell).
+fn grid_index(value: f64, min: f64, span: f64, bits: u32) -> u64 {
+    let cells = (1u64 << bits) as f64;
+    let raw = ((value - min) / span * cells).floor();
+    if raw <= 0.0 {
+        0
+    } else {
+        (raw as u64).min((1u64 << bits) - 1)
+    }
+}
+
+/// One cell of the geohash grid at some precision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cell {
+    precision: u8,
+    /// Column, from longitude −180.
+    x: u64,
+    /// Row, from latitude −90.
+    y: u64,
+}
+
+impl Cell {
+    fn containing(lat: f64, lng: f64, precision: u8) -> Self {
+        Self {
+            precision,
+            x: grid_index(lng, -180.0, 360.0, lng_bits(precision)),
+            y: grid_index(lat, -90.0, 180.0, lat_bits(precision)),
+        }
+    }
+
+    /// The Z-order (geohash) number: longitude and latitude bits interleaved, longitude first.
+    fn z(self) -> u64 {
+        let total = 5 * u32::from(self.precision);
+        let (mut xb, mut yb) = (lng_bits(self.precision), lat_bits(self.precision));
+        let mut z = 0u64;
+        for k in 0..total {
+            z <<= 1;
+            if k % 2 == 0 {
+                xb -= 1;
+                z |= (self.x >> xb) & 1;
+            } else {
+                yb -= 1;
+                z |= (self.y >> yb) & 1;
+            }
+        }
+        z
+    }
+
+    /// `(lat_lo, lat_hi, lng_lo, lng_hi)` in degrees.
+    fn bounds(self) -> (f64, f64, f64, f64) {
+        let w = 360.0 / (1u64 << lng_bits(self.precision)) as f64;
+        let h = 180.0 / (1u64 << lat_bits(self.precision)) as f64;
+        let lng_lo = self.x as f64 * w - 180.0;
+        let lat_lo = self.y as f64 * h - 90.0;
+        (lat_lo, lat_lo + h, lng_lo, lng_lo + w)
+    }
+}
+
+/// The geohash of Z-order number `z` at `precision`.
+fn geohash(z: u64, precision: u8) -> String {
+    (0..precision)
+        .rev()
+        .map(|i| char::from(BASE32[((z >> (5 * u32::from(i))) & 31) as usize]))
+        .collect()
+}
+
+/// The geohash of `at` at `precision` (1–12).
+pub fn cell_key(at: Coordinates, precision: u8) -> String {
+    let precision = precision.clamp(1, KEY_PRECISION);
+    geohash(
+        Cell::containing(at.lat(), at.lng(), precision).z(),
+        precision,
+    )
+}
+
+/// Whether longitude `lng` lies in `[lo, hi]` (allowing for −180 and 180 being one meridian).
+fn lng_inside(lng: f64, lo: f64, hi: f64) -> bool {
+    (lng - lo).rem_euclid(360.0) <= hi - lo
+}
+
+/// Distance in metres from `(lat, lng)` to the nearest point of the meridian segment at
+/// `edge_lng` between `lat_lo` and `lat_hi`.
+fn meridian_distance_m(lat: f64, lng: f64, edge_lng: f64, lat_lo: f64, lat_hi: f64) -> f64 {
+    // Along the meridian, cos(d) = A·sin(φ') + B·cos(φ') = C·cos(φ' − θ): largest (nearest)
+    // at φ' = θ, falling off on both sides, so the nearest point is θ clamped or an end.
+    let phi = lat.to_radians();
+    let a = phi.sin();
+    let b = phi.cos() * (edge_lng - lng).to_radians().cos();
+    let theta = a.atan2(b).to_degrees();
+    [lat_lo, lat_hi, theta.clamp(lat_lo, lat_hi)]
+        .into_iter()
+        .map(|p| haversine_m(lat, lng, p, edge_lng))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Distance in metres from `(lat, lng)` to the nearest point of `cell` (0 inside it).
+fn cell_distance_m(lat: f64, lng: f64, cell: Cell) -> f64 {
+    let (lat_lo, lat_hi, lng_lo, lng_hi) = cell.bounds();
+    if lng_inside(lng, lng_lo, lng_hi) {
+        // Same meridian: the nearest point is straight north or south.
+        if lat < lat_lo {
+            haversine_m(lat, lng, lat_lo, lng)
+        } else if lat > lat_hi {
+            haversine_m(lat, lng, lat_hi, lng)
+        } else {
+            0.0
+        }
+    } else {
+        // Along a parallel, distance grows with the longitude difference, so the nearest point
+        // is on one of the two meridian edges.
+        meridian_distance_m(lat, lng, lng_lo, lat_lo, lat_hi)
+            .min(meridian_distance_m(lat, lng, lng_hi, lat_lo, lat_hi))
+    }
+}
+
+/// The latitude band and longitude intervals (degrees) holding every point within
+/// `radius_m` of `(lat, lng)`.
+fn bounding_box(lat: f64, lng: f64, radius_m: f64) -> ((f64, f64), Vec<(f64, f64)>) {
+    let delta = (radius_m + SLACK_M) / EARTH_RADIUS_M;
+    let delta_deg = delta.to_degrees();
+    let (lat_lo, lat_hi) = (lat - delta_deg, lat + delta_deg);
+    let full = vec![(-180.0, 180.0)];
+    if lat_lo <= -90.0 || lat_hi >= 90.0 || delta >= std::f64::consts::FRAC_PI_2 {
+        // A pole is inside the circle: every longitude is.
+        return ((lat_lo.max(-90.0), lat_hi.min(90.0)), full);
+    }
+    let ratio = delta.sin() / lat.to_radians().cos();
+    if ratio >= 1.0 {
+        return ((lat_lo, lat_hi), full);
+    }
+    let dlng = ratio.asin().to_degrees() + 1e-9;
+    let (lo, hi) = (lng - dlng, lng + dlng);
+    let lngs = if dlng >= 180.0 {
+        full
+    } else if lo < -180.0 {
+        vec![(lo + 360.0, 180.0), (-180.0, hi)]
+    } else if hi > 180.0 {
+        vec![(lo, 180.0), (-180.0, hi - 360.0)]
+    } else {
+        vec![(lo, hi)]
+    };
+    ((lat_lo, lat_hi), lngs)
+}
+
+/// One range read on the geo index: partition `GEO#<partition>`, sort keys from `from` up to
+/// and including every key that starts with `to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CellRange {
+    /// Geohash of the partition cell (its length is the level).
+    pub partition: String,
+    /// Geohash prefix of the first cell read.
+    pub from: String,
+    /// Geohash prefix of the last cell read.
+    pub to: String,
+}
+
+/// What a search reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// The index level read (partition precision).
+    pub level: u8,
+    /// Precision of the cells the ranges are made of.
+    pub precision: u8,
+    /// The range reads, at most [`MAX_QUERIES`].
+    pub ranges: Vec<CellRange>,
+}
+
+/// A candidate plan with its cost: grid cells read (at its precision) times their area.
+struct Candidate {
+    plan: Plan,
+    cost: f64,
+}
+
+/// Runs of consecutive Z numbers per partition, joined until at most `budget` remain. `None`
+/// when the cells span more than `budget` partitions.
+fn runs(zs: &[u64], shift: u32, budget: usize) -> Option<Vec<(u64, u64)>> {
+    // zs is sorted, so cells of one partition are adjacent.
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    let mut partitions = 0usize;
+    for &z in zs {
+        match runs.last_mut() {
+            Some((_, hi)) if *hi + 1 == z && (*hi >> shift) == (z >> shift) => *hi = z,
+            last => {
+                if last.is_none_or(|(_, hi)| (*hi >> shift) != (z >> shift)) {
+                    partitions += 1;
+                }
+                runs.push((z, z));
+            }
+        }
+    }
+    if partitions > budget {
+        return None;
+    }
+    // Gaps between neighbouring runs of one partition, smallest first; joining a gap leaves the
+    // others unchanged, so the cheapest joins are simply the smallest gaps.
+    let mut gaps: Vec<(u64, usize)> = runs
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| (w[0].1 >> shift) == (w[1].0 >> shift))
+        .map(|(i, w)| (w[1].0 - w[0].1 - 1, i))
+        .collect();
+    gaps.sort_unstable();
+    let excess = runs.len().saturating_sub(budget);
+    let mut join = vec![false; runs.len()];
+    for &(_, i) in gaps.iter().take(excess) {
+        join[i] = true;
+    }
+    let mut out: Vec<(u64, u64)> = Vec::with_capacity(budget);
+    for (i, run) in runs.iter().enumerate() {
+        match out.last_mut() {
+            Some(last) if i > 0 && join[i - 1] => last.1 = run.1,
+            _ => out.push(*run),
+        }
+    }
+    Some(out)
+}
+
+/// Plans the range reads that find every indexed point within `radius_m` of `centre`.
+pub fn plan(centre: Coordinates, radius_m: f64) -> Plan {
+    let (lat, lng) = (centre.lat(), centre.lng());
+    let radius_m = radius_m.max(0.0);
+    let ((lat_lo, lat_hi), lngs) = bounding_box(lat, lng, radius_m);
+    let mut best: Option<Candidate> = None;
+    for q in 1..=KEY_PRECISION {
+        let (xb, yb) = (lng_bits(q), lat_bits(q));
+        let y_lo = grid_index(lat_lo, -90.0, 180.0, yb);
+        let y_hi = grid_index(lat_hi, -90.0, 180.0, yb);
+        let mut columns: Vec<(u64, u64)> = lngs
+            .iter()
+            .map(|&(lo, hi)| {
+                (
+                    grid_index(lo, -180.0, 360.0, xb),
+                    grid_index(hi, -180.0, 360.0, xb),
+                )
+            })
+            .collect();
+        columns.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::new();
+        for (lo, hi) in columns {
+            match merged.last_mut() {
+                Some(last) if lo <= last.1 + 1 => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi)),
+            }
+        }
+        let width: u64 = merged.iter().map(|(lo, hi)| hi - lo + 1).sum();
+        if width.saturating_mul(y_hi - y_lo + 1) > MAX_CELLS {
+            break;
+        }
+        let mut zs: Vec<u64> = Vec::new();
+        for &(x_lo, x_hi) in &merged {
+            for x in x_lo..=x_hi {
+                for y in y_lo..=y_hi {
+                    let cell = Cell { precision: q, x, y };
+                    if cell_distance_m(lat, lng, cell) <= radius_m + SLACK_M {
+                        zs.push(cell.z());
+                    }
+                }
+            }
+        }
+        zs.sort_unstable();
+        let area = (360.0 / (1u64 << xb) as f64) * (180.0 / (1u64 << yb) as f64);
+        for level in LEVELS.into_iter().filter(|level| *level <= q) {
+            let shift = 5 * u32::from(q - level);
+            let Some(runs) = runs(&zs, shift, MAX_QUERIES) else {
+                continue;
+            };
+            let cells: u64 = runs.iter().map(|(lo, hi)| hi - lo + 1).sum();
+            let cost = cells as f64 * area;
+            // Prefer cheaper plans; on a tie, the finer level (smaller, cooler partitions).
+            if best.as_ref().is_none_or(|b| {
+                cost < b.cost * (1.0 - 1e-9) || (cost <= b.cost && level > b.plan.level)
+            }) {
+                let ranges = runs
+                    .iter()
+                    .map(|&(lo, hi)| CellRange {
+                        partition: geohash(lo >> shift, level),
+                        from: geohash(lo, q),
+                        to: geohash(hi, q),
+                    })
+                    .collect();
+                best = Some(Candidate {
+                    plan: Plan {
+                        level,
+                        precision: q,
+                        ranges,
+                    },
+                    cost,
+                });
+            }
+        }
+    }
+    // Precision 1 at level 1 always fits: at most 32 cells, one range each, and a circle of
+    // up to 50 km touches at most eight of them.
+    best.map_or_else(
+        || Plan {
+            level: 1,
+            precision: 1,
+            ranges: (0..32u64)
+                .map(|z| CellRange {
+                    partition: geohash(z, 1),
+                    from: geohash(z, 1),
+                    to: geohash(z, 1),
+                })
+                .collect(),
+        },
+        |b| b.plan,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn at(lat: f64, lng: f64) -> Coordinates {
+        Coordinates::new(lat, lng).expect("valid coordinates")
+    }
+
+    #[test]
+    fn geohashes_match_the_published_examples() {
+        // Examples from the geohash literature.
+        assert_eq!(cell_key(at(57.64911, 10.40744), 11), "u4pruydqqvj");
+        assert_eq!(cell_key(at(42.6, -5.6), 5), "ezs42");
+        assert_eq!(cell_key(at(-90.0, -180.0), 3), "000");
+        assert_eq!(cell_key(at(90.0, 180.0), 3), "zzz");
+    }
+
+    #[test]
+    fn distances_match_known_values() {
+        // Paris to London is about 343.6 km; a degree of latitude about 111.2 km.
+        let d = distance_m(at(48.8566, 2.3522), at(51.5074, -0.1278));
+        assert!((d - 343_560.0).abs() < 1_000.0, "{d}");
+        let d = haversine_m(0.0, 0.0, 1.0, 0.0);
+        assert!((d - 111_195.0).abs() < 5.0, "{d}");
+        // Across the antimeridian, the short way round.
+        let d = haversine_m(0.0, 179.999, 0.0, -179.999);
+        assert!((d - 222.4).abs() < 1.0, "{d}");
+    }
+
+    #[test]
+    fn plans_stay_within_the_query_budget() {
+        for (lat, lng) in [
+            (0.0, 0.0),
+            (51.5074, -0.1278),
+            (-33.8688, 151.2093),
+            (89.99, 10.0),
+            (-89.999, 0.0),
+            (0.0, 180.0),
+            (65.0, -179.99),
+            (78.0, 15.0),
+        ] {
+            for radius in [1.0, 100.0, 1_000.0, 2_000.0, 5_000.0, 20_000.0, 50_000.0] {
+                let plan = plan(at(lat, lng), radius);
+                assert!(
+                    !plan.ranges.is_empty() && plan.ranges.len() <= MAX_QUERIES,
+                    "{lat},{lng} r={radius}: {} ranges",
+                    plan.ranges.len()
+                );
+            }
+        }
+    }
+
+    /// Whether a point is read by the plan: its partition is planned and its key is in range.
+    fn covered(plan: &Plan, point: Coordinates) -> bool {
+        let partition = cell_key(point, plan.level);
+        let key = cell_key(point, KEY_PRECISION);
+        plan.ranges.iter().any(|r| {
+            r.partition == partition
+                && key.as_str() >= r.from.as_str()
+                && &key[..r.to.len()] <= r.to.as_str()
+        })
+    }
+
+    /// A point at `distance_m` from `(lat, lng)` on `bearing` degrees.
+    fn destination(lat: f64, lng: f64, bearing: f64, distance: f64) -> (f64, f64) {
+        let d = distance / EARTH_RADIUS_M;
+        let (p1, l1, b) = (lat.to_radians(), lng.to_radians(), bearing.to_radians());
+        let p2 = (p1.sin() * d.cos() + p1.cos() * d.sin() * b.cos()).asin();
+        let l2 = l1 + (b.sin() * d.sin() * p1.cos()).atan2(d.cos() - p1.sin() * p2.sin());
+        let lng2 = (l2.to_degrees() + 540.0).rem_euclid(360.0) - 180.0;
+        (p2.to_degrees().clamp(-90.0, 90.0), lng2)
+    }
+
+    fn centre() -> impl Strategy<Value = (f64, f64)> {
+        prop_oneof![
+            (-90.0..=90.0f64, -180.0..=180.0f64),
+            // The antimeridian, the poles, the equator.
+            (
+                -80.0..=80.0f64,
+                prop_oneof![179.0..=180.0f64, -180.0..=-179.0f64]
+            ),
+            (
+                prop_oneof![85.0..=90.0f64, -90.0..=-85.0f64],
+                -180.0..=180.0f64
+            ),
+            (-0.5..=0.5f64, -180.0..=180.0f64),
+            // Exactly on cell boundaries of several precisions.
+            (-8i32..=8, -16i32..=16)
+                .prop_map(|(a, b)| (f64::from(a) * 5.625, f64::from(b) * 5.625)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Every point within the radius is read by the plan, whatever the centre.
+        #[test]
+        fn plans_cover_every_point_in_the_circle(
+            (lat, lng) in centre(),
+            radius in prop_oneof![1.0..=100.0f64, 100.0..=5_000.0f64, 5_000.0..=50_000.0f64],
+            probes in proptest::collection::vec((0.0..360.0f64, 0.0..=1.0f64), 64),
+        ) {
+            let plan = plan(at(lat, lng), radius);
+            prop_assert!(plan.ranges.len() <= MAX_QUERIES);
+            for (bearing, fraction) in probes {
+                let (plat, plng) = destination(lat, lng, bearing, radius * fraction);
+                let point = at(plat, plng);
+                if haversine_m(lat, lng, plat, plng) <= radius {
+                    prop_assert!(covered(&plan, point), "{plat},{plng} not covered by {plan:?}");
+                }
+            }
+            // The centre itself and the exact rim points.
+            prop_assert!(covered(&plan, at(lat, lng)));
+        }
+
+        /// The nearest-point distance to a cell is never more than the distance to any point
+        /// inside it (so pruning a cell never loses a point).
+        #[test]
+        fn cell_distance_is_a_lower_bound(
+            (lat, lng) in centre(),
+            (clat, clng) in (-90.0..=90.0f64, -180.0..=180.0f64),
+            precision in 1u8..=8,
+            samples in proptest::collection::vec((0.0..=1.0f64, 0.0..=1.0f64), 16),
+        ) {
+            let cell = Cell::containing(clat, clng, precision);
+            let (lat_lo, lat_hi, lng_lo, lng_hi) = cell.bounds();
+            let bound = cell_distance_m(lat, lng, cell);
+            for (u, v) in samples {
+                let plat = lat_lo + u * (lat_hi - lat_lo);
+                let plng = lng_lo + v * (lng_hi - lng_lo);
+                prop_assert!(bound <= haversine_m(lat, lng, plat, plng) + 1e-6);
+            }
+        }
+    }
+}

@@ -1,0 +1,477 @@
+//! Contract suite for nearby search, run against both adapters (`embedded::…` and
+//! `dynamodb_over_http_moto::…`): results equal a brute-force haversine scan over every café,
+//! across the antimeridian, near the poles, at the equator and on cell boundaries; filters,
+//! `openNow` and paging behave; the geo index follows every write.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jiff::Timestamp;
+use shared::domain::{
+    Amenity, Cafe, CafeId, Coordinates, LocalTime, OpeningHours, OpeningPeriod, RatingSummary,
+    Slug, TimeZoneName, Weekday,
+};
+use shared::geo;
+use shared::ports::{CafeReader, CatalogBatch, CatalogWriter, NearbyReader};
+use shared::query::{NearbyFilter, NearbyLimit, NearbyQuery, Radius};
+use tests::fixtures::fixtures;
+
+trait Store: NearbyReader + CatalogWriter + CafeReader {}
+impl<T: NearbyReader + CatalogWriter + CafeReader> Store for T {}
+
+/// splitmix64: a small deterministic generator, so every run checks the same cases.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// Positions that break naive geo code, plus ordinary ones and one dense cluster.
+fn tricky_positions(rng: &mut Rng) -> Vec<(f64, f64)> {
+    let mut out = vec![
+        (90.0, 0.0),
+        (-90.0, 0.0),
+        (0.0, 180.0),
+        (0.0, -180.0),
+        (0.0, 0.0),
+        (45.0, 45.0),
+        (-45.0, -135.0),
+    ];
+    for _ in 0..40 {
+        out.push((rng.range(-90.0, 90.0), rng.range(-180.0, 180.0)));
+    }
+    for _ in 0..40 {
+        // Either side of the antimeridian.
+        let lng = if rng.unit() < 0.5 {
+            rng.range(179.8, 180.0)
+        } else {
+            rng.range(-180.0, -179.8)
+        };
+        out.push((rng.range(-65.0, 65.0), lng));
+    }
+    for _ in 0..40 {
+        // Near the poles, where cells are thin slivers.
+        let lat = if rng.unit() < 0.6 {
+            rng.range(89.4, 90.0)
+        } else {
+            rng.range(-90.0, -89.6)
+        };
+        out.push((lat, rng.range(-180.0, 180.0)));
+    }
+    for _ in 0..30 {
+        out.push((rng.range(-0.05, 0.05), rng.range(-0.2, 0.2)));
+    }
+    // Exactly on (and a hair either side of) cell edges of precisions 1, 3 and 5.
+    let steps = [45.0, 1.406_25, 0.043_945_312_5];
+    for _ in 0..40 {
+        let step = *rng.pick(&steps);
+        let lat = ((rng.range(-80.0, 80.0) / step).round() * step).clamp(-90.0, 90.0);
+        let lng = ((rng.range(-179.0, 179.0) / step).round() * step).clamp(-180.0, 180.0);
+        let nudge = *rng.pick(&[0.0, 1e-9, -1e-9]);
+        out.push((
+            (lat + nudge).clamp(-90.0, 90.0),
+            (lng - nudge).clamp(-180.0, 180.0),
+        ));
+    }
+    // A dense neighbourhood in Oslo.
+    for _ in 0..50 {
+        out.push((
+            59.91 + rng.range(-0.03, 0.03),
+            10.75 + rng.range(-0.05, 0.05),
+        ));
+    }
+    out
+}
+
+fn hours(rng: &mut Rng) -> OpeningHours {
+    let zones = [
+        "Europe/Oslo",
+        "America/Sao_Paulo",
+        "Pacific/Auckland",
+        "Pacific/Fiji",
+        "Antarctica/McMurdo",
+        "UTC",
+    ];
+    let shapes = [("07:00", "17:00"), ("18:00", "02:00"), ("09:00", "09:00")];
+    let mut periods = Vec::new();
+    for day in Weekday::ALL {
+        if rng.unit() < 0.8 {
+            let (opens, closes) = *rng.pick(&shapes);
+            periods.push(OpeningPeriod {
+                day,
+                opens: LocalTime::parse(opens).unwrap(),
+                closes: LocalTime::parse(closes).unwrap(),
+            });
+        }
+    }
+    OpeningHours {
+        time_zone: TimeZoneName::parse(rng.pick::<&str>(&zones)).unwrap(),
+        periods,
+    }
+}
+
+/// A catalogue of cafés at the tricky positions, each with random methods, amenities,
+/// ratings and hours.
+fn world(seed: u64) -> Vec<Cafe> {
+    let mut rng = Rng(seed);
+    let template = fixtures().cafes[0].clone();
+    let methods = ["v60", "espresso", "aeropress", "chemex"];
+    let histograms = [[0; 5], [0, 0, 1, 1, 0], [0, 0, 0, 2, 2], [0, 0, 0, 0, 3]];
+    tricky_positions(&mut rng)
+        .into_iter()
+        .enumerate()
+        .map(|(n, (lat, lng))| {
+            let mut cafe = template.clone();
+            cafe.id = CafeId::from_entropy(10_000 + n as u128);
+            cafe.name = format!("Geo café {n}");
+            cafe.location.coordinates = Coordinates::new(lat, lng).unwrap();
+            cafe.brewing_methods = methods
+                .iter()
+                .filter(|_| rng.unit() < 0.5)
+                .map(|m| Slug::parse(m).unwrap())
+                .collect();
+            cafe.amenities = Amenity::ALL
+                .into_iter()
+                .filter(|_| rng.unit() < 0.3)
+                .collect();
+            cafe.rating = RatingSummary::from_histogram(*rng.pick(&histograms));
+            cafe.hours = hours(&mut rng);
+            cafe
+        })
+        .collect()
+}
+
+async fn loaded<S: Store>(store: S, cafes: &[Cafe]) -> S {
+    store
+        .import(&CatalogBatch {
+            cafes,
+            ..CatalogBatch::default()
+        })
+        .await
+        .unwrap();
+    store
+}
+
+fn query(centre: (f64, f64), radius: u32, filter: NearbyFilter, at: Timestamp) -> NearbyQuery {
+    NearbyQuery {
+        centre: Coordinates::new(centre.0, centre.1).unwrap(),
+        radius: Radius::new(radius).unwrap(),
+        filter,
+        at,
+        limit: NearbyLimit::new(7).unwrap(),
+        after: None,
+    }
+}
+
+/// Every page of a search, as `(id, distance)`, checking each page's shape on the way.
+async fn all_pages<S: NearbyReader + CafeReader>(
+    store: &S,
+    mut query: NearbyQuery,
+) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for _ in 0..200 {
+        let page = store.nearby_cafes(&query).await.unwrap();
+        assert!(page.stats.queries <= geo::MAX_QUERIES);
+        assert!(page.items.len() <= query.limit.get());
+        if page.next.is_some() {
+            assert_eq!(
+                page.items.len(),
+                query.limit.get(),
+                "short page before the end"
+            );
+        }
+        for item in &page.items {
+            assert_eq!(
+                item.open_now,
+                item_open(store, &item.cafe.id, query.at).await,
+                "openNow of {}",
+                item.cafe.id
+            );
+        }
+        out.extend(
+            page.items
+                .into_iter()
+                .map(|i| (i.cafe.id.to_string(), i.distance_m)),
+        );
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => return out,
+        }
+    }
+    panic!("paging does not end");
+}
+
+async fn item_open<S: CafeReader>(store: &S, id: &CafeId, at: Timestamp) -> bool {
+    store
+        .get_cafe(id)
+        .await
+        .unwrap()
+        .expect("listed café exists")
+        .hours
+        .is_open_at(at)
+}
+
+/// What a scan of every café says the search should return.
+fn brute_force(cafes: &[Cafe], q: &NearbyQuery) -> Vec<(String, f64)> {
+    let r = f64::from(q.radius.metres());
+    let mut hits: Vec<(String, f64)> = cafes
+        .iter()
+        .filter(|c| {
+            let f = &q.filter;
+            f.brewing_method
+                .as_ref()
+                .is_none_or(|m| c.brewing_methods.contains(m))
+                && f.amenity.is_none_or(|a| c.amenities.contains(&a))
+                && f.min_rating.is_none_or(|m| c.rating.average >= m)
+                && (!f.open_now || c.hours.is_open_at(q.at))
+        })
+        .map(|c| {
+            (
+                c.id.to_string(),
+                geo::distance_m(q.centre, c.location.coordinates),
+            )
+        })
+        .filter(|(_, d)| *d <= r)
+        .collect();
+    hits.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    hits
+}
+
+fn instant(raw: &str) -> Timestamp {
+    raw.parse().unwrap()
+}
+
+async fn matches_brute_force_at_tricky_places<S: Store>(store: S) {
+    let cafes = world(7);
+    let store = loaded(store, &cafes).await;
+    let mut rng = Rng(99);
+    let radii = [1, 40, 900, 2_000, 12_000, 50_000];
+    let positions: Vec<(f64, f64)> = cafes
+        .iter()
+        .map(|c| (c.location.coordinates.lat(), c.location.coordinates.lng()))
+        .collect();
+    let mut non_empty = 0;
+    for case in 0..60 {
+        let radius = if case % 4 == 3 {
+            rng.range(1.0, 50_000.0) as u32
+        } else {
+            *rng.pick(&radii)
+        };
+        // Centre on a café, or near one (within the radius, so most searches find something).
+        let (lat, lng) = *rng.pick(&positions);
+        let spread = f64::from(radius) / 111_195.0;
+        let centre = if case % 3 == 0 {
+            (lat, lng)
+        } else {
+            (
+                (lat + spread * rng.range(-0.7, 0.7)).clamp(-90.0, 90.0),
+                (lng + spread * rng.range(-0.7, 0.7) + 540.0).rem_euclid(360.0) - 180.0,
+            )
+        };
+        let filter = match case % 5 {
+            0 => NearbyFilter {
+                brewing_method: Some(Slug::parse("v60").unwrap()),
+                ..NearbyFilter::default()
+            },
+            1 => NearbyFilter {
+                min_rating: Some(4.0),
+                amenity: Some(Amenity::Wifi),
+                ..NearbyFilter::default()
+            },
+            2 => NearbyFilter {
+                open_now: true,
+                ..NearbyFilter::default()
+            },
+            _ => NearbyFilter::default(),
+        };
+        let at = instant("2026-11-23T07:30:00Z") + jiff::SignedDuration::from_hours(case * 5);
+        let q = query(centre, radius, filter, at);
+        let expected = brute_force(&cafes, &q);
+        let got = all_pages(&store, q.clone()).await;
+        assert_eq!(got, expected, "case {case}: {q:?}");
+        if !expected.is_empty() {
+            non_empty += 1;
+        }
+    }
+    assert!(non_empty >= 40, "only {non_empty} searches found anything");
+}
+
+async fn rejects_nothing_at_the_poles_and_the_antimeridian<S: Store>(store: S) {
+    let cafes = world(11);
+    let store = loaded(store, &cafes).await;
+    let at = instant("2026-06-01T12:00:00Z");
+    for centre in [
+        (90.0, 0.0),
+        (90.0, 123.0),
+        (-90.0, 0.0),
+        (0.0, 180.0),
+        (0.0, -180.0),
+        (12.0, 179.9999),
+        (-33.0, -179.9999),
+    ] {
+        for radius in [1, 5_000, 50_000] {
+            let q = query(centre, radius, NearbyFilter::default(), at);
+            assert_eq!(
+                all_pages(&store, q.clone()).await,
+                brute_force(&cafes, &q),
+                "{q:?}"
+            );
+        }
+    }
+}
+
+async fn the_index_follows_writes<S: Store>(store: S) {
+    let f = fixtures();
+    let store = loaded(store, &f.cafes).await;
+    let at = instant("2026-11-23T12:00:00Z");
+    let mut cafe = f.cafes[0].clone();
+    let old = (10.0, 20.0);
+    let new = (-33.8688, 151.2093);
+    let ids = |page: Vec<(String, f64)>| page.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+
+    let near_old = ids(all_pages(&store, query(old, 100, NearbyFilter::default(), at)).await);
+    assert!(near_old.contains(&cafe.id.to_string()));
+
+    // Moving the café moves its index entries (no stale entry is left behind).
+    cafe.location.coordinates = Coordinates::new(new.0, new.1).unwrap();
+    store.put_cafe(&cafe).await.unwrap();
+    let near_old = ids(all_pages(&store, query(old, 100, NearbyFilter::default(), at)).await);
+    assert!(!near_old.contains(&cafe.id.to_string()));
+    assert_eq!(near_old.len(), f.cafes.len() - 1);
+    let near_new = ids(all_pages(&store, query(new, 100, NearbyFilter::default(), at)).await);
+    assert_eq!(near_new, vec![cafe.id.to_string()]);
+
+    // A new rating reaches the index, so minRating sees it.
+    let min_five = NearbyFilter {
+        min_rating: Some(5.0),
+        ..NearbyFilter::default()
+    };
+    assert!(ids(all_pages(&store, query(new, 100, min_five.clone(), at)).await).is_empty());
+    cafe.rating = RatingSummary::from_histogram([0, 0, 0, 0, 9]);
+    store.put_cafe(&cafe).await.unwrap();
+    assert_eq!(
+        ids(all_pages(&store, query(new, 100, min_five, at)).await),
+        vec![cafe.id.to_string()]
+    );
+
+    // New hours reach the index, so openNow sees them.
+    let open_now = NearbyFilter {
+        open_now: true,
+        ..NearbyFilter::default()
+    };
+    cafe.hours = OpeningHours {
+        time_zone: TimeZoneName::parse("Australia/Sydney").unwrap(),
+        periods: vec![],
+    };
+    store.put_cafe(&cafe).await.unwrap();
+    assert!(ids(all_pages(&store, query(new, 100, open_now.clone(), at)).await).is_empty());
+    cafe.hours.periods = Weekday::ALL
+        .into_iter()
+        .map(|day| OpeningPeriod {
+            day,
+            opens: LocalTime::parse("00:00").unwrap(),
+            closes: LocalTime::parse("00:00").unwrap(),
+        })
+        .collect();
+    store.put_cafe(&cafe).await.unwrap();
+    assert_eq!(
+        ids(all_pages(&store, query(new, 100, open_now, at)).await),
+        vec![cafe.id.to_string()]
+    );
+}
+
+async fn results_carry_summaries_and_distances<S: Store>(store: S) {
+    let cafes = world(3);
+    let store = loaded(store, &cafes).await;
+    let centre = (59.91, 10.75);
+    let q = NearbyQuery {
+        limit: NearbyLimit::new(50).unwrap(),
+        ..query(centre, 3_000, NearbyFilter::default(), Timestamp::now())
+    };
+    let page = store.nearby_cafes(&q).await.unwrap();
+    assert!(!page.items.is_empty());
+    assert!(page.stats.items_read >= page.stats.in_radius);
+    assert!(page.stats.in_radius >= page.items.len());
+    for item in &page.items {
+        let cafe = cafes.iter().find(|c| c.id == item.cafe.id).unwrap();
+        assert_eq!(item.cafe, cafe.summary());
+        assert_eq!(
+            item.distance_m,
+            geo::distance_m(q.centre, cafe.location.coordinates)
+        );
+        assert!(item.distance_m <= 3_000.0);
+    }
+}
+
+tests::contract_suite!(
+    matches_brute_force_at_tricky_places,
+    rejects_nothing_at_the_poles_and_the_antimeridian,
+    the_index_follows_writes,
+    results_carry_summaries_and_distances,
+);
+
+mod embedded_properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Random worlds and random searches on the embedded store: always the brute-force
+        /// answer.
+        #[test]
+        fn any_search_equals_brute_force(
+            seed in any::<u64>(),
+            centres in proptest::collection::vec(
+                (prop_oneof![
+                    -90.0..=90.0f64,
+                    89.0..=90.0f64,
+                    -90.0..=-89.0f64,
+                    -0.1..=0.1f64,
+                    -65.0..=65.0f64,
+                ], prop_oneof![
+                    -180.0..=180.0f64,
+                    179.5..=180.0f64,
+                    -180.0..=-179.5f64,
+                    10.6..=10.9f64,
+                ], 1u32..=50_000),
+                6,
+            ),
+        ) {
+            let cafes = world(seed);
+            runtime().block_on(async {
+                let store = loaded(tests::embedded_store(), &cafes).await;
+                for (lat, lng, radius) in centres {
+                    let q = query((lat, lng), radius, NearbyFilter::default(), Timestamp::now());
+                    let got = all_pages(&store, q.clone()).await;
+                    assert_eq!(got, brute_force(&cafes, &q), "{q:?}");
+                }
+            });
+        }
+    }
+}
