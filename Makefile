@@ -1,5 +1,5 @@
 # CraftBean developer commands. Everything a newcomer needs: `make run` and `make test`.
-.PHONY: run test token lint fmt seed-embedded seed-dynamodb watch build sizes events venv
+.PHONY: run test token lint fmt seed-embedded seed-dynamodb watch build sizes events venv bench-nearby
 
 # Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR).
 run:
@@ -45,3 +45,8 @@ sizes: build
 # Regenerate events/ fixtures from the demo dataset.
 events:
 	cargo run --locked -p xtask -- events
+
+# Nearby-search benchmark: 100,000 cafés, 2 km latency on the embedded store, DynamoDB read
+# costs per radius (figures in docs/nearby.md).
+bench-nearby:
+	cargo run --locked --profile tools -p xtask -- bench-nearby

@@ -124,6 +124,13 @@ async fn local_server_mounts_every_route() {
             .replace("{slug}", catalog.brewing_methods[0].slug.as_str())
             .replace("{reviewId}", "rev_0000000000000000")
             .replace("{storyId}", "sty_0000000000000000");
+        // Nearby search needs a position (at the first demo café).
+        let path = if route.path == "/cafes/nearby" {
+            let at = catalog.cafes[0].location.coordinates;
+            format!("{path}?lat={}&lng={}", at.lat(), at.lng())
+        } else {
+            path
+        };
         let reply = app.request(route.method, &path, &[]).await;
         let kind = reply.body["type"].as_str().unwrap_or_default();
         assert!(

@@ -5,9 +5,12 @@
 //!   `AWS_ENDPOINT_URL` (moto locally) or the account in your AWS profile.
 //! - `events`: regenerate the API Gateway event fixtures in `events/` from the demo catalogue.
 //! - `sizes`: print each function's zipped size from `target/lambda/*/bootstrap.zip`.
+//! - `bench-nearby`: the nearby-search benchmark (100,000 cafés; latency on the embedded store
+//!   and DynamoDB read costs); run it through `make bench-nearby` for an optimised build.
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
 //!   accepts (HS256, signed with `CRAFTBEAN_JWT_SECRET` or the data directory's secret).
 
+mod bench_nearby;
 mod events;
 
 use std::path::PathBuf;
@@ -20,7 +23,9 @@ use shared::store::sqlite::SqliteStore;
 const USAGE: &str =
     "usage: xtask seed --store embedded|dynamodb [--data-dir DIR] [--table NAME] [--create-table]
        xtask events
-       xtask sizes";
+       xtask sizes
+       xtask token [--sub USER] [--hours N] [--data-dir DIR]
+       xtask bench-nearby";
 
 /// Default table name for local DynamoDB runs.
 const DEFAULT_TABLE: &str = "craftbean-local";
@@ -41,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
         Some("events") => events::write_all(&PathBuf::from("events")),
         Some("sizes") => sizes(),
         Some("token") => token(&args[1..]),
+        Some("bench-nearby") => bench_nearby::run().await,
         _ => bail!("{USAGE}"),
     }
 }

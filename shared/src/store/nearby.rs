@@ -3,7 +3,9 @@
 //! Each café has one geo entry per [`geo::LEVELS`] level (see [`keys::geo_sk`]), written in the
 //! same partition replace as its profile, so the index changes atomically with the café. An
 //! entry's document is deliberately small (position, the filterable fields and the opening
-//! hours); the summaries of the cafés on the page are fetched afterwards in one batch.
+//! hours in a compact form, about 300 bytes), because DynamoDB bills a Query by the bytes it
+//! reads and pages it at 1 MB; the summaries of the cafés on the page are fetched afterwards in
+//! one batch.
 
 use std::borrow::Cow;
 
@@ -14,7 +16,10 @@ use tracing::instrument;
 use super::catalog::{decode, encode};
 use super::keys;
 use super::table::{Item, ItemTable, SortIndex};
-use crate::domain::{Amenity, Cafe, CafeId, CafeSummary, OpeningHours, Slug};
+use crate::domain::{
+    Amenity, Cafe, CafeId, CafeSummary, LocalTime, OpeningHours, OpeningPeriod, Slug, TimeZoneName,
+    Weekday,
+};
 use crate::geo;
 use crate::ports::{NearbyReader, StoreError};
 use crate::query::{NearbyCafe, NearbyKey, NearbyPage, NearbyQuery, NearbyStats};
@@ -28,7 +33,46 @@ struct GeoEntry<'a> {
     r: f64,
     m: &'a [Slug],
     e: &'a [Amenity],
-    h: &'a OpeningHours,
+    h: CompactHours,
+}
+
+/// Opening hours as `[zone, [[day, opens, closes], …]]` with Monday = 0 and minutes since
+/// midnight: a third of the size of the API's form.
+#[derive(Serialize, Deserialize)]
+struct CompactHours(String, Vec<(u8, u16, u16)>);
+
+impl CompactHours {
+    fn of(hours: &OpeningHours) -> Self {
+        Self(
+            hours.time_zone.as_str().to_owned(),
+            hours
+                .periods
+                .iter()
+                .map(|p| {
+                    let day = Weekday::ALL.iter().position(|d| *d == p.day).unwrap_or(0) as u8;
+                    (day, p.opens.minutes(), p.closes.minutes())
+                })
+                .collect(),
+        )
+    }
+
+    fn hours(self) -> Option<OpeningHours> {
+        let time = |m: u16| LocalTime::hm(m / 60, m % 60).ok();
+        Some(OpeningHours {
+            time_zone: TimeZoneName::parse(&self.0).ok()?,
+            periods: self
+                .1
+                .into_iter()
+                .map(|(day, opens, closes)| {
+                    Some(OpeningPeriod {
+                        day: *Weekday::ALL.get(usize::from(day))?,
+                        opens: time(opens)?,
+                        closes: time(closes)?,
+                    })
+                })
+                .collect::<Option<_>>()?,
+        })
+    }
 }
 
 /// The part of a geo entry every candidate needs; the hours are decoded only when asked for.
@@ -46,7 +90,7 @@ struct GeoHead<'a> {
 
 #[derive(Deserialize)]
 struct GeoHours {
-    h: OpeningHours,
+    h: CompactHours,
 }
 
 /// The café's geo index entries, one per level.
@@ -63,7 +107,7 @@ pub(super) fn geo_items(cafe: &Cafe) -> Result<Vec<Item>, StoreError> {
             r: cafe.rating.average,
             m: &cafe.brewing_methods,
             e: &cafe.amenities,
-            h: &cafe.hours,
+            h: CompactHours::of(&cafe.hours),
         },
     )?;
     let sort = keys::by_cell(&geo::cell_key(at, geo::KEY_PRECISION), cafe.id.as_str());
@@ -77,6 +121,35 @@ pub(super) fn geo_items(cafe: &Cafe) -> Result<Vec<Item>, StoreError> {
         .collect())
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_hours_round_trip() {
+        let hours = OpeningHours {
+            time_zone: TimeZoneName::parse("America/Sao_Paulo").expect("zone"),
+            periods: Weekday::ALL
+                .into_iter()
+                .map(|day| OpeningPeriod {
+                    day,
+                    opens: LocalTime::hm(18, 0).expect("time"),
+                    closes: LocalTime::hm(2, 30).expect("time"),
+                })
+                .collect(),
+        };
+        let json = serde_json::to_string(&CompactHours::of(&hours)).expect("encode");
+        assert!(json.len() < 150, "{json}");
+        let back: CompactHours = serde_json::from_str(&json).expect("decode");
+        assert_eq!(back.hours(), Some(hours));
+        let bad: CompactHours =
+            serde_json::from_str(r#"["Mars/Base",[[0,60,120]]]"#).expect("decode");
+        assert_eq!(bad.hours(), None);
+        let bad: CompactHours = serde_json::from_str(r#"["UTC",[[7,60,120]]]"#).expect("decode");
+        assert_eq!(bad.hours(), None);
+    }
+}
+
 /// A café within the radius that passed the filters.
 struct Candidate<'a> {
     distance_m: f64,
@@ -88,7 +161,11 @@ struct Candidate<'a> {
 
 fn open_at(pk: &str, doc: &str, query: &NearbyQuery) -> Result<bool, StoreError> {
     let hours: GeoHours = decode(pk, "GEO", doc)?;
-    Ok(hours.h.is_open_at(query.at))
+    let hours = hours.h.hours().ok_or_else(|| StoreError::Backend {
+        operation: "nearby",
+        source: format!("geo entry of {pk} holds invalid opening hours").into(),
+    })?;
+    Ok(hours.is_open_at(query.at))
 }
 
 impl<S: ItemTable> NearbyReader for S {
