@@ -121,35 +121,6 @@ pub(super) fn geo_items(cafe: &Cafe) -> Result<Vec<Item>, StoreError> {
         .collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compact_hours_round_trip() {
-        let hours = OpeningHours {
-            time_zone: TimeZoneName::parse("America/Sao_Paulo").expect("zone"),
-            periods: Weekday::ALL
-                .into_iter()
-                .map(|day| OpeningPeriod {
-                    day,
-                    opens: LocalTime::hm(18, 0).expect("time"),
-                    closes: LocalTime::hm(2, 30).expect("time"),
-                })
-                .collect(),
-        };
-        let json = serde_json::to_string(&CompactHours::of(&hours)).expect("encode");
-        assert!(json.len() < 150, "{json}");
-        let back: CompactHours = serde_json::from_str(&json).expect("decode");
-        assert_eq!(back.hours(), Some(hours));
-        let bad: CompactHours =
-            serde_json::from_str(r#"["Mars/Base",[[0,60,120]]]"#).expect("decode");
-        assert_eq!(bad.hours(), None);
-        let bad: CompactHours = serde_json::from_str(r#"["UTC",[[7,60,120]]]"#).expect("decode");
-        assert_eq!(bad.hours(), None);
-    }
-}
-
 /// A café within the radius that passed the filters.
 struct Candidate<'a> {
     distance_m: f64,
@@ -293,5 +264,34 @@ impl<S: ItemTable> NearbyReader for S {
             })
             .transpose()?;
         Ok(NearbyPage { items, next, stats })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_hours_round_trip() {
+        let hours = OpeningHours {
+            time_zone: TimeZoneName::parse("America/Sao_Paulo").expect("zone"),
+            periods: Weekday::ALL
+                .into_iter()
+                .map(|day| OpeningPeriod {
+                    day,
+                    opens: LocalTime::hm(18, 0).expect("time"),
+                    closes: LocalTime::hm(2, 30).expect("time"),
+                })
+                .collect(),
+        };
+        let json = serde_json::to_string(&CompactHours::of(&hours)).expect("encode");
+        assert!(json.len() < 150, "{json}");
+        let back: CompactHours = serde_json::from_str(&json).expect("decode");
+        assert_eq!(back.hours(), Some(hours));
+        let bad: CompactHours =
+            serde_json::from_str(r#"["Mars/Base",[[0,60,120]]]"#).expect("decode");
+        assert_eq!(bad.hours(), None);
+        let bad: CompactHours = serde_json::from_str(r#"["UTC",[[7,60,120]]]"#).expect("decode");
+        assert_eq!(bad.hours(), None);
     }
 }
