@@ -8,6 +8,7 @@ pub mod config;
 pub mod cursor;
 pub mod domain;
 pub mod geo;
+pub mod maintenance;
 pub mod ports;
 pub mod query;
 pub mod store;

@@ -119,3 +119,51 @@ async fn nearby_is_not_mistaken_for_a_cafe_id() {
     assert_eq!(reply.status, 405);
     assert_eq!(reply.header("allow"), Some("GET"));
 }
+
+#[tokio::test]
+async fn a_data_directory_from_before_the_geo_index_is_backfilled_on_start() {
+    use shared::ports::NearbyReader;
+    use shared::query::{NearbyFilter, NearbyLimit, NearbyQuery, Radius};
+    use shared::store::sqlite::SqliteStore;
+    use shared::store::{Condition, ItemTable, Write, keys};
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = tests::test_config(dir.path(), 30);
+    drop(local_server::open(&config).await.unwrap());
+
+    // Make it look like an older release's store: no geo entries at all.
+    let path = dir.path().join(local_server::DB_FILE);
+    let store = SqliteStore::open(&path).unwrap();
+    let catalog = shared::demo::catalog().unwrap();
+    for cafe in &catalog.cafes {
+        let writes = geo::LEVELS
+            .iter()
+            .map(|level| Write::Delete {
+                pk: keys::cafe_pk(&cafe.id),
+                sk: keys::geo_sk(*level),
+                condition: Condition::Always,
+            })
+            .collect();
+        store.transact(writes).await.unwrap();
+    }
+    assert!(!store.has_geo_entries().await.unwrap());
+    drop(store);
+
+    drop(local_server::open(&config).await.unwrap());
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(store.has_geo_entries().await.unwrap());
+    let tokyo = catalog.cafes[0].location.coordinates;
+    let page = store
+        .nearby_cafes(&NearbyQuery {
+            centre: tokyo,
+            radius: Radius::new(1).unwrap(),
+            filter: NearbyFilter::default(),
+            at: jiff::Timestamp::now(),
+            limit: NearbyLimit::default(),
+            after: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].cafe.id, catalog.cafes[0].id);
+}

@@ -11,8 +11,9 @@ use shared::domain::{
     Slug, TimeZoneName, Weekday,
 };
 use shared::geo;
-use shared::ports::{CatalogBatch, CatalogWriter, NearbyReader};
+use shared::ports::{CafeReader, CatalogBatch, CatalogWriter, NearbyReader};
 use shared::query::{NearbyFilter, NearbyLimit, NearbyQuery, Radius};
+use shared::store::{Condition, ItemTable, Write, keys};
 use tests::fixtures::fixtures;
 
 trait Store: NearbyReader + CatalogWriter {}
@@ -421,7 +422,40 @@ mod dynamodb_over_http_moto_random_searches {
     }
 }
 
+async fn rewriting_cafes_rebuilds_missing_geo_entries<S: Store + ItemTable + CafeReader>(store: S) {
+    let f = fixtures();
+    let store = loaded(store, &f.cafes).await;
+    let at = instant("2026-11-23T12:00:00Z");
+    let everything = || query((10.0, 20.0), 1_000, NearbyFilter::default(), at);
+    assert_eq!(all_pages(&store, everything()).await.len(), f.cafes.len());
+    // Cafés written before the geo index existed have no geo entries.
+    for cafe in &f.cafes {
+        let writes = geo::LEVELS
+            .iter()
+            .map(|level| Write::Delete {
+                pk: keys::cafe_pk(&cafe.id),
+                sk: keys::geo_sk(*level),
+                condition: Condition::Always,
+            })
+            .collect();
+        store.transact(writes).await.unwrap();
+    }
+    assert!(all_pages(&store, everything()).await.is_empty());
+    assert_eq!(
+        shared::maintenance::rewrite_cafes(&store).await.unwrap(),
+        f.cafes.len()
+    );
+    assert_eq!(all_pages(&store, everything()).await.len(), f.cafes.len());
+    // Running it again changes nothing.
+    assert_eq!(
+        shared::maintenance::rewrite_cafes(&store).await.unwrap(),
+        f.cafes.len()
+    );
+    assert_eq!(all_pages(&store, everything()).await.len(), f.cafes.len());
+}
+
 tests::contract_suite!(
+    rewriting_cafes_rebuilds_missing_geo_entries,
     rejects_nothing_at_the_poles_and_the_antimeridian,
     the_index_follows_writes,
     results_carry_summaries_and_distances,

@@ -410,9 +410,9 @@ pub async fn run() -> anyhow::Result<()> {
     println!("## DynamoDB layout at each city's centre (same keys, same range reads)");
     println!();
     println!(
-        "| radius | cafés inside (median / max over cities) | Queries (max) | Query requests with 1 MB pages (max) | items read (median / max) | items read ÷ inside (median / worst) |"
+        "| radius | cafés inside (median / max over cities) | Queries (max) | Query requests with 1 MB pages (max) | items read (median / max) | items read ÷ inside (median / worst) | KB read (max) |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for radius in [1_000u32, 2_000, 5_000, 50_000] {
         let mut rows = Vec::new();
         for city in CITIES {
@@ -428,12 +428,14 @@ pub async fn run() -> anyhow::Result<()> {
                 .map(|(_, bytes)| bytes.div_ceil(QUERY_PAGE_BYTES).max(1))
                 .sum();
             let ratio = page.stats.items_read as f64 / page.stats.in_radius.max(1) as f64;
+            let kb = reads.iter().map(|(_, bytes)| bytes).sum::<usize>() as f64 / 1024.0;
             rows.push((
                 page.stats.in_radius,
                 page.stats.queries,
                 requests,
                 page.stats.items_read,
                 ratio,
+                kb,
             ));
         }
         let median = |mut v: Vec<f64>| {
@@ -445,7 +447,7 @@ pub async fn run() -> anyhow::Result<()> {
         let read: Vec<f64> = rows.iter().map(|r| r.3 as f64).collect();
         let ratio: Vec<f64> = rows.iter().map(|r| r.4).collect();
         println!(
-            "| {} km | {:.0} / {:.0} | {} | {} | {:.0} / {:.0} | {:.2} / {:.2} |",
+            "| {} km | {:.0} / {:.0} | {} | {} | {:.0} / {:.0} | {:.2} / {:.2} | {:.0} |",
             radius / 1_000,
             median(inside.clone()),
             max(&inside),
@@ -455,6 +457,7 @@ pub async fn run() -> anyhow::Result<()> {
             max(&read),
             median(ratio.clone()),
             max(&ratio),
+            rows.iter().map(|r| r.5).fold(0.0, f64::max),
         );
     }
     std::fs::remove_dir_all(&dir).ok();

@@ -5,6 +5,9 @@
 //!   `AWS_ENDPOINT_URL` (moto locally) or the account in your AWS profile.
 //! - `events`: regenerate the API Gateway event fixtures in `events/` from the demo catalogue.
 //! - `sizes`: print each function's zipped size from `target/lambda/*/bootstrap.zip`.
+//! - `reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]`: rewrite every café so
+//!   its partition holds every index entry the current key design derives (backfills the geo
+//!   index of cafés written before it existed). Idempotent; safe to stop and re-run.
 //! - `bench-nearby`: the nearby-search benchmark (100,000 cafés; latency on the embedded store
 //!   and DynamoDB read costs); run it through `make bench-nearby` for an optimised build.
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
@@ -25,6 +28,7 @@ const USAGE: &str =
        xtask events
        xtask sizes
        xtask token [--sub USER] [--hours N] [--data-dir DIR]
+       xtask reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask bench-nearby";
 
 /// Default table name for local DynamoDB runs.
@@ -47,8 +51,31 @@ async fn main() -> anyhow::Result<()> {
         Some("sizes") => sizes(),
         Some("token") => token(&args[1..]),
         Some("bench-nearby") => bench_nearby::run().await,
+        Some("reindex") => reindex(&args[1..]).await,
         _ => bail!("{USAGE}"),
     }
+}
+
+async fn reindex(args: &[String]) -> anyhow::Result<()> {
+    let rewritten = match flag_value(args, "--store").as_deref() {
+        Some("embedded") => {
+            let dir = flag_value(args, "--data-dir")
+                .or_else(|| std::env::var("CRAFTBEAN_DATA_DIR").ok())
+                .unwrap_or_else(|| ".craftbean".to_owned());
+            let store = SqliteStore::open(&PathBuf::from(&dir).join("craftbean.sqlite3"))?;
+            shared::maintenance::rewrite_cafes(&store).await?
+        }
+        Some("dynamodb") => {
+            let table = flag_value(args, "--table")
+                .or_else(|| std::env::var("CRAFTBEAN_TABLE").ok())
+                .unwrap_or_else(|| DEFAULT_TABLE.to_owned());
+            let store = DynamoStore::from_env(table).await;
+            shared::maintenance::rewrite_cafes(&store).await?
+        }
+        _ => bail!("{USAGE}"),
+    };
+    println!("rewrote {rewritten} cafés");
+    Ok(())
 }
 
 async fn seed_command(args: &[String]) -> anyhow::Result<()> {

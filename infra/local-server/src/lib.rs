@@ -121,7 +121,8 @@ pub fn load_or_create_secret(data_dir: &Path, file: &str) -> anyhow::Result<Stri
     Ok(secret)
 }
 
-/// Opens the store in the data directory, seeding the demo dataset on first start.
+/// Opens the store in the data directory, seeding the demo dataset on first start (and
+/// backfilling indexes a store from an older release lacks).
 pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
@@ -139,6 +140,12 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             brewing_methods = report.brewing_methods,
             "seeded demo data on first start"
         );
+    } else if !store.has_geo_entries().await? {
+        // A data directory from before the geo index: backfill it once.
+        let cafes = shared::maintenance::rewrite_cafes(&store)
+            .await
+            .context("adding geo index entries to existing cafés")?;
+        info!(cafes, "rewrote cafés written before the geo index");
     }
     let secret = match &config.cursor_secret {
         Some(secret) => secret.clone(),

@@ -191,6 +191,18 @@ impl SqliteStore {
         .await
     }
 
+    /// Whether any geo index entry exists (stores seeded before the geo index have none).
+    pub async fn has_geo_entries(&self) -> Result<bool, StoreError> {
+        self.with_conn("has_geo_entries", |c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM items WHERE sg IS NOT NULL)",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .await
+    }
+
     /// Whether the store holds no items at all (used to seed demo data on first start).
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
         self.with_conn("is_empty", |c| {

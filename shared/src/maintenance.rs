@@ -1,0 +1,34 @@
+//! Data maintenance written over the ports, so it runs the same on DynamoDB and the embedded
+//! store (`cargo run -p xtask -- reindex`, and the local server on start).
+
+use crate::ports::{CafeReader, CatalogWriter, StoreError};
+use crate::query::{CafeQuery, PageLimit};
+
+/// Rewrites every café through [`CatalogWriter::put_cafe`], so each café partition holds
+/// exactly the items the current key design derives from the profile: list entries and geo
+/// index entries included. Idempotent; returns how many cafés were rewritten.
+///
+/// Use it after a release adds an index (the geo index did) to backfill cafés written before.
+/// It reads the `CAFES#ALL` list by name, one page at a time, and writes one café at a time,
+/// so it can be stopped and re-run at any point.
+pub async fn rewrite_cafes<S: CafeReader + CatalogWriter>(store: &S) -> Result<usize, StoreError> {
+    let mut query = CafeQuery {
+        limit: PageLimit::max(),
+        ..CafeQuery::default()
+    };
+    let mut rewritten = 0;
+    loop {
+        let page = store.list_cafes(&query).await?;
+        for summary in &page.items {
+            // A café deleted since the list page was read has nothing to rewrite.
+            if let Some(cafe) = store.get_cafe(&summary.id).await? {
+                store.put_cafe(&cafe).await?;
+                rewritten += 1;
+            }
+        }
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => return Ok(rewritten),
+        }
+    }
+}
