@@ -85,4 +85,10 @@ pub mod vars {
     pub const TABLE: &str = "CRAFTBEAN_TABLE";
     /// Secret that signs page cursors (≥ 32 bytes).
     pub const CURSOR_SECRET: &str = "CRAFTBEAN_CURSOR_SECRET";
+    /// Bucket raw uploads go to (create-photo signs for it; resize-image reads it).
+    pub const UPLOADS_BUCKET: &str = "CRAFTBEAN_UPLOADS_BUCKET";
+    /// Bucket renditions are published to (served by CloudFront under `/media/`).
+    pub const MEDIA_BUCKET: &str = "CRAFTBEAN_MEDIA_BUCKET";
+    /// Public base URL of the media (`https://<cdn domain>/media`).
+    pub const MEDIA_BASE_URL: &str = "CRAFTBEAN_MEDIA_BASE_URL";
 }

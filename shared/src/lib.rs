@@ -4,6 +4,7 @@
 //! Adapters and HTTP helpers sit behind cargo features so each Lambda compiles only what it uses:
 //! `dynamodb`, `embedded`, `http`, `demo`, `telemetry`.
 
+pub mod blob;
 pub mod config;
 pub mod cursor;
 pub mod domain;
@@ -12,6 +13,7 @@ pub mod maintenance;
 pub mod ports;
 pub mod query;
 pub mod store;
+pub mod upload;
 
 #[cfg(feature = "demo")]
 pub mod demo;

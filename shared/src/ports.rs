@@ -7,10 +7,11 @@
 use std::future::Future;
 
 use crate::domain::{
-    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, RatingSummary, Review, ReviewId,
-    Roaster, RoasterId, Slug, Story, StoryId, UserId,
+    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Photo, PhotoId, PhotoOutcome,
+    RatingSummary, Review, ReviewId, Roaster, RoasterId, Slug, Story, StoryId, UploadType, UserId,
 };
 use crate::query::{CafeQuery, NearbyPage, NearbyQuery, Page, PageKey, PageLimit, RoasterQuery};
+use crate::upload::UploadTarget;
 
 /// Why a store call failed. Callers map every variant to an opaque 5xx (or 503 when
 /// retrying later may help); the cause chain goes to the logs, never to clients.
@@ -289,4 +290,88 @@ pub trait StoryReader: Send + Sync {
 pub trait StoryWriter: Send + Sync {
     /// Stores a new story with its list entries (all, per café, per tag) in one transaction.
     fn create_story(&self, story: &Story) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Reads photos.
+pub trait PhotoReader: Send + Sync {
+    /// A photo in any state.
+    fn get_photo(
+        &self,
+        id: &PhotoId,
+    ) -> impl Future<Output = Result<Option<Photo>, StoreError>> + Send;
+
+    /// A café's ready photos, newest first.
+    fn list_cafe_photos(
+        &self,
+        cafe: &CafeId,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> impl Future<Output = Result<Page<Photo>, StoreError>> + Send;
+}
+
+/// What finishing a photo did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finish {
+    /// The pending photo is now ready or failed.
+    Done,
+    /// It was already finished (a redelivered message): nothing changed.
+    AlreadyFinished,
+    /// No such photo (deleted, or an upload key that names no photo).
+    Missing,
+}
+
+/// Writes photos.
+pub trait PhotoWriter: Send + Sync {
+    /// Stores a new pending photo (fails if the id exists).
+    fn create_photo(&self, photo: &Photo) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Moves a pending photo to ready (listing it under its café) or failed, once: a second
+    /// call for the same photo changes nothing and says so.
+    fn finish_photo(
+        &self,
+        id: &PhotoId,
+        outcome: PhotoOutcome,
+        at: jiff::Timestamp,
+    ) -> impl Future<Output = Result<Finish, StoreError>> + Send;
+}
+
+/// Mints upload targets: a presigned S3 POST in AWS, a signed local URL locally.
+pub trait UploadSigner: Send + Sync {
+    /// A target accepting exactly one object at `key` of `content_type` and `content_length`
+    /// bytes, valid for ten minutes from `now`.
+    fn upload_target(
+        &self,
+        key: &str,
+        content_type: UploadType,
+        content_length: u64,
+        now: jiff::Timestamp,
+    ) -> impl Future<Output = Result<UploadTarget, StoreError>> + Send;
+}
+
+/// An object read from a blob store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fetched {
+    Missing,
+    /// Larger than the caller's limit; not read.
+    TooLarge(u64),
+    Bytes(Vec<u8>),
+}
+
+/// Objects by key in one bucket (S3 in AWS, a directory locally).
+pub trait BlobStore: Send + Sync {
+    /// The object at `key`, unless it is larger than `max_bytes`.
+    fn get(
+        &self,
+        key: &str,
+        max_bytes: u64,
+    ) -> impl Future<Output = Result<Fetched, StoreError>> + Send;
+
+    /// Writes an object with its content type and cache policy.
+    fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

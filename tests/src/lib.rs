@@ -62,6 +62,21 @@ pub async fn dynamodb_store() -> DynamoStore {
     store
 }
 
+/// An S3 bucket with a fresh name in the local protocol server.
+pub async fn s3_bucket() -> shared::blob::s3::S3Blobs {
+    let config = aws_config().await;
+    let s3 = aws_sdk_s3::config::Builder::from(&config)
+        .force_path_style(true)
+        .build();
+    let bucket = format!("contract-{}", uuid::Uuid::new_v4());
+    let blobs = shared::blob::s3::S3Blobs::new(aws_sdk_s3::Client::from_conf(s3), bucket);
+    blobs
+        .create_bucket()
+        .await
+        .expect("create bucket over HTTP");
+    blobs
+}
+
 /// A running local server on an ephemeral port with its own data directory.
 pub struct TestApp {
     pub addr: SocketAddr,

@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::Context;
 use axum::Router;
@@ -14,14 +14,18 @@ use axum::extract::State;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
+use shared::blob::local::{DirBlobs, LOCAL_REGION, LocalUploads};
 use shared::config::WriteConfig;
 use shared::config::{self, vars};
 use shared::cursor::CursorCodec;
+use shared::domain::MAX_UPLOAD_BYTES;
 use shared::http::{ApiError, REQUEST_ID_HEADER, RouteMatch, error_response, match_route};
 use shared::jwt;
+use shared::ports::{BlobStore, Fetched};
 use shared::store::reviews::ReviewStore;
 use shared::store::sqlite::SqliteStore;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tracing::info;
 
 /// Largest request body accepted locally (API Gateway's payload limit is 10 MB; no read route
@@ -77,6 +81,17 @@ impl LocalConfig {
 pub struct App {
     store: SqliteStore,
     jwt_secret: String,
+    /// Signs and checks local upload targets (the local stand-in for S3 POST policies).
+    upload_secret: String,
+    /// Objects: `uploads/<photoId>` (raw) and `media/<name>` (renditions), under the data dir.
+    blobs: DirBlobs,
+    /// `http://<host>:<port>`, known once the listener is bound.
+    base_url: OnceLock<String>,
+    /// The in-process photo queue (the local SQS): upload keys to process.
+    queue: mpsc::UnboundedSender<String>,
+    queue_rx: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
+    list_cafe_photos: list_cafe_photos::Deps<SqliteStore>,
+    get_photo: get_photo::Deps<SqliteStore>,
     create_review: create_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
     list_reviews: list_reviews::Deps<SqliteStore, ReviewStore<SqliteStore>>,
     update_review: update_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
@@ -157,7 +172,20 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
     };
     let reviews = ReviewStore::new(store.clone(), config.writes.region.clone());
     let cursors: CursorCodec = config::cursor_codec(vars::CURSOR_SECRET, &secret)?;
+    let (queue, queue_rx) = mpsc::unbounded_channel();
     Ok(Arc::new(App {
+        upload_secret: format!("uploads:{secret}"),
+        blobs: DirBlobs::new(config.data_dir.join("blobs")),
+        base_url: OnceLock::new(),
+        queue,
+        queue_rx: Mutex::new(Some(queue_rx)),
+        list_cafe_photos: list_cafe_photos::Deps {
+            store: store.clone(),
+            cursors: cursors.clone(),
+        },
+        get_photo: get_photo::Deps {
+            store: store.clone(),
+        },
         list_cafes: list_cafes::Deps {
             store: store.clone(),
             cursors: cursors.clone(),
@@ -225,7 +253,168 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
 
 /// The router: everything goes through [`dispatch`], which uses the shared route table.
 pub fn router(app: Arc<App>) -> Router {
-    Router::new().fallback(dispatch).with_state(app)
+    Router::new()
+        .route(
+            UPLOAD_PATH,
+            axum::routing::post(upload).layer(axum::extract::DefaultBodyLimit::max(
+                usize::try_from(MAX_UPLOAD_BYTES).unwrap_or(usize::MAX) + 64 * 1024,
+            )),
+        )
+        .route("/media/{name}", axum::routing::get(media))
+        .fallback(dispatch)
+        .with_state(app)
+}
+
+/// Where local upload targets point (the local stand-in for the uploads bucket's endpoint).
+pub const UPLOAD_PATH: &str = "/local-uploads";
+/// The bucket name local upload policies carry.
+const UPLOADS_BUCKET: &str = "uploads";
+/// Attempts at processing one upload before giving up (SQS's maxReceiveCount in AWS).
+const MAX_ATTEMPTS: u32 = 3;
+
+impl App {
+    /// `http://<host>:<port>` of this server (set when it starts listening).
+    fn base_url(&self) -> &str {
+        self.base_url
+            .get()
+            .map_or("http://127.0.0.1:3000", String::as_str)
+    }
+}
+
+fn plain(status: http::StatusCode, message: &str) -> axum::response::Response {
+    let body = serde_json::json!({ "error": message }).to_string();
+    let mut response = axum::response::Response::new(axum::body::Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// `POST /local-uploads`: what S3 does with a presigned POST. Checks the signed policy (key,
+/// type, exact length, expiry), stores the file and queues it for the worker, like S3's
+/// `ObjectCreated` notification to SQS. The file must be the last form field, named `file`.
+async fn upload(
+    State(app): State<Arc<App>>,
+    mut form: axum::extract::Multipart,
+) -> axum::response::Response {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut file: Option<Vec<u8>> = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                if name == "file" {
+                    match field.bytes().await {
+                        Ok(bytes) => file = Some(bytes.to_vec()),
+                        Err(e) => return plain(http::StatusCode::BAD_REQUEST, &e.to_string()),
+                    }
+                    break;
+                }
+                match field.text().await {
+                    Ok(value) => fields.push((name, value)),
+                    Err(e) => return plain(http::StatusCode::BAD_REQUEST, &e.to_string()),
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return plain(http::StatusCode::BAD_REQUEST, &e.to_string()),
+        }
+    }
+    let Some(file) = file else {
+        return plain(
+            http::StatusCode::BAD_REQUEST,
+            "the form has no file field (it must come last)",
+        );
+    };
+    let key = match shared::upload::verify(
+        &fields,
+        file.len() as u64,
+        UPLOADS_BUCKET,
+        &app.upload_secret,
+        LOCAL_REGION,
+        jiff::Timestamp::now(),
+    ) {
+        Ok(key) => key,
+        Err(refused) => return plain(http::StatusCode::FORBIDDEN, &refused.to_string()),
+    };
+    let content_type = fields
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("Content-Type"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    if let Err(e) = app.blobs.put(&key, file, &content_type, "private").await {
+        tracing::error!(error = %e, key, "could not store an upload");
+        return plain(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "could not store the upload",
+        );
+    }
+    if app.queue.send(key).is_err() {
+        tracing::error!("the photo worker has stopped");
+    }
+    let mut response = axum::response::Response::new(axum::body::Body::empty());
+    *response.status_mut() = http::StatusCode::NO_CONTENT;
+    response
+}
+
+/// `GET /media/{name}`: published renditions, as CloudFront serves them from the media bucket.
+async fn media(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let content_type = match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("webp") => "image/webp",
+        Some("jpeg") => "image/jpeg",
+        _ => return plain(http::StatusCode::NOT_FOUND, "no such media"),
+    };
+    match app.blobs.get(&format!("media/{name}"), u64::MAX).await {
+        Ok(Fetched::Bytes(bytes)) => {
+            let mut response = axum::response::Response::new(axum::body::Body::from(bytes));
+            let headers = response.headers_mut();
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(content_type),
+            );
+            headers.insert(
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static(shared::blob::IMMUTABLE),
+            );
+            response
+        }
+        _ => plain(http::StatusCode::NOT_FOUND, "no such media"),
+    }
+}
+
+/// The local photo worker: the same `process_upload` the Lambda runs, fed by the in-process
+/// queue. Transient failures are retried like SQS redelivery, then logged (the local DLQ).
+fn spawn_worker(app: &Arc<App>) {
+    let Some(mut rx) = app.queue_rx.lock().ok().and_then(|mut rx| rx.take()) else {
+        return;
+    };
+    let deps = resize_image::Deps {
+        store: app.store.clone(),
+        uploads: app.blobs.clone(),
+        media: app.blobs.clone(),
+        media_base_url: format!("{}/media", app.base_url()),
+    };
+    tokio::spawn(async move {
+        while let Some(key) = rx.recv().await {
+            for attempt in 1..=MAX_ATTEMPTS {
+                match resize_image::process_upload(&deps, &key).await {
+                    Ok(outcome) => {
+                        info!(key, ?outcome, "upload processed");
+                        break;
+                    }
+                    Err(e) if attempt < MAX_ATTEMPTS => {
+                        tracing::warn!(key, attempt, error = %e, "upload will be retried");
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                    Err(e) => tracing::error!(key, error = %e, "upload given up (dead letter)"),
+                }
+            }
+        }
+    });
 }
 
 fn to_axum(response: lambda_http::Response<Body>) -> axum::response::Response {
@@ -282,6 +471,21 @@ async fn dispatch(
                 "create-story" => create_story::handle(&app.create_story, req).await,
                 "list-stories" => list_stories::handle(&app.list_stories, req).await,
                 "get-story" => get_story::handle(&app.get_story, req).await,
+                "create-photo" => {
+                    let deps = create_photo::Deps {
+                        store: app.store.clone(),
+                        records: app.create_story.records.clone(),
+                        uploads: LocalUploads {
+                            url: format!("{}{UPLOAD_PATH}", app.base_url()),
+                            bucket: UPLOADS_BUCKET.to_owned(),
+                            secret: app.upload_secret.clone(),
+                        },
+                        config: app.create_story.config.clone(),
+                    };
+                    create_photo::handle(&deps, req).await
+                }
+                "get-photo" => get_photo::handle(&app.get_photo, req).await,
+                "list-cafe-photos" => list_cafe_photos::handle(&app.list_cafe_photos, req).await,
                 "list-cafes" => list_cafes::handle(&app.list_cafes, req).await,
                 "nearby-cafes" => nearby_cafes::handle(&app.nearby_cafes, req).await,
                 "get-cafe" => get_cafe::handle(&app.get_cafe, req).await,
@@ -336,6 +540,10 @@ fn authorize(
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(listener: TcpListener, app: Arc<App>) -> anyhow::Result<()> {
+    let addr = listener.local_addr().context("reading the bound address")?;
+    // Ignore a second serve of the same app: the first address stays.
+    let _ = app.base_url.set(format!("http://{addr}"));
+    spawn_worker(&app);
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -81,6 +81,11 @@ opaque_id!(
     "sty"
 );
 opaque_id!(
+    /// Identifies a photo, e.g. `pho_…`.
+    PhotoId,
+    "pho"
+);
+opaque_id!(
     /// Identifies an artisan (barista, roaster, owner…), e.g. `art_…`.
     ArtisanId,
     "art"

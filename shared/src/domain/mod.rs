@@ -4,6 +4,7 @@
 
 mod catalog;
 mod ids;
+mod photo;
 mod rating;
 mod review;
 mod story;
@@ -13,7 +14,11 @@ pub use catalog::{
     Artisan, ArtisanRef, ArtisanRole, BeanSourcing, BrewingMethod, Cafe, CafeSummary, Links,
     Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef, Technique,
 };
-pub use ids::{ArtisanId, CafeId, ID_BODY_LEN, ReviewId, RoasterId, StoryId};
+pub use ids::{ArtisanId, CafeId, ID_BODY_LEN, PhotoId, ReviewId, RoasterId, StoryId};
+pub use photo::{
+    MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, Photo, PhotoOutcome, PhotoStatus, Rendition, UploadType,
+    photo_of_upload_key, upload_key,
+};
 pub use rating::RatingSummary;
 pub use review::{Rating, Review, ReviewDraft, ReviewText, UserId};
 pub use story::{MAX_BODY_CHARS, MAX_CAFES, MAX_TAGS, MAX_TITLE_CHARS, Story, plain_text};

@@ -123,6 +123,28 @@ pub const GET_STORY: RouteSpec = RouteSpec {
     auth: false,
 };
 
+/// `POST /cafes/{cafeId}/photos`
+pub const CREATE_PHOTO: RouteSpec = RouteSpec {
+    method: "POST",
+    path: "/cafes/{cafeId}/photos",
+    function: "create-photo",
+    auth: true,
+};
+/// `GET /cafes/{cafeId}/photos`
+pub const LIST_CAFE_PHOTOS: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/cafes/{cafeId}/photos",
+    function: "list-cafe-photos",
+    auth: false,
+};
+/// `GET /photos/{photoId}`
+pub const GET_PHOTO: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/photos/{photoId}",
+    function: "get-photo",
+    auth: false,
+};
+
 /// Every routed function.
 pub const ROUTES: &[RouteSpec] = &[
     LIST_CAFES,
@@ -140,6 +162,9 @@ pub const ROUTES: &[RouteSpec] = &[
     CREATE_STORY,
     LIST_STORIES,
     GET_STORY,
+    CREATE_PHOTO,
+    LIST_CAFE_PHOTOS,
+    GET_PHOTO,
 ];
 
 /// The route a function serves (`None` for a name not in [`ROUTES`], which the route-table

@@ -11,6 +11,8 @@
 //! | artisan | `ARTISAN#<id>` | `PROFILE` | – |
 //! | brewing method | `METHOD#<slug>` | `PROFILE` | – |
 //! | brewing method list entry | `METHOD#<slug>` | `LIST#ALL` | `METHODS#ALL` |
+//! | photo | `PHOTO#<id>` | `PROFILE` | – |
+//! | ready photo list entry | `PHOTO#<id>` | `LIST#CAFE` | `PHOTOS#CAFE#<cafeId>` |
 //!
 //! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
 //! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
@@ -124,6 +126,16 @@ pub fn by_cell(geohash: &str, id: &str) -> String {
 /// geohash character and after `#`).
 pub fn by_cell_upper(prefix: &str) -> String {
     format!("{prefix}~")
+}
+
+/// `PHOTO#<id>`
+pub fn photo_pk(id: &crate::domain::PhotoId) -> String {
+    format!("PHOTO#{id}")
+}
+
+/// List partition of a café's ready photos (newest first on `ByNewest`).
+pub fn photos_lpk(cafe: &CafeId) -> String {
+    format!("PHOTOS#CAFE#{cafe}")
 }
 
 /// `CITY#<slug>` (the city name folded to a slug so `São Paulo` and `sao-paulo` agree).

@@ -8,6 +8,7 @@
 mod catalog;
 pub mod keys;
 mod nearby;
+mod photos;
 pub mod reviews;
 mod stories;
 mod table;

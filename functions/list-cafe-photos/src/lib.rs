@@ -1,0 +1,49 @@
+//! `GET /cafes/{cafeId}/photos`: a café's ready photos, newest first, one page at a time.
+
+use lambda_http::{Body, Request, Response};
+use shared::cursor::CursorCodec;
+use shared::domain::CafeId;
+use shared::http::routes::LIST_CAFE_PHOTOS;
+use shared::http::{ApiError, CachePolicy, ListBody, Query, Reply, parse_limit, serve};
+use shared::ports::{CafeReader, PhotoReader};
+use shared::query::PageKey;
+
+/// Query parameters this route accepts.
+pub const PARAMS: &[&str] = &["limit", "cursor"];
+
+/// What the handler needs: cafés (to 404 unknown ones), photos and the cursor codec.
+pub struct Deps<S> {
+    pub store: S,
+    pub cursors: CursorCodec,
+}
+
+/// Handles one request.
+pub async fn handle<S: CafeReader + PhotoReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
+    serve(req, &LIST_CAFE_PHOTOS, |info, req| async move {
+        let cafe_id = info.parse_path("cafeId", CafeId::parse)?;
+        let mut q = Query::from_request(&req, PARAMS);
+        let limit = q.take("limit", parse_limit).unwrap_or_default();
+        let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
+        q.finish()?;
+        let scope = format!("photos|{cafe_id}");
+        let after: Option<PageKey> = cursor
+            .map(|c| deps.cursors.decode(&scope, &c))
+            .transpose()?;
+        if deps.store.get_cafe(&cafe_id).await?.is_none() {
+            return Err(ApiError::NotFound {
+                resource: "café",
+                id: cafe_id.to_string(),
+            });
+        }
+        let page = deps.store.list_cafe_photos(&cafe_id, limit, after).await?;
+        let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
+        Reply::json(
+            &ListBody {
+                items: page.items,
+                next_cursor,
+            },
+            CachePolicy::USER_CONTENT,
+        )
+    })
+    .await
+}

@@ -1,0 +1,264 @@
+//! The `resize-image` worker: S3 upload notifications arrive through SQS; each upload becomes
+//! WebP and JPEG renditions in the media bucket and a ready photo, or a failed photo with a
+//! reason. Permanent problems (not an image, too big, corrupt) finish the photo as failed and
+//! are never retried; store or bucket outages fail the message, so SQS redelivers it (and moves
+//! it to the dead-letter queue after three receives).
+
+pub mod render;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use shared::blob::IMMUTABLE;
+use shared::domain::{MAX_UPLOAD_BYTES, PhotoOutcome, PhotoStatus, Rendition, photo_of_upload_key};
+use shared::ports::{BlobStore, Fetched, Finish, PhotoReader, PhotoWriter, StoreError};
+
+/// What the worker needs.
+pub struct Deps<S, U, M> {
+    /// Photos.
+    pub store: S,
+    /// The uploads bucket (raw, private).
+    pub uploads: U,
+    /// The media bucket (renditions, behind the CDN).
+    pub media: M,
+    /// Public URL prefix of the media bucket's `media/` keys, without a trailing slash.
+    pub media_base_url: String,
+}
+
+/// What became of one upload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Processed {
+    /// Renditions published and the photo is ready.
+    Ready { renditions: usize },
+    /// The upload can never become a photo; the photo says why.
+    Failed { reason: String },
+    /// Nothing to do: not a photo key, an unknown photo, one already finished (redelivery) or
+    /// an object that no longer exists.
+    Skipped { why: &'static str },
+}
+
+/// Processes the upload at `key`. `Err` means "try again later" (a store or bucket failed).
+pub async fn process_upload<S, U, M>(
+    deps: &Deps<S, U, M>,
+    key: &str,
+) -> Result<Processed, StoreError>
+where
+    S: PhotoReader + PhotoWriter,
+    U: BlobStore,
+    M: BlobStore,
+{
+    let Some(id) = photo_of_upload_key(key) else {
+        return Ok(Processed::Skipped {
+            why: "not a photo upload key",
+        });
+    };
+    let Some(photo) = deps.store.get_photo(&id).await? else {
+        return Ok(Processed::Skipped {
+            why: "no such photo",
+        });
+    };
+    if photo.status != PhotoStatus::Pending {
+        return Ok(Processed::Skipped {
+            why: "already finished",
+        });
+    }
+    let bytes = match deps.uploads.get(key, MAX_UPLOAD_BYTES).await? {
+        Fetched::Bytes(bytes) => bytes,
+        Fetched::Missing => {
+            return Ok(Processed::Skipped {
+                why: "the upload no longer exists",
+            });
+        }
+        Fetched::TooLarge(size) => {
+            let reason =
+                format!("the upload is {size} bytes; at most {MAX_UPLOAD_BYTES} are accepted");
+            return finish(
+                deps,
+                &id,
+                PhotoOutcome::Failed(reason.clone()),
+                Processed::Failed { reason },
+            )
+            .await;
+        }
+    };
+    // Decoding is CPU-bound: keep it off the async workers.
+    let rendered = tokio::task::spawn_blocking(move || render::render(&bytes))
+        .await
+        .map_err(|e| StoreError::Backend {
+            operation: "render",
+            source: Box::new(e),
+        })?;
+    let renditions = match rendered {
+        Ok(renditions) => renditions,
+        Err(rejected) => {
+            let reason = rejected.to_string();
+            return finish(
+                deps,
+                &id,
+                PhotoOutcome::Failed(reason.clone()),
+                Processed::Failed { reason },
+            )
+            .await;
+        }
+    };
+    let mut published = Vec::with_capacity(renditions.len());
+    for r in renditions {
+        let object = format!("media/{}", r.name);
+        published.push(Rendition {
+            size: r.size,
+            width: r.width,
+            height: r.height,
+            format: r.encoding.as_str().to_owned(),
+            url: format!("{}/{}", deps.media_base_url, r.name),
+        });
+        deps.media
+            .put(&object, r.bytes, r.encoding.content_type(), IMMUTABLE)
+            .await?;
+    }
+    let count = published.len();
+    finish(
+        deps,
+        &id,
+        PhotoOutcome::Ready(published),
+        Processed::Ready { renditions: count },
+    )
+    .await
+}
+
+async fn finish<S, U, M>(
+    deps: &Deps<S, U, M>,
+    id: &shared::domain::PhotoId,
+    outcome: PhotoOutcome,
+    processed: Processed,
+) -> Result<Processed, StoreError>
+where
+    S: PhotoWriter,
+{
+    match deps
+        .store
+        .finish_photo(id, outcome, jiff::Timestamp::now())
+        .await?
+    {
+        Finish::Done => Ok(processed),
+        Finish::AlreadyFinished => Ok(Processed::Skipped {
+            why: "already finished",
+        }),
+        Finish::Missing => Ok(Processed::Skipped {
+            why: "no such photo",
+        }),
+    }
+}
+
+/// The parts of an S3 event notification the worker reads (tolerant of every other field).
+#[derive(serde::Deserialize)]
+struct Notification {
+    #[serde(rename = "Records", default)]
+    records: Vec<NotificationRecord>,
+}
+
+#[derive(serde::Deserialize)]
+struct NotificationRecord {
+    #[serde(rename = "eventName", default)]
+    event_name: String,
+    s3: NotificationS3,
+}
+
+#[derive(serde::Deserialize)]
+struct NotificationS3 {
+    object: NotificationObject,
+}
+
+#[derive(serde::Deserialize)]
+struct NotificationObject {
+    key: String,
+}
+
+/// The object keys an SQS message announces: S3 `ObjectCreated` records (keys are
+/// URL-encoded in notifications). S3's `s3:TestEvent` holds none.
+pub fn upload_keys(body: &str) -> Result<Vec<String>, serde_json::Error> {
+    let event: Notification = serde_json::from_str(body)?;
+    Ok(event
+        .records
+        .into_iter()
+        .filter(|r| r.event_name.starts_with("ObjectCreated"))
+        .map(|r| url_decode(&r.s3.object.key))
+        .collect())
+}
+
+/// S3 notification keys: `+` for spaces and `%XX` escapes.
+fn url_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => match raw
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                Some(b) => {
+                    out.push(b);
+                    i += 2;
+                }
+                None => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Handles one SQS batch, one upload at a time (one decoded image in memory at once), and
+/// reports the messages to retry.
+pub async fn handle<S, U, M>(deps: &Deps<S, U, M>, event: SqsEvent) -> SqsBatchResponse
+where
+    S: PhotoReader + PhotoWriter,
+    U: BlobStore,
+    M: BlobStore,
+{
+    let mut response = SqsBatchResponse::default();
+    for message in event.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        let keys = match upload_keys(message.body.as_deref().unwrap_or_default()) {
+            Ok(keys) => keys,
+            Err(e) => {
+                // A message that is not an S3 notification will never become one.
+                tracing::error!(message_id = %id, error = %e, "dropping a message that is not an S3 event");
+                continue;
+            }
+        };
+        for key in keys {
+            match process_upload(deps, &key).await {
+                Ok(outcome) => tracing::info!(message_id = %id, key, ?outcome, "upload processed"),
+                Err(e) => {
+                    tracing::error!(message_id = %id, key, error = %e, "upload will be retried");
+                    let mut failure = BatchItemFailure::default();
+                    failure.item_identifier = id.clone();
+                    response.batch_item_failures.push(failure);
+                    break;
+                }
+            }
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_object_created_keys_from_s3_notifications() {
+        let body = r#"{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2026-11-23T12:00:00.000Z","eventName":"ObjectCreated:Post","userIdentity":{"principalId":"AWS:AROAEXAMPLE"},"requestParameters":{"sourceIPAddress":"203.0.113.9"},"responseElements":{"x-amz-request-id":"C3D13FE58DE4C810","x-amz-id-2":"FMyUVURIY8"},"s3":{"s3SchemaVersion":"1.0","configurationId":"photos","bucket":{"name":"uploads","ownerIdentity":{"principalId":"A3NL1KOZZKExample"},"arn":"arn:aws:s3:::uploads"},"object":{"key":"uploads/pho_0000000000000001","size":1024,"eTag":"d41d8cd98f00b204e9800998ecf8427e","sequencer":"0055AED6DCD90281E5"}}},{"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"uploads"},"object":{"key":"uploads/x"}}}]}"#;
+        assert_eq!(
+            upload_keys(body).expect("an S3 event"),
+            vec!["uploads/pho_0000000000000001".to_owned()]
+        );
+        assert_eq!(
+            upload_keys(r#"{"Event":"s3:TestEvent"}"#).expect("json"),
+            Vec::<String>::new()
+        );
+        assert!(upload_keys("not json").is_err());
+        assert_eq!(url_decode("uploads/a+b%2Fc%zz"), "uploads/a b/c%zz");
+    }
+}

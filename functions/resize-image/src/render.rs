@@ -1,0 +1,259 @@
+//! Turning untrusted upload bytes into safe renditions: pure, no I/O.
+//!
+//! - The format comes from the bytes (magic numbers), never from a name or a declared type.
+//! - Dimensions are read from the header and checked before any pixel is decoded, and the
+//!   decoder runs with allocation limits, so a decompression bomb is refused, not decoded.
+//! - EXIF orientation is applied to the pixels; the renditions are encoded from pixels only,
+//!   so no metadata (EXIF, GPS, XMP, ICC, comments) can reach them.
+//! - Each rendition's key is the SHA-256 of its bytes: content-addressed, so it never changes
+//!   and can be cached forever.
+
+use std::io::Cursor;
+
+use fast_image_resize::images::Image;
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use sha2::{Digest, Sha256};
+
+/// Largest accepted side, pixels.
+pub const MAX_SIDE: u32 = 12_000;
+/// Largest accepted image, pixels (50 megapixels).
+pub const MAX_PIXELS: u64 = 50_000_000;
+/// Longest-side sizes of the renditions, smallest first.
+pub const SIZES: [u32; 3] = [320, 960, 1920];
+/// JPEG quality (libjpeg scale).
+const JPEG_QUALITY: u8 = 82;
+/// WebP quality (libwebp scale).
+const WEBP_QUALITY: f32 = 80.0;
+
+/// Image formats we accept, detected from their first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Jpeg,
+    Png,
+    Webp,
+}
+
+impl Format {
+    /// Detects the format from magic numbers; `None` for anything else.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Self::Jpeg)
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Self::Png)
+        } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+            Some(Self::Webp)
+        } else {
+            None
+        }
+    }
+
+    fn image_format(self) -> ImageFormat {
+        match self {
+            Self::Jpeg => ImageFormat::Jpeg,
+            Self::Png => ImageFormat::Png,
+            Self::Webp => ImageFormat::WebP,
+        }
+    }
+}
+
+/// Why an upload can never become a photo. Every variant is permanent: retrying cannot help.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejected {
+    #[error("the upload is empty")]
+    Empty,
+    #[error("the upload is not a JPEG, PNG or WebP image")]
+    NotAnImage,
+    #[error("the image is {width}×{height} px; at most {MAX_SIDE} px per side are accepted")]
+    TooWide { width: u32, height: u32 },
+    #[error("the image has {pixels} pixels; at most {MAX_PIXELS} are accepted")]
+    TooManyPixels { pixels: u64 },
+    #[error("the image could not be decoded: {0}")]
+    Corrupt(String),
+    #[error("the image could not be encoded: {0}")]
+    Encoding(String),
+}
+
+/// An encoding of a rendition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Webp,
+    Jpeg,
+}
+
+impl Encoding {
+    /// File extension and the name used in keys and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webp => "webp",
+            Self::Jpeg => "jpeg",
+        }
+    }
+
+    /// MIME type.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Webp => "image/webp",
+            Self::Jpeg => "image/jpeg",
+        }
+    }
+}
+
+/// One encoded rendition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendition {
+    /// The size it was made for (320, 960 or 1920); the image is smaller when the original is.
+    pub size: u32,
+    pub width: u32,
+    pub height: u32,
+    pub encoding: Encoding,
+    /// `<sha256 of the bytes>.<ext>`: content-addressed.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Decodes `bytes` (any accepted format, any size within the limits) and produces every
+/// rendition: each of [`SIZES`] (never upscaled) as WebP and JPEG.
+pub fn render(bytes: &[u8]) -> Result<Vec<Rendition>, Rejected> {
+    let image = decode(bytes)?;
+    let mut out = Vec::with_capacity(SIZES.len() * 2);
+    // Largest first, each smaller size resized from the one before (cheaper, same quality at
+    // these ratios).
+    let mut source = image;
+    for &size in SIZES.iter().rev() {
+        let resized = fit(&source, size)?;
+        for encoding in [Encoding::Webp, Encoding::Jpeg] {
+            let bytes = encode(&resized, encoding)?;
+            let digest = Sha256::digest(&bytes);
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            out.push(Rendition {
+                size,
+                width: resized.width(),
+                height: resized.height(),
+                encoding,
+                name: format!("{hex}.{}", encoding.as_str()),
+                bytes,
+            });
+        }
+        source = resized;
+    }
+    out.sort_by_key(|r| (r.size, r.encoding == Encoding::Jpeg));
+    Ok(out)
+}
+
+/// Checks the header, then decodes with limits, applies EXIF orientation and flattens to RGB.
+pub fn decode(bytes: &[u8]) -> Result<image::RgbImage, Rejected> {
+    if bytes.is_empty() {
+        return Err(Rejected::Empty);
+    }
+    let format = Format::sniff(bytes).ok_or(Rejected::NotAnImage)?;
+    if format == Format::Jpeg && !jpeg_is_complete(bytes) {
+        // The JPEG decoder fills a cut-off image with grey instead of failing.
+        return Err(Rejected::Corrupt(
+            "the JPEG is truncated (no end-of-image marker after its last scan)".to_owned(),
+        ));
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
+    // Sides and pixel count are checked below from the header (with a clear reason); the
+    // allocation limit is the decoder's own backstop.
+    let mut limits = Limits::default();
+    // RGBA at the pixel limit, plus room for the decoder's own buffers.
+    limits.max_alloc = Some(MAX_PIXELS * 4 + 64 * 1024 * 1024);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|e| classify(e, None))?;
+    let (width, height) = decoder.dimensions();
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(Rejected::TooWide { width, height });
+    }
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_PIXELS {
+        return Err(Rejected::TooManyPixels { pixels });
+    }
+    if pixels == 0 {
+        return Err(Rejected::Corrupt("the image has no pixels".to_owned()));
+    }
+    let orientation = decoder.orientation().ok();
+    let mut image =
+        DynamicImage::from_decoder(decoder).map_err(|e| classify(e, Some((width, height))))?;
+    if let Some(orientation) = orientation {
+        image.apply_orientation(orientation);
+    }
+    Ok(flatten(image))
+}
+
+/// Whether an end-of-image marker follows the last start-of-scan marker. Entropy-coded data
+/// escapes `0xFF` bytes, so both markers only occur as markers (an embedded EXIF thumbnail has
+/// its own pair, but it comes before the main image's scans).
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let Some(last_scan) = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]) else {
+        return false;
+    };
+    bytes[last_scan..].windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+fn classify(error: image::ImageError, size: Option<(u32, u32)>) -> Rejected {
+    match (&error, size) {
+        (image::ImageError::Limits(_), Some((width, height))) => Rejected::TooManyPixels {
+            pixels: u64::from(width) * u64::from(height),
+        },
+        _ => Rejected::Corrupt(error.to_string()),
+    }
+}
+
+/// RGB pixels; transparent areas are composited onto white (renditions have no alpha).
+fn flatten(image: DynamicImage) -> image::RgbImage {
+    if !image.color().has_alpha() {
+        return image.into_rgb8();
+    }
+    let rgba = image.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    let mut rgb = image::RgbImage::new(w, h);
+    for (dst, src) in rgb.pixels_mut().zip(rgba.pixels()) {
+        let a = u16::from(src[3]);
+        for c in 0..3 {
+            let v = (u16::from(src[c]) * a + 255 * (255 - a)) / 255;
+            dst[c] = v as u8;
+        }
+    }
+    rgb
+}
+
+/// The image scaled so its longest side is `size` (or unchanged when already that small).
+fn fit(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Rejected> {
+    let (w, h) = image.dimensions();
+    let long = w.max(h);
+    if long <= size {
+        return Ok(image.clone());
+    }
+    let scale = f64::from(size) / f64::from(long);
+    let nw = ((f64::from(w) * scale).round() as u32).max(1);
+    let nh = ((f64::from(h) * scale).round() as u32).max(1);
+    let src = Image::from_vec_u8(w, h, image.as_raw().clone(), PixelType::U8x3)
+        .map_err(|e| Rejected::Encoding(e.to_string()))?;
+    let mut dst = Image::new(nw, nh, PixelType::U8x3);
+    Resizer::new()
+        .resize(
+            &src,
+            &mut dst,
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)),
+        )
+        .map_err(|e| Rejected::Encoding(e.to_string()))?;
+    image::RgbImage::from_raw(nw, nh, dst.into_vec())
+        .ok_or_else(|| Rejected::Encoding("resized buffer has the wrong size".to_owned()))
+}
+
+fn encode(image: &image::RgbImage, encoding: Encoding) -> Result<Vec<u8>, Rejected> {
+    let (w, h) = image.dimensions();
+    match encoding {
+        Encoding::Webp => Ok(webp::Encoder::from_rgb(image.as_raw(), w, h)
+            .encode(WEBP_QUALITY)
+            .to_vec()),
+        Encoding::Jpeg => {
+            let mut out = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+                .encode_image(image)
+                .map_err(|e| Rejected::Encoding(e.to_string()))?;
+            Ok(out)
+        }
+    }
+}

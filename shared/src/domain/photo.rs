@@ -1,0 +1,110 @@
+//! Photos of cafés: what a client declares before uploading, and what the worker makes of it.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::{CafeId, PhotoId, UserId};
+
+/// Largest upload accepted, bytes (15 MiB).
+pub const MAX_UPLOAD_BYTES: u64 = 15 * 1024 * 1024;
+/// Longest caption, characters.
+pub const MAX_CAPTION_CHARS: usize = 300;
+
+/// The image types a client may declare. The worker still detects the real format from the
+/// bytes; a declared type only decides what the upload policy accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UploadType {
+    #[serde(rename = "image/jpeg")]
+    Jpeg,
+    #[serde(rename = "image/png")]
+    Png,
+    #[serde(rename = "image/webp")]
+    Webp,
+}
+
+impl UploadType {
+    /// Every accepted type.
+    pub const ALL: [UploadType; 3] = [Self::Jpeg, Self::Png, Self::Webp];
+
+    /// Parses a MIME type (`image/jpeg`, `image/png`, `image/webp`).
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+
+    /// The MIME type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Webp => "image/webp",
+        }
+    }
+}
+
+/// Where a photo is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PhotoStatus {
+    /// Waiting for the upload and the worker.
+    Pending,
+    /// Renditions are on the CDN.
+    Ready,
+    /// The upload can never become a photo (see `failure_reason`).
+    Failed,
+}
+
+/// One published rendition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rendition {
+    /// The longest-side size it was made for (320, 960 or 1920).
+    pub size: u32,
+    pub width: u32,
+    pub height: u32,
+    /// `webp` or `jpeg`.
+    pub format: String,
+    /// Where clients load it (the CDN, or the local server's media URL).
+    pub url: String,
+}
+
+/// A photo of a café.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Photo {
+    pub id: PhotoId,
+    pub cafe_id: CafeId,
+    pub uploaded_by: UserId,
+    pub caption: Option<String>,
+    pub content_type: UploadType,
+    pub content_length: u64,
+    pub status: PhotoStatus,
+    pub renditions: Vec<Rendition>,
+    pub failure_reason: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Photo {
+    /// The object key its upload goes to in the uploads bucket.
+    pub fn upload_key(&self) -> String {
+        upload_key(&self.id)
+    }
+}
+
+/// `uploads/<photoId>`: the worker finds the photo from the key alone.
+pub fn upload_key(id: &PhotoId) -> String {
+    format!("uploads/{id}")
+}
+
+/// The photo an upload key belongs to.
+pub fn photo_of_upload_key(key: &str) -> Option<PhotoId> {
+    key.strip_prefix("uploads/")
+        .and_then(|id| PhotoId::parse(id).ok())
+}
+
+/// How processing ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PhotoOutcome {
+    Ready(Vec<Rendition>),
+    Failed(String),
+}

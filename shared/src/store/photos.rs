@@ -1,0 +1,125 @@
+//! Photos over [`ItemTable`]: a versioned profile item, plus a list entry under the café once
+//! the photo is ready. Finishing is a conditional write on the version, so a redelivered
+//! worker message (or two workers racing) finishes a photo exactly once.
+
+use tracing::instrument;
+
+use super::catalog::{decode, encode, read_page};
+use super::keys;
+use super::table::{Condition, Item, ItemTable, SortIndex, TransactError, Write};
+use crate::domain::{CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus};
+use crate::ports::{Finish, PhotoReader, PhotoWriter, StoreError};
+use crate::query::{Page, PageKey, PageLimit};
+
+const CAFE_LIST_SK: &str = "LIST#CAFE";
+
+impl<S: ItemTable> PhotoReader for S {
+    #[instrument(skip_all, fields(photo_id = %id))]
+    async fn get_photo(&self, id: &PhotoId) -> Result<Option<Photo>, StoreError> {
+        super::catalog::profile(self, keys::photo_pk(id)).await
+    }
+
+    #[instrument(skip_all, fields(cafe_id = %cafe, limit = limit.get()))]
+    async fn list_cafe_photos(
+        &self,
+        cafe: &CafeId,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> Result<Page<Photo>, StoreError> {
+        read_page(
+            self,
+            SortIndex::ByNewest,
+            &keys::photos_lpk(cafe),
+            after.as_ref(),
+            limit,
+            false,
+            |_: &Photo| true,
+        )
+        .await
+    }
+}
+
+impl<S: ItemTable> PhotoWriter for S {
+    #[instrument(skip_all, fields(photo_id = %photo.id))]
+    async fn create_photo(&self, photo: &Photo) -> Result<(), StoreError> {
+        let pk = keys::photo_pk(&photo.id);
+        let item = Item {
+            version: Some(1),
+            ..Item::plain(
+                pk.clone(),
+                keys::PROFILE_SK,
+                encode(&pk, keys::PROFILE_SK, photo)?,
+            )
+        };
+        match self
+            .transact(vec![Write::Put {
+                item,
+                condition: Condition::Absent,
+            }])
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(TransactError::ConditionFailed { .. }) => Err(StoreError::Backend {
+                operation: "create_photo",
+                source: format!("photo {} already exists", photo.id).into(),
+            }),
+            Err(TransactError::Store(e)) => Err(e),
+        }
+    }
+
+    #[instrument(skip_all, fields(photo_id = %id))]
+    async fn finish_photo(
+        &self,
+        id: &PhotoId,
+        outcome: PhotoOutcome,
+        at: jiff::Timestamp,
+    ) -> Result<Finish, StoreError> {
+        let pk = keys::photo_pk(id);
+        let Some(stored) = self.get_item(&pk, keys::PROFILE_SK).await? else {
+            return Ok(Finish::Missing);
+        };
+        let Some(doc) = stored.doc.as_deref() else {
+            return Ok(Finish::Missing);
+        };
+        let mut photo: Photo = decode(&pk, keys::PROFILE_SK, doc)?;
+        if photo.status != PhotoStatus::Pending {
+            return Ok(Finish::AlreadyFinished);
+        }
+        let version = stored.version.unwrap_or(1);
+        match outcome {
+            PhotoOutcome::Ready(renditions) => {
+                photo.status = PhotoStatus::Ready;
+                photo.renditions = renditions;
+            }
+            PhotoOutcome::Failed(reason) => {
+                photo.status = PhotoStatus::Failed;
+                photo.failure_reason = Some(reason);
+            }
+        }
+        photo.updated_at = at;
+        let doc = encode(&pk, keys::PROFILE_SK, &photo)?;
+        let mut writes = vec![Write::Put {
+            item: Item {
+                version: Some(version + 1),
+                ..Item::plain(pk.clone(), keys::PROFILE_SK, doc.clone())
+            },
+            condition: Condition::VersionIs(version),
+        }];
+        if photo.status == PhotoStatus::Ready {
+            writes.push(Write::Put {
+                item: Item {
+                    lpk: Some(keys::photos_lpk(&photo.cafe_id)),
+                    by_newest: Some(keys::by_newest(photo.created_at, photo.id.as_str())),
+                    ..Item::plain(pk.clone(), CAFE_LIST_SK, doc)
+                },
+                condition: Condition::Always,
+            });
+        }
+        match self.transact(writes).await {
+            Ok(()) => Ok(Finish::Done),
+            // Another worker finished it between our read and our write.
+            Err(TransactError::ConditionFailed { .. }) => Ok(Finish::AlreadyFinished),
+            Err(TransactError::Store(e)) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! Photo pipeline contracts over the wire: the photo store on both adapters, the blob store on
+//! S3 (moto's server) and on a local directory, and the resize worker end to end on moto's S3
+//! and DynamoDB, driven by the SQS messages S3 sends.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use jiff::Timestamp;
+use resize_image::{Deps, Processed, handle, process_upload};
+use serde_json::json;
+use shared::blob::IMMUTABLE;
+use shared::domain::{
+    CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus, Rendition, UploadType, UserId,
+};
+use shared::ports::{BlobStore, Fetched, Finish, PhotoReader, PhotoWriter};
+use shared::query::PageLimit;
+
+fn photo(n: u128, cafe: &CafeId) -> Photo {
+    let now = Timestamp::from_second(1_800_000_000 + n as i64).unwrap();
+    Photo {
+        id: PhotoId::from_entropy(n),
+        cafe_id: cafe.clone(),
+        uploaded_by: UserId::parse("user-1").unwrap(),
+        caption: Some("Latte art".to_owned()),
+        content_type: UploadType::Jpeg,
+        content_length: 1234,
+        status: PhotoStatus::Pending,
+        renditions: vec![],
+        failure_reason: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn rendition() -> Rendition {
+    Rendition {
+        size: 320,
+        width: 320,
+        height: 240,
+        format: "webp".to_owned(),
+        url: "https://cdn.example/media/abc.webp".to_owned(),
+    }
+}
+
+async fn listed<S: PhotoReader>(store: &S, cafe: &CafeId) -> Vec<PhotoId> {
+    store
+        .list_cafe_photos(cafe, PageLimit::default(), None)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.id)
+        .collect()
+}
+
+async fn photos_finish_once_and_list_when_ready<S: PhotoReader + PhotoWriter>(store: S) {
+    let cafe = CafeId::from_entropy(1);
+    let (a, b, c) = (photo(1, &cafe), photo(2, &cafe), photo(3, &cafe));
+    for p in [&a, &b, &c] {
+        store.create_photo(p).await.unwrap();
+    }
+    assert!(store.create_photo(&a).await.is_err(), "ids are unique");
+    assert_eq!(store.get_photo(&a.id).await.unwrap(), Some(a.clone()));
+    assert!(
+        listed(&store, &cafe).await.is_empty(),
+        "pending photos are not listed"
+    );
+
+    let at = Timestamp::from_second(1_900_000_000).unwrap();
+    let ready = PhotoOutcome::Ready(vec![rendition()]);
+    assert_eq!(
+        store.finish_photo(&a.id, ready.clone(), at).await.unwrap(),
+        Finish::Done
+    );
+    assert_eq!(
+        store
+            .finish_photo(&a.id, PhotoOutcome::Failed("late".into()), at)
+            .await
+            .unwrap(),
+        Finish::AlreadyFinished,
+        "a redelivered message changes nothing"
+    );
+    assert_eq!(
+        store.finish_photo(&b.id, ready, at).await.unwrap(),
+        Finish::Done
+    );
+    assert_eq!(
+        store
+            .finish_photo(&c.id, PhotoOutcome::Failed("not an image".into()), at)
+            .await
+            .unwrap(),
+        Finish::Done
+    );
+    assert_eq!(
+        store
+            .finish_photo(
+                &PhotoId::from_entropy(99),
+                PhotoOutcome::Failed("x".into()),
+                at
+            )
+            .await
+            .unwrap(),
+        Finish::Missing
+    );
+    let got = store.get_photo(&a.id).await.unwrap().unwrap();
+    assert_eq!(got.status, PhotoStatus::Ready);
+    assert_eq!(got.renditions, vec![rendition()]);
+    assert_eq!(got.updated_at, at);
+    let failed = store.get_photo(&c.id).await.unwrap().unwrap();
+    assert_eq!(failed.failure_reason.as_deref(), Some("not an image"));
+    // Ready photos only, newest first.
+    assert_eq!(
+        listed(&store, &cafe).await,
+        vec![b.id.clone(), a.id.clone()]
+    );
+}
+
+tests::contract_suite!(photos_finish_once_and_list_when_ready);
+
+async fn blob_contract<B: BlobStore>(blobs: B) {
+    assert_eq!(
+        blobs.get("uploads/none", 10).await.unwrap(),
+        Fetched::Missing
+    );
+    blobs
+        .put("media/a.webp", b"12345".to_vec(), "image/webp", IMMUTABLE)
+        .await
+        .unwrap();
+    assert_eq!(
+        blobs.get("media/a.webp", 5).await.unwrap(),
+        Fetched::Bytes(b"12345".to_vec())
+    );
+    assert_eq!(
+        blobs.get("media/a.webp", 4).await.unwrap(),
+        Fetched::TooLarge(5)
+    );
+    blobs
+        .put("media/a.webp", b"678".to_vec(), "image/webp", IMMUTABLE)
+        .await
+        .unwrap();
+    assert_eq!(
+        blobs.get("media/a.webp", 100).await.unwrap(),
+        Fetched::Bytes(b"678".to_vec())
+    );
+}
+
+#[tokio::test]
+async fn s3_over_http_moto_blob_contract() {
+    let bucket = tests::s3_bucket().await;
+    blob_contract(bucket.clone()).await;
+    assert_eq!(
+        bucket
+            .cache_control("media/a.webp")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(IMMUTABLE)
+    );
+}
+
+#[tokio::test]
+async fn local_directory_blob_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    blob_contract(shared::blob::local::DirBlobs::new(dir.path())).await;
+    let unsafe_keys = ["../escape", "/abs", "a//b", "media/../x", ""];
+    for key in unsafe_keys {
+        let blobs = shared::blob::local::DirBlobs::new(dir.path());
+        assert!(blobs.get(key, 10).await.is_err(), "{key:?}");
+    }
+}
+
+fn jpeg_with_gps() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(1200, 800, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut plain = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)
+        .encode_image(&img)
+        .unwrap();
+    // An APP1 segment carrying a GPS marker string (enough to prove nothing is copied).
+    let payload = b"Exif\0\0II*\0\x08\0\0\0\0\0\0\0\0\0SECRET-GPS-48.8566N";
+    let mut out = plain[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(((payload.len() + 2) as u16).to_be_bytes());
+    out.extend(payload);
+    out.extend(&plain[2..]);
+    out
+}
+
+/// The SQS message S3 sends for a new object (URL-encoded key).
+fn notification(bucket: &str, key: &str, message_id: &str) -> serde_json::Value {
+    let body = json!({"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-11-23T12:00:00.000Z", "eventName": "ObjectCreated:Post",
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": "photos",
+               "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
+               "object": {"key": key, "size": 1, "sequencer": "0A"}}
+    }]});
+    json!({"messageId": message_id, "receiptHandle": "r", "body": body.to_string(),
+           "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs",
+           "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:photos", "awsRegion": "us-east-1"})
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn worker_over_http_moto_publishes_strips_and_survives_redelivery() {
+    let store = tests::dynamodb_store().await;
+    let uploads = tests::s3_bucket().await;
+    let media = tests::s3_bucket().await;
+    let deps = Deps {
+        store: store.clone(),
+        uploads: uploads.clone(),
+        media: media.clone(),
+        media_base_url: "https://cdn.example/media".to_owned(),
+    };
+    let cafe = CafeId::from_entropy(7);
+    let good = photo(10, &cafe);
+    let bad = photo(11, &cafe);
+    let gone = photo(12, &cafe);
+    for p in [&good, &bad, &gone] {
+        store.create_photo(p).await.unwrap();
+    }
+    uploads
+        .put(&good.upload_key(), jpeg_with_gps(), "image/jpeg", "private")
+        .await
+        .unwrap();
+    uploads
+        .put(
+            &bad.upload_key(),
+            b"<html>not a photo</html>".to_vec(),
+            "image/jpeg",
+            "private",
+        )
+        .await
+        .unwrap();
+
+    let event: SqsEvent = serde_json::from_value(json!({"Records": [
+        notification("uploads", &good.upload_key(), "m1"),
+        notification("uploads", &bad.upload_key(), "m2"),
+        notification("uploads", &gone.upload_key(), "m3"),
+        {"messageId": "m4", "body": "{\"Event\":\"s3:TestEvent\"}"},
+        {"messageId": "m5", "body": "not json"},
+    ]}))
+    .unwrap();
+    let response = handle(&deps, event.clone()).await;
+    assert!(response.batch_item_failures.is_empty(), "nothing to retry");
+
+    let ready = store.get_photo(&good.id).await.unwrap().unwrap();
+    assert_eq!(ready.status, PhotoStatus::Ready);
+    assert_eq!(ready.renditions.len(), 6);
+    for r in &ready.renditions {
+        let name = r.url.strip_prefix("https://cdn.example/media/").unwrap();
+        let Fetched::Bytes(bytes) = media.get(&format!("media/{name}"), u64::MAX).await.unwrap()
+        else {
+            panic!("{name} not published");
+        };
+        assert!(!contains(&bytes, b"SECRET-GPS"), "{name} leaks GPS");
+        assert_eq!(
+            media
+                .cache_control(&format!("media/{name}"))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(IMMUTABLE)
+        );
+    }
+    let failed = store.get_photo(&bad.id).await.unwrap().unwrap();
+    assert_eq!(failed.status, PhotoStatus::Failed);
+    assert!(
+        failed
+            .failure_reason
+            .unwrap()
+            .contains("not a JPEG, PNG or WebP")
+    );
+    assert_eq!(
+        store.get_photo(&gone.id).await.unwrap().unwrap().status,
+        PhotoStatus::Pending,
+        "an upload that never arrived leaves the photo pending"
+    );
+
+    // Redelivery of the same batch changes nothing.
+    let response = handle(&deps, event).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(store.get_photo(&good.id).await.unwrap().unwrap(), ready);
+    assert_eq!(
+        process_upload(&deps, &good.upload_key()).await.unwrap(),
+        Processed::Skipped {
+            why: "already finished"
+        }
+    );
+
+    // A bucket outage is transient: the message is reported for retry.
+    let retry = photo(13, &cafe);
+    store.create_photo(&retry).await.unwrap();
+    uploads
+        .put(
+            &retry.upload_key(),
+            jpeg_with_gps(),
+            "image/jpeg",
+            "private",
+        )
+        .await
+        .unwrap();
+    let broken = Deps {
+        store: store.clone(),
+        uploads: uploads.clone(),
+        media: shared::blob::s3::S3Blobs::new(
+            aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&tests::aws_config().await)
+                    .force_path_style(true)
+                    .build(),
+            ),
+            "no-such-bucket-anywhere",
+        ),
+        media_base_url: "https://cdn.example/media".to_owned(),
+    };
+    let event: SqsEvent = serde_json::from_value(json!({"Records": [
+        notification("uploads", &retry.upload_key(), "m6"),
+    ]}))
+    .unwrap();
+    let response = handle(&broken, event).await;
+    assert_eq!(response.batch_item_failures.len(), 1);
+    assert_eq!(response.batch_item_failures[0].item_identifier, "m6");
+    assert_eq!(
+        store.get_photo(&retry.id).await.unwrap().unwrap().status,
+        PhotoStatus::Pending,
+        "a transient failure leaves the photo pending for the retry"
+    );
+}
