@@ -10,10 +10,13 @@
 //!   index of cafés written before it existed). Idempotent; safe to stop and re-run.
 //! - `bench-nearby`: the nearby-search benchmark (100,000 cafés; latency on the embedded store
 //!   and DynamoDB read costs); run it through `make bench-nearby` for an optimised build.
+//! - `bench-photos <file>…`, `render-one <file>`, `enlarge <in> <out> <MP>`: the photo
+//!   benchmark against sharp (run it through `scripts/bench-photos.sh`).
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
 //!   accepts (HS256, signed with `CRAFTBEAN_JWT_SECRET` or the data directory's secret).
 
 mod bench_nearby;
+mod bench_photos;
 mod events;
 
 use std::path::PathBuf;
@@ -29,7 +32,8 @@ const USAGE: &str =
        xtask sizes
        xtask token [--sub USER] [--hours N] [--data-dir DIR]
        xtask reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]
-       xtask bench-nearby";
+       xtask bench-nearby
+       xtask bench-photos <file>…";
 
 /// Default table name for local DynamoDB runs.
 const DEFAULT_TABLE: &str = "craftbean-local";
@@ -52,6 +56,13 @@ async fn main() -> anyhow::Result<()> {
         Some("token") => token(&args[1..]),
         Some("bench-nearby") => bench_nearby::run().await,
         Some("reindex") => reindex(&args[1..]).await,
+        Some("bench-photos") => bench_photos::run_all(&args[1..]),
+        Some("render-one") => bench_photos::render_one(args.get(1).map_or("", String::as_str)),
+        Some("enlarge") => bench_photos::enlarge(
+            args.get(1).map_or("", String::as_str),
+            args.get(2).map_or("", String::as_str),
+            args.get(3).and_then(|m| m.parse().ok()).unwrap_or(50.0),
+        ),
         _ => bail!("{USAGE}"),
     }
 }
