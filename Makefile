@@ -1,5 +1,5 @@
 # CraftBean developer commands. Everything a newcomer needs: `make run` and `make test`.
-.PHONY: run test token lint fmt seed-embedded seed-dynamodb watch build sizes events venv bench-nearby
+.PHONY: run test token lint fmt seed-embedded seed-dynamodb watch build sizes events venv bench-nearby bench-photos
 
 # Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR).
 run:
@@ -50,3 +50,7 @@ events:
 # costs per radius (figures in docs/nearby.md).
 bench-nearby:
 	cargo run --locked --profile tools -p xtask -- bench-nearby
+
+# Photo benchmark: resize-image against sharp on the same photos (figures in docs/photos.md).
+bench-photos:
+	bash scripts/bench-photos.sh
