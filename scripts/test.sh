@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite on a fresh machine. Installs the Python tools into .venv, starts
 # moto's server for the DynamoDB contract tests (over HTTP, never skipped), runs every Rust test,
-# then checks infra/openapi.yaml and template.yaml (sam validate --lint, cfn-lint).
+# then checks infra/openapi.yaml and template.yaml (sam validate --lint, cfn-lint, checkov).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,4 +20,20 @@ echo "==> sam validate --lint"
 .venv/bin/sam validate --lint --template template.yaml --region us-east-1
 echo "==> cfn-lint"
 .venv/bin/cfn-lint template.yaml
+# checkov lives in its own venv (its boto3 pin conflicts with aws-sam-cli's); the version is the
+# commented `# checkov==X.Y.Z` pin in requirements-dev.txt. Any failed check fails the run; a check
+# that does not apply is skipped in the resource's Metadata with its reason. --skip-download: no
+# calls to the vendor's API (guidelines, severities), the scan itself is offline.
+checkov_pin=$(sed -n 's/^# *\(checkov==[0-9][0-9.]*\) *$/\1/p' requirements-dev.txt)
+if [[ -z $checkov_pin ]]; then
+  echo "requirements-dev.txt has no '# checkov==<version>' line" >&2
+  exit 1
+fi
+if [[ "$(.venv/checkov/bin/checkov --version 2>/dev/null)" != "${checkov_pin#checkov==}" ]]; then
+  echo "==> installing $checkov_pin into .venv/checkov"
+  "${PYTHON:-python3}" -m venv .venv/checkov
+  .venv/checkov/bin/python -m pip install --quiet --disable-pip-version-check "$checkov_pin"
+fi
+echo "==> checkov ($checkov_pin) template.yaml"
+.venv/checkov/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
 echo "==> all checks passed"

@@ -205,7 +205,7 @@ async fn hostile_files_fail_with_a_reason_and_the_next_photo_still_works() {
 async fn bad_announcements_are_4xx_problems() {
     let app = spawn_app().await;
     let cafe = cafe_id();
-    for (body, field) in [
+    for (i, (body, field)) in [
         (
             json!({"contentType": "image/gif", "contentLength": 10}),
             "contentType",
@@ -227,8 +227,11 @@ async fn bad_announcements_are_4xx_problems() {
             json!({"contentType": "image/png", "contentLength": 10, "filename": "a.png"}),
             "filename",
         ),
-    ] {
-        let reply = announce(&app, &cafe, body.clone(), &format!("bad-{field}-{}", body)).await;
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let reply = announce(&app, &cafe, body.clone(), &format!("bad-{i}")).await;
         assert!(
             reply.status == 422 || reply.status == 400,
             "{body}: {}",

@@ -123,7 +123,8 @@ async fn local_server_mounts_every_route() {
             .replace("{artisanId}", catalog.artisans[0].id.as_str())
             .replace("{slug}", catalog.brewing_methods[0].slug.as_str())
             .replace("{reviewId}", "rev_0000000000000000")
-            .replace("{storyId}", "sty_0000000000000000");
+            .replace("{storyId}", "sty_0000000000000000")
+            .replace("{photoId}", "pho_0000000000000000");
         // Nearby search needs a position (at the first demo café).
         let path = if route.path == "/cafes/nearby" {
             let at = catalog.cafes[0].location.coordinates;

@@ -1,11 +1,26 @@
 //! Walks template.yaml and checks the production rules every function must follow: least
-//! privilege (no `*` actions or resources, no managed or templated policies), tracing, a log
-//! group with retention, the `live` alias, and authorization on exactly the write routes.
+//! privilege (no `*` actions, no `*` resources but S3 key prefixes, no managed or templated
+//! policies), tracing, a log group with retention, the `live` alias, authorization on exactly
+//! the write routes, and queue workers fed through their `live` alias with partial batch
+//! failures and a dead-letter queue.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_yaml::Value;
 use shared::http::ROUTES;
+
+/// Functions that serve no route: queue workers, each fed by an `AWS::Lambda::EventSourceMapping`.
+const WORKERS: &[&str] = &["ResizeImageFunction"];
+
+/// The only non-DynamoDB actions a function may hold: reading and writing S3 objects (uploads,
+/// renditions) and consuming its SQS queue.
+const OTHER_ACTIONS: &[&str] = &[
+    "s3:GetObject",
+    "s3:PutObject",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+];
 
 fn template() -> Value {
     let text = std::fs::read_to_string(tests::repo_root().join("template.yaml")).unwrap();
@@ -43,14 +58,42 @@ fn strings(value: &Value) -> Vec<String> {
     }
 }
 
+/// An S3 object ARN limited to one key prefix (`<bucket ARN>/<prefix>/*`): its only wildcard is
+/// the trailing one, after a literal prefix. A whole bucket (`<bucket ARN>/*`) does not qualify.
+/// (The shape alone would also fit `${Table.Arn}/index/*`: callers accept it only in statements
+/// whose actions are all S3 object actions.)
+fn is_s3_key_prefix(resource: &str) -> bool {
+    let Some(body) = resource.strip_suffix("/*") else {
+        return false;
+    };
+    let prefix = body.rsplit('/').next().unwrap_or_default();
+    !body.contains('*')
+        && body.contains('/')
+        && !prefix.is_empty()
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+#[test]
+fn only_one_key_prefix_counts_as_an_s3_key_prefix() {
+    assert!(is_s3_key_prefix("${UploadsBucket.Arn}/uploads/*"));
+    assert!(is_s3_key_prefix("arn:aws:s3:::bucket/media/*"));
+    assert!(!is_s3_key_prefix("${UploadsBucket.Arn}/*"));
+    assert!(!is_s3_key_prefix("arn:aws:s3:::bucket/*"));
+    assert!(!is_s3_key_prefix("arn:aws:s3:::*/uploads/*"));
+    assert!(!is_s3_key_prefix("arn:aws:s3:::bucket/up*/*"));
+    assert!(!is_s3_key_prefix("*"));
+}
+
 #[test]
 fn every_policy_is_inline_least_privilege() {
     let template = template();
     let all = functions(&template);
     assert_eq!(
         all.len(),
-        ROUTES.len() + 1,
-        "one function per route plus route-not-found"
+        ROUTES.len() + 1 + WORKERS.len(),
+        "one function per route plus route-not-found plus the queue workers"
     );
     for (name, function) in all {
         let policies = function["Properties"]["Policies"]
@@ -70,20 +113,24 @@ fn every_policy_is_inline_least_privilege() {
             );
             for statement in policy["Statement"].as_sequence().unwrap() {
                 assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{name}");
-                for action in strings(&statement["Action"]) {
+                let actions = strings(&statement["Action"]);
+                for action in &actions {
                     assert!(!action.contains('*'), "{name}: wildcard action {action}");
                     assert!(
-                        action.starts_with("dynamodb:"),
+                        action.starts_with("dynamodb:") || OTHER_ACTIONS.contains(&action.as_str()),
                         "{name}: unexpected action {action}"
                     );
                     assert!(action != "dynamodb:Scan", "{name}: Scan is never allowed");
                 }
                 let resource = &statement["Resource"];
                 assert!(!resource.is_null(), "{name}: statement without Resource");
-                assert!(
-                    !strings(resource).iter().any(|r| r.contains('*')),
-                    "{name}: wildcard resource"
-                );
+                let object_actions_only = actions.iter().all(|a| a.starts_with("s3:"));
+                for r in strings(resource).iter().filter(|r| r.contains('*')) {
+                    assert!(
+                        object_actions_only && is_s3_key_prefix(r),
+                        "{name}: wildcard resource {r} (only S3 object actions on one key prefix may use one)"
+                    );
+                }
             }
         }
         let managed = strings(&function["Properties"]["ManagedPolicyArns"]);
@@ -128,6 +175,11 @@ fn write_routes_are_authorized_and_reads_are_not() {
             continue;
         };
         for (_, event) in events {
+            assert_eq!(
+                event["Type"].as_str(),
+                Some("HttpApi"),
+                "{name}: only API events (a queue feeds its worker through an event source mapping)"
+            );
             let path = event["Properties"]["Path"].as_str().unwrap();
             let method = event["Properties"]["Method"]
                 .as_str()
@@ -210,5 +262,75 @@ fn every_function_ships_by_canary_guarded_by_its_own_alarms() {
         }
         metrics.sort();
         assert_eq!(metrics, ["Duration", "Errors"], "{name}");
+    }
+}
+
+#[test]
+fn workers_drain_their_queue_through_live_with_partial_failures_and_a_dead_letter_queue() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().unwrap();
+    for worker in WORKERS {
+        let function = &template["Resources"][*worker];
+        assert_eq!(
+            function["Type"].as_str(),
+            Some("AWS::Serverless::Function"),
+            "{worker}"
+        );
+        assert!(
+            function["Properties"]["Events"].is_null(),
+            "{worker}: an SQS event would attach AWSLambdaSQSQueueExecutionRole (every queue)"
+        );
+        let alias = format!("{worker}.Alias");
+        let mappings: Vec<&Value> = resources
+            .values()
+            .filter(|r| r["Type"].as_str() == Some("AWS::Lambda::EventSourceMapping"))
+            .filter(|r| {
+                ref_target(&r["Properties"]["FunctionName"]).as_deref() == Some(alias.as_str())
+            })
+            .collect();
+        assert_eq!(
+            mappings.len(),
+            1,
+            "{worker}: one event source mapping on {alias}"
+        );
+        let mapping = &mappings[0]["Properties"];
+        let types = strings(&mapping["FunctionResponseTypes"]);
+        assert_eq!(
+            types,
+            ["ReportBatchItemFailures"],
+            "{worker}: partial batch failures"
+        );
+        // The queue: `!GetAtt <Queue>.Arn`.
+        let source = strings(&mapping["EventSourceArn"]);
+        let queue_id = source
+            .first()
+            .and_then(|s| s.strip_suffix(".Arn"))
+            .unwrap_or_else(|| panic!("{worker}: EventSourceArn is not !GetAtt <queue>.Arn"));
+        let queue = &template["Resources"][queue_id]["Properties"];
+        let timeout = function["Properties"]["Timeout"]
+            .as_u64()
+            .or_else(|| template["Globals"]["Function"]["Timeout"].as_u64())
+            .unwrap();
+        let visibility = queue["VisibilityTimeout"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{queue_id}: no VisibilityTimeout"));
+        assert!(
+            visibility >= 6 * timeout,
+            "{queue_id}: visibility timeout {visibility} s < 6 x {worker}'s {timeout} s"
+        );
+        assert!(
+            queue["RedrivePolicy"]["maxReceiveCount"].as_u64().is_some(),
+            "{queue_id}: no dead-letter queue"
+        );
+        // The worker may consume that queue and no other.
+        let consumes: Vec<String> = function["Properties"]["Policies"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+            .filter(|s| strings(&s["Action"]).iter().any(|a| a.starts_with("sqs:")))
+            .flat_map(|s| strings(&s["Resource"]))
+            .collect();
+        assert_eq!(consumes, [format!("{queue_id}.Arn")], "{worker}");
     }
 }
