@@ -77,6 +77,52 @@ pub async fn s3_bucket() -> shared::blob::s3::S3Blobs {
     blobs
 }
 
+/// A queue with a dead-letter queue (`maxReceiveCount` 3, visibility timeout
+/// `visibility_seconds`) in the local protocol server: `(queue, dead-letter queue)`.
+pub async fn sqs_queue_with_dlq(
+    visibility_seconds: u32,
+) -> (shared::blob::sqs::SqsQueue, shared::blob::sqs::SqsQueue) {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let client = aws_sdk_sqs::Client::new(&aws_config().await);
+    let name = format!("photos-{}", uuid::Uuid::new_v4());
+    let dlq_url = client
+        .create_queue()
+        .queue_name(format!("{name}-dlq"))
+        .send()
+        .await
+        .expect("create dead-letter queue over HTTP")
+        .queue_url
+        .expect("queue url");
+    let dlq_arn = client
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .expect("queue arn");
+    let redrive = serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"});
+    let url = client
+        .create_queue()
+        .queue_name(&name)
+        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
+        .attributes(
+            QueueAttributeName::VisibilityTimeout,
+            visibility_seconds.to_string(),
+        )
+        .send()
+        .await
+        .expect("create queue over HTTP")
+        .queue_url
+        .expect("queue url");
+    (
+        shared::blob::sqs::SqsQueue::new(client.clone(), url),
+        shared::blob::sqs::SqsQueue::new(client, dlq_url),
+    )
+}
+
 /// A running local server on an ephemeral port with its own data directory.
 pub struct TestApp {
     pub addr: SocketAddr,

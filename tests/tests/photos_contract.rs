@@ -330,3 +330,82 @@ async fn worker_over_http_moto_publishes_strips_and_survives_redelivery() {
         "a transient failure leaves the photo pending for the retry"
     );
 }
+
+#[tokio::test]
+async fn sqs_over_http_moto_deletes_handled_messages_and_dead_letters_failures() {
+    use resize_image::poller::poll_once;
+
+    let (queue, dead_letters) = tests::sqs_queue_with_dlq(1).await;
+    let store = tests::dynamodb_store().await;
+    let uploads = tests::s3_bucket().await;
+    let media = tests::s3_bucket().await;
+    let cafe = CafeId::from_entropy(8);
+    let good = photo(20, &cafe);
+    let doomed = photo(21, &cafe);
+    for p in [&good, &doomed] {
+        store.create_photo(p).await.unwrap();
+        uploads
+            .put(&p.upload_key(), jpeg_with_gps(), "image/jpeg", "private")
+            .await
+            .unwrap();
+    }
+    let body = |key: &str| {
+        notification("uploads", key, "unused")["body"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let working = Deps {
+        store: store.clone(),
+        uploads: uploads.clone(),
+        media,
+        media_base_url: "https://cdn.example/media".to_owned(),
+    };
+    // The doomed upload always meets a bucket outage.
+    let broken = Deps {
+        store: store.clone(),
+        uploads: uploads.clone(),
+        media: shared::blob::s3::S3Blobs::new(
+            aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&tests::aws_config().await)
+                    .force_path_style(true)
+                    .build(),
+            ),
+            "no-such-bucket-anywhere",
+        ),
+        media_base_url: "https://cdn.example/media".to_owned(),
+    };
+
+    queue.send(&body(&good.upload_key())).await.unwrap();
+    queue.send("{\"Event\":\"s3:TestEvent\"}").await.unwrap();
+    let report = poll_once(&working, &queue, 1).await.unwrap();
+    assert_eq!((report.received, report.deleted, report.retried), (2, 2, 0));
+    assert_eq!(
+        store.get_photo(&good.id).await.unwrap().unwrap().status,
+        PhotoStatus::Ready
+    );
+
+    queue.send(&body(&doomed.upload_key())).await.unwrap();
+    let mut retried = 0;
+    for _ in 0..20 {
+        retried += poll_once(&broken, &queue, 1).await.unwrap().retried;
+        tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+        if retried >= 3 {
+            break;
+        }
+    }
+    assert_eq!(
+        retried, 3,
+        "received three times (maxReceiveCount), then no more"
+    );
+    let report = poll_once(&broken, &queue, 1).await.unwrap();
+    assert_eq!(report.received, 0, "the failing message left the queue");
+    let dead = dead_letters.receive(10, 1).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].body.contains(&doomed.upload_key()));
+    assert_eq!(
+        store.get_photo(&doomed.id).await.unwrap().unwrap().status,
+        PhotoStatus::Pending,
+        "a dead-lettered upload can be redriven later"
+    );
+}

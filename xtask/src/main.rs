@@ -10,6 +10,9 @@
 //!   index of cafés written before it existed). Idempotent; safe to stop and re-run.
 //! - `bench-nearby`: the nearby-search benchmark (100,000 cafés; latency on the embedded store
 //!   and DynamoDB read costs); run it through `make bench-nearby` for an optimised build.
+//! - `photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET
+//!   --media-base-url URL`: run the resize worker against an SQS queue outside Lambda (e.g. moto
+//!   at `AWS_ENDPOINT_URL`), deleting handled messages and leaving failures for redelivery.
 //! - `bench-photos <file>…`, `render-one <file>`, `enlarge <in> <out> <MP>`: the photo
 //!   benchmark against sharp (run it through `scripts/bench-photos.sh`).
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
@@ -33,7 +36,8 @@ const USAGE: &str =
        xtask token [--sub USER] [--hours N] [--data-dir DIR]
        xtask reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask bench-nearby
-       xtask bench-photos <file>…";
+       xtask bench-photos <file>…
+       xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL";
 
 /// Default table name for local DynamoDB runs.
 const DEFAULT_TABLE: &str = "craftbean-local";
@@ -56,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
         Some("token") => token(&args[1..]),
         Some("bench-nearby") => bench_nearby::run().await,
         Some("reindex") => reindex(&args[1..]).await,
+        Some("photo-worker") => photo_worker(&args[1..]).await,
         Some("bench-photos") => bench_photos::run_all(&args[1..]),
         Some("render-one") => bench_photos::render_one(args.get(1).map_or("", String::as_str)),
         Some("enlarge") => bench_photos::enlarge(
@@ -65,6 +70,34 @@ async fn main() -> anyhow::Result<()> {
         ),
         _ => bail!("{USAGE}"),
     }
+}
+
+async fn photo_worker(args: &[String]) -> anyhow::Result<()> {
+    let need =
+        |name: &str| flag_value(args, name).with_context(|| format!("{name} is required\n{USAGE}"));
+    let queue_url = need("--queue-url")?;
+    let table = flag_value(args, "--table")
+        .or_else(|| std::env::var("CRAFTBEAN_TABLE").ok())
+        .unwrap_or_else(|| DEFAULT_TABLE.to_owned());
+    let (s3, aws) = shared::blob::s3::client_from_env().await;
+    let deps = resize_image::Deps {
+        store: DynamoStore::from_env(table).await,
+        uploads: shared::blob::s3::S3Blobs::new(s3.clone(), need("--uploads")?),
+        media: shared::blob::s3::S3Blobs::new(s3, need("--media")?),
+        media_base_url: need("--media-base-url")?.trim_end_matches('/').to_owned(),
+    };
+    let queue = shared::blob::sqs::SqsQueue::new(aws_sdk_sqs_client(&aws), queue_url);
+    tracing::info!(queue = queue.url(), "photo worker polling");
+    loop {
+        let report = resize_image::poller::poll_once(&deps, &queue, 20).await?;
+        if report.received > 0 {
+            tracing::info!(?report, "poll");
+        }
+    }
+}
+
+fn aws_sdk_sqs_client(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(config)
 }
 
 async fn reindex(args: &[String]) -> anyhow::Result<()> {

@@ -4,6 +4,8 @@
 //! are never retried; store or bucket outages fail the message, so SQS redelivers it (and moves
 //! it to the dead-letter queue after three receives).
 
+#[cfg(feature = "poller")]
+pub mod poller;
 pub mod render;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};

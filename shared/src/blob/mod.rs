@@ -5,6 +5,8 @@
 pub mod local;
 #[cfg(feature = "s3")]
 pub mod s3;
+#[cfg(feature = "sqs")]
+pub mod sqs;
 
 /// `Cache-Control` of published renditions: their keys are content hashes, so they never
 /// change.
