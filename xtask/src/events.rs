@@ -20,6 +20,10 @@ struct Fixture {
     body: Option<Value>,
 }
 
+/// A photo id the fixtures use (no seed data has it, so `get-photo` answers 404 on the demo
+/// store until a photo with this id exists).
+const FIXTURE_PHOTO: &str = "pho_0000000000000fix";
+
 fn event(f: &Fixture) -> Value {
     let mut query_params = serde_json::Map::new();
     for pair in f.query.split('&').filter(|p| !p.is_empty()) {
@@ -331,8 +335,75 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             sub: None,
             body: None,
         },
+        Fixture {
+            file: "create-photo",
+            route_key: "POST /cafes/{cafeId}/photos",
+            method: "POST",
+            path: format!("/cafes/{}/photos", cafe.id),
+            query: "",
+            path_params: vec![("cafeId", cafe.id.to_string())],
+            sub: Some(FIXTURE_USER),
+            body: Some(
+                json!({ "contentType": "image/jpeg", "contentLength": 2_345_678, "caption": "The bar at opening time" }),
+            ),
+        },
+        Fixture {
+            file: "create-photo-invalid",
+            route_key: "POST /cafes/{cafeId}/photos",
+            method: "POST",
+            path: format!("/cafes/{}/photos", cafe.id),
+            query: "",
+            path_params: vec![("cafeId", cafe.id.to_string())],
+            sub: Some(FIXTURE_USER),
+            body: Some(json!({ "contentType": "image/gif", "contentLength": 99_000_000 })),
+        },
+        Fixture {
+            file: "get-photo",
+            route_key: "GET /photos/{photoId}",
+            method: "GET",
+            path: format!("/photos/{FIXTURE_PHOTO}"),
+            query: "",
+            path_params: vec![("photoId", FIXTURE_PHOTO.to_owned())],
+            sub: None,
+            body: None,
+        },
+        Fixture {
+            file: "list-cafe-photos",
+            route_key: "GET /cafes/{cafeId}/photos",
+            method: "GET",
+            path: format!("/cafes/{}/photos", cafe.id),
+            query: "limit=10",
+            path_params: vec![("cafeId", cafe.id.to_string())],
+            sub: None,
+            body: None,
+        },
     ];
     std::fs::create_dir_all(dir)?;
+    // What SQS hands resize-image: one S3 ObjectCreated notification for a photo upload.
+    let notification = json!({"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-1",
+        "eventTime": "2026-11-23T08:30:00.000Z", "eventName": "ObjectCreated:Post",
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": "photo-uploads",
+               "bucket": {"name": "craftbean-dev-uploads", "arn": "arn:aws:s3:::craftbean-dev-uploads"},
+               "object": {"key": format!("uploads/{FIXTURE_PHOTO}"), "size": 2_345_678, "sequencer": "0065A1B2C3D4E5F6"}}
+    }]});
+    let sqs = json!({"Records": [{
+        "messageId": "0f6b7c1e-5a39-4b1e-9c57-2f1d8a4e6b10",
+        "receiptHandle": "fixture-receipt-handle",
+        "body": notification.to_string(),
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795422600000",
+                       "SenderId": "AIDAFIXTURE", "ApproximateFirstReceiveTimestamp": "1795422600100"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:craftbean-dev-photos",
+        "awsRegion": "eu-west-1"
+    }]});
+    let path = dir.join("resize-image.json");
+    let mut text = serde_json::to_string_pretty(&sqs)?;
+    text.push('\n');
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
     for f in &fixtures {
         let path = dir.join(format!("{}.json", f.file));
         let mut text = serde_json::to_string_pretty(&event(f))?;

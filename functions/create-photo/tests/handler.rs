@@ -1,0 +1,85 @@
+//! Handler tests with events/ fixtures against the demo catalogue in an embedded store.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use create_photo::{Deps, handle};
+use shared::blob::local::{LOCAL_REGION, LocalUploads};
+use shared::config::WriteConfig;
+use shared::ports::PhotoReader;
+use shared::store::reviews::ReviewStore;
+use shared::store::sqlite::SqliteStore;
+use shared::testing::{event, json_body};
+
+async fn deps() -> Deps<SqliteStore, ReviewStore<SqliteStore>, LocalUploads> {
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    Deps {
+        records: ReviewStore::new(store.clone(), "test"),
+        store,
+        uploads: LocalUploads {
+            url: "http://127.0.0.1:3000/local-uploads".to_owned(),
+            bucket: "uploads".to_owned(),
+            secret: "fixture-secret".to_owned(),
+        },
+        config: WriteConfig {
+            max_writes_per_hour: 30,
+            region: "test".to_owned(),
+        },
+    }
+}
+
+#[tokio::test]
+async fn announces_the_fixture_photo_with_a_pinned_upload_target() {
+    let deps = deps().await;
+    let response = handle(&deps, event("create-photo")).await;
+    assert_eq!(response.status(), 201, "{}", json_body(&response));
+    let body = json_body(&response);
+    let id = body["photo"]["id"].as_str().unwrap();
+    assert_eq!(body["photo"]["status"], "pending");
+    assert_eq!(body["photo"]["uploadedBy"], "fixture-user");
+    assert_eq!(
+        response.headers()["location"].to_str().unwrap(),
+        format!("/photos/{id}")
+    );
+    let fields: Vec<(String, String)> = body["upload"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // The target accepts exactly the announced file and nothing else.
+    let now = jiff::Timestamp::now();
+    let verify =
+        |len| shared::upload::verify(&fields, len, "uploads", "fixture-secret", LOCAL_REGION, now);
+    assert_eq!(verify(2_345_678), Ok(format!("uploads/{id}")));
+    assert!(verify(2_345_679).is_err());
+    let stored = deps
+        .store
+        .get_photo(&shared::domain::PhotoId::parse(id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.caption.as_deref(), Some("The bar at opening time"));
+    // The same key and body replay the answer instead of creating a second photo.
+    let again = handle(&deps, event("create-photo")).await;
+    assert_eq!(json_body(&again)["photo"]["id"], id);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+}
+
+#[tokio::test]
+async fn invalid_fixture_names_every_bad_field() {
+    let deps = deps().await;
+    let response = handle(&deps, event("create-photo-invalid")).await;
+    assert_eq!(response.status(), 422);
+    let names: Vec<String> = json_body(&response)["invalidParams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, vec!["contentType", "contentLength"]);
+}

@@ -1,0 +1,65 @@
+//! The worker on the events/resize-image.json fixture (the SQS message S3 sends), with an
+//! embedded store and directory buckets.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use resize_image::{Deps, handle};
+use shared::blob::local::DirBlobs;
+use shared::domain::{CafeId, Photo, PhotoId, PhotoStatus, UploadType, UserId};
+use shared::ports::{BlobStore, PhotoReader, PhotoWriter};
+
+fn fixture() -> SqsEvent {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../events/resize-image.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn the_fixture_message_makes_the_photo_ready_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = shared::store::sqlite::SqliteStore::in_memory().unwrap();
+    let blobs = DirBlobs::new(dir.path());
+    let deps = Deps {
+        store: store.clone(),
+        uploads: blobs.clone(),
+        media: blobs.clone(),
+        media_base_url: "https://cdn.example/media".to_owned(),
+    };
+    let now = jiff::Timestamp::now();
+    let photo = Photo {
+        id: PhotoId::parse("pho_0000000000000fix").unwrap(),
+        cafe_id: CafeId::from_entropy(1),
+        uploaded_by: UserId::parse("fixture-user").unwrap(),
+        caption: None,
+        content_type: UploadType::Jpeg,
+        content_length: 1,
+        status: PhotoStatus::Pending,
+        renditions: vec![],
+        failure_reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    store.create_photo(&photo).await.unwrap();
+    let img = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([x as u8, y as u8, 7]));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+        .encode_image(&img)
+        .unwrap();
+    blobs
+        .put(&photo.upload_key(), jpeg, "image/jpeg", "private")
+        .await
+        .unwrap();
+
+    let response = handle(&deps, fixture()).await;
+    assert!(response.batch_item_failures.is_empty());
+    let ready = store.get_photo(&photo.id).await.unwrap().unwrap();
+    assert_eq!(ready.status, PhotoStatus::Ready);
+    assert_eq!(ready.renditions.len(), 6);
+    // Redelivered: nothing changes, nothing to retry.
+    let response = handle(&deps, fixture()).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(store.get_photo(&photo.id).await.unwrap().unwrap(), ready);
+}
