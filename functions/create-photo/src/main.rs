@@ -2,7 +2,7 @@
 
 use create_photo::{Deps, handle};
 use lambda_http::Error;
-use shared::blob::s3::{S3Uploads, client_from_env};
+use shared::blob::presign::{S3Uploads, config_from_env};
 use shared::config::{self, WriteConfig, vars};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::reviews::ReviewStore;
@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     let bucket = config::required(vars::UPLOADS_BUCKET)?;
     let config = WriteConfig::from_env()?;
     let store = DynamoStore::from_env(table).await;
-    let (_, aws) = client_from_env().await;
+    let aws = config_from_env().await;
     let deps = Deps {
         records: ReviewStore::new(store.clone(), config.region.clone()),
         store,

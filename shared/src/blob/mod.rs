@@ -3,6 +3,8 @@
 //! [`crate::ports::UploadSigner`]) and `tests/` runs one contract suite against each.
 
 pub mod local;
+#[cfg(feature = "presign")]
+pub mod presign;
 #[cfg(feature = "s3")]
 pub mod s3;
 #[cfg(feature = "sqs")]
