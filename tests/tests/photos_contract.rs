@@ -201,6 +201,17 @@ fn notification(bucket: &str, key: &str, message_id: &str) -> serde_json::Value 
            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:photos", "awsRegion": "us-east-1"})
 }
 
+/// A bucket that does not exist: every write to it fails (a bucket outage).
+async fn missing_bucket() -> shared::blob::s3::S3Blobs {
+    let config = aws_sdk_s3::config::Builder::from(&tests::aws_config().await)
+        .force_path_style(true)
+        .build();
+    shared::blob::s3::S3Blobs::new(
+        aws_sdk_s3::Client::from_conf(config),
+        "no-such-bucket-anywhere",
+    )
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -307,14 +318,7 @@ async fn worker_over_http_moto_publishes_strips_and_survives_redelivery() {
     let broken = Deps {
         store: store.clone(),
         uploads: uploads.clone(),
-        media: shared::blob::s3::S3Blobs::new(
-            aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&tests::aws_config().await)
-                    .force_path_style(true)
-                    .build(),
-            ),
-            "no-such-bucket-anywhere",
-        ),
+        media: missing_bucket().await,
         media_base_url: "https://cdn.example/media".to_owned(),
     };
     let event: SqsEvent = serde_json::from_value(json!({"Records": [
@@ -365,14 +369,7 @@ async fn sqs_over_http_moto_deletes_handled_messages_and_dead_letters_failures()
     let broken = Deps {
         store: store.clone(),
         uploads: uploads.clone(),
-        media: shared::blob::s3::S3Blobs::new(
-            aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&tests::aws_config().await)
-                    .force_path_style(true)
-                    .build(),
-            ),
-            "no-such-bucket-anywhere",
-        ),
+        media: missing_bucket().await,
         media_base_url: "https://cdn.example/media".to_owned(),
     };
 

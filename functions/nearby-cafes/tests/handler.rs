@@ -133,6 +133,17 @@ async fn cursors_belong_to_their_search() {
     assert_eq!(invalid_names(&handle(&deps, forged).await), vec!["cursor"]);
 }
 
+/// Whether a result item satisfies the filter `name` as the test sets it.
+fn passes(name: &str, item: &serde_json::Value) -> bool {
+    let has = |field: &str, value: &str| item[field].as_array().unwrap().iter().any(|v| v == value);
+    match name {
+        "openNow" => item["openNow"] == true,
+        "minRating" => item["rating"]["average"].as_f64().unwrap() >= 4.5,
+        "amenity" => has("amenities", "wifi"),
+        _ => has("brewingMethods", "v60"),
+    }
+}
+
 #[tokio::test]
 async fn filters_narrow_the_results() {
     let deps = demo().await;
@@ -160,40 +171,11 @@ async fn filters_narrow_the_results() {
         let items = json(&response)["items"].as_array().unwrap().clone();
         assert!(items.len() < all.len(), "{name} filters something out");
         for item in &items {
-            let ok = match name {
-                "openNow" => item["openNow"] == true,
-                "minRating" => item["rating"]["average"].as_f64().unwrap() >= 4.5,
-                "amenity" => item["amenities"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|a| a == "wifi"),
-                _ => item["brewingMethods"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|m| m == "v60"),
-            };
+            let ok = passes(name, item);
             assert!(ok, "{name}={value} let through {item}");
         }
         // Everything that passes the filter in the unfiltered list is in the filtered one.
-        let expected = all
-            .iter()
-            .filter(|item| match name {
-                "openNow" => item["openNow"] == true,
-                "minRating" => item["rating"]["average"].as_f64().unwrap() >= 4.5,
-                "amenity" => item["amenities"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|a| a == "wifi"),
-                _ => item["brewingMethods"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|m| m == "v60"),
-            })
-            .count();
+        let expected = all.iter().filter(|item| passes(name, item)).count();
         assert_eq!(items.len(), expected, "{name}");
     }
 }

@@ -244,16 +244,7 @@ impl ItemTable for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_conn("query", move |c| {
             let mut stmt = c.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![lpk, after, limit], |r| {
-                Ok(StoredDoc {
-                    key: PageKey {
-                        sort: r.get(0)?,
-                        pk: r.get(1)?,
-                        sk: r.get(2)?,
-                    },
-                    doc: r.get(3)?,
-                })
-            })?;
+            let rows = stmt.query_map(params![lpk, after, limit], row_to_doc)?;
             rows.collect()
         })
         .await
@@ -275,16 +266,7 @@ impl ItemTable for SqliteStore {
         let (lpk, from, to) = (lpk.to_owned(), from.to_owned(), to.to_owned());
         self.with_conn("query_range", move |c| {
             let mut stmt = c.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![lpk, from, to], |r| {
-                Ok(StoredDoc {
-                    key: PageKey {
-                        sort: r.get(0)?,
-                        pk: r.get(1)?,
-                        sk: r.get(2)?,
-                    },
-                    doc: r.get(3)?,
-                })
-            })?;
+            let rows = stmt.query_map(params![lpk, from, to], row_to_doc)?;
             rows.collect()
         })
         .await
@@ -368,6 +350,18 @@ impl ItemTable for SqliteStore {
             })),
         }
     }
+}
+
+/// A `SELECT <sort>, pk, sk, doc` row of an index read.
+fn row_to_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDoc> {
+    Ok(StoredDoc {
+        key: PageKey {
+            sort: r.get(0)?,
+            pk: r.get(1)?,
+            sk: r.get(2)?,
+        },
+        doc: r.get(3)?,
+    })
 }
 
 /// The column an index sorts by and the SQLite index that serves it.
