@@ -98,6 +98,22 @@ fn string_attr(
     }
 }
 
+/// An index item as a document with its resume position (sort attribute `attribute`).
+fn stored_doc(
+    item: &HashMap<String, AttributeValue>,
+    attribute: &'static str,
+    operation: &'static str,
+) -> Result<StoredDoc, StoreError> {
+    Ok(StoredDoc {
+        key: PageKey {
+            sort: string_attr(item, attribute, operation)?,
+            pk: string_attr(item, PK, operation)?,
+            sk: string_attr(item, SK, operation)?,
+        },
+        doc: string_attr(item, DOC, operation)?,
+    })
+}
+
 impl DynamoStore {
     /// Wraps a client built once in `main` and the table name from config.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
@@ -264,14 +280,7 @@ impl ItemTable for DynamoStore {
                 .await
                 .map_err(classify("query"))?;
             for item in page.items.unwrap_or_default() {
-                out.push(StoredDoc {
-                    key: PageKey {
-                        sort: string_attr(&item, attribute, "query")?,
-                        pk: string_attr(&item, PK, "query")?,
-                        sk: string_attr(&item, SK, "query")?,
-                    },
-                    doc: string_attr(&item, DOC, "query")?,
-                });
+                out.push(stored_doc(&item, attribute, "query")?);
             }
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
@@ -311,14 +320,7 @@ impl ItemTable for DynamoStore {
                 .await
                 .map_err(classify("query_range"))?;
             for item in page.items.unwrap_or_default() {
-                out.push(StoredDoc {
-                    key: PageKey {
-                        sort: string_attr(&item, attribute, "query_range")?,
-                        pk: string_attr(&item, PK, "query_range")?,
-                        sk: string_attr(&item, SK, "query_range")?,
-                    },
-                    doc: string_attr(&item, DOC, "query_range")?,
-                });
+                out.push(stored_doc(&item, attribute, "query_range")?);
             }
             // A Query page stops at 1 MB; the caller asked for the whole range.
             match page.last_evaluated_key {
