@@ -51,6 +51,24 @@ pub fn cursor_codec(name: &'static str, secret: &str) -> Result<CursorCodec, Con
     })
 }
 
+/// The keyed hash from token subjects to public user ids, from `CRAFTBEAN_USER_ID_SECRET`
+/// (at least 32 bytes; it must never change once users exist).
+pub fn user_keys() -> Result<crate::identity::UserKeys, ConfigError> {
+    let secret = required(vars::USER_ID_SECRET)?;
+    user_keys_from(vars::USER_ID_SECRET, &secret)
+}
+
+/// Builds the user-id hash from a secret (at least 32 bytes).
+pub fn user_keys_from(
+    name: &'static str,
+    secret: &str,
+) -> Result<crate::identity::UserKeys, ConfigError> {
+    crate::identity::UserKeys::new(secret.as_bytes()).map_err(|e| ConfigError::Invalid {
+        name,
+        reason: e.to_string(),
+    })
+}
+
 /// Settings of the write functions.
 #[derive(Clone, Debug)]
 pub struct WriteConfig {
@@ -83,6 +101,8 @@ pub mod vars {
     pub const MAX_WRITES_PER_HOUR: &str = "CRAFTBEAN_MAX_WRITES_PER_HOUR";
     /// DynamoDB table name.
     pub const TABLE: &str = "CRAFTBEAN_TABLE";
+    /// Secret keying public user ids (≥ 32 bytes; never changed once users exist).
+    pub const USER_ID_SECRET: &str = "CRAFTBEAN_USER_ID_SECRET";
     /// Secret that signs page cursors (≥ 32 bytes).
     pub const CURSOR_SECRET: &str = "CRAFTBEAN_CURSOR_SECRET";
     /// Bucket raw uploads go to (create-photo signs for it; resize-image reads it).

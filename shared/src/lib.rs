@@ -9,11 +9,13 @@ pub mod config;
 pub mod cursor;
 pub mod domain;
 pub mod geo;
+pub mod identity;
 pub mod maintenance;
 pub mod ports;
 pub mod query;
 pub mod store;
 pub mod upload;
+pub mod views;
 
 #[cfg(feature = "demo")]
 pub mod demo;

@@ -7,8 +7,9 @@
 use std::future::Future;
 
 use crate::domain::{
-    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Photo, PhotoId, PhotoOutcome,
-    RatingSummary, Review, ReviewId, Roaster, RoasterId, Slug, Story, StoryId, UploadType, UserId,
+    Artisan, ArtisanId, Author, BrewingMethod, Cafe, CafeId, CafeSummary, Photo, PhotoId,
+    PhotoOutcome, PublicUserId, RatingSummary, Review, ReviewId, Roaster, RoasterId, SavedCafe,
+    SavedCafeView, Slug, Story, StoryId, UploadType, UserProfile,
 };
 use crate::query::{CafeQuery, NearbyPage, NearbyQuery, Page, PageKey, PageLimit, RoasterQuery};
 use crate::upload::UploadTarget;
@@ -165,6 +166,14 @@ pub trait ReviewReader: Send + Sync {
         after: Option<PageKey>,
     ) -> impl Future<Output = Result<Page<Review>, StoreError>> + Send;
 
+    /// A user's reviews, newest first.
+    fn list_user_reviews(
+        &self,
+        user: &PublicUserId,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> impl Future<Output = Result<Page<Review>, StoreError>> + Send;
+
     /// A review by id.
     fn get_review(
         &self,
@@ -256,7 +265,7 @@ pub trait WriteLimiter: Send + Sync {
     /// recorded in the current hour.
     fn record_write(
         &self,
-        user: &UserId,
+        user: &PublicUserId,
         now: i64,
         limit: u32,
     ) -> impl Future<Output = Result<Allowance, StoreError>> + Send;
@@ -267,6 +276,7 @@ pub trait WriteLimiter: Send + Sync {
 pub struct StoryFilter {
     pub cafe: Option<CafeId>,
     pub tag: Option<Slug>,
+    pub author: Option<PublicUserId>,
 }
 
 /// Reads stories.
@@ -286,10 +296,102 @@ pub trait StoryReader: Send + Sync {
     ) -> impl Future<Output = Result<Option<Story>, StoreError>> + Send;
 }
 
-/// Publishes stories.
+/// Why a story edit or deletion did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum StoryWriteError {
+    /// The story changed or disappeared since it was read.
+    #[error("the story changed since it was read")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Publishes, edits and deletes stories.
 pub trait StoryWriter: Send + Sync {
-    /// Stores a new story with its list entries (all, per café, per tag) in one transaction.
+    /// Stores a new story with its list entries (all, author, per café, per tag) in one
+    /// transaction.
     fn create_story(&self, story: &Story) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Replaces `before` (as read) with `after` and moves its list entries, in one transaction;
+    /// `Conflict` if it changed meanwhile.
+    fn update_story(
+        &self,
+        before: &Story,
+        after: &Story,
+    ) -> impl Future<Output = Result<(), StoryWriteError>> + Send;
+
+    /// Deletes `story` (as read) and every list entry, in one transaction; `Conflict` if it
+    /// changed meanwhile.
+    fn delete_story(&self, story: &Story)
+    -> impl Future<Output = Result<(), StoryWriteError>> + Send;
+}
+
+/// Reads people: profiles and the author references responses carry.
+pub trait UserReader: Send + Sync {
+    /// A user's profile.
+    fn get_profile(
+        &self,
+        id: &PublicUserId,
+    ) -> impl Future<Output = Result<Option<UserProfile>, StoreError>> + Send;
+
+    /// The author reference of each id, in the same order (a neutral name where no profile
+    /// exists). One batch read per 100 distinct ids.
+    fn authors(
+        &self,
+        ids: &[PublicUserId],
+    ) -> impl Future<Output = Result<Vec<Author>, StoreError>> + Send;
+}
+
+/// Why a profile edit did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileWriteError {
+    /// The profile changed since it was read.
+    #[error("the profile changed since it was read")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates and edits profiles.
+pub trait UserWriter: Send + Sync {
+    /// Stores `first` unless the user has a profile; returns the stored profile either way.
+    fn ensure_profile(
+        &self,
+        first: &UserProfile,
+    ) -> impl Future<Output = Result<UserProfile, StoreError>> + Send;
+
+    /// Replaces `before` (as read) with `after`; `Conflict` if it changed meanwhile.
+    fn update_profile(
+        &self,
+        before: &UserProfile,
+        after: &UserProfile,
+    ) -> impl Future<Output = Result<(), ProfileWriteError>> + Send;
+}
+
+/// A user's saved cafés.
+pub trait SavedCafeStore: Send + Sync {
+    /// Saves a café for `user`; `false` when it was saved already (the first save is kept).
+    fn save_cafe(
+        &self,
+        user: &PublicUserId,
+        saved: &SavedCafe,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Forgets a saved café (nothing happens when it was not saved).
+    fn unsave_cafe(
+        &self,
+        user: &PublicUserId,
+        cafe: &CafeId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A user's saved cafés, most recently saved first, each with the café's current summary
+    /// (cafés that no longer exist are left out, so a page may be short).
+    fn list_saved_cafes(
+        &self,
+        user: &PublicUserId,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> impl Future<Output = Result<Page<SavedCafeView>, StoreError>> + Send;
 }
 
 /// Reads photos.

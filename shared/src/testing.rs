@@ -28,3 +28,18 @@ pub fn json_body(response: &Response<Body>) -> serde_json::Value {
         serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("response body is not JSON: {e}"))
     }
 }
+
+/// The user-id secret of handler tests and test apps.
+pub const TEST_USER_ID_SECRET: &str = "test-user-id-secret-0123456789abcdef";
+
+/// The user-id hash keyed with [`TEST_USER_ID_SECRET`].
+pub fn user_keys() -> crate::identity::UserKeys {
+    crate::identity::UserKeys::new(TEST_USER_ID_SECRET.as_bytes())
+        .unwrap_or_else(|e| panic!("test user-id secret: {e}"))
+}
+
+/// The public user id test deployments give the token subject `sub`.
+pub fn public_id(sub: &str) -> crate::domain::PublicUserId {
+    let sub = crate::domain::UserId::parse(sub).unwrap_or_else(|e| panic!("subject {sub:?}: {e}"));
+    user_keys().public_id(&sub)
+}

@@ -245,6 +245,7 @@ pub fn test_config(data_dir: &std::path::Path, max_writes: u32) -> local_server:
         data_dir: data_dir.to_path_buf(),
         cursor_secret: Some(TEST_CURSOR_SECRET.to_owned()),
         jwt_secret: Some(TEST_JWT_SECRET.to_owned()),
+        user_id_secret: Some(shared::testing::TEST_USER_ID_SECRET.to_owned()),
         writes: shared::config::WriteConfig {
             max_writes_per_hour: max_writes,
             region: "local".to_owned(),
@@ -262,6 +263,11 @@ pub fn token(sub: &str) -> String {
         },
         TEST_JWT_SECRET.as_bytes(),
     )
+}
+
+/// The public user id test apps give the token subject `sub`.
+pub fn public_id(sub: &str) -> String {
+    shared::testing::public_id(sub).to_string()
 }
 
 /// Starts the local server on port 0 over a fresh copy of the seeded demo store.

@@ -10,7 +10,7 @@ use resize_image::{Deps, Processed, handle, process_upload};
 use serde_json::json;
 use shared::blob::IMMUTABLE;
 use shared::domain::{
-    CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus, Rendition, UploadType, UserId,
+    CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus, Rendition, UploadType,
 };
 use shared::ports::{BlobStore, Fetched, Finish, PhotoReader, PhotoWriter};
 use shared::query::PageLimit;
@@ -20,7 +20,7 @@ fn photo(n: u128, cafe: &CafeId) -> Photo {
     Photo {
         id: PhotoId::from_entropy(n),
         cafe_id: cafe.clone(),
-        uploaded_by: UserId::parse("user-1").unwrap(),
+        uploaded_by: shared::testing::public_id("user-1"),
         caption: Some("Latte art".to_owned()),
         content_type: UploadType::Jpeg,
         content_length: 1234,

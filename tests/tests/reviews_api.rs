@@ -59,8 +59,14 @@ async fn a_review_is_created_listed_and_counted_once() {
         Some(format!("/reviews/{id}").as_str())
     );
     assert_eq!(
-        created.body["authorId"], "ana",
-        "the author comes from the token"
+        created.body["author"]["id"],
+        tests::public_id("ana"),
+        "the author comes from the token, as a public id"
+    );
+    assert!(created.body.get("authorId").is_none());
+    assert!(
+        !created.body.to_string().contains("\"ana\""),
+        "the token subject appears nowhere in the response"
     );
 
     let list = documented(

@@ -3,19 +3,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shared::domain::{CafeId, Slug, Story, StoryId, UserId};
+use shared::domain::{CafeId, Slug, Story, StoryId};
 use shared::ports::{StoryFilter, StoryReader, StoryWriter};
 use shared::query::PageLimit;
 
 fn story(n: u128, tags: &[&str], cafes: &[u128]) -> Story {
+    story_by("ana", n, tags, cafes)
+}
+
+fn story_by(author: &str, n: u128, tags: &[&str], cafes: &[u128]) -> Story {
+    let created_at = jiff::Timestamp::from_second(1_700_000_000 + n as i64).unwrap();
     Story {
         id: StoryId::from_entropy(n),
-        author_id: UserId::parse("ana").unwrap(),
+        author_id: shared::testing::public_id(author),
         title: format!("Story {n}"),
         body: "Cardamom buns and a clean Kenyan filter.".to_owned(),
         tags: tags.iter().map(|t| Slug::parse(t).unwrap()).collect(),
         cafe_ids: cafes.iter().map(|c| CafeId::from_entropy(*c)).collect(),
-        created_at: jiff::Timestamp::from_second(1_700_000_000 + n as i64).unwrap(),
+        created_at,
+        updated_at: Some(created_at),
     }
 }
 
@@ -65,7 +71,8 @@ async fn publishes_gets_and_filters_stories<S: StoryReader + StoryWriter>(store:
                 &store,
                 StoryFilter {
                     tag: tag("winter"),
-                    cafe: None
+                    cafe: None,
+                    ..Default::default()
                 },
                 limit
             )
@@ -77,7 +84,8 @@ async fn publishes_gets_and_filters_stories<S: StoryReader + StoryWriter>(store:
                 &store,
                 StoryFilter {
                     cafe: cafe(7),
-                    tag: None
+                    tag: None,
+                    ..Default::default()
                 },
                 limit
             )
@@ -89,7 +97,8 @@ async fn publishes_gets_and_filters_stories<S: StoryReader + StoryWriter>(store:
                 &store,
                 StoryFilter {
                     cafe: cafe(8),
-                    tag: tag("winter")
+                    tag: tag("winter"),
+                    ..Default::default()
                 },
                 limit
             )
@@ -101,7 +110,8 @@ async fn publishes_gets_and_filters_stories<S: StoryReader + StoryWriter>(store:
                 &store,
                 StoryFilter {
                     cafe: cafe(9),
-                    tag: None
+                    tag: None,
+                    ..Default::default()
                 },
                 limit
             )
@@ -115,4 +125,82 @@ async fn publishes_gets_and_filters_stories<S: StoryReader + StoryWriter>(store:
     );
 }
 
-tests::contract_suite!(publishes_gets_and_filters_stories);
+async fn lists_a_persons_stories<S: StoryReader + StoryWriter>(store: S) {
+    for s in [
+        story_by("ana", 1, &["winter"], &[7]),
+        story_by("ben", 2, &["winter"], &[7]),
+        story_by("ana", 3, &[], &[]),
+    ] {
+        store.create_story(&s).await.unwrap();
+    }
+    let author = |a: &str| Some(shared::testing::public_id(a));
+    for limit in [1, 5] {
+        let by = |a: &str| StoryFilter {
+            author: author(a),
+            ..Default::default()
+        };
+        assert_eq!(titles(&store, by("ana"), limit).await, ["Story 3", "Story 1"]);
+        assert_eq!(titles(&store, by("ben"), limit).await, ["Story 2"]);
+        assert!(titles(&store, by("cleo"), limit).await.is_empty());
+        let ana_in_winter = StoryFilter {
+            author: author("ana"),
+            tag: Some(Slug::parse("winter").unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(titles(&store, ana_in_winter, limit).await, ["Story 1"]);
+    }
+}
+
+async fn edits_move_list_entries_and_deletes_remove_them<S: StoryReader + StoryWriter>(store: S) {
+    let original = story(1, &["winter"], &[7]);
+    store.create_story(&original).await.unwrap();
+    let edited = original.edited(
+        shared::domain::StoryDraft {
+            title: "Story 1, revised".to_owned(),
+            body: original.body.clone(),
+            tags: vec![Slug::parse("summer").unwrap()],
+            cafe_ids: vec![CafeId::from_entropy(8)],
+        },
+        original.created_at + jiff::SignedDuration::from_secs(60),
+    );
+    store.update_story(&original, &edited).await.unwrap();
+    assert_eq!(store.get_story(&original.id).await.unwrap(), Some(edited.clone()));
+    let filter = |tag: &str, cafe: u128| StoryFilter {
+        tag: (!tag.is_empty()).then(|| Slug::parse(tag).unwrap()),
+        cafe: (cafe != 0).then(|| CafeId::from_entropy(cafe)),
+        ..Default::default()
+    };
+    assert!(titles(&store, filter("winter", 0), 5).await.is_empty(), "old tag entry removed");
+    assert!(titles(&store, filter("", 7), 5).await.is_empty(), "old café entry removed");
+    assert_eq!(titles(&store, filter("summer", 0), 5).await, ["Story 1, revised"]);
+    assert_eq!(titles(&store, filter("", 8), 5).await, ["Story 1, revised"]);
+    assert_eq!(titles(&store, StoryFilter::default(), 5).await, ["Story 1, revised"]);
+
+    // Edits and deletes against a stale read change nothing.
+    assert!(matches!(
+        store.update_story(&original, &edited).await,
+        Err(shared::ports::StoryWriteError::Conflict)
+    ));
+    assert!(matches!(
+        store.delete_story(&original).await,
+        Err(shared::ports::StoryWriteError::Conflict)
+    ));
+    assert!(store.get_story(&original.id).await.unwrap().is_some());
+
+    store.delete_story(&edited).await.unwrap();
+    assert_eq!(store.get_story(&original.id).await.unwrap(), None);
+    for f in [StoryFilter::default(), filter("summer", 0), filter("", 8)] {
+        assert!(titles(&store, f, 5).await.is_empty(), "every list entry removed");
+    }
+    let by_ana = StoryFilter {
+        author: Some(shared::testing::public_id("ana")),
+        ..Default::default()
+    };
+    assert!(titles(&store, by_ana, 5).await.is_empty());
+}
+
+tests::contract_suite!(
+    publishes_gets_and_filters_stories,
+    lists_a_persons_stories,
+    edits_move_list_entries_and_deletes_remove_them
+);

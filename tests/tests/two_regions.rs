@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use shared::domain::{
-    CafeId, Rating, RatingSummary, Review, ReviewDraft, ReviewId, ReviewText, UserId,
+    CafeId, Rating, RatingSummary, Review, ReviewDraft, ReviewId, ReviewText,
 };
 use shared::ports::{ReviewReader, ReviewWriter};
 use shared::query::PageLimit;
@@ -34,7 +34,7 @@ async fn traffic(store: &ReviewStore<SqliteStore>, region: u128, cafe: &CafeId, 
         let review = Review::new(
             ReviewId::from_entropy(region * 1_000 + i),
             cafe.clone(),
-            UserId::parse(&format!("user-{region}-{i}")).unwrap(),
+            shared::testing::public_id(&format!("user-{region}-{i}")),
             draft((i % 5 + 1) as i64, "Juicy natural Gesha, served with care."),
             Timestamp::from_second(1_700_000_000 + i as i64).unwrap(),
         );

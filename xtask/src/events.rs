@@ -118,6 +118,16 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
         .brewing_methods
         .first()
         .context("demo catalogue has no methods")?;
+    let person = catalog
+        .people
+        .users
+        .first()
+        .context("demo data has no users")?;
+    let review = catalog
+        .people
+        .reviews
+        .first()
+        .context("demo data has no reviews")?;
     let fixtures = vec![
         Fixture {
             file: "list-cafes",
@@ -375,6 +385,110 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             query: "limit=10",
             path_params: vec![("cafeId", cafe.id.to_string())],
             sub: None,
+            body: None,
+        },
+        Fixture {
+            file: "get-me",
+            route_key: "GET /me",
+            method: "GET",
+            path: "/me".into(),
+            query: "",
+            path_params: vec![],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
+            file: "update-me",
+            route_key: "PUT /me",
+            method: "PUT",
+            path: "/me".into(),
+            query: "",
+            path_params: vec![],
+            sub: Some(FIXTURE_USER),
+            body: Some(
+                json!({ "displayName": "Fixture Fan", "bio": "Filter in the morning,\nespresso after lunch.", "homeCity": "Lisbon" }),
+            ),
+        },
+        Fixture {
+            file: "get-user",
+            route_key: "GET /users/{userId}",
+            method: "GET",
+            path: format!("/users/{}", person.id),
+            query: "",
+            path_params: vec![("userId", person.id.to_string())],
+            sub: None,
+            body: None,
+        },
+        Fixture {
+            file: "list-user-reviews",
+            route_key: "GET /users/{userId}/reviews",
+            method: "GET",
+            path: format!("/users/{}/reviews", person.id),
+            query: "limit=5",
+            path_params: vec![("userId", person.id.to_string())],
+            sub: None,
+            body: None,
+        },
+        Fixture {
+            file: "save-cafe",
+            route_key: "PUT /me/saved-cafes/{cafeId}",
+            method: "PUT",
+            path: format!("/me/saved-cafes/{}", cafe.id),
+            query: "",
+            path_params: vec![("cafeId", cafe.id.to_string())],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
+            file: "unsave-cafe",
+            route_key: "DELETE /me/saved-cafes/{cafeId}",
+            method: "DELETE",
+            path: format!("/me/saved-cafes/{}", cafe.id),
+            query: "",
+            path_params: vec![("cafeId", cafe.id.to_string())],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
+            file: "list-saved-cafes",
+            route_key: "GET /me/saved-cafes",
+            method: "GET",
+            path: "/me/saved-cafes".into(),
+            query: "limit=5",
+            path_params: vec![],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
+            file: "get-review",
+            route_key: "GET /reviews/{reviewId}",
+            method: "GET",
+            path: format!("/reviews/{}", review.id),
+            query: "",
+            path_params: vec![("reviewId", review.id.to_string())],
+            sub: None,
+            body: None,
+        },
+        Fixture {
+            file: "update-story",
+            route_key: "PUT /stories/{storyId}",
+            method: "PUT",
+            path: format!("/stories/{FIXTURE_STORY}"),
+            query: "",
+            path_params: vec![("storyId", FIXTURE_STORY.to_owned())],
+            sub: Some(FIXTURE_USER),
+            body: Some(
+                json!({ "title": "A frosty morning flat white, revisited", "body": "Went back a week later: same syrupy Huila, new latte art.", "tags": ["espresso"], "cafeIds": [cafe.id.to_string()] }),
+            ),
+        },
+        Fixture {
+            file: "delete-story",
+            route_key: "DELETE /stories/{storyId}",
+            method: "DELETE",
+            path: format!("/stories/{FIXTURE_STORY}"),
+            query: "",
+            path_params: vec![("storyId", FIXTURE_STORY.to_owned())],
+            sub: Some(FIXTURE_USER),
             body: None,
         },
     ];

@@ -147,8 +147,15 @@ async fn seed_command(args: &[String]) -> anyhow::Result<()> {
         _ => bail!("{USAGE}"),
     };
     println!(
-        "seeded {} cafés, {} roasters, {} artisans, {} brewing methods",
-        report.cafes, report.roasters, report.artisans, report.brewing_methods
+        "seeded {} cafés, {} roasters, {} artisans, {} brewing methods, {} users, {} reviews, {} stories, {} saved cafés",
+        report.cafes,
+        report.roasters,
+        report.artisans,
+        report.brewing_methods,
+        report.users,
+        report.reviews,
+        report.stories,
+        report.saved_cafes
     );
     Ok(())
 }

@@ -16,7 +16,7 @@ use shared::domain::{
 };
 use shared::http::routes::CREATE_PHOTO;
 use shared::http::{
-    ApiError, CachePolicy, Fields, Query, Reply, authenticated_user, check_write_limit,
+    ApiError, CachePolicy, Fields, Query, Reply, caller, check_write_limit,
     idempotency_key, json_object, run_idempotent, serve,
 };
 use shared::ports::{CafeReader, IdempotencyStore, PhotoWriter, UploadSigner, WriteLimiter};
@@ -33,6 +33,7 @@ pub struct Deps<S, R, U> {
     pub records: R,
     /// Mints upload targets.
     pub uploads: U,
+    pub users: shared::identity::UserKeys,
     pub config: WriteConfig,
 }
 
@@ -92,7 +93,7 @@ where
 {
     serve(req, &CREATE_PHOTO, |info, req| async move {
         let cafe_id: CafeId = info.parse_path("cafeId", CafeId::parse)?;
-        let user = authenticated_user(&req)?;
+        let user = caller(&req, &deps.users)?;
         Query::from_request(&req, &[]).finish()?;
         let key = idempotency_key(&req)?;
         let now = Timestamp::now();

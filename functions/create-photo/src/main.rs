@@ -19,6 +19,7 @@ async fn main() -> Result<(), Error> {
         records: ReviewStore::new(store.clone(), config.region.clone()),
         store,
         uploads: S3Uploads::new(aws, bucket),
+        users: config::user_keys()?,
         config,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await

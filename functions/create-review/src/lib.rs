@@ -7,34 +7,36 @@ use lambda_http::http::header::LOCATION;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::config::WriteConfig;
-use shared::domain::{CafeId, Review, ReviewId};
+use shared::domain::{CafeId, Review, ReviewId, UserProfile};
+use shared::identity::UserKeys;
 use shared::http::reviews::{parse_review, refresh_cafe_rating};
 use shared::http::routes::CREATE_REVIEW;
 use shared::http::{
-    ApiError, CachePolicy, Query, Reply, authenticated_user, check_write_limit, idempotency_key,
-    run_idempotent, serve,
+    ApiError, CachePolicy, Query, Reply, caller, check_write_limit, idempotency_key, run_idempotent,
+    serve,
 };
 use shared::ports::{
     BrewingMethodReader, CafeReader, CatalogWriter, IdempotencyStore, ReviewReader,
-    ReviewWriteError, ReviewWriter, WriteLimiter,
+    ReviewWriteError, ReviewWriter, UserReader, UserWriter, WriteLimiter,
 };
 
 /// What the handler needs: the catalogue (café exists, brewing method known, rating refresh),
-/// the review store, and the write settings.
+/// the review store, the caller's profile, the user-id hash and the write settings.
 pub struct Deps<C, R> {
     pub catalog: C,
     pub reviews: R,
+    pub users: UserKeys,
     pub config: WriteConfig,
 }
 
 /// Handles one request.
 pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
 where
-    C: CafeReader + BrewingMethodReader + CatalogWriter,
+    C: CafeReader + BrewingMethodReader + CatalogWriter + UserReader + UserWriter,
     R: ReviewReader + ReviewWriter + IdempotencyStore + WriteLimiter,
 {
     serve(req, &CREATE_REVIEW, |info, req| async move {
-        let user = authenticated_user(&req)?;
+        let user = caller(&req, &deps.users)?;
         Query::from_request(&req, &[]).finish()?;
         let cafe_id = info.parse_path("cafeId", CafeId::parse)?;
         let key = idempotency_key(&req)?;
@@ -50,6 +52,7 @@ where
                 });
             }
             check_write_limit(&deps.reviews, &user, now, deps.config.max_writes_per_hour).await?;
+            let author = deps.catalog.ensure_profile(&UserProfile::first(user.clone(), now)).await?;
             let id = ReviewId::from_entropy(uuid::Uuid::new_v4().as_u128());
             let review = Review::new(id, cafe_id.clone(), user.clone(), draft, now);
             match deps.reviews.create_review(&review).await {
@@ -67,7 +70,7 @@ where
             }
             tracing::info!(review_id = %review.id, cafe_id = %cafe_id, rating = review.rating.stars(), "review created");
             refresh_cafe_rating(&deps.catalog, &deps.reviews, &cafe_id).await;
-            Ok(Reply::json(&review, CachePolicy::NoStore)?
+            Ok(Reply::json(&review.view(author.author()), CachePolicy::NoStore)?
                 .with_status(StatusCode::CREATED)
                 .with_header(LOCATION, format!("/reviews/{}", review.id)))
         })

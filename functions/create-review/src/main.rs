@@ -15,6 +15,7 @@ async fn main() -> Result<(), Error> {
     let deps = Deps {
         reviews: ReviewStore::new(store.clone(), config.region.clone()),
         catalog: store,
+        users: config::user_keys()?,
         config,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await

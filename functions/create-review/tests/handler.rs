@@ -14,6 +14,7 @@ async fn deps()
     Deps {
         reviews: ReviewStore::new(store.clone(), "test"),
         catalog: store,
+        users: shared::testing::user_keys(),
         config: WriteConfig {
             max_writes_per_hour: 30,
             region: "test".to_owned(),
@@ -28,8 +29,13 @@ async fn creates_the_fixture_review_then_replays_it() {
     assert_eq!(response.status(), 201, "{}", json_body(&response));
     let body = json_body(&response);
     assert_eq!(
-        body["authorId"], "fixture-user",
-        "author from the authorizer claims"
+        body["author"]["id"],
+        shared::testing::public_id("fixture-user").as_str(),
+        "author from the authorizer claims, as a public id"
+    );
+    assert!(
+        !body.to_string().contains("fixture-user"),
+        "the token subject appears nowhere in the response"
     );
     assert_eq!(body["rating"], 5);
     let location = response.headers()["location"].to_str().unwrap().to_owned();

@@ -15,6 +15,7 @@ async fn main() -> Result<(), Error> {
     let deps = Deps {
         records: ReviewStore::new(store.clone(), config.region.clone()),
         store,
+        users: config::user_keys()?,
         config,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await

@@ -13,6 +13,7 @@ async fn publishes_the_fixture_story() {
     let deps = Deps {
         records: ReviewStore::new(store.clone(), "test"),
         store,
+        users: shared::testing::user_keys(),
         config: WriteConfig {
             max_writes_per_hour: 30,
             region: "test".to_owned(),
@@ -21,7 +22,12 @@ async fn publishes_the_fixture_story() {
     let response = handle(&deps, event("create-story")).await;
     assert_eq!(response.status(), 201, "{}", json_body(&response));
     let body = json_body(&response);
-    assert_eq!(body["authorId"], "fixture-user");
+    assert_eq!(
+        body["author"]["id"],
+        shared::testing::public_id("fixture-user").as_str()
+    );
+    assert!(body["author"]["displayName"].is_string());
+    assert!(!body.to_string().contains("fixture-user"));
     assert_eq!(body["tags"], serde_json::json!(["espresso", "winter"]));
     let location = response.headers()["location"].to_str().unwrap();
     assert_eq!(

@@ -6,7 +6,7 @@ use shared::config::WriteConfig;
 use shared::domain::ReviewId;
 use shared::http::reviews::{authored_review, refresh_cafe_rating};
 use shared::http::routes::DELETE_REVIEW;
-use shared::http::{ApiError, Query, Reply, authenticated_user, check_write_limit, serve};
+use shared::http::{ApiError, Query, Reply, caller, check_write_limit, serve};
 use shared::ports::{
     CafeReader, CatalogWriter, ReviewReader, ReviewWriteError, ReviewWriter, WriteLimiter,
 };
@@ -15,6 +15,7 @@ use shared::ports::{
 pub struct Deps<C, R> {
     pub catalog: C,
     pub reviews: R,
+    pub users: shared::identity::UserKeys,
     pub config: WriteConfig,
 }
 
@@ -25,7 +26,7 @@ where
     R: ReviewReader + ReviewWriter + WriteLimiter,
 {
     serve(req, &DELETE_REVIEW, |info, req| async move {
-        let user = authenticated_user(&req)?;
+        let user = caller(&req, &deps.users)?;
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("reviewId", ReviewId::parse)?;
         let current = authored_review(&deps.reviews, &id, &user, "delete").await?;

@@ -4,7 +4,7 @@
 
 use delete_review::{Deps, handle};
 use shared::config::WriteConfig;
-use shared::domain::{Rating, Review, ReviewDraft, ReviewId, ReviewText, UserId};
+use shared::domain::{Rating, Review, ReviewDraft, ReviewId, ReviewText};
 use shared::ports::{ReviewReader, ReviewWriter};
 use shared::store::reviews::ReviewStore;
 use shared::testing::event;
@@ -17,7 +17,7 @@ async fn the_author_deletes_the_fixture_review_and_the_summary_drops() {
     let review = Review::new(
         ReviewId::parse("rev_0000000000000001").unwrap(),
         cafe.clone(),
-        UserId::parse("fixture-user").unwrap(),
+        shared::testing::public_id("fixture-user"),
         ReviewDraft {
             rating: Rating::new(4).unwrap(),
             text: ReviewText::parse("Lovely cortado, a little too much milk for me.").unwrap(),
@@ -30,6 +30,7 @@ async fn the_author_deletes_the_fixture_review_and_the_summary_drops() {
     let deps = Deps {
         reviews,
         catalog: store,
+        users: shared::testing::user_keys(),
         config: WriteConfig {
             max_writes_per_hour: 30,
             region: "test".to_owned(),

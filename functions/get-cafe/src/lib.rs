@@ -3,10 +3,10 @@
 
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
-use shared::domain::{Cafe, CafeId, Review};
+use shared::domain::{Cafe, CafeId, ReviewView};
 use shared::http::routes::GET_CAFE;
 use shared::http::{ApiError, CachePolicy, Query, Reply, serve};
-use shared::ports::{CafeReader, ReviewReader};
+use shared::ports::{CafeReader, ReviewReader, UserReader};
 use shared::query::PageLimit;
 
 /// Reviews shown on the profile.
@@ -24,11 +24,11 @@ pub struct Deps<S, R> {
 pub struct CafeProfile {
     #[serde(flatten)]
     pub cafe: Cafe,
-    pub latest_reviews: Vec<Review>,
+    pub latest_reviews: Vec<ReviewView>,
 }
 
 /// Handles one request.
-pub async fn handle<S: CafeReader, R: ReviewReader>(
+pub async fn handle<S: CafeReader + UserReader, R: ReviewReader>(
     deps: &Deps<S, R>,
     req: Request,
 ) -> Response<Body> {
@@ -54,7 +54,7 @@ pub async fn handle<S: CafeReader, R: ReviewReader>(
         Reply::json(
             &CafeProfile {
                 cafe,
-                latest_reviews: latest?.items,
+                latest_reviews: shared::views::reviews(&deps.store, latest?.items).await?,
             },
             CachePolicy::CATALOGUE,
         )

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use get_photo::{Deps, handle};
-use shared::domain::{CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus, UploadType, UserId};
+use shared::domain::{CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus, UploadType};
 use shared::ports::PhotoWriter;
 use shared::testing::{event, json_body};
 
@@ -20,7 +20,7 @@ async fn shows_the_fixture_photo_as_it_progresses() {
     let photo = Photo {
         id: PhotoId::parse("pho_0000000000000fix").unwrap(),
         cafe_id: CafeId::from_entropy(1),
-        uploaded_by: UserId::parse("fixture-user").unwrap(),
+        uploaded_by: shared::testing::public_id("fixture-user"),
         caption: None,
         content_type: UploadType::Png,
         content_length: 10,

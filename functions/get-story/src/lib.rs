@@ -4,7 +4,7 @@ use lambda_http::{Body, Request, Response};
 use shared::domain::StoryId;
 use shared::http::routes::GET_STORY;
 use shared::http::{ApiError, CachePolicy, Query, Reply, serve};
-use shared::ports::StoryReader;
+use shared::ports::{StoryReader, UserReader};
 
 /// What the handler needs: a story reader.
 pub struct Deps<S> {
@@ -12,7 +12,7 @@ pub struct Deps<S> {
 }
 
 /// Handles one request.
-pub async fn handle<S: StoryReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: StoryReader + UserReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
     serve(req, &GET_STORY, |info, req| async move {
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("storyId", StoryId::parse)?;
@@ -24,7 +24,10 @@ pub async fn handle<S: StoryReader>(deps: &Deps<S>, req: Request) -> Response<Bo
                 resource: "story",
                 id: id.to_string(),
             })?;
-        Reply::json(&story, CachePolicy::CATALOGUE)
+        Reply::json(
+            &shared::views::story(&deps.store, &story).await?,
+            CachePolicy::USER_CONTENT,
+        )
     })
     .await
 }

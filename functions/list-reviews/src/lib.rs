@@ -5,7 +5,7 @@ use shared::cursor::CursorCodec;
 use shared::domain::CafeId;
 use shared::http::routes::LIST_REVIEWS;
 use shared::http::{ApiError, CachePolicy, ListBody, Query, Reply, parse_limit, serve};
-use shared::ports::{CafeReader, ReviewReader};
+use shared::ports::{CafeReader, ReviewReader, UserReader};
 
 /// Query parameters this route accepts.
 pub const PARAMS: &[&str] = &["limit", "cursor"];
@@ -18,7 +18,7 @@ pub struct Deps<C, R> {
 }
 
 /// Handles one request.
-pub async fn handle<C: CafeReader, R: ReviewReader>(
+pub async fn handle<C: CafeReader + UserReader, R: ReviewReader>(
     deps: &Deps<C, R>,
     req: Request,
 ) -> Response<Body> {
@@ -42,7 +42,7 @@ pub async fn handle<C: CafeReader, R: ReviewReader>(
         let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
         Reply::json(
             &ListBody {
-                items: page.items,
+                items: shared::views::reviews(&deps.catalog, page.items).await?,
                 next_cursor,
             },
             CachePolicy::USER_CONTENT,

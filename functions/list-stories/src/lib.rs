@@ -1,14 +1,15 @@
-//! `GET /stories`: stories newest first, optionally about one café and/or with one tag.
+//! `GET /stories`: stories newest first, optionally by one author, about one café and/or with
+//! one tag.
 
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
-use shared::domain::{CafeId, Slug};
+use shared::domain::{CafeId, PublicUserId, Slug};
 use shared::http::routes::LIST_STORIES;
 use shared::http::{CachePolicy, ListBody, Query, Reply, parse_limit, serve};
-use shared::ports::{StoryFilter, StoryReader};
+use shared::ports::{StoryFilter, StoryReader, UserReader};
 
 /// Query parameters this route accepts.
-pub const PARAMS: &[&str] = &["cafeId", "tag", "limit", "cursor"];
+pub const PARAMS: &[&str] = &["author", "cafeId", "tag", "limit", "cursor"];
 
 /// What the handler needs.
 pub struct Deps<S> {
@@ -17,16 +18,18 @@ pub struct Deps<S> {
 }
 
 /// Handles one request.
-pub async fn handle<S: StoryReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: StoryReader + UserReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
     serve(req, &LIST_STORIES, |_info, req| async move {
         let mut q = Query::from_request(&req, PARAMS);
+        let author = q.take("author", PublicUserId::parse);
         let cafe = q.take("cafeId", CafeId::parse);
         let tag = q.take("tag", Slug::parse);
         let limit = q.take("limit", parse_limit).unwrap_or_default();
         let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
         q.finish()?;
         let scope = format!(
-            "stories|{}|{}",
+            "stories|{}|{}|{}",
+            author.as_ref().map_or("", PublicUserId::as_str),
             cafe.as_ref().map_or("", CafeId::as_str),
             tag.as_ref().map_or("", Slug::as_str)
         );
@@ -35,12 +38,12 @@ pub async fn handle<S: StoryReader>(deps: &Deps<S>, req: Request) -> Response<Bo
             .transpose()?;
         let page = deps
             .store
-            .list_stories(&StoryFilter { cafe, tag }, limit, after)
+            .list_stories(&StoryFilter { cafe, tag, author }, limit, after)
             .await?;
         let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
         Reply::json(
             &ListBody {
-                items: page.items,
+                items: shared::views::stories(&deps.store, page.items).await?,
                 next_cursor,
             },
             CachePolicy::USER_CONTENT,

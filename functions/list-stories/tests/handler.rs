@@ -4,7 +4,7 @@
 
 use list_stories::{Deps, handle};
 use shared::cursor::CursorCodec;
-use shared::domain::{Slug, Story, StoryId, UserId};
+use shared::domain::{Slug, Story, StoryId};
 use shared::ports::StoryWriter;
 use shared::testing::{event, json_body};
 
@@ -14,12 +14,13 @@ async fn lists_stories_with_the_fixture_tag_newest_first() {
     for (n, tag) in [(1u128, "winter"), (2, "summer"), (3, "winter")] {
         let story = Story {
             id: StoryId::from_entropy(n),
-            author_id: UserId::parse("ana").unwrap(),
+            author_id: shared::testing::public_id("ana"),
             title: format!("Story {n}"),
             body: "A cup worth writing about.".to_owned(),
             tags: vec![Slug::parse(tag).unwrap()],
             cafe_ids: vec![],
             created_at: jiff::Timestamp::from_second(1_700_000_000 + n as i64).unwrap(),
+            updated_at: None,
         };
         store.create_story(&story).await.unwrap();
     }

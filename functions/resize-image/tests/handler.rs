@@ -6,7 +6,7 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use resize_image::{Deps, handle};
 use shared::blob::local::DirBlobs;
-use shared::domain::{CafeId, Photo, PhotoId, PhotoStatus, UploadType, UserId};
+use shared::domain::{CafeId, Photo, PhotoId, PhotoStatus, UploadType};
 use shared::ports::{BlobStore, PhotoReader, PhotoWriter};
 
 fn fixture() -> SqsEvent {
@@ -32,7 +32,7 @@ async fn the_fixture_message_makes_the_photo_ready_once() {
     let photo = Photo {
         id: PhotoId::parse("pho_0000000000000fix").unwrap(),
         cafe_id: CafeId::from_entropy(1),
-        uploaded_by: UserId::parse("fixture-user").unwrap(),
+        uploaded_by: shared::testing::public_id("fixture-user"),
         caption: None,
         content_type: UploadType::Jpeg,
         content_length: 1,

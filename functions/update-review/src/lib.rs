@@ -8,28 +8,29 @@ use shared::domain::ReviewId;
 use shared::http::reviews::{authored_review, parse_review, refresh_cafe_rating};
 use shared::http::routes::UPDATE_REVIEW;
 use shared::http::{
-    ApiError, CachePolicy, Query, Reply, authenticated_user, check_write_limit, serve,
+    ApiError, CachePolicy, Query, Reply, caller, check_write_limit, serve,
 };
 use shared::ports::{
     BrewingMethodReader, CafeReader, CatalogWriter, ReviewReader, ReviewWriteError, ReviewWriter,
-    WriteLimiter,
+    UserReader, WriteLimiter,
 };
 
 /// What the handler needs.
 pub struct Deps<C, R> {
     pub catalog: C,
     pub reviews: R,
+    pub users: shared::identity::UserKeys,
     pub config: WriteConfig,
 }
 
 /// Handles one request.
 pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
 where
-    C: CafeReader + BrewingMethodReader + CatalogWriter,
+    C: CafeReader + BrewingMethodReader + CatalogWriter + UserReader,
     R: ReviewReader + ReviewWriter + WriteLimiter,
 {
     serve(req, &UPDATE_REVIEW, |info, req| async move {
-        let user = authenticated_user(&req)?;
+        let user = caller(&req, &deps.users)?;
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("reviewId", ReviewId::parse)?;
         let now = Timestamp::now();
@@ -47,7 +48,10 @@ where
             Err(ReviewWriteError::Store(e)) => return Err(e.into()),
         }
         refresh_cafe_rating(&deps.catalog, &deps.reviews, &edited.cafe_id).await;
-        Reply::json(&edited, CachePolicy::NoStore)
+        Reply::json(
+            &shared::views::review(&deps.catalog, &edited).await?,
+            CachePolicy::NoStore,
+        )
     })
     .await
 }

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use shared::config::WriteConfig;
-use shared::domain::{Rating, Review, ReviewDraft, ReviewId, ReviewText, UserId};
+use shared::domain::{Rating, Review, ReviewDraft, ReviewId, ReviewText};
 use shared::ports::ReviewWriter;
 use shared::store::reviews::ReviewStore;
 use shared::store::sqlite::SqliteStore;
@@ -17,7 +17,7 @@ async fn deps_with_review(author: &str) -> Deps<SqliteStore, ReviewStore<SqliteS
     let review = Review::new(
         ReviewId::parse("rev_0000000000000001").unwrap(),
         cafe,
-        UserId::parse(author).unwrap(),
+        shared::testing::public_id(author),
         ReviewDraft {
             rating: Rating::new(5).unwrap(),
             text: ReviewText::parse("First visit: a superb naturally processed Ethiopian.")
@@ -31,6 +31,7 @@ async fn deps_with_review(author: &str) -> Deps<SqliteStore, ReviewStore<SqliteS
     Deps {
         reviews,
         catalog: store,
+        users: shared::testing::user_keys(),
         config: WriteConfig {
             max_writes_per_hour: 30,
             region: "test".to_owned(),

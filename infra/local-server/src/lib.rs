@@ -34,6 +34,9 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// File name of the SQLite database inside the data directory.
 pub const DB_FILE: &str = "craftbean.sqlite3";
 const SECRET_FILE: &str = "cursor-secret";
+/// File in the data directory holding the secret that keys public user ids when
+/// `CRAFTBEAN_USER_ID_SECRET` is unset.
+pub const USER_ID_SECRET_FILE: &str = "user-id-secret";
 /// File in the data directory holding the local JWT signing secret when
 /// `CRAFTBEAN_JWT_SECRET` is unset.
 pub const JWT_SECRET_FILE: &str = "jwt-secret";
@@ -51,6 +54,8 @@ pub struct LocalConfig {
     pub cursor_secret: Option<String>,
     /// `CRAFTBEAN_JWT_SECRET`; generated and kept in the data dir when unset.
     pub jwt_secret: Option<String>,
+    /// `CRAFTBEAN_USER_ID_SECRET`; generated and kept in the data dir when unset.
+    pub user_id_secret: Option<String>,
     /// Write limits (`CRAFTBEAN_MAX_WRITES_PER_HOUR`); the region is always `local`.
     pub writes: WriteConfig,
 }
@@ -69,6 +74,9 @@ impl LocalConfig {
                 Ok::<_, String>(v.to_owned())
             })?,
             jwt_secret: config::optional(JWT_SECRET_VAR, |v| Ok::<_, String>(v.to_owned()))?,
+            user_id_secret: config::optional(vars::USER_ID_SECRET, |v| {
+                Ok::<_, String>(v.to_owned())
+            })?,
             writes: WriteConfig {
                 region: "local".to_owned(),
                 ..WriteConfig::from_env()?
@@ -107,6 +115,16 @@ pub struct App {
     get_artisan: get_artisan::Deps<SqliteStore>,
     list_brewing_methods: list_brewing_methods::Deps<SqliteStore>,
     get_brewing_method: get_brewing_method::Deps<SqliteStore>,
+    get_me: get_me::Deps<SqliteStore>,
+    update_me: update_me::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    get_user: get_user::Deps<SqliteStore>,
+    list_user_reviews: list_user_reviews::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    save_cafe: save_cafe::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    unsave_cafe: unsave_cafe::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    list_saved_cafes: list_saved_cafes::Deps<SqliteStore>,
+    get_review: get_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    update_story: update_story::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    delete_story: delete_story::Deps<SqliteStore, ReviewStore<SqliteStore>>,
 }
 
 impl App {
@@ -153,6 +171,10 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             roasters = report.roasters,
             artisans = report.artisans,
             brewing_methods = report.brewing_methods,
+            users = report.users,
+            reviews = report.reviews,
+            stories = report.stories,
+            saved_cafes = report.saved_cafes,
             "seeded demo data on first start"
         );
     } else if !store.has_geo_entries().await? {
@@ -170,6 +192,11 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         Some(secret) => secret.clone(),
         None => load_or_create_secret(&config.data_dir, JWT_SECRET_FILE)?,
     };
+    let user_id_secret = match &config.user_id_secret {
+        Some(secret) => secret.clone(),
+        None => load_or_create_secret(&config.data_dir, USER_ID_SECRET_FILE)?,
+    };
+    let users = config::user_keys_from(vars::USER_ID_SECRET, &user_id_secret)?;
     let reviews = ReviewStore::new(store.clone(), config.writes.region.clone());
     let cursors: CursorCodec = config::cursor_codec(vars::CURSOR_SECRET, &secret)?;
     let (queue, queue_rx) = mpsc::unbounded_channel();
@@ -201,6 +228,7 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         create_review: create_review::Deps {
             catalog: store.clone(),
             reviews: reviews.clone(),
+            users: users.clone(),
             config: config.writes.clone(),
         },
         list_reviews: list_reviews::Deps {
@@ -211,16 +239,70 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         update_review: update_review::Deps {
             catalog: store.clone(),
             reviews: reviews.clone(),
+            users: users.clone(),
             config: config.writes.clone(),
         },
         delete_review: delete_review::Deps {
             catalog: store.clone(),
             reviews: reviews.clone(),
+            users: users.clone(),
             config: config.writes.clone(),
         },
         create_story: create_story::Deps {
             store: store.clone(),
+            records: reviews.clone(),
+            users: users.clone(),
+            config: config.writes.clone(),
+        },
+        get_me: get_me::Deps {
+            store: store.clone(),
+            users: users.clone(),
+        },
+        update_me: update_me::Deps {
+            store: store.clone(),
+            records: reviews.clone(),
+            users: users.clone(),
+            config: config.writes.clone(),
+        },
+        get_user: get_user::Deps {
+            store: store.clone(),
+        },
+        list_user_reviews: list_user_reviews::Deps {
+            store: store.clone(),
+            reviews: reviews.clone(),
+            cursors: cursors.clone(),
+        },
+        save_cafe: save_cafe::Deps {
+            store: store.clone(),
+            records: reviews.clone(),
+            users: users.clone(),
+            config: config.writes.clone(),
+        },
+        unsave_cafe: unsave_cafe::Deps {
+            store: store.clone(),
+            records: reviews.clone(),
+            users: users.clone(),
+            config: config.writes.clone(),
+        },
+        list_saved_cafes: list_saved_cafes::Deps {
+            store: store.clone(),
+            users: users.clone(),
+            cursors: cursors.clone(),
+        },
+        get_review: get_review::Deps {
+            store: store.clone(),
+            reviews: reviews.clone(),
+        },
+        update_story: update_story::Deps {
+            store: store.clone(),
+            records: reviews.clone(),
+            users: users.clone(),
+            config: config.writes.clone(),
+        },
+        delete_story: delete_story::Deps {
+            store: store.clone(),
             records: reviews,
+            users,
             config: config.writes.clone(),
         },
         list_stories: list_stories::Deps {
@@ -475,6 +557,7 @@ async fn dispatch(
                     let deps = create_photo::Deps {
                         store: app.store.clone(),
                         records: app.create_story.records.clone(),
+                        users: app.create_story.users.clone(),
                         uploads: LocalUploads {
                             url: format!("{}{UPLOAD_PATH}", app.base_url()),
                             bucket: UPLOADS_BUCKET.to_owned(),
@@ -498,6 +581,18 @@ async fn dispatch(
                 "get-brewing-method" => {
                     get_brewing_method::handle(&app.get_brewing_method, req).await
                 }
+                "get-me" => get_me::handle(&app.get_me, req).await,
+                "update-me" => update_me::handle(&app.update_me, req).await,
+                "get-user" => get_user::handle(&app.get_user, req).await,
+                "list-user-reviews" => {
+                    list_user_reviews::handle(&app.list_user_reviews, req).await
+                }
+                "save-cafe" => save_cafe::handle(&app.save_cafe, req).await,
+                "unsave-cafe" => unsave_cafe::handle(&app.unsave_cafe, req).await,
+                "list-saved-cafes" => list_saved_cafes::handle(&app.list_saved_cafes, req).await,
+                "get-review" => get_review::handle(&app.get_review, req).await,
+                "update-story" => update_story::handle(&app.update_story, req).await,
+                "delete-story" => delete_story::handle(&app.delete_story, req).await,
                 // A route in the table without a handler here: the routes test catches this.
                 _ => route_not_found::handle(&req),
             }

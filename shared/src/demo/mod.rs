@@ -8,6 +8,7 @@
 
 mod methods;
 mod origins;
+mod people;
 mod places;
 mod text;
 
@@ -27,6 +28,8 @@ use origins::ORIGINS;
 use places::{AddressStyle, CITIES, City};
 use text::fill;
 
+pub use people::DemoPeople;
+
 /// The whole demo dataset, ready to be written to any store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DemoCatalog {
@@ -34,6 +37,8 @@ pub struct DemoCatalog {
     pub roasters: Vec<Roaster>,
     pub artisans: Vec<Artisan>,
     pub brewing_methods: Vec<BrewingMethod>,
+    /// Users, their reviews (already counted in the cafés' `rating`), stories and saves.
+    pub people: DemoPeople,
 }
 
 /// Why the demo catalogue could not be built. Any of these is a bug in the data tables.
@@ -79,11 +84,13 @@ pub fn catalog() -> Result<DemoCatalog, DemoError> {
             artisans.extend(staff);
         }
     }
+    let people = people::people(&mut cafes)?;
     Ok(DemoCatalog {
         cafes,
         roasters,
         artisans,
         brewing_methods,
+        people,
     })
 }
 
@@ -179,6 +186,30 @@ impl Rng {
 struct Names {
     cafes: BTreeSet<String>,
     people: BTreeSet<String>,
+    /// (city, text) pairs already used, so no two cafés in a city share a tagline or a
+    /// philosophy.
+    blurbs: BTreeSet<(&'static str, String)>,
+}
+
+impl Names {
+    /// Draws from `draw` until it yields a text no café in `city` has used yet.
+    fn unique_in_city(
+        &mut self,
+        rng: &mut Rng,
+        city: &'static City,
+        mut draw: impl FnMut(&mut Rng) -> Result<String, DemoError>,
+    ) -> Result<String, DemoError> {
+        for _ in 0..200 {
+            let text = draw(rng)?;
+            if self.blurbs.insert((city.name, text.clone())) {
+                return Ok(text);
+            }
+        }
+        Err(DemoError::NamesExhausted {
+            what: "tagline or philosophy",
+            city: city.name,
+        })
+    }
 }
 
 /// Builds the roasters and, per city (in [`CITIES`] order), the indices of its own roasters.
@@ -329,7 +360,9 @@ fn cafe(
         ("year", year.as_str()),
         ("job", *rng.pick(text::FORMER_JOBS)?),
     ];
-    let tagline = fill(rng.pick(text::TAGLINES)?, &vars);
+    let tagline = names.unique_in_city(rng, city, |rng| {
+        Ok(fill(rng.pick(text::TAGLINES)?, &vars))
+    })?;
     let origins = [
         text::ORIGIN_OPENERS,
         text::ORIGIN_MIDDLES,
@@ -339,15 +372,17 @@ fn cafe(
     .map(|pool| rng.pick(pool).map(|t| fill(t, &vars)))
     .collect::<Result<Vec<_>, _>>()?
     .join(" ");
-    let philosophy = [
-        text::PHILOSOPHY_BELIEFS,
-        text::PHILOSOPHY_PRACTICES,
-        text::PHILOSOPHY_INVITATIONS,
-    ]
-    .iter()
-    .map(|pool| rng.pick(pool).map(|t| (*t).to_owned()))
-    .collect::<Result<Vec<_>, _>>()?
-    .join(" ");
+    let philosophy = names.unique_in_city(rng, city, |rng| {
+        Ok([
+            text::PHILOSOPHY_BELIEFS,
+            text::PHILOSOPHY_PRACTICES,
+            text::PHILOSOPHY_INVITATIONS,
+        ]
+        .iter()
+        .map(|pool| rng.pick(pool).map(|t| (*t).to_owned()))
+        .collect::<Result<Vec<_>, _>>()?
+        .join(" "))
+    })?;
 
     let k = 2 + rng.below(5);
     let mut amenities = rng.sample_of(&Amenity::ALL, k);

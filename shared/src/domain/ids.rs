@@ -86,6 +86,13 @@ opaque_id!(
     "pho"
 );
 opaque_id!(
+    /// A person's public id, e.g. `usr_…`: what every response shows for a user. Derived from
+    /// the identity provider's `sub` with a keyed hash ([`crate::identity::UserKeys`]), so it
+    /// is stable across regions and sessions but cannot be linked back to the `sub`.
+    PublicUserId,
+    "usr"
+);
+opaque_id!(
     /// Identifies an artisan (barista, roaster, owner…), e.g. `art_…`.
     ArtisanId,
     "art"

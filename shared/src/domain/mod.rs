@@ -8,20 +8,29 @@ mod photo;
 mod rating;
 mod review;
 mod story;
+mod user;
 mod values;
 
 pub use catalog::{
     Artisan, ArtisanRef, ArtisanRole, BeanSourcing, BrewingMethod, Cafe, CafeSummary, Links,
     Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef, Technique,
 };
-pub use ids::{ArtisanId, CafeId, ID_BODY_LEN, PhotoId, ReviewId, RoasterId, StoryId};
+pub use ids::{
+    ArtisanId, CafeId, ID_BODY_LEN, PhotoId, PublicUserId, ReviewId, RoasterId, StoryId,
+};
 pub use photo::{
     MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, Photo, PhotoOutcome, PhotoStatus, Rendition, UploadType,
     photo_of_upload_key, upload_key,
 };
 pub use rating::RatingSummary;
-pub use review::{Rating, Review, ReviewDraft, ReviewText, UserId};
-pub use story::{MAX_BODY_CHARS, MAX_CAFES, MAX_TAGS, MAX_TITLE_CHARS, Story, plain_text};
+pub use review::{Rating, Review, ReviewDraft, ReviewText, ReviewView, UserId};
+pub use story::{
+    MAX_BODY_CHARS, MAX_CAFES, MAX_TAGS, MAX_TITLE_CHARS, Story, StoryDraft, StoryView, plain_text,
+};
+pub use user::{
+    Author, MAX_BIO_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_HOME_CITY_CHARS, ProfileDraft, SavedCafe,
+    SavedCafeView, UserProfile, default_display_name,
+};
 pub use values::{
     Amenity, Coordinates, CountryCode, LocalTime, OpeningHours, OpeningPeriod, PriceLevel, Slug,
     TimeZoneName, Weekday,

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{CafeId, PhotoId, UserId};
+use super::{CafeId, PhotoId, PublicUserId};
 
 /// Largest upload accepted, bytes (15 MiB).
 pub const MAX_UPLOAD_BYTES: u64 = 15 * 1024 * 1024;
@@ -73,7 +73,7 @@ pub struct Rendition {
 pub struct Photo {
     pub id: PhotoId,
     pub cafe_id: CafeId,
-    pub uploaded_by: UserId,
+    pub uploaded_by: PublicUserId,
     pub caption: Option<String>,
     pub content_type: UploadType,
     pub content_length: u64,

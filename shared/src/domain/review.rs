@@ -6,9 +6,11 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::{CafeId, DomainError, ReviewId, Slug};
+use super::{Author, CafeId, DomainError, PublicUserId, ReviewId, Slug};
 
-/// The authenticated user's id: the identity provider's `sub` claim, never client input.
+/// The identity provider's subject (`sub` claim) of the authenticated user, never client input.
+/// It never leaves the function that verified it: stored items and responses name people by
+/// their [`PublicUserId`] (see [`crate::identity`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct UserId(String);
@@ -139,7 +141,7 @@ impl From<ReviewText> for String {
 pub struct Review {
     pub id: ReviewId,
     pub cafe_id: CafeId,
-    pub author_id: UserId,
+    pub author_id: PublicUserId,
     pub rating: Rating,
     pub text: ReviewText,
     pub brewing_method: Option<Slug>,
@@ -162,7 +164,7 @@ impl Review {
     pub fn new(
         id: ReviewId,
         cafe_id: CafeId,
-        author_id: UserId,
+        author_id: PublicUserId,
         draft: ReviewDraft,
         now: Timestamp,
     ) -> Self {
@@ -190,6 +192,36 @@ impl Review {
             ..self.clone()
         }
     }
+
+    /// The review as responses show it, with its author's public reference.
+    pub fn view(&self, author: Author) -> ReviewView {
+        ReviewView {
+            id: self.id.clone(),
+            cafe_id: self.cafe_id.clone(),
+            author,
+            rating: self.rating,
+            text: self.text.clone(),
+            brewing_method: self.brewing_method.clone(),
+            visited_on: self.visited_on,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// A review as responses show it: `author` instead of a bare id.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewView {
+    pub id: ReviewId,
+    pub cafe_id: CafeId,
+    pub author: Author,
+    pub rating: Rating,
+    pub text: ReviewText,
+    pub brewing_method: Option<Slug>,
+    pub visited_on: Option<Date>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{CafeId, DomainError, Slug, StoryId, UserId};
+use super::{Author, CafeId, DomainError, PublicUserId, Slug, StoryId};
 
 /// Longest title, in characters after trimming.
 pub const MAX_TITLE_CHARS: usize = 120;
@@ -36,7 +36,7 @@ pub fn plain_text(raw: &str, max: usize, multiline: bool) -> Result<String, Doma
 #[serde(rename_all = "camelCase")]
 pub struct Story {
     pub id: StoryId,
-    pub author_id: UserId,
+    pub author_id: PublicUserId,
     pub title: String,
     /// Plain text; clients must render it as text, never as HTML.
     pub body: String,
@@ -45,6 +45,79 @@ pub struct Story {
     /// Up to ten distinct cafés the story is about; each existed when the story was written.
     pub cafe_ids: Vec<CafeId>,
     pub created_at: Timestamp,
+    /// When it was last edited (absent on stories never edited before this field existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Timestamp>,
+}
+
+/// The editable part of a story, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoryDraft {
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<Slug>,
+    pub cafe_ids: Vec<CafeId>,
+}
+
+impl Story {
+    /// A new story written now.
+    pub fn new(id: StoryId, author_id: PublicUserId, draft: StoryDraft, now: Timestamp) -> Self {
+        Self {
+            id,
+            author_id,
+            title: draft.title,
+            body: draft.body,
+            tags: draft.tags,
+            cafe_ids: draft.cafe_ids,
+            created_at: now,
+            updated_at: Some(now),
+        }
+    }
+
+    /// This story with its editable fields replaced.
+    pub fn edited(&self, draft: StoryDraft, now: Timestamp) -> Self {
+        Self {
+            title: draft.title,
+            body: draft.body,
+            tags: draft.tags,
+            cafe_ids: draft.cafe_ids,
+            updated_at: Some(now),
+            ..self.clone()
+        }
+    }
+
+    /// Its optimistic-concurrency version: the last write's time in microseconds.
+    pub fn version(&self) -> i64 {
+        self.updated_at.unwrap_or(self.created_at).as_microsecond()
+    }
+
+    /// The story as responses show it, with its author's public reference.
+    pub fn view(&self, author: Author) -> StoryView {
+        StoryView {
+            id: self.id.clone(),
+            author,
+            title: self.title.clone(),
+            body: self.body.clone(),
+            tags: self.tags.clone(),
+            cafe_ids: self.cafe_ids.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at.unwrap_or(self.created_at),
+        }
+    }
+}
+
+/// A story as responses show it: `author` instead of a bare id.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoryView {
+    pub id: StoryId,
+    pub author: Author,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<Slug>,
+    pub cafe_ids: Vec<CafeId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[cfg(test)]

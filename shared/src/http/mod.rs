@@ -7,6 +7,7 @@ mod problem;
 mod respond;
 pub mod reviews;
 pub mod routes;
+pub mod stories;
 mod write;
 
 pub use params::{Query, parse_limit};
@@ -17,7 +18,7 @@ pub use respond::{
 };
 pub use routes::{ROUTES, RouteMatch, RouteSpec, match_route};
 pub use write::{
-    Fields, IDEMPOTENCY_KEY, authenticated_user, check_write_limit, idempotency_key, json_object,
+    Fields, IDEMPOTENCY_KEY, authenticated_user, caller, check_write_limit, idempotency_key, json_object,
     run_idempotent,
 };
 

@@ -111,7 +111,7 @@ where
 pub async fn authored_review<R: crate::ports::ReviewReader>(
     reviews: &R,
     id: &crate::domain::ReviewId,
-    user: &crate::domain::UserId,
+    user: &crate::domain::PublicUserId,
     action: &str,
 ) -> Result<crate::domain::Review, ApiError> {
     let review = reviews

@@ -145,6 +145,77 @@ pub const GET_PHOTO: RouteSpec = RouteSpec {
     auth: false,
 };
 
+/// `GET /me`
+pub const GET_ME: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/me",
+    function: "get-me",
+    auth: true,
+};
+/// `PUT /me`
+pub const UPDATE_ME: RouteSpec = RouteSpec {
+    method: "PUT",
+    path: "/me",
+    function: "update-me",
+    auth: true,
+};
+/// `GET /users/{userId}`
+pub const GET_USER: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/users/{userId}",
+    function: "get-user",
+    auth: false,
+};
+/// `GET /users/{userId}/reviews`
+pub const LIST_USER_REVIEWS: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/users/{userId}/reviews",
+    function: "list-user-reviews",
+    auth: false,
+};
+/// `PUT /me/saved-cafes/{cafeId}`
+pub const SAVE_CAFE: RouteSpec = RouteSpec {
+    method: "PUT",
+    path: "/me/saved-cafes/{cafeId}",
+    function: "save-cafe",
+    auth: true,
+};
+/// `DELETE /me/saved-cafes/{cafeId}`
+pub const UNSAVE_CAFE: RouteSpec = RouteSpec {
+    method: "DELETE",
+    path: "/me/saved-cafes/{cafeId}",
+    function: "unsave-cafe",
+    auth: true,
+};
+/// `GET /me/saved-cafes`
+pub const LIST_SAVED_CAFES: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/me/saved-cafes",
+    function: "list-saved-cafes",
+    auth: true,
+};
+/// `GET /reviews/{reviewId}`
+pub const GET_REVIEW: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/reviews/{reviewId}",
+    function: "get-review",
+    auth: false,
+};
+/// `PUT /stories/{storyId}`
+pub const UPDATE_STORY: RouteSpec = RouteSpec {
+    method: "PUT",
+    path: "/stories/{storyId}",
+    function: "update-story",
+    auth: true,
+};
+/// `DELETE /stories/{storyId}`
+pub const DELETE_STORY: RouteSpec = RouteSpec {
+    method: "DELETE",
+    path: "/stories/{storyId}",
+    function: "delete-story",
+    auth: true,
+};
+
 /// Every routed function.
 pub const ROUTES: &[RouteSpec] = &[
     LIST_CAFES,
@@ -165,6 +236,16 @@ pub const ROUTES: &[RouteSpec] = &[
     CREATE_PHOTO,
     LIST_CAFE_PHOTOS,
     GET_PHOTO,
+    GET_ME,
+    UPDATE_ME,
+    GET_USER,
+    LIST_USER_REVIEWS,
+    SAVE_CAFE,
+    UNSAVE_CAFE,
+    LIST_SAVED_CAFES,
+    GET_REVIEW,
+    UPDATE_STORY,
+    DELETE_STORY,
 ];
 
 /// The route a function serves (`None` for a name not in [`ROUTES`], which the route-table

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 
 use super::problem::{ApiError, InvalidParam};
 use super::respond::Reply;
-use crate::domain::UserId;
+use crate::domain::{PublicUserId, UserId};
+use crate::identity::UserKeys;
 use crate::ports::{Claim, IdempotencyStore};
 
 /// Header carrying the client's idempotency key.
@@ -35,6 +36,12 @@ pub fn authenticated_user(req: &Request) -> Result<UserId, ApiError> {
     UserId::parse(&sub).map_err(|_| {
         ApiError::Unauthorized("the token's subject is not a valid user id".to_owned())
     })
+}
+
+/// The authenticated caller's public user id (see [`crate::identity`]): the verified `sub`
+/// goes through the keyed hash here and nowhere else.
+pub fn caller(req: &Request, keys: &UserKeys) -> Result<PublicUserId, ApiError> {
+    authenticated_user(req).map(|sub| keys.public_id(&sub))
 }
 
 /// The body as a JSON object.
@@ -201,7 +208,7 @@ where
 /// Records one write for `user`, or a 429 with the time until the window resets.
 pub async fn check_write_limit<L: crate::ports::WriteLimiter>(
     limiter: &L,
-    user: &crate::domain::UserId,
+    user: &PublicUserId,
     now: jiff::Timestamp,
     limit: u32,
 ) -> Result<(), ApiError> {

@@ -93,7 +93,7 @@ pub fn shard_sk(region: &str) -> String {
 }
 
 /// Marks that `user` reviewed the café; holds the review id.
-pub fn reviewer_sk(user: &crate::domain::UserId) -> String {
+pub fn reviewer_sk(user: &crate::domain::PublicUserId) -> String {
     format!("REVIEWER#{user}")
 }
 
@@ -136,6 +136,49 @@ pub fn photo_pk(id: &crate::domain::PhotoId) -> String {
 /// List partition of a café's ready photos (newest first on `ByNewest`).
 pub fn photos_lpk(cafe: &CafeId) -> String {
     format!("PHOTOS#CAFE#{cafe}")
+}
+
+/// `USER#<publicId>`: a person's profile and the cafés they saved.
+pub fn user_pk(id: &crate::domain::PublicUserId) -> String {
+    format!("USER#{id}")
+}
+
+/// Sort key of a saved café inside its user's partition.
+pub fn saved_sk(cafe: &CafeId) -> String {
+    format!("SAVED#{cafe}")
+}
+
+/// List partition of a user's saved cafés (newest first on `ByNewest`).
+pub fn saved_lpk(user: &crate::domain::PublicUserId) -> String {
+    format!("SAVED#{user}")
+}
+
+/// The review's entry in its author's list (`REVIEW#<id>` / this sort key).
+pub const USER_LIST_SK: &str = "LIST#USER";
+
+/// List partition of a user's reviews (newest first on `ByNewest`).
+pub fn user_reviews_lpk(user: &crate::domain::PublicUserId) -> String {
+    format!("REVIEWS#USER#{user}")
+}
+
+/// Story list dimension of everything a user published: `USER#<publicId>`.
+pub fn story_user_dim(user: &crate::domain::PublicUserId) -> String {
+    format!("USER#{user}")
+}
+
+/// Story list dimension of a café: `CAFE#<id>`.
+pub fn story_cafe_dim(cafe: &CafeId) -> String {
+    format!("CAFE#{cafe}")
+}
+
+/// Story list dimension of a tag: `TAG#<tag>`.
+pub fn story_tag_dim(tag: &Slug) -> String {
+    format!("TAG#{tag}")
+}
+
+/// Key of the summary entry every café has in `CAFES#ALL` (what lists and nearby show).
+pub fn cafe_summary_key(cafe: &CafeId) -> (String, String) {
+    (cafe_pk(cafe), list_sk(ALL))
 }
 
 /// `CITY#<slug>` (the city name folded to a slug so `São Paulo` and `sao-paulo` agree).

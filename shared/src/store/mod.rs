@@ -6,18 +6,21 @@
 //! suite in `tests/` checks them against one specification.
 
 mod catalog;
+mod import;
 pub mod keys;
 mod nearby;
 mod photos;
 pub mod reviews;
 mod stories;
 mod table;
+mod users;
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 #[cfg(feature = "embedded")]
 pub mod sqlite;
 
+pub use import::{PeopleBatch, import_people};
 pub use table::{
     Condition, Item, ItemTable, MAX_GET_DOCS, SortIndex, StoredDoc, StoredItem, TransactError,
     Write,

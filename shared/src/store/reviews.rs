@@ -12,7 +12,7 @@ use tracing::instrument;
 
 use super::keys;
 use super::table::{Condition, Item, ItemTable, TransactError, Write};
-use crate::domain::{CafeId, RatingSummary, Review, ReviewId, UserId};
+use crate::domain::{CafeId, PublicUserId, RatingSummary, Review, ReviewId};
 use crate::ports::{
     Allowance, Claim, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter, StoreError,
     StoredResponse, WriteLimiter,
@@ -25,7 +25,8 @@ pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
 /// than any function's timeout.
 pub const IN_PROGRESS_TTL_SECS: i64 = 60;
 const WINDOW_SECS: i64 = 60 * 60;
-const HISTOGRAM: [&str; 5] = ["h1", "h2", "h3", "h4", "h5"];
+/// Counter attributes of a rating shard, one per star count.
+pub(super) const HISTOGRAM: [&str; 5] = ["h1", "h2", "h3", "h4", "h5"];
 
 /// The review-side store: any [`ItemTable`] plus the region whose rating shard it writes.
 #[derive(Clone, Debug)]
@@ -63,7 +64,7 @@ fn version(review: &Review) -> i64 {
     review.updated_at.as_microsecond()
 }
 
-fn review_item(review: &Review) -> Result<Item, StoreError> {
+pub(super) fn review_item(review: &Review) -> Result<Item, StoreError> {
     let pk = keys::review_pk(&review.id);
     let doc = serde_json::to_string(review).map_err(|source| StoreError::Corrupt {
         pk: pk.clone(),
@@ -77,6 +78,27 @@ fn review_item(review: &Review) -> Result<Item, StoreError> {
         version: Some(version(review)),
         ..Item::plain(pk, keys::PROFILE_SK, doc)
     })
+}
+
+/// The review's entry in its author's list (`GET /users/{id}/reviews`), in the review's own
+/// partition so it is written and deleted in the same transaction as the review.
+pub(super) fn user_list_item(review: &Review) -> Result<Item, StoreError> {
+    let pk = keys::review_pk(&review.id);
+    let doc = super::catalog::encode(&pk, keys::USER_LIST_SK, review)?;
+    Ok(Item {
+        lpk: Some(keys::user_reviews_lpk(&review.author_id)),
+        by_newest: Some(keys::by_newest(review.created_at, review.id.as_str())),
+        ..Item::plain(pk, keys::USER_LIST_SK, doc)
+    })
+}
+
+/// The one-review-per-author marker: holds the review's id.
+pub(super) fn reviewer_item(review: &Review) -> Item {
+    Item::plain(
+        keys::ratings_pk(&review.cafe_id),
+        keys::reviewer_sk(&review.author_id),
+        review.id.as_str(),
+    )
 }
 
 fn bucket(review: &Review) -> &'static str {
@@ -105,6 +127,25 @@ impl<T: ItemTable> ReviewReader for ReviewStore<T> {
             &self.table,
             super::SortIndex::ByNewest,
             &keys::reviews_lpk(cafe),
+            after.as_ref(),
+            limit,
+            false,
+            |_: &Review| true,
+        )
+        .await
+    }
+
+    #[instrument(skip_all, fields(user = %user))]
+    async fn list_user_reviews(
+        &self,
+        user: &PublicUserId,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> Result<Page<Review>, StoreError> {
+        super::catalog::read_page(
+            &self.table,
+            super::SortIndex::ByNewest,
+            &keys::user_reviews_lpk(user),
             after.as_ref(),
             limit,
             false,
@@ -158,11 +199,7 @@ impl<T: ItemTable> ReviewReader for ReviewStore<T> {
 impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
     #[instrument(skip_all, fields(review_id = %review.id, cafe_id = %review.cafe_id))]
     async fn create_review(&self, review: &Review) -> Result<(), ReviewWriteError> {
-        let reviewer = Item::plain(
-            keys::ratings_pk(&review.cafe_id),
-            keys::reviewer_sk(&review.author_id),
-            review.id.as_str(),
-        );
+        let reviewer = reviewer_item(review);
         let writes = vec![
             Write::Put {
                 item: review_item(review)?,
@@ -173,6 +210,10 @@ impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
                 condition: Condition::Absent,
             },
             self.shard_write(&review.cafe_id, vec![(bucket(review), 1)]),
+            Write::Put {
+                item: user_list_item(review)?,
+                condition: Condition::Always,
+            },
         ];
         match self.table.transact(writes).await {
             Ok(()) => Ok(()),
@@ -199,6 +240,10 @@ impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
             item: review_item(after)?,
             condition: Condition::VersionIs(version(before)),
         }];
+        writes.push(Write::Put {
+            item: user_list_item(after)?,
+            condition: Condition::Always,
+        });
         if before.rating != after.rating {
             writes.push(self.shard_write(
                 &after.cafe_id,
@@ -225,6 +270,11 @@ impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
                 condition: Condition::Always,
             },
             self.shard_write(&review.cafe_id, vec![(bucket(review), -1)]),
+            Write::Delete {
+                pk: keys::review_pk(&review.id),
+                sk: keys::USER_LIST_SK.to_owned(),
+                condition: Condition::Always,
+            },
         ];
         self.table
             .transact(writes)
@@ -338,7 +388,7 @@ impl<T: ItemTable> WriteLimiter for ReviewStore<T> {
     #[instrument(skip_all, fields(user = %user))]
     async fn record_write(
         &self,
-        user: &UserId,
+        user: &PublicUserId,
         now: i64,
         limit: u32,
     ) -> Result<Allowance, StoreError> {

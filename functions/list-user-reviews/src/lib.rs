@@ -1,0 +1,52 @@
+//! `GET /users/{userId}/reviews`: a person's reviews, newest first, one page at a time.
+
+use lambda_http::{Body, Request, Response};
+use shared::cursor::CursorCodec;
+use shared::domain::PublicUserId;
+use shared::http::routes::LIST_USER_REVIEWS;
+use shared::http::{ApiError, CachePolicy, ListBody, Query, Reply, parse_limit, serve};
+use shared::ports::{ReviewReader, UserReader};
+
+/// Query parameters this route accepts.
+pub const PARAMS: &[&str] = &["limit", "cursor"];
+
+/// What the handler needs: profiles (the user must exist; authors' names), reviews, cursors.
+pub struct Deps<S, R> {
+    pub store: S,
+    pub reviews: R,
+    pub cursors: CursorCodec,
+}
+
+/// Handles one request.
+pub async fn handle<S: UserReader, R: ReviewReader>(
+    deps: &Deps<S, R>,
+    req: Request,
+) -> Response<Body> {
+    serve(req, &LIST_USER_REVIEWS, |info, req| async move {
+        let user = info.parse_path("userId", PublicUserId::parse)?;
+        let mut q = Query::from_request(&req, PARAMS);
+        let limit = q.take("limit", parse_limit).unwrap_or_default();
+        let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
+        q.finish()?;
+        let scope = format!("user-reviews|{user}");
+        let after = cursor
+            .map(|c| deps.cursors.decode(&scope, &c))
+            .transpose()?;
+        if deps.store.get_profile(&user).await?.is_none() {
+            return Err(ApiError::NotFound {
+                resource: "user",
+                id: user.to_string(),
+            });
+        }
+        let page = deps.reviews.list_user_reviews(&user, limit, after).await?;
+        let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
+        Reply::json(
+            &ListBody {
+                items: shared::views::reviews(&deps.store, page.items).await?,
+                next_cursor,
+            },
+            CachePolicy::USER_CONTENT,
+        )
+    })
+    .await
+}

@@ -1,0 +1,59 @@
+//! `PUT /me/saved-cafes/{cafeId}`: the caller saves a café. Idempotent: saving it again keeps
+//! the first save (`200`), the first save answers `201`.
+
+use jiff::Timestamp;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::config::WriteConfig;
+use shared::domain::{CafeId, SavedCafe, UserProfile};
+use shared::http::routes::SAVE_CAFE;
+use shared::http::{ApiError, CachePolicy, Query, Reply, caller, check_write_limit, serve};
+use shared::identity::UserKeys;
+use shared::ports::{CafeReader, SavedCafeStore, UserWriter, WriteLimiter};
+
+/// What the handler needs: cafés (it must exist), saved cafés, the caller's profile, the write
+/// limiter, the user-id hash and the write settings.
+pub struct Deps<S, R> {
+    pub store: S,
+    pub records: R,
+    pub users: UserKeys,
+    pub config: WriteConfig,
+}
+
+/// Handles one request.
+pub async fn handle<S, R>(deps: &Deps<S, R>, req: Request) -> Response<Body>
+where
+    S: CafeReader + SavedCafeStore + UserWriter,
+    R: WriteLimiter,
+{
+    serve(req, &SAVE_CAFE, |info, req| async move {
+        let user = caller(&req, &deps.users)?;
+        Query::from_request(&req, &[]).finish()?;
+        let cafe_id = info.parse_path("cafeId", CafeId::parse)?;
+        if deps.store.get_cafe(&cafe_id).await?.is_none() {
+            return Err(ApiError::NotFound {
+                resource: "café",
+                id: cafe_id.to_string(),
+            });
+        }
+        let now = Timestamp::now();
+        check_write_limit(&deps.records, &user, now, deps.config.max_writes_per_hour).await?;
+        deps.store
+            .ensure_profile(&UserProfile::first(user.clone(), now))
+            .await?;
+        let saved = SavedCafe {
+            cafe_id,
+            saved_at: now,
+        };
+        let created = deps.store.save_cafe(&user, &saved).await?;
+        tracing::info!(cafe_id = %saved.cafe_id, created, "café saved");
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        Ok(Reply::json(&serde_json::json!({ "cafeId": saved.cafe_id, "saved": true }), CachePolicy::NoStore)?
+            .with_status(status))
+    })
+    .await
+}

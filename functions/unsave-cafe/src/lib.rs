@@ -1,0 +1,39 @@
+//! `DELETE /me/saved-cafes/{cafeId}`: the caller forgets a saved café. Idempotent: `204`
+//! whether or not it was saved.
+
+use jiff::Timestamp;
+use lambda_http::{Body, Request, Response};
+use shared::config::WriteConfig;
+use shared::domain::CafeId;
+use shared::http::routes::UNSAVE_CAFE;
+use shared::http::{Query, Reply, caller, check_write_limit, serve};
+use shared::identity::UserKeys;
+use shared::ports::{SavedCafeStore, WriteLimiter};
+
+/// What the handler needs: saved cafés, the write limiter, the user-id hash and the write
+/// settings.
+pub struct Deps<S, R> {
+    pub store: S,
+    pub records: R,
+    pub users: UserKeys,
+    pub config: WriteConfig,
+}
+
+/// Handles one request.
+pub async fn handle<S, R>(deps: &Deps<S, R>, req: Request) -> Response<Body>
+where
+    S: SavedCafeStore,
+    R: WriteLimiter,
+{
+    serve(req, &UNSAVE_CAFE, |info, req| async move {
+        let user = caller(&req, &deps.users)?;
+        Query::from_request(&req, &[]).finish()?;
+        let cafe_id = info.parse_path("cafeId", CafeId::parse)?;
+        let now = Timestamp::now();
+        check_write_limit(&deps.records, &user, now, deps.config.max_writes_per_hour).await?;
+        deps.store.unsave_cafe(&user, &cafe_id).await?;
+        tracing::info!(cafe_id = %cafe_id, "café unsaved");
+        Ok(Reply::no_content())
+    })
+    .await
+}

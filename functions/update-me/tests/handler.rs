@@ -1,0 +1,78 @@
+//! Handler tests with events/ fixtures against the demo data in an embedded store.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use shared::config::WriteConfig;
+use shared::store::reviews::ReviewStore;
+use shared::testing::{event, json_body, public_id, user_keys};
+use update_me::{Deps, handle};
+
+async fn deps() -> Deps<shared::store::sqlite::SqliteStore, ReviewStore<shared::store::sqlite::SqliteStore>> {
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    Deps {
+        records: ReviewStore::new(store.clone(), "test"),
+        store,
+        users: user_keys(),
+        config: WriteConfig {
+            max_writes_per_hour: 30,
+            region: "test".to_owned(),
+        },
+    }
+}
+
+fn with_body(body: serde_json::Value) -> lambda_http::Request {
+    let mut req = event("update-me");
+    *req.body_mut() = lambda_http::Body::Text(body.to_string());
+    req
+}
+
+#[tokio::test]
+async fn edits_the_profile() {
+    let deps = deps().await;
+    let response = handle(&deps, event("update-me")).await;
+    assert_eq!(response.status(), 200, "{}", json_body(&response));
+    let body = json_body(&response);
+    assert_eq!(body["id"], public_id("fixture-user").as_str());
+    assert_eq!(body["displayName"], "Fixture Fan");
+    assert_eq!(body["homeCity"], "Lisbon");
+    assert_eq!(body["bio"], "Filter in the morning,\nespresso after lunch.");
+    let stored = shared::ports::UserReader::get_profile(&deps.store, &public_id("fixture-user"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.display_name, "Fixture Fan");
+
+    // Dropping the optional fields clears them.
+    let response = handle(&deps, with_body(serde_json::json!({ "displayName": "Fixture" }))).await;
+    assert_eq!(response.status(), 200, "{}", json_body(&response));
+    assert_eq!(json_body(&response)["bio"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn invalid_profiles_are_422_naming_each_field() {
+    let deps = deps().await;
+    let cases = [
+        (serde_json::json!({}), vec!["displayName"]),
+        (serde_json::json!({ "displayName": "" }), vec!["displayName"]),
+        (serde_json::json!({ "displayName": "x".repeat(51) }), vec!["displayName"]),
+        (serde_json::json!({ "displayName": "two\nlines" }), vec!["displayName"]),
+        (serde_json::json!({ "displayName": "Ana", "bio": "b".repeat(301) }), vec!["bio"]),
+        (serde_json::json!({ "displayName": "Ana", "homeCity": 7 }), vec!["homeCity"]),
+        (serde_json::json!({ "displayName": "Ana", "email": "a@b.c" }), vec!["email"]),
+    ];
+    for (body, fields) in cases {
+        let response = handle(&deps, with_body(body.clone())).await;
+        assert_eq!(response.status(), 422, "{body}: {}", json_body(&response));
+        let problem = json_body(&response);
+        let named: Vec<&str> = problem["invalidParams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(named, fields, "{body}");
+    }
+    let mut req = event("update-me");
+    *req.body_mut() = lambda_http::Body::Text("{not json".to_owned());
+    assert_eq!(handle(&deps, req).await.status(), 400);
+}

@@ -1,0 +1,85 @@
+//! From the identity provider's subject to the public user id.
+//!
+//! The token's `sub` (a Cognito user's UUID in AWS) never leaves the function that verified
+//! it: every stored item and every response names people by [`PublicUserId`], which is
+//! `usr_` + 16 base-36 characters of HMAC-SHA-256(secret, sub). The mapping needs no lookup
+//! table, so every region derives the same id for the same person without coordination, and
+//! without the secret nobody can tell which `sub` an id belongs to. The secret must never
+//! change once users exist (it would give everyone a new id); rotate only with a migration.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::domain::{PublicUserId, UserId};
+
+/// Fewest bytes a user-id secret may have.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// The keyed hash from subjects to public user ids.
+#[derive(Clone)]
+pub struct UserKeys {
+    /// The keyed MAC, ready to be cloned for each id.
+    mac: Hmac<Sha256>,
+}
+
+impl std::fmt::Debug for UserKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UserKeys(<secret>)")
+    }
+}
+
+/// The secret is too short to key the hash.
+#[derive(Debug, thiserror::Error)]
+#[error("the user-id secret must be at least {MIN_SECRET_LEN} bytes")]
+pub struct WeakSecret;
+
+impl UserKeys {
+    /// Keys the hash with `secret` (at least [`MIN_SECRET_LEN`] bytes).
+    pub fn new(secret: &[u8]) -> Result<Self, WeakSecret> {
+        if secret.len() < MIN_SECRET_LEN {
+            return Err(WeakSecret);
+        }
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).map_err(|_| WeakSecret)?;
+        Ok(Self { mac })
+    }
+
+    /// The public id of the person the identity provider calls `subject`.
+    pub fn public_id(&self, subject: &UserId) -> PublicUserId {
+        let mut mac = self.mac.clone();
+        mac.update(b"craftbean-user:");
+        mac.update(subject.as_str().as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut bits = [0u8; 16];
+        bits.copy_from_slice(&digest[..16]);
+        PublicUserId::from_entropy(u128::from_be_bytes(bits))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(secret: &str) -> UserKeys {
+        UserKeys::new(secret.as_bytes()).unwrap_or_else(|_| panic!("test secret too short"))
+    }
+
+    #[test]
+    fn ids_are_stable_per_subject_and_secret_and_hide_the_subject() {
+        let a = keys("an example secret that is long enough!!");
+        let b = keys("another secret, also long enough to key");
+        let sub = UserId::parse("3f1c9a2e-7b1d-4c5e-9f00-1a2b3c4d5e6f").unwrap_or_else(|_| panic!());
+        let other = UserId::parse("ana").unwrap_or_else(|_| panic!());
+        assert_eq!(a.public_id(&sub), a.public_id(&sub));
+        assert_ne!(a.public_id(&sub), a.public_id(&other));
+        assert_ne!(a.public_id(&sub), b.public_id(&sub));
+        let id = a.public_id(&sub);
+        assert!(id.as_str().starts_with("usr_"));
+        assert!(!id.as_str().contains("3f1c"));
+        assert_eq!(PublicUserId::parse(id.as_str()), Ok(id));
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(UserKeys::new(b"short").is_err());
+    }
+}

@@ -1,0 +1,285 @@
+//! Contract suite for the people ports (`UserReader`, `UserWriter`, `SavedCafeStore`), the
+//! per-author review list and the bulk people import, on both adapters: `embedded::…` and
+//! `dynamodb_over_http_moto::…`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jiff::Timestamp;
+use shared::domain::{
+    Author, CafeId, PublicUserId, Rating, RatingSummary, Review, ReviewDraft, ReviewId,
+    ReviewText, SavedCafe, UserProfile,
+};
+use shared::ports::{
+    CatalogWriter, ProfileWriteError, ReviewReader, ReviewWriter, SavedCafeStore,
+    UserReader, UserWriter,
+};
+use shared::query::PageLimit;
+use shared::store::reviews::ReviewStore;
+use shared::store::{ItemTable, PeopleBatch, import_people};
+
+fn at(second: i64) -> Timestamp {
+    Timestamp::from_second(1_790_000_000 + second).unwrap()
+}
+
+fn user(sub: &str) -> PublicUserId {
+    shared::testing::public_id(sub)
+}
+
+async fn profiles_are_created_once_and_edited_with_a_version_check<
+    S: UserReader + UserWriter,
+>(
+    store: S,
+) {
+    let ana = user("ana");
+    assert_eq!(store.get_profile(&ana).await.unwrap(), None);
+    let first = UserProfile::first(ana.clone(), at(0));
+    assert_eq!(store.ensure_profile(&first).await.unwrap(), first);
+    // A second "first call" finds the stored profile and keeps it.
+    let later = UserProfile::first(ana.clone(), at(60));
+    assert_eq!(store.ensure_profile(&later).await.unwrap(), first);
+
+    let edited = first.edited(
+        shared::domain::ProfileDraft {
+            display_name: "Ana".to_owned(),
+            bio: Some("Filter first.".to_owned()),
+            home_city: Some("Porto".to_owned()),
+        },
+        at(120),
+    );
+    store.update_profile(&first, &edited).await.unwrap();
+    assert_eq!(store.get_profile(&ana).await.unwrap(), Some(edited.clone()));
+    // An edit based on a stale read changes nothing.
+    assert!(matches!(
+        store.update_profile(&first, &first.edited(
+            shared::domain::ProfileDraft {
+                display_name: "Stale".to_owned(),
+                bio: None,
+                home_city: None,
+            },
+            at(180),
+        )).await,
+        Err(ProfileWriteError::Conflict)
+    ));
+    assert_eq!(store.get_profile(&ana).await.unwrap(), Some(edited));
+}
+
+async fn authors_are_resolved_in_order_with_a_neutral_name_for_unknown_people<
+    S: UserReader + UserWriter,
+>(
+    store: S,
+) {
+    let known: Vec<PublicUserId> = (0..130).map(|i| user(&format!("user-{i}"))).collect();
+    for (i, id) in known.iter().enumerate() {
+        let mut profile = UserProfile::first(id.clone(), at(0));
+        profile.display_name = format!("Person {i}");
+        store.ensure_profile(&profile).await.unwrap();
+    }
+    let stranger = user("nobody");
+    // More than one batch read (100 keys), repeats, and someone without a profile.
+    let mut asked: Vec<PublicUserId> = known.iter().rev().cloned().collect();
+    asked.push(known[0].clone());
+    asked.push(stranger.clone());
+    let authors = store.authors(&asked).await.unwrap();
+    assert_eq!(authors.len(), asked.len());
+    for (id, author) in asked.iter().zip(&authors) {
+        assert_eq!(&author.id, id);
+    }
+    assert_eq!(authors[0].display_name, "Person 129");
+    assert_eq!(authors[130].display_name, "Person 0");
+    assert_eq!(authors[131], Author::unnamed(stranger));
+    assert!(store.authors(&[]).await.unwrap().is_empty());
+}
+
+async fn saved_cafes_are_idempotent_newest_first_and_joined_with_current_summaries<
+    S: SavedCafeStore + CatalogWriter,
+>(
+    store: S,
+) {
+    let f = tests::fixtures::fixtures();
+    tests::fixtures::load(&store, &f).await;
+    let ana = user("ana");
+    let ben = user("ben");
+    let cafes: Vec<CafeId> = f.cafes.iter().map(|c| c.id.clone()).collect();
+    for (i, cafe) in cafes.iter().take(5).enumerate() {
+        let saved = SavedCafe {
+            cafe_id: cafe.clone(),
+            saved_at: at(i as i64),
+        };
+        assert!(store.save_cafe(&ana, &saved).await.unwrap(), "first save");
+    }
+    // Saving again keeps the first save (and its time).
+    let again = SavedCafe {
+        cafe_id: cafes[0].clone(),
+        saved_at: at(1_000),
+    };
+    assert!(!store.save_cafe(&ana, &again).await.unwrap());
+    store
+        .save_cafe(
+            &ben,
+            &SavedCafe {
+                cafe_id: cafes[1].clone(),
+                saved_at: at(0),
+            },
+        )
+        .await
+        .unwrap();
+
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_saved_cafes(&ana, PageLimit::new(2).unwrap(), after)
+            .await
+            .unwrap();
+        seen.extend(page.items.iter().map(|s| (s.cafe.id.clone(), s.saved_at)));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let expected: Vec<(CafeId, Timestamp)> = (0..5)
+        .rev()
+        .map(|i| (cafes[i].clone(), at(i as i64)))
+        .collect();
+    assert_eq!(seen, expected, "newest first, each once, first save kept");
+    let first = store
+        .list_saved_cafes(&ana, PageLimit::max(), None)
+        .await
+        .unwrap();
+    assert_eq!(first.items[0].cafe.name, f.cafes[4].name, "the café's summary");
+
+    store.unsave_cafe(&ana, &cafes[4]).await.unwrap();
+    store.unsave_cafe(&ana, &cafes[4]).await.unwrap();
+    let left = store.list_saved_cafes(&ana, PageLimit::max(), None).await.unwrap();
+    assert_eq!(left.items.len(), 4);
+    let bens = store.list_saved_cafes(&ben, PageLimit::max(), None).await.unwrap();
+    assert_eq!(bens.items.len(), 1, "saves are per user");
+}
+
+fn review(n: u128, cafe: &CafeId, author: &PublicUserId, stars: i64, second: i64) -> Review {
+    Review::new(
+        ReviewId::from_entropy(n),
+        cafe.clone(),
+        author.clone(),
+        ReviewDraft {
+            rating: Rating::new(stars).unwrap(),
+            text: ReviewText::parse("Clean, sweet filter and friendly staff.").unwrap(),
+            brewing_method: None,
+            visited_on: None,
+        },
+        at(second),
+    )
+}
+
+async fn a_persons_reviews_follow_creates_edits_and_deletes<T: ItemTable>(table: T) {
+    let store = ReviewStore::new(table, "eu-west-1");
+    let ana = user("ana");
+    let ben = user("ben");
+    let reviews: Vec<Review> = (1..=4)
+        .map(|i| review(i, &CafeId::from_entropy(i), &ana, 4, i as i64))
+        .collect();
+    for r in &reviews {
+        store.create_review(r).await.unwrap();
+    }
+    store
+        .create_review(&review(9, &CafeId::from_entropy(1), &ben, 2, 9))
+        .await
+        .unwrap();
+    let ids = |page: Vec<Review>| page.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_user_reviews(&ana, PageLimit::new(3).unwrap(), after)
+            .await
+            .unwrap();
+        all.extend(ids(page.items));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let newest_first: Vec<ReviewId> = reviews.iter().rev().map(|r| r.id.clone()).collect();
+    assert_eq!(all, newest_first);
+
+    let edited = reviews[0].edited(
+        ReviewDraft {
+            rating: Rating::new(2).unwrap(),
+            text: ReviewText::parse("Second visit was disappointing, sadly.").unwrap(),
+            brewing_method: None,
+            visited_on: None,
+        },
+        at(100),
+    );
+    store.update_review(&reviews[0], &edited).await.unwrap();
+    store.delete_review(&reviews[1]).await.unwrap();
+    let listed = store
+        .list_user_reviews(&ana, PageLimit::max(), None)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(listed.len(), 3, "the deleted review left the list");
+    assert!(listed.contains(&edited), "the list holds the edited review");
+    let bens = store.list_user_reviews(&ben, PageLimit::max(), None).await.unwrap();
+    assert_eq!(bens.items.len(), 1);
+}
+
+async fn importing_people_counts_reviews_exactly_once<T: ItemTable + Clone>(table: T) {
+    let cafe = CafeId::from_entropy(1);
+    let people: Vec<UserProfile> = (0..3)
+        .map(|i| UserProfile::first(user(&format!("p{i}")), at(0)))
+        .collect();
+    let reviews: Vec<Review> = people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| review(i as u128 + 1, &cafe, &p.id, i as i64 + 3, i as i64))
+        .collect();
+    let saved = vec![(
+        people[0].id.clone(),
+        SavedCafe {
+            cafe_id: cafe.clone(),
+            saved_at: at(5),
+        },
+    )];
+    let batch = PeopleBatch {
+        users: &people,
+        reviews: &reviews,
+        stories: &[],
+        saved: &saved,
+    };
+    import_people(&table, "seed", &batch).await.unwrap();
+    import_people(&table, "seed", &batch).await.unwrap();
+    let store = ReviewStore::new(table.clone(), "eu-west-1");
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 0, 1, 1, 1]),
+        "imported twice, counted once"
+    );
+    assert_eq!(store.list_reviews(&cafe, PageLimit::max(), None).await.unwrap().items.len(), 3);
+    assert_eq!(
+        table.get_profile(&people[1].id).await.unwrap(),
+        Some(people[1].clone())
+    );
+    // One review per author holds for imported reviews too.
+    let duplicate = review(99, &cafe, &people[0].id, 1, 50);
+    assert!(store.create_review(&duplicate).await.is_err());
+    // Later writes in a region add to that region's shard; the summary stays exact.
+    store.delete_review(&reviews[2]).await.unwrap();
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 0, 1, 1, 0])
+    );
+    let saved_list = table
+        .list_saved_cafes(&people[0].id, PageLimit::max(), None)
+        .await
+        .unwrap();
+    assert!(saved_list.items.is_empty(), "no café summary loaded, so none is listed");
+}
+
+tests::contract_suite!(
+    profiles_are_created_once_and_edited_with_a_version_check,
+    authors_are_resolved_in_order_with_a_neutral_name_for_unknown_people,
+    saved_cafes_are_idempotent_newest_first_and_joined_with_current_summaries,
+    a_persons_reviews_follow_creates_edits_and_deletes,
+    importing_people_counts_reviews_exactly_once,
+);
