@@ -67,7 +67,8 @@ mod tests {
     fn ids_are_stable_per_subject_and_secret_and_hide_the_subject() {
         let a = keys("an example secret that is long enough!!");
         let b = keys("another secret, also long enough to key");
-        let sub = UserId::parse("3f1c9a2e-7b1d-4c5e-9f00-1a2b3c4d5e6f").unwrap_or_else(|_| panic!());
+        let sub =
+            UserId::parse("3f1c9a2e-7b1d-4c5e-9f00-1a2b3c4d5e6f").unwrap_or_else(|_| panic!());
         let other = UserId::parse("ana").unwrap_or_else(|_| panic!());
         assert_eq!(a.public_id(&sub), a.public_id(&sub));
         assert_ne!(a.public_id(&sub), a.public_id(&other));

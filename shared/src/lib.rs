@@ -4,6 +4,7 @@
 //! Adapters and HTTP helpers sit behind cargo features so each Lambda compiles only what it uses:
 //! `dynamodb`, `embedded`, `http`, `demo`, `telemetry`.
 
+pub mod account;
 pub mod blob;
 pub mod config;
 pub mod cursor;

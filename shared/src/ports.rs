@@ -322,8 +322,10 @@ pub trait StoryWriter: Send + Sync {
 
     /// Deletes `story` (as read) and every list entry, in one transaction; `Conflict` if it
     /// changed meanwhile.
-    fn delete_story(&self, story: &Story)
-    -> impl Future<Output = Result<(), StoryWriteError>> + Send;
+    fn delete_story(
+        &self,
+        story: &Story,
+    ) -> impl Future<Output = Result<(), StoryWriteError>> + Send;
 }
 
 /// Reads people: profiles and the author references responses carry.
@@ -366,6 +368,12 @@ pub trait UserWriter: Send + Sync {
         before: &UserProfile,
         after: &UserProfile,
     ) -> impl Future<Output = Result<(), ProfileWriteError>> + Send;
+
+    /// Deletes a profile (nothing happens when there is none).
+    fn delete_profile(
+        &self,
+        id: &PublicUserId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// A user's saved cafés.
@@ -383,6 +391,14 @@ pub trait SavedCafeStore: Send + Sync {
         user: &PublicUserId,
         cafe: &CafeId,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The ids of up to `limit` of a user's most recent saves, whether or not the cafés still
+    /// exist (account erasure).
+    fn list_saved_cafes_raw(
+        &self,
+        user: &PublicUserId,
+        limit: PageLimit,
+    ) -> impl Future<Output = Result<Vec<CafeId>, StoreError>> + Send;
 
     /// A user's saved cafés, most recently saved first, each with the café's current summary
     /// (cafés that no longer exist are left out, so a page may be short).

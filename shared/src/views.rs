@@ -20,7 +20,9 @@ pub async fn reviews<U: UserReader>(
 
 /// One review with its author.
 pub async fn review<U: UserReader>(users: &U, review: &Review) -> Result<ReviewView, StoreError> {
-    let author = users.authors(std::slice::from_ref(&review.author_id)).await?;
+    let author = users
+        .authors(std::slice::from_ref(&review.author_id))
+        .await?;
     Ok(review.view(first_or_unnamed(author, &review.author_id)))
 }
 
@@ -40,7 +42,9 @@ pub async fn stories<U: UserReader>(
 
 /// One story with its author.
 pub async fn story<U: UserReader>(users: &U, story: &Story) -> Result<StoryView, StoreError> {
-    let author = users.authors(std::slice::from_ref(&story.author_id)).await?;
+    let author = users
+        .authors(std::slice::from_ref(&story.author_id))
+        .await?;
     Ok(story.view(first_or_unnamed(author, &story.author_id)))
 }
 

@@ -265,6 +265,18 @@ pub fn token(sub: &str) -> String {
     )
 }
 
+/// Ids of the demo cafés nobody has reviewed, written about or saved (every
+/// `QUIET_EVERY`-th café): a clean slate for tests that count what they write.
+pub fn quiet_cafe_ids() -> Vec<String> {
+    shared::demo::catalog()
+        .expect("demo catalogue")
+        .cafes
+        .iter()
+        .step_by(shared::demo::QUIET_EVERY)
+        .map(|c| c.id.to_string())
+        .collect()
+}
+
 /// The public user id test apps give the token subject `sub`.
 pub fn public_id(sub: &str) -> String {
     shared::testing::public_id(sub).to_string()

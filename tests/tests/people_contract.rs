@@ -6,12 +6,12 @@
 
 use jiff::Timestamp;
 use shared::domain::{
-    Author, CafeId, PublicUserId, Rating, RatingSummary, Review, ReviewDraft, ReviewId,
-    ReviewText, SavedCafe, UserProfile,
+    Author, CafeId, PublicUserId, Rating, RatingSummary, Review, ReviewDraft, ReviewId, ReviewText,
+    SavedCafe, UserProfile,
 };
 use shared::ports::{
-    CatalogWriter, ProfileWriteError, ReviewReader, ReviewWriter, SavedCafeStore,
-    UserReader, UserWriter,
+    CatalogWriter, ProfileWriteError, ReviewReader, ReviewWriter, SavedCafeStore, UserReader,
+    UserWriter,
 };
 use shared::query::PageLimit;
 use shared::store::reviews::ReviewStore;
@@ -25,9 +25,7 @@ fn user(sub: &str) -> PublicUserId {
     shared::testing::public_id(sub)
 }
 
-async fn profiles_are_created_once_and_edited_with_a_version_check<
-    S: UserReader + UserWriter,
->(
+async fn profiles_are_created_once_and_edited_with_a_version_check<S: UserReader + UserWriter>(
     store: S,
 ) {
     let ana = user("ana");
@@ -50,14 +48,19 @@ async fn profiles_are_created_once_and_edited_with_a_version_check<
     assert_eq!(store.get_profile(&ana).await.unwrap(), Some(edited.clone()));
     // An edit based on a stale read changes nothing.
     assert!(matches!(
-        store.update_profile(&first, &first.edited(
-            shared::domain::ProfileDraft {
-                display_name: "Stale".to_owned(),
-                bio: None,
-                home_city: None,
-            },
-            at(180),
-        )).await,
+        store
+            .update_profile(
+                &first,
+                &first.edited(
+                    shared::domain::ProfileDraft {
+                        display_name: "Stale".to_owned(),
+                        bio: None,
+                        home_city: None,
+                    },
+                    at(180),
+                )
+            )
+            .await,
         Err(ProfileWriteError::Conflict)
     ));
     assert_eq!(store.get_profile(&ana).await.unwrap(), Some(edited));
@@ -146,13 +149,22 @@ async fn saved_cafes_are_idempotent_newest_first_and_joined_with_current_summari
         .list_saved_cafes(&ana, PageLimit::max(), None)
         .await
         .unwrap();
-    assert_eq!(first.items[0].cafe.name, f.cafes[4].name, "the café's summary");
+    assert_eq!(
+        first.items[0].cafe.name, f.cafes[4].name,
+        "the café's summary"
+    );
 
     store.unsave_cafe(&ana, &cafes[4]).await.unwrap();
     store.unsave_cafe(&ana, &cafes[4]).await.unwrap();
-    let left = store.list_saved_cafes(&ana, PageLimit::max(), None).await.unwrap();
+    let left = store
+        .list_saved_cafes(&ana, PageLimit::max(), None)
+        .await
+        .unwrap();
     assert_eq!(left.items.len(), 4);
-    let bens = store.list_saved_cafes(&ben, PageLimit::max(), None).await.unwrap();
+    let bens = store
+        .list_saved_cafes(&ben, PageLimit::max(), None)
+        .await
+        .unwrap();
     assert_eq!(bens.items.len(), 1, "saves are per user");
 }
 
@@ -220,7 +232,10 @@ async fn a_persons_reviews_follow_creates_edits_and_deletes<T: ItemTable>(table:
         .items;
     assert_eq!(listed.len(), 3, "the deleted review left the list");
     assert!(listed.contains(&edited), "the list holds the edited review");
-    let bens = store.list_user_reviews(&ben, PageLimit::max(), None).await.unwrap();
+    let bens = store
+        .list_user_reviews(&ben, PageLimit::max(), None)
+        .await
+        .unwrap();
     assert_eq!(bens.items.len(), 1);
 }
 
@@ -255,7 +270,15 @@ async fn importing_people_counts_reviews_exactly_once<T: ItemTable + Clone>(tabl
         RatingSummary::from_histogram([0, 0, 1, 1, 1]),
         "imported twice, counted once"
     );
-    assert_eq!(store.list_reviews(&cafe, PageLimit::max(), None).await.unwrap().items.len(), 3);
+    assert_eq!(
+        store
+            .list_reviews(&cafe, PageLimit::max(), None)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        3
+    );
     assert_eq!(
         table.get_profile(&people[1].id).await.unwrap(),
         Some(people[1].clone())
@@ -273,10 +296,159 @@ async fn importing_people_counts_reviews_exactly_once<T: ItemTable + Clone>(tabl
         .list_saved_cafes(&people[0].id, PageLimit::max(), None)
         .await
         .unwrap();
-    assert!(saved_list.items.is_empty(), "no café summary loaded, so none is listed");
+    assert!(
+        saved_list.items.is_empty(),
+        "no café summary loaded, so none is listed"
+    );
+}
+
+async fn erasing_an_account_removes_everything_and_keeps_ratings_exact<T: ItemTable + Clone>(
+    table: T,
+) {
+    use shared::ports::{StoryFilter, StoryReader, StoryWriter};
+    let reviews = ReviewStore::new(table.clone(), "eu-west-1");
+    let ana = user("ana");
+    let ben = user("ben");
+    table
+        .ensure_profile(&UserProfile::first(ana.clone(), at(0)))
+        .await
+        .unwrap();
+    let cafes: Vec<CafeId> = (1..=6).map(CafeId::from_entropy).collect();
+    for (i, cafe) in cafes.iter().enumerate() {
+        let n = i as u128;
+        reviews
+            .create_review(&review(100 + n, cafe, &ana, 5, i as i64))
+            .await
+            .unwrap();
+        reviews
+            .create_review(&review(200 + n, cafe, &ben, 2, i as i64))
+            .await
+            .unwrap();
+        let saved = SavedCafe {
+            cafe_id: cafe.clone(),
+            saved_at: at(i as i64),
+        };
+        table.save_cafe(&ana, &saved).await.unwrap();
+    }
+    for n in 0..4u128 {
+        let story = shared::domain::Story::new(
+            shared::domain::StoryId::from_entropy(300 + n),
+            if n < 3 { ana.clone() } else { ben.clone() },
+            shared::domain::StoryDraft {
+                title: format!("Story {n}"),
+                body: "Body".to_owned(),
+                tags: vec![],
+                cafe_ids: vec![cafes[0].clone()],
+            },
+            at(n as i64),
+        );
+        table.create_story(&story).await.unwrap();
+    }
+    let mut calls = 0;
+    let mut total = shared::account::Erasure::default();
+    loop {
+        calls += 1;
+        let done = shared::account::erase(&table, &reviews, &ana, 4)
+            .await
+            .unwrap();
+        total.reviews += done.reviews;
+        total.stories += done.stories;
+        total.saved_cafes += done.saved_cafes;
+        if done.complete {
+            break;
+        }
+        assert!(calls < 20, "erasure makes progress");
+    }
+    assert!(
+        calls > 1,
+        "a small budget spreads the work over several calls"
+    );
+    assert_eq!((total.reviews, total.stories, total.saved_cafes), (6, 3, 6));
+    assert_eq!(table.get_profile(&ana).await.unwrap(), None);
+    assert!(
+        reviews
+            .list_user_reviews(&ana, PageLimit::max(), None)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert!(
+        table
+            .list_saved_cafes_raw(&ana, PageLimit::max())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let by = |u: &PublicUserId| StoryFilter {
+        author: Some(u.clone()),
+        ..StoryFilter::default()
+    };
+    assert!(
+        table
+            .list_stories(&by(&ana), PageLimit::max(), None)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        table
+            .list_stories(&by(&ben), PageLimit::max(), None)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    for cafe in &cafes {
+        assert_eq!(
+            reviews.rating_summary(cafe).await.unwrap(),
+            RatingSummary::from_histogram([0, 1, 0, 0, 0]),
+            "only ben's review is counted"
+        );
+        // Ana may review the café again as a new person would.
+    }
+    // Erasing again is harmless.
+    let again = shared::account::erase(&table, &reviews, &ana, 4)
+        .await
+        .unwrap();
+    assert!(again.complete);
+}
+
+async fn exporting_an_account_returns_everything_stored<T: ItemTable + Clone>(table: T) {
+    let reviews = ReviewStore::new(table.clone(), "eu-west-1");
+    let ana = user("ana");
+    let profile = UserProfile::first(ana.clone(), at(0));
+    table.ensure_profile(&profile).await.unwrap();
+    for i in 0..3u128 {
+        reviews
+            .create_review(&review(
+                i + 1,
+                &CafeId::from_entropy(i + 1),
+                &ana,
+                4,
+                i as i64,
+            ))
+            .await
+            .unwrap();
+    }
+    let export = shared::account::export(&table, &reviews, &ana, at(999))
+        .await
+        .unwrap();
+    assert_eq!(export.profile, Some(profile));
+    assert_eq!(export.reviews.len(), 3);
+    assert!(export.stories.is_empty());
+    let nobody = shared::account::export(&table, &reviews, &user("nobody"), at(999))
+        .await
+        .unwrap();
+    assert_eq!(nobody.profile, None);
+    assert!(nobody.reviews.is_empty());
 }
 
 tests::contract_suite!(
+    erasing_an_account_removes_everything_and_keeps_ratings_exact,
+    exporting_an_account_returns_everything_stored,
     profiles_are_created_once_and_edited_with_a_version_check,
     authors_are_resolved_in_order_with_a_neutral_name_for_unknown_people,
     saved_cafes_are_idempotent_newest_first_and_joined_with_current_summaries,

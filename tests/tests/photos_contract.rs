@@ -9,9 +9,7 @@ use jiff::Timestamp;
 use resize_image::{Deps, Processed, handle, process_upload};
 use serde_json::json;
 use shared::blob::IMMUTABLE;
-use shared::domain::{
-    CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus, Rendition, UploadType,
-};
+use shared::domain::{CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus, Rendition, UploadType};
 use shared::ports::{BlobStore, Fetched, Finish, PhotoReader, PhotoWriter};
 use shared::query::PageLimit;
 

@@ -30,13 +30,9 @@ async fn post_review(
     documented(reply, "POST", "/cafes/{cafeId}/reviews")
 }
 
+/// Demo cafés without reviews, so counts start at zero.
 fn cafe_ids() -> Vec<String> {
-    shared::demo::catalog()
-        .unwrap()
-        .cafes
-        .iter()
-        .map(|c| c.id.to_string())
-        .collect()
+    tests::quiet_cafe_ids()
 }
 
 fn kind(reply: &Reply) -> String {
@@ -63,7 +59,10 @@ async fn a_review_is_created_listed_and_counted_once() {
         tests::public_id("ana"),
         "the author comes from the token, as a public id"
     );
-    assert!(created.body.get("authorId").is_none());
+    assert_eq!(
+        created.body["authorId"], created.body["author"]["id"],
+        "kept for old apps"
+    );
     assert!(
         !created.body.to_string().contains("\"ana\""),
         "the token subject appears nowhere in the response"
@@ -85,12 +84,29 @@ async fn a_review_is_created_listed_and_counted_once() {
     assert_eq!(profile.body["rating"]["histogram"], json!([0, 0, 0, 0, 1]));
     assert_eq!(profile.body["latestReviews"][0]["id"], id.as_str());
 
-    let top = app.get("/cafes?sort=rating&limit=1").await;
+    // The café's list entry follows the new rating: in its city's best-first list it carries
+    // the 5.0 summary and only cafés rated 5.0 come before it.
+    let city = profile.body["location"]["city"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ranked = app
+        .get(&format!(
+            "/cafes?sort=rating&limit=100&city={}",
+            city.replace(' ', "%20")
+        ))
+        .await;
+    let items = ranked.body["items"].as_array().unwrap();
+    let at = items
+        .iter()
+        .position(|c| c["id"] == cafe.as_str())
+        .expect("the café is listed");
     assert_eq!(
-        top.body["items"][0]["id"],
-        cafe.as_str(),
+        items[at]["rating"]["count"], 1,
         "the list follows the new rating"
     );
+    assert_eq!(items[at]["rating"]["average"], 5.0);
+    assert!(items[..at].iter().all(|c| c["rating"]["average"] == 5.0));
 
     let again = post_review(&app, cafe, "ana", &body(1), None).await;
     assert_eq!(again.status, 409);

@@ -4,9 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jiff::Timestamp;
-use shared::domain::{
-    CafeId, Rating, RatingSummary, Review, ReviewDraft, ReviewId, ReviewText,
-};
+use shared::domain::{CafeId, Rating, RatingSummary, Review, ReviewDraft, ReviewId, ReviewText};
 use shared::ports::{
     Allowance, Claim, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter,
     StoredResponse, WriteLimiter,

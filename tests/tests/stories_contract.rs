@@ -139,7 +139,10 @@ async fn lists_a_persons_stories<S: StoryReader + StoryWriter>(store: S) {
             author: author(a),
             ..Default::default()
         };
-        assert_eq!(titles(&store, by("ana"), limit).await, ["Story 3", "Story 1"]);
+        assert_eq!(
+            titles(&store, by("ana"), limit).await,
+            ["Story 3", "Story 1"]
+        );
         assert_eq!(titles(&store, by("ben"), limit).await, ["Story 2"]);
         assert!(titles(&store, by("cleo"), limit).await.is_empty());
         let ana_in_winter = StoryFilter {
@@ -164,17 +167,32 @@ async fn edits_move_list_entries_and_deletes_remove_them<S: StoryReader + StoryW
         original.created_at + jiff::SignedDuration::from_secs(60),
     );
     store.update_story(&original, &edited).await.unwrap();
-    assert_eq!(store.get_story(&original.id).await.unwrap(), Some(edited.clone()));
+    assert_eq!(
+        store.get_story(&original.id).await.unwrap(),
+        Some(edited.clone())
+    );
     let filter = |tag: &str, cafe: u128| StoryFilter {
         tag: (!tag.is_empty()).then(|| Slug::parse(tag).unwrap()),
         cafe: (cafe != 0).then(|| CafeId::from_entropy(cafe)),
         ..Default::default()
     };
-    assert!(titles(&store, filter("winter", 0), 5).await.is_empty(), "old tag entry removed");
-    assert!(titles(&store, filter("", 7), 5).await.is_empty(), "old café entry removed");
-    assert_eq!(titles(&store, filter("summer", 0), 5).await, ["Story 1, revised"]);
+    assert!(
+        titles(&store, filter("winter", 0), 5).await.is_empty(),
+        "old tag entry removed"
+    );
+    assert!(
+        titles(&store, filter("", 7), 5).await.is_empty(),
+        "old café entry removed"
+    );
+    assert_eq!(
+        titles(&store, filter("summer", 0), 5).await,
+        ["Story 1, revised"]
+    );
     assert_eq!(titles(&store, filter("", 8), 5).await, ["Story 1, revised"]);
-    assert_eq!(titles(&store, StoryFilter::default(), 5).await, ["Story 1, revised"]);
+    assert_eq!(
+        titles(&store, StoryFilter::default(), 5).await,
+        ["Story 1, revised"]
+    );
 
     // Edits and deletes against a stale read change nothing.
     assert!(matches!(
@@ -190,7 +208,10 @@ async fn edits_move_list_entries_and_deletes_remove_them<S: StoryReader + StoryW
     store.delete_story(&edited).await.unwrap();
     assert_eq!(store.get_story(&original.id).await.unwrap(), None);
     for f in [StoryFilter::default(), filter("summer", 0), filter("", 8)] {
-        assert!(titles(&store, f, 5).await.is_empty(), "every list entry removed");
+        assert!(
+            titles(&store, f, 5).await.is_empty(),
+            "every list entry removed"
+        );
     }
     let by_ana = StoryFilter {
         author: Some(shared::testing::public_id("ana")),

@@ -9,9 +9,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use shared::domain::{
-    CafeId, Rating, RatingSummary, Review, ReviewDraft, ReviewId, ReviewText,
-};
+use shared::domain::{CafeId, Rating, RatingSummary, Review, ReviewDraft, ReviewId, ReviewText};
 use shared::ports::{ReviewReader, ReviewWriter};
 use shared::query::PageLimit;
 use shared::store::reviews::ReviewStore;

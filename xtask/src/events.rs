@@ -491,6 +491,26 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             sub: Some(FIXTURE_USER),
             body: None,
         },
+        Fixture {
+            file: "delete-me",
+            route_key: "DELETE /me",
+            method: "DELETE",
+            path: "/me".into(),
+            query: "",
+            path_params: vec![],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
+            file: "export-me",
+            route_key: "GET /me/export",
+            method: "GET",
+            path: "/me/export".into(),
+            query: "",
+            path_params: vec![],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
     ];
     std::fs::create_dir_all(dir)?;
     // What SQS hands resize-image: one S3 ObjectCreated notification for a photo upload.

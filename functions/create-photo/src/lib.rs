@@ -16,8 +16,8 @@ use shared::domain::{
 };
 use shared::http::routes::CREATE_PHOTO;
 use shared::http::{
-    ApiError, CachePolicy, Fields, Query, Reply, caller, check_write_limit,
-    idempotency_key, json_object, run_idempotent, serve,
+    ApiError, CachePolicy, Fields, Query, Reply, caller, check_write_limit, idempotency_key,
+    json_object, run_idempotent, serve,
 };
 use shared::ports::{CafeReader, IdempotencyStore, PhotoWriter, UploadSigner, WriteLimiter};
 use shared::upload::UploadTarget;

@@ -8,13 +8,13 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::config::WriteConfig;
 use shared::domain::{CafeId, Review, ReviewId, UserProfile};
-use shared::identity::UserKeys;
 use shared::http::reviews::{parse_review, refresh_cafe_rating};
 use shared::http::routes::CREATE_REVIEW;
 use shared::http::{
-    ApiError, CachePolicy, Query, Reply, caller, check_write_limit, idempotency_key, run_idempotent,
-    serve,
+    ApiError, CachePolicy, Query, Reply, caller, check_write_limit, idempotency_key,
+    run_idempotent, serve,
 };
+use shared::identity::UserKeys;
 use shared::ports::{
     BrewingMethodReader, CafeReader, CatalogWriter, IdempotencyStore, ReviewReader,
     ReviewWriteError, ReviewWriter, UserReader, UserWriter, WriteLimiter,

@@ -1,7 +1,7 @@
 //! Lambda entry point: wiring only. The logic is in `lib.rs`.
 
-use lambda_http::Error;
 use delete_story::{Deps, handle};
+use lambda_http::Error;
 use shared::config::{self, WriteConfig, vars};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::reviews::ReviewStore;

@@ -16,8 +16,16 @@ async fn the_first_call_creates_the_profile_and_later_calls_return_it() {
     assert_eq!(first.status(), 200, "{}", json_body(&first));
     let body = json_body(&first);
     assert_eq!(body["id"], public_id("fixture-user").as_str());
-    assert!(body["displayName"].as_str().unwrap().starts_with("Coffee lover"));
-    assert!(!body.to_string().contains("fixture-user"), "no token subject");
+    assert!(
+        body["displayName"]
+            .as_str()
+            .unwrap()
+            .starts_with("Coffee lover")
+    );
+    assert!(
+        !body.to_string().contains("fixture-user"),
+        "no token subject"
+    );
     assert_eq!(first.headers()["cache-control"], "no-store");
     let again = handle(&deps, event("get-me")).await;
     assert_eq!(json_body(&again), body, "the stored profile, unchanged");
@@ -35,5 +43,8 @@ async fn anonymous_callers_get_401() {
     *req.extensions_mut() = lambda_http::http::Extensions::new();
     let response = handle(&deps, req).await;
     assert_eq!(response.status(), 401, "{}", json_body(&response));
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
 }

@@ -1,7 +1,7 @@
 //! Lambda entry point: wiring only. The logic is in `lib.rs`.
 
-use lambda_http::Error;
 use get_review::{Deps, handle};
+use lambda_http::Error;
 use shared::config::{self, vars};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::reviews::ReviewStore;

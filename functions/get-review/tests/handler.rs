@@ -27,7 +27,10 @@ async fn shows_one_review_with_its_author() {
     assert_eq!(body["id"], review.id.as_str());
     assert_eq!(body["rating"], review.rating.stars());
     assert_eq!(body["author"]["displayName"], author.display_name.as_str());
-    assert!(body.get("authorId").is_none());
+    assert_eq!(
+        body["authorId"], body["author"]["id"],
+        "deprecated twin of author.id"
+    );
 
     let mut req = event("get-review");
     *req.uri_mut() = "/reviews/rev_0000000000000000".parse().unwrap();

@@ -32,6 +32,9 @@ async fn unknown_and_malformed_ids_are_404_and_400() {
         *req.extensions_mut() = lambda_http::http::Extensions::new();
         let response = handle(&deps, req).await;
         assert_eq!(response.status(), status, "{id}: {}", json_body(&response));
-        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
     }
 }

@@ -36,17 +36,22 @@ async fn lists_saved_cafes_newest_first_with_current_summaries_and_pages() {
         .iter()
         .map(|i| i["cafe"]["id"].as_str().unwrap())
         .collect();
-    let expected: Vec<&str> = cafes.iter().take(7).rev().take(5).map(|c| c.id.as_str()).collect();
+    let expected: Vec<&str> = cafes
+        .iter()
+        .take(7)
+        .rev()
+        .take(5)
+        .map(|c| c.id.as_str())
+        .collect();
     assert_eq!(ids, expected, "most recently saved first");
     let cursor = body["nextCursor"].as_str().unwrap();
 
     use lambda_http::RequestExt;
-    let next = event("list-saved-cafes").with_query_string_parameters(
-        std::collections::HashMap::from([
+    let next =
+        event("list-saved-cafes").with_query_string_parameters(std::collections::HashMap::from([
             ("limit".to_owned(), "5".to_owned()),
             ("cursor".to_owned(), cursor.to_owned()),
-        ]),
-    );
+        ]));
     let response = handle(&deps, next).await;
     let body = json_body(&response);
     assert_eq!(body["items"].as_array().unwrap().len(), 2);

@@ -22,7 +22,7 @@ async fn lists_a_demo_users_reviews_newest_first_with_their_name() {
         .iter()
         .filter(|r| r.author_id == person.id)
         .collect();
-    expected.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    expected.sort_by_key(|r| std::cmp::Reverse(r.created_at));
 
     let response = handle(&deps, event("list-user-reviews")).await;
     assert_eq!(response.status(), 200, "{}", json_body(&response));

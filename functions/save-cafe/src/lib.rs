@@ -52,8 +52,11 @@ where
         } else {
             StatusCode::OK
         };
-        Ok(Reply::json(&serde_json::json!({ "cafeId": saved.cafe_id, "saved": true }), CachePolicy::NoStore)?
-            .with_status(status))
+        Ok(Reply::json(
+            &serde_json::json!({ "cafeId": saved.cafe_id, "saved": true }),
+            CachePolicy::NoStore,
+        )?
+        .with_status(status))
     })
     .await
 }

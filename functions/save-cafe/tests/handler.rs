@@ -31,10 +31,7 @@ async fn saving_is_idempotent() {
         .await
         .unwrap();
     assert_eq!(saved.items.len(), 1, "saved once");
-    assert_eq!(
-        json_body(&first)["cafeId"],
-        saved.items[0].cafe.id.as_str()
-    );
+    assert_eq!(json_body(&first)["cafeId"], saved.items[0].cafe.id.as_str());
 }
 
 #[tokio::test]

@@ -25,7 +25,9 @@ pub struct Deps<S, R> {
     pub config: WriteConfig,
 }
 
-fn text(check: fn(&str) -> Result<String, shared::domain::DomainError>) -> impl Fn(&Value) -> Result<String, String> {
+fn text(
+    check: fn(&str) -> Result<String, shared::domain::DomainError>,
+) -> impl Fn(&Value) -> Result<String, String> {
     move |v| match v.as_str() {
         Some(s) => check(s).map_err(|e| e.to_string()),
         None => Err("must be a string".to_owned()),
@@ -69,8 +71,7 @@ where
             Ok(()) => {}
             Err(ProfileWriteError::Conflict) => {
                 return Err(ApiError::Conflict(
-                    "your profile changed while you edited it; fetch it again and retry"
-                        .to_owned(),
+                    "your profile changed while you edited it; fetch it again and retry".to_owned(),
                 ));
             }
             Err(ProfileWriteError::Store(e)) => return Err(e.into()),

@@ -7,7 +7,8 @@ use shared::store::reviews::ReviewStore;
 use shared::testing::{event, json_body, public_id, user_keys};
 use update_me::{Deps, handle};
 
-async fn deps() -> Deps<shared::store::sqlite::SqliteStore, ReviewStore<shared::store::sqlite::SqliteStore>> {
+async fn deps()
+-> Deps<shared::store::sqlite::SqliteStore, ReviewStore<shared::store::sqlite::SqliteStore>> {
     let store = shared::seed::demo_memory_store().await.unwrap();
     Deps {
         records: ReviewStore::new(store.clone(), "test"),
@@ -43,7 +44,11 @@ async fn edits_the_profile() {
     assert_eq!(stored.display_name, "Fixture Fan");
 
     // Dropping the optional fields clears them.
-    let response = handle(&deps, with_body(serde_json::json!({ "displayName": "Fixture" }))).await;
+    let response = handle(
+        &deps,
+        with_body(serde_json::json!({ "displayName": "Fixture" })),
+    )
+    .await;
     assert_eq!(response.status(), 200, "{}", json_body(&response));
     assert_eq!(json_body(&response)["bio"], serde_json::Value::Null);
 }
@@ -53,12 +58,30 @@ async fn invalid_profiles_are_422_naming_each_field() {
     let deps = deps().await;
     let cases = [
         (serde_json::json!({}), vec!["displayName"]),
-        (serde_json::json!({ "displayName": "" }), vec!["displayName"]),
-        (serde_json::json!({ "displayName": "x".repeat(51) }), vec!["displayName"]),
-        (serde_json::json!({ "displayName": "two\nlines" }), vec!["displayName"]),
-        (serde_json::json!({ "displayName": "Ana", "bio": "b".repeat(301) }), vec!["bio"]),
-        (serde_json::json!({ "displayName": "Ana", "homeCity": 7 }), vec!["homeCity"]),
-        (serde_json::json!({ "displayName": "Ana", "email": "a@b.c" }), vec!["email"]),
+        (
+            serde_json::json!({ "displayName": "" }),
+            vec!["displayName"],
+        ),
+        (
+            serde_json::json!({ "displayName": "x".repeat(51) }),
+            vec!["displayName"],
+        ),
+        (
+            serde_json::json!({ "displayName": "two\nlines" }),
+            vec!["displayName"],
+        ),
+        (
+            serde_json::json!({ "displayName": "Ana", "bio": "b".repeat(301) }),
+            vec!["bio"],
+        ),
+        (
+            serde_json::json!({ "displayName": "Ana", "homeCity": 7 }),
+            vec!["homeCity"],
+        ),
+        (
+            serde_json::json!({ "displayName": "Ana", "email": "a@b.c" }),
+            vec!["email"],
+        ),
     ];
     for (body, fields) in cases {
         let response = handle(&deps, with_body(body.clone())).await;

@@ -7,9 +7,7 @@ use shared::config::WriteConfig;
 use shared::domain::ReviewId;
 use shared::http::reviews::{authored_review, parse_review, refresh_cafe_rating};
 use shared::http::routes::UPDATE_REVIEW;
-use shared::http::{
-    ApiError, CachePolicy, Query, Reply, caller, check_write_limit, serve,
-};
+use shared::http::{ApiError, CachePolicy, Query, Reply, caller, check_write_limit, serve};
 use shared::ports::{
     BrewingMethodReader, CafeReader, CatalogWriter, ReviewReader, ReviewWriteError, ReviewWriter,
     UserReader, WriteLimiter,

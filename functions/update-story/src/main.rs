@@ -1,10 +1,10 @@
 //! Lambda entry point: wiring only. The logic is in `lib.rs`.
 
 use lambda_http::Error;
-use update_story::{Deps, handle};
 use shared::config::{self, WriteConfig, vars};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::reviews::ReviewStore;
+use update_story::{Deps, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -125,6 +125,8 @@ pub struct App {
     get_review: get_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
     update_story: update_story::Deps<SqliteStore, ReviewStore<SqliteStore>>,
     delete_story: delete_story::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    delete_me: delete_me::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    export_me: export_me::Deps<SqliteStore, ReviewStore<SqliteStore>>,
 }
 
 impl App {
@@ -301,9 +303,19 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         },
         delete_story: delete_story::Deps {
             store: store.clone(),
-            records: reviews,
-            users,
+            records: reviews.clone(),
+            users: users.clone(),
             config: config.writes.clone(),
+        },
+        delete_me: delete_me::Deps {
+            store: store.clone(),
+            reviews: reviews.clone(),
+            users: users.clone(),
+        },
+        export_me: export_me::Deps {
+            store: store.clone(),
+            reviews,
+            users,
         },
         list_stories: list_stories::Deps {
             store: store.clone(),
@@ -584,15 +596,15 @@ async fn dispatch(
                 "get-me" => get_me::handle(&app.get_me, req).await,
                 "update-me" => update_me::handle(&app.update_me, req).await,
                 "get-user" => get_user::handle(&app.get_user, req).await,
-                "list-user-reviews" => {
-                    list_user_reviews::handle(&app.list_user_reviews, req).await
-                }
+                "list-user-reviews" => list_user_reviews::handle(&app.list_user_reviews, req).await,
                 "save-cafe" => save_cafe::handle(&app.save_cafe, req).await,
                 "unsave-cafe" => unsave_cafe::handle(&app.unsave_cafe, req).await,
                 "list-saved-cafes" => list_saved_cafes::handle(&app.list_saved_cafes, req).await,
                 "get-review" => get_review::handle(&app.get_review, req).await,
                 "update-story" => update_story::handle(&app.update_story, req).await,
                 "delete-story" => delete_story::handle(&app.delete_story, req).await,
+                "delete-me" => delete_me::handle(&app.delete_me, req).await,
+                "export-me" => export_me::handle(&app.export_me, req).await,
                 // A route in the table without a handler here: the routes test catches this.
                 _ => route_not_found::handle(&req),
             }

@@ -16,10 +16,14 @@ use crate::domain::{
 
 /// Demo users.
 pub const USERS: usize = 520;
+/// Every this-many-th café (in catalogue order, starting with the first) is one nobody has
+/// reviewed, written about or saved yet: what a newly listed café looks like, and a clean
+/// slate for tests that write reviews and stories.
+pub const QUIET_EVERY: usize = 16;
 /// Demo stories.
 pub const STORIES: usize = 320;
 /// Own seed, so adding people never changes the catalogue's ids.
-const SEED: u64 = 0x5EED_0F_DE30_2026;
+const SEED: u64 = 0x005E_ED0F_DE30_2026;
 /// 2026-11-01T00:00:00Z: the latest time anything in the demo data was written.
 const WRITTEN_UNTIL: i64 = 1_793_491_200;
 
@@ -143,7 +147,9 @@ fn country_name(code: CountryCode) -> &'static str {
 fn time_after(rng: &mut Rng, after: Timestamp) -> Result<Timestamp, DemoError> {
     let from = after.as_second().max(WRITTEN_UNTIL - 3 * 365 * 86_400);
     let span = (WRITTEN_UNTIL - from).max(1) as u64;
-    Ok(Timestamp::from_second(from + (rng.next_u64() % span) as i64)?)
+    Ok(Timestamp::from_second(
+        from + (rng.next_u64() % span) as i64,
+    )?)
 }
 
 /// Builds the demo people over `cafes`, and sets each café's rating to the exact summary of
@@ -196,10 +202,16 @@ pub fn people(cafes: &mut [Cafe]) -> Result<DemoPeople, DemoError> {
                 break;
             }
         }
-        let created_at = time_after(&mut rng, Timestamp::from_second(WRITTEN_UNTIL - 4 * 365 * 86_400)?)?;
+        let created_at = time_after(
+            &mut rng,
+            Timestamp::from_second(WRITTEN_UNTIL - 4 * 365 * 86_400)?,
+        )?;
         let method = taste.methods.first().map_or("espresso", Slug::as_str);
         let bio = rng.chance(70).then(|| -> Result<String, DemoError> {
-            Ok(fill(rng.pick(BIOS)?, &[("method", method), ("city", city.name)]))
+            Ok(fill(
+                rng.pick(BIOS)?,
+                &[("method", method), ("city", city.name)],
+            ))
         });
         out.users.push(UserProfile {
             id,
@@ -212,25 +224,39 @@ pub fn people(cafes: &mut [Cafe]) -> Result<DemoPeople, DemoError> {
         tastes.push(taste);
     }
 
+    let quiet = |i: usize| i.is_multiple_of(QUIET_EVERY);
+    let open: Vec<usize> = (0..cafes.len()).filter(|&i| !quiet(i)).collect();
     let mut histograms = vec![[0u32; 5]; cafes.len()];
     for (user, taste) in out.users.iter().zip(&tastes) {
-        let home: Vec<usize> = (0..cafes.len())
-            .filter(|&i| cafes.get(i).is_some_and(|c| c.location.city == taste.city.name))
+        let home: Vec<usize> = open
+            .iter()
+            .copied()
+            .filter(|&i| {
+                cafes
+                    .get(i)
+                    .is_some_and(|c| c.location.city == taste.city.name)
+            })
             .collect();
         let wanted = 8 + rng.below(5);
         let mut visited = BTreeSet::new();
-        while visited.len() < wanted.min(cafes.len()) {
+        while visited.len() < wanted.min(open.len()) {
             let i = if !home.is_empty() && rng.chance(80) {
                 *rng.pick(&home)?
             } else {
-                rng.below(cafes.len())
+                *rng.pick(&open)?
             };
             visited.insert(i);
         }
         for i in visited {
             let Some(cafe) = cafes.get(i) else { continue };
-            let method_match = cafe.brewing_methods.iter().find(|m| taste.methods.contains(m));
-            let origin_match = cafe.beans.iter().find(|b| taste.origins.contains(&b.origin_country));
+            let method_match = cafe
+                .brewing_methods
+                .iter()
+                .find(|m| taste.methods.contains(m));
+            let origin_match = cafe
+                .beans
+                .iter()
+                .find(|b| taste.origins.contains(&b.origin_country));
             let process_match = cafe.beans.iter().any(|b| b.process == taste.process);
             let mut score = quality.get(i).copied().unwrap_or(3.5) + taste.bias;
             score += if method_match.is_some() { 0.6 } else { -0.3 };
@@ -245,8 +271,14 @@ pub fn people(cafes: &mut [Cafe]) -> Result<DemoPeople, DemoError> {
             let bean = origin_match.or_else(|| cafe.beans.first());
             let vars = [
                 ("method", method.as_ref().map_or("espresso", Slug::as_str)),
-                ("origin", bean.map_or("house", |b| country_name(b.origin_country))),
-                ("process", bean.map_or("washed", |b| process_name(b.process))),
+                (
+                    "origin",
+                    bean.map_or("house", |b| country_name(b.origin_country)),
+                ),
+                (
+                    "process",
+                    bean.map_or("washed", |b| process_name(b.process)),
+                ),
                 ("city", cafe.location.city.as_str()),
             ];
             let pool = match stars {
@@ -254,7 +286,11 @@ pub fn people(cafes: &mut [Cafe]) -> Result<DemoPeople, DemoError> {
                 3 => MIXED,
                 _ => CRITICISM,
             };
-            let text = format!("{} {}", fill(rng.pick(pool)?, &vars), fill(rng.pick(CLOSERS)?, &vars));
+            let text = format!(
+                "{} {}",
+                fill(rng.pick(pool)?, &vars),
+                fill(rng.pick(CLOSERS)?, &vars)
+            );
             let created_at = time_after(&mut rng, cafe.created_at.max(user.created_at))?;
             let visited_on: Date = created_at
                 .to_zoned(jiff::tz::TimeZone::UTC)
@@ -284,10 +320,14 @@ pub fn people(cafes: &mut [Cafe]) -> Result<DemoPeople, DemoError> {
 
     for _ in 0..STORIES {
         let u = rng.below(out.users.len());
-        let (Some(user), Some(taste)) = (out.users.get(u), tastes.get(u)) else { continue };
+        let (Some(user), Some(taste)) = (out.users.get(u), tastes.get(u)) else {
+            continue;
+        };
         let local: Vec<&Cafe> = cafes
             .iter()
-            .filter(|c| c.location.city == taste.city.name)
+            .enumerate()
+            .filter(|(i, c)| !quiet(*i) && c.location.city == taste.city.name)
+            .map(|(_, c)| c)
             .collect();
         let k_linked = 1 + rng.below(2);
         let linked: Vec<&Cafe> = rng.sample_of(&local, k_linked);
@@ -295,8 +335,17 @@ pub fn people(cafes: &mut [Cafe]) -> Result<DemoPeople, DemoError> {
         let vars = [
             ("cafe", first),
             ("city", taste.city.name),
-            ("method", taste.methods.first().map_or("espresso", Slug::as_str)),
-            ("origin", taste.origins.first().map_or("Ethiopia", |c| country_name(*c))),
+            (
+                "method",
+                taste.methods.first().map_or("espresso", Slug::as_str),
+            ),
+            (
+                "origin",
+                taste
+                    .origins
+                    .first()
+                    .map_or("Ethiopia", |c| country_name(*c)),
+            ),
             ("process", process_name(taste.process)),
         ];
         let title = fill(rng.pick(STORY_TITLES)?, &vars);
@@ -313,7 +362,11 @@ pub fn people(cafes: &mut [Cafe]) -> Result<DemoPeople, DemoError> {
             .into_iter()
             .map(Slug::parse)
             .collect::<Result<Vec<_>, _>>()?;
-        let earliest = linked.iter().map(|c| c.created_at).max().unwrap_or(user.created_at);
+        let earliest = linked
+            .iter()
+            .map(|c| c.created_at)
+            .max()
+            .unwrap_or(user.created_at);
         let created_at = time_after(&mut rng, earliest.max(user.created_at))?;
         out.stories.push(Story::new(
             StoryId::from_entropy(rng.entropy()),
@@ -331,10 +384,17 @@ pub fn people(cafes: &mut [Cafe]) -> Result<DemoPeople, DemoError> {
     for (user, taste) in out.users.iter().zip(&tastes) {
         let mut local: Vec<&Cafe> = cafes
             .iter()
-            .filter(|c| c.location.city == taste.city.name)
+            .enumerate()
+            .filter(|(i, c)| !quiet(*i) && c.location.city == taste.city.name)
+            .map(|(_, c)| c)
             .collect();
         // Favourites first: people save the cafés they would rate highly.
-        local.sort_by(|a, b| b.rating.average.total_cmp(&a.rating.average).then(a.id.cmp(&b.id)));
+        local.sort_by(|a, b| {
+            b.rating
+                .average
+                .total_cmp(&a.rating.average)
+                .then(a.id.cmp(&b.id))
+        });
         let n = rng.below(7);
         let chosen: Vec<CafeId> = local.iter().take(n + 2).map(|c| c.id.clone()).collect();
         for cafe_id in rng.sample_of(&chosen.iter().collect::<Vec<_>>(), n) {
@@ -384,8 +444,33 @@ mod tests {
         }
         for cafe in &cafes {
             let h = histograms.get(&cafe.id).copied().unwrap_or_default();
-            assert_eq!(cafe.rating, RatingSummary::from_histogram(h), "{}", cafe.name);
+            assert_eq!(
+                cafe.rating,
+                RatingSummary::from_histogram(h),
+                "{}",
+                cafe.name
+            );
         }
+    }
+
+    #[test]
+    fn quiet_cafes_have_no_reviews_stories_or_saves() {
+        let (cafes, p) = demo();
+        let quiet: Vec<&CafeId> = cafes.iter().step_by(QUIET_EVERY).map(|c| &c.id).collect();
+        assert!(quiet.len() >= 12);
+        assert!(
+            cafes
+                .iter()
+                .step_by(QUIET_EVERY)
+                .all(|c| c.rating.count == 0)
+        );
+        assert!(p.reviews.iter().all(|r| !quiet.contains(&&r.cafe_id)));
+        assert!(
+            p.stories
+                .iter()
+                .all(|s| s.cafe_ids.iter().all(|c| !quiet.contains(&c)))
+        );
+        assert!(p.saved.iter().all(|(_, s)| !quiet.contains(&&s.cafe_id)));
     }
 
     #[test]
@@ -397,13 +482,18 @@ mod tests {
             .map(|c| (c.rating.average * 100.0) as u64)
             .collect();
         assert!(averages.len() >= 50, "{} distinct averages", averages.len());
-        assert!(cafes.iter().filter(|c| c.rating.count == 0).count() * 10 < cafes.len());
+        let unreviewed = cafes.iter().filter(|c| c.rating.count == 0).count();
+        assert!(
+            unreviewed * 5 < cafes.len(),
+            "{unreviewed} cafés without reviews"
+        );
     }
 
     #[test]
     fn content_is_written_after_what_it_is_about() {
         let (cafes, p) = demo();
-        let created: BTreeMap<&CafeId, Timestamp> = cafes.iter().map(|c| (&c.id, c.created_at)).collect();
+        let created: BTreeMap<&CafeId, Timestamp> =
+            cafes.iter().map(|c| (&c.id, c.created_at)).collect();
         for r in &p.reviews {
             assert!(r.created_at >= created[&r.cafe_id]);
             assert!(r.created_at.as_second() <= WRITTEN_UNTIL);

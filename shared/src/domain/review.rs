@@ -198,6 +198,7 @@ impl Review {
         ReviewView {
             id: self.id.clone(),
             cafe_id: self.cafe_id.clone(),
+            author_id: author.id.clone(),
             author,
             rating: self.rating,
             text: self.text.clone(),
@@ -209,12 +210,15 @@ impl Review {
     }
 }
 
-/// A review as responses show it: `author` instead of a bare id.
+/// A review as responses show it, with its author's public reference.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewView {
     pub id: ReviewId,
     pub cafe_id: CafeId,
+    /// Deprecated, kept for apps already in the field: the same value as `author.id` (the
+    /// public user id; it was the token subject before API version 0.2).
+    pub author_id: PublicUserId,
     pub author: Author,
     pub rating: Rating,
     pub text: ReviewText,

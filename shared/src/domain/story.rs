@@ -95,6 +95,7 @@ impl Story {
     pub fn view(&self, author: Author) -> StoryView {
         StoryView {
             id: self.id.clone(),
+            author_id: author.id.clone(),
             author,
             title: self.title.clone(),
             body: self.body.clone(),
@@ -106,11 +107,13 @@ impl Story {
     }
 }
 
-/// A story as responses show it: `author` instead of a bare id.
+/// A story as responses show it, with its author's public reference.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoryView {
     pub id: StoryId,
+    /// Deprecated, kept for apps already in the field: the same value as `author.id`.
+    pub author_id: PublicUserId,
     pub author: Author,
     pub title: String,
     pub body: String,

@@ -18,8 +18,8 @@ pub use respond::{
 };
 pub use routes::{ROUTES, RouteMatch, RouteSpec, match_route};
 pub use write::{
-    Fields, IDEMPOTENCY_KEY, authenticated_user, caller, check_write_limit, idempotency_key, json_object,
-    run_idempotent,
+    Fields, IDEMPOTENCY_KEY, authenticated_user, caller, check_write_limit, idempotency_key,
+    json_object, run_idempotent,
 };
 
 /// Runs an HTTP handler as the Lambda function's event loop. Handlers answer every request

@@ -216,6 +216,21 @@ pub const DELETE_STORY: RouteSpec = RouteSpec {
     auth: true,
 };
 
+/// `DELETE /me`
+pub const DELETE_ME: RouteSpec = RouteSpec {
+    method: "DELETE",
+    path: "/me",
+    function: "delete-me",
+    auth: true,
+};
+/// `GET /me/export`
+pub const EXPORT_ME: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/me/export",
+    function: "export-me",
+    auth: true,
+};
+
 /// Every routed function.
 pub const ROUTES: &[RouteSpec] = &[
     LIST_CAFES,
@@ -246,6 +261,8 @@ pub const ROUTES: &[RouteSpec] = &[
     GET_REVIEW,
     UPDATE_STORY,
     DELETE_STORY,
+    DELETE_ME,
+    EXPORT_ME,
 ];
 
 /// The route a function serves (`None` for a name not in [`ROUTES`], which the route-table

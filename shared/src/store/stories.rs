@@ -151,7 +151,9 @@ impl<S: ItemTable> StoryWriter for S {
                 condition: Condition::Always,
             });
         }
-        self.transact(writes).await.map_err(conflict("update_story"))
+        self.transact(writes)
+            .await
+            .map_err(conflict("update_story"))
     }
 
     #[instrument(skip_all, fields(story_id = %story.id))]
@@ -169,6 +171,8 @@ impl<S: ItemTable> StoryWriter for S {
                 condition: Condition::Always,
             });
         }
-        self.transact(writes).await.map_err(conflict("delete_story"))
+        self.transact(writes)
+            .await
+            .map_err(conflict("delete_story"))
     }
 }

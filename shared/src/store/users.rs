@@ -12,9 +12,7 @@ use super::table::{Condition, Item, ItemTable, MAX_GET_DOCS, SortIndex, Transact
 use crate::domain::{
     Author, CafeId, CafeSummary, PublicUserId, SavedCafe, SavedCafeView, UserProfile,
 };
-use crate::ports::{
-    ProfileWriteError, SavedCafeStore, StoreError, UserReader, UserWriter,
-};
+use crate::ports::{ProfileWriteError, SavedCafeStore, StoreError, UserReader, UserWriter};
 use crate::query::{Page, PageKey, PageLimit};
 
 fn version(profile: &UserProfile) -> i64 {
@@ -100,7 +98,11 @@ impl<S: ItemTable> UserWriter for S {
             Ok(()) => Ok(first.clone()),
             Err(TransactError::ConditionFailed { .. }) => {
                 let pk = keys::user_pk(&first.id);
-                match self.get_item(&pk, keys::PROFILE_SK).await?.and_then(|i| i.doc) {
+                match self
+                    .get_item(&pk, keys::PROFILE_SK)
+                    .await?
+                    .and_then(|i| i.doc)
+                {
                     Some(doc) => decode(&pk, keys::PROFILE_SK, &doc),
                     // Deleted between the two calls (an account erased meanwhile).
                     None => Err(StoreError::Backend {
@@ -128,6 +130,18 @@ impl<S: ItemTable> UserWriter for S {
             TransactError::Store(e) => ProfileWriteError::Store(e),
         })
     }
+
+    #[instrument(skip_all, fields(user = %id))]
+    async fn delete_profile(&self, id: &PublicUserId) -> Result<(), StoreError> {
+        let delete = Write::Delete {
+            pk: keys::user_pk(id),
+            sk: keys::PROFILE_SK.to_owned(),
+            condition: Condition::Always,
+        };
+        self.transact(vec![delete])
+            .await
+            .map_err(unconditional("delete_profile"))
+    }
 }
 
 impl<S: ItemTable> SavedCafeStore for S {
@@ -154,6 +168,25 @@ impl<S: ItemTable> SavedCafeStore for S {
         self.transact(vec![delete])
             .await
             .map_err(unconditional("unsave_cafe"))
+    }
+
+    #[instrument(skip_all, fields(user = %user))]
+    async fn list_saved_cafes_raw(
+        &self,
+        user: &PublicUserId,
+        limit: PageLimit,
+    ) -> Result<Vec<CafeId>, StoreError> {
+        let page: Page<SavedCafe> = read_page(
+            self,
+            SortIndex::ByNewest,
+            &keys::saved_lpk(user),
+            None,
+            limit,
+            false,
+            |_: &SavedCafe| true,
+        )
+        .await?;
+        Ok(page.items.into_iter().map(|s| s.cafe_id).collect())
     }
 
     #[instrument(skip_all, fields(user = %user))]

@@ -1,0 +1,21 @@
+//! Lambda entry point: wiring only. The logic is in `lib.rs`.
+
+use delete_me::{Deps, handle};
+use lambda_http::Error;
+use shared::config::{self, WriteConfig, vars};
+use shared::store::dynamodb::DynamoStore;
+use shared::store::reviews::ReviewStore;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    let table = config::required(vars::TABLE)?;
+    let config = WriteConfig::from_env()?;
+    let store = DynamoStore::from_env(table).await;
+    let deps = Deps {
+        reviews: ReviewStore::new(store.clone(), config.region.clone()),
+        store,
+        users: config::user_keys()?,
+    };
+    shared::http::run_lambda(|req| handle(&deps, req)).await
+}
