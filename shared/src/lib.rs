@@ -12,6 +12,7 @@ pub mod geo;
 pub mod maintenance;
 pub mod ports;
 pub mod query;
+pub mod search;
 pub mod store;
 pub mod upload;
 
