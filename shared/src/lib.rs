@@ -14,6 +14,7 @@ pub mod identity;
 pub mod maintenance;
 pub mod ports;
 pub mod query;
+pub mod search;
 pub mod store;
 pub mod upload;
 pub mod views;

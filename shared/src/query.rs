@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use jiff::Timestamp;
 
 use crate::domain::{Amenity, CafeId, CafeSummary, Coordinates, CountryCode, RoasterId, Slug};
+use crate::search::SearchText;
 
 /// Smallest page size a client may ask for.
 pub const MIN_LIMIT: u32 = 1;
@@ -116,6 +117,8 @@ pub struct CafeFilter {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CafeQuery {
     pub filter: CafeFilter,
+    /// Text search (`q`): when present, results are ordered by relevance and `sort` is unused.
+    pub search: Option<SearchText>,
     pub sort: CafeSort,
     pub limit: PageLimit,
     pub after: Option<PageKey>,
@@ -125,6 +128,8 @@ pub struct CafeQuery {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RoasterQuery {
     pub country: Option<CountryCode>,
+    /// Text search (`q`): when present, results are ordered by relevance, then name.
+    pub search: Option<SearchText>,
     pub limit: PageLimit,
     pub after: Option<PageKey>,
 }

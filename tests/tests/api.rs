@@ -196,6 +196,10 @@ async fn bad_list_parameters_are_400s_naming_the_parameter() {
         ("city=%20%21", "city", "city without letters"),
         ("colour=brown", "colour", "unknown parameter"),
         ("cursor=garbage", "cursor", "garbage cursor"),
+        ("q=", "q", "empty search"),
+        ("q=%20%E2%98%95", "q", "search without letters or digits"),
+        ("q=a%20b%20c%20d%20e%20f", "q", "six search words"),
+        ("q=cafe&sort=rating", "sort", "sort with a search"),
     ];
     for (query, param, why) in cases {
         let reply = get(&app, "/cafes", &format!("/cafes?{query}")).await;
@@ -447,4 +451,102 @@ async fn the_store_persists_across_restarts_without_reseeding() {
         again["nextCursor"], before.body["nextCursor"],
         "same secret, same cursor"
     );
+}
+
+#[tokio::test]
+async fn q_searches_cafes_and_roasters_and_pages_with_cursors() {
+    let app = spawn_app().await;
+    let first = get(&app, "/cafes", "/cafes?q=TOKYO&limit=5").await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.body["items"].as_array().unwrap().len(), 5);
+    let cursor = first.body["nextCursor"].as_str().unwrap().to_owned();
+    let second = get(
+        &app,
+        "/cafes",
+        &format!("/cafes?q=tokyo&limit=5&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    let (a, b) = (names(&first), names(&second));
+    assert!(!b.is_empty() && b.iter().all(|n| !a.contains(n)));
+    let other = get(&app, "/cafes", &format!("/cafes?q=oslo&cursor={cursor}")).await;
+    assert_problem(&other, 400, "invalid-cursor");
+
+    // Accents and filters: the same answer with and without the accent.
+    let accented = get(
+        &app,
+        "/cafes",
+        "/cafes?q=S%C3%A3o%20Paulo&country=BR&limit=100",
+    )
+    .await;
+    let plain = get(&app, "/cafes", "/cafes?q=sao%20paulo&country=BR&limit=100").await;
+    assert_eq!(accented.status, 200, "{}", accented.body);
+    assert!(!names(&accented).is_empty());
+    assert_eq!(names(&accented), names(&plain));
+    for cafe in accented.body["items"].as_array().unwrap() {
+        assert_eq!(cafe["location"]["country"], "BR");
+    }
+
+    let roasters = get(&app, "/roasters", "/roasters?q=roast&limit=3").await;
+    assert_eq!(roasters.status, 200, "{}", roasters.body);
+    assert!(!names(&roasters).is_empty());
+}
+
+#[tokio::test]
+async fn a_data_directory_from_before_the_term_index_is_backfilled_on_start() {
+    use shared::store::sqlite::SqliteStore;
+    use shared::store::{Condition, ItemTable, Write, keys};
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = tests::test_config(dir.path(), 30);
+    drop(local_server::open(&config).await.unwrap());
+
+    // Make it look like an older release's store: no term entries at all.
+    let path = dir.path().join(local_server::DB_FILE);
+    let store = SqliteStore::open(&path).unwrap();
+    let catalog = shared::demo::catalog().unwrap();
+    let partitions = catalog
+        .cafes
+        .iter()
+        .map(|c| {
+            (
+                keys::cafe_pk(&c.id),
+                shared::search::cafe_terms(&c.summary()),
+            )
+        })
+        .chain(
+            catalog
+                .roasters
+                .iter()
+                .map(|r| (keys::roaster_pk(&r.id), shared::search::roaster_terms(r))),
+        );
+    for (pk, terms) in partitions {
+        let writes = terms
+            .iter()
+            .map(|t| Write::Delete {
+                pk: pk.clone(),
+                sk: keys::term_sk(&t.token),
+                condition: Condition::Always,
+            })
+            .collect();
+        store.transact(writes).await.unwrap();
+    }
+    assert!(!store.has_term_entries().await.unwrap());
+    drop(store);
+
+    drop(local_server::open(&config).await.unwrap());
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(store.has_term_entries().await.unwrap());
+    let first = &catalog.cafes[0];
+    let page = shared::ports::CafeReader::list_cafes(
+        &store,
+        &shared::query::CafeQuery {
+            search: Some(shared::search::SearchText::parse(&first.name).unwrap()),
+            limit: shared::query::PageLimit::max(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(page.items.iter().any(|c| c.id == first.id));
 }

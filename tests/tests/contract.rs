@@ -38,6 +38,7 @@ async fn all_names<S: CafeReader>(
     loop {
         let query = CafeQuery {
             filter: filter.clone(),
+            search: None,
             sort,
             limit: PageLimit::new(limit).unwrap(),
             after: after.take(),

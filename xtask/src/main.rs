@@ -5,9 +5,10 @@
 //!   `AWS_ENDPOINT_URL` (moto locally) or the account in your AWS profile.
 //! - `events`: regenerate the API Gateway event fixtures in `events/` from the demo catalogue.
 //! - `sizes`: print each function's zipped size from `target/lambda/*/bootstrap.zip`.
-//! - `reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]`: rewrite every café so
-//!   its partition holds every index entry the current key design derives (backfills the geo
-//!   index of cafés written before it existed). Idempotent; safe to stop and re-run.
+//! - `reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]`: rewrite every café and
+//!   roaster so its partition holds every index entry the current key design derives (backfills
+//!   the geo and term indexes of entities written before they existed). Idempotent; safe to
+//!   stop and re-run.
 //! - `bench-nearby`: the nearby-search benchmark (100,000 cafés; latency on the embedded store
 //!   and DynamoDB read costs); run it through `make bench-nearby` for an optimised build.
 //! - `photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET
@@ -107,18 +108,21 @@ async fn reindex(args: &[String]) -> anyhow::Result<()> {
                 .or_else(|| std::env::var("CRAFTBEAN_DATA_DIR").ok())
                 .unwrap_or_else(|| ".craftbean".to_owned());
             let store = SqliteStore::open(&PathBuf::from(&dir).join("craftbean.sqlite3"))?;
-            shared::maintenance::rewrite_cafes(&store).await?
+            shared::maintenance::rewrite_catalog(&store).await?
         }
         Some("dynamodb") => {
             let table = flag_value(args, "--table")
                 .or_else(|| std::env::var("CRAFTBEAN_TABLE").ok())
                 .unwrap_or_else(|| DEFAULT_TABLE.to_owned());
             let store = DynamoStore::from_env(table).await;
-            shared::maintenance::rewrite_cafes(&store).await?
+            shared::maintenance::rewrite_catalog(&store).await?
         }
         _ => bail!("{USAGE}"),
     };
-    println!("rewrote {rewritten} cafés");
+    println!(
+        "rewrote {} cafés and {} roasters",
+        rewritten.cafes, rewritten.roasters
+    );
     Ok(())
 }
 

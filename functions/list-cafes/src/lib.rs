@@ -1,5 +1,7 @@
 //! `GET /cafes`: cafés filtered by city, country, brewing method, roaster or amenity, sorted by
-//! rating, name or newest, one page at a time with a signed cursor.
+//! rating, name or newest, one page at a time with a signed cursor; or, with `q`, the cafés
+//! whose name, roasters, neighbourhood or city match the words of `q` (see `shared::search`),
+//! best match first, with the same filters and cursors.
 
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
@@ -8,9 +10,11 @@ use shared::http::routes::LIST_CAFES;
 use shared::http::{ApiError, CachePolicy, ListBody, Query, Reply, parse_limit, serve};
 use shared::ports::CafeReader;
 use shared::query::{CafeFilter, CafeQuery, CafeSort};
+use shared::search::SearchText;
 
 /// Query parameters this route accepts.
 pub const PARAMS: &[&str] = &[
+    "q",
     "city",
     "country",
     "brewingMethod",
@@ -35,6 +39,7 @@ fn amenity_reason() -> String {
 /// Parses the query into a store request and the cursor scope (filters + sort).
 fn parse(req: &Request, cursors: &CursorCodec) -> Result<CafeQuery, ApiError> {
     let mut q = Query::from_request(req, PARAMS);
+    let search = q.take("q", SearchText::parse);
     let city = q.take("city", |v| {
         Slug::from_text(v).map_err(|_| "must contain letters or digits")
     });
@@ -44,8 +49,12 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<CafeQuery, ApiError> {
     let amenity = q.take("amenity", |v| {
         Amenity::parse(v).map_err(|_| amenity_reason())
     });
+    let searching = q.has("q");
     let sort = q
         .take("sort", |v| {
+            if searching {
+                return Err("cannot be combined with q: search results are ordered by relevance");
+            }
             CafeSort::parse(v).ok_or("must be one of: rating, name, newest")
         })
         .unwrap_or_default();
@@ -61,22 +70,28 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<CafeQuery, ApiError> {
         amenity,
     };
     let after = cursor
-        .map(|c| cursors.decode(&scope(&filter, sort), &c))
+        .map(|c| cursors.decode(&scope(&filter, search.as_ref(), sort), &c))
         .transpose()?;
     Ok(CafeQuery {
         filter,
+        search,
         sort,
         limit,
         after,
     })
 }
 
-/// Identifies a query for its cursors: the same filters and sort, whatever the page size.
-fn scope(filter: &CafeFilter, sort: CafeSort) -> String {
+/// Identifies a query for its cursors: the same filters and sort (or search words), whatever
+/// the page size.
+fn scope(filter: &CafeFilter, search: Option<&SearchText>, sort: CafeSort) -> String {
     let opt = |v: Option<&str>| v.unwrap_or("").to_owned();
+    let order = match search {
+        Some(text) => format!("q={}", text.canonical()),
+        None => sort.as_str().to_owned(),
+    };
     [
         "cafes".to_owned(),
-        sort.as_str().to_owned(),
+        order,
         opt(filter.city.as_ref().map(Slug::as_str)),
         opt(filter.country.as_ref().map(CountryCode::as_str)),
         opt(filter.brewing_method.as_ref().map(Slug::as_str)),
@@ -91,9 +106,10 @@ pub async fn handle<S: CafeReader>(deps: &Deps<S>, req: Request) -> Response<Bod
     serve(req, &LIST_CAFES, |_info, req| async move {
         let query = parse(&req, &deps.cursors)?;
         let page = deps.store.list_cafes(&query).await?;
-        let next_cursor = page
-            .next
-            .map(|key| deps.cursors.encode(&scope(&query.filter, query.sort), &key));
+        let next_cursor = page.next.map(|key| {
+            let scope = scope(&query.filter, query.search.as_ref(), query.sort);
+            deps.cursors.encode(&scope, &key)
+        });
         Reply::json(
             &ListBody {
                 items: page.items,

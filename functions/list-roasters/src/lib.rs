@@ -1,4 +1,6 @@
-//! `GET /roasters`: roasters by name, optionally in one country, one page at a time.
+//! `GET /roasters`: roasters by name, optionally in one country, one page at a time; or, with
+//! `q`, the roasters whose name or city match the words of `q` (see `shared::search`), best
+//! match first.
 
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
@@ -7,9 +9,10 @@ use shared::http::routes::LIST_ROASTERS;
 use shared::http::{CachePolicy, ListBody, Query, Reply, parse_limit, serve};
 use shared::ports::RoasterReader;
 use shared::query::RoasterQuery;
+use shared::search::SearchText;
 
 /// Query parameters this route accepts.
-pub const PARAMS: &[&str] = &["country", "limit", "cursor"];
+pub const PARAMS: &[&str] = &["q", "country", "limit", "cursor"];
 
 /// What the handler needs: a roaster reader and the cursor codec.
 pub struct Deps<S> {
@@ -17,35 +20,39 @@ pub struct Deps<S> {
     pub cursors: CursorCodec,
 }
 
-fn scope(country: Option<CountryCode>) -> String {
-    format!(
-        "roasters|{}",
-        country.as_ref().map_or("", CountryCode::as_str)
-    )
+/// Identifies a query for its cursors: the same country (and search words).
+fn scope(country: Option<CountryCode>, search: Option<&SearchText>) -> String {
+    let country = country.as_ref().map_or("", CountryCode::as_str);
+    match search {
+        Some(text) => format!("roasters|{country}|q={}", text.canonical()),
+        None => format!("roasters|{country}"),
+    }
 }
 
 /// Handles one request.
 pub async fn handle<S: RoasterReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
     serve(req, &LIST_ROASTERS, |_info, req| async move {
         let mut q = Query::from_request(&req, PARAMS);
+        let search = q.take("q", SearchText::parse);
         let country = q.take("country", CountryCode::parse);
         let limit = q.take("limit", parse_limit).unwrap_or_default();
         let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
         q.finish()?;
         let after = cursor
-            .map(|c| deps.cursors.decode(&scope(country), &c))
+            .map(|c| deps.cursors.decode(&scope(country, search.as_ref()), &c))
             .transpose()?;
         let page = deps
             .store
             .list_roasters(&RoasterQuery {
                 country,
+                search: search.clone(),
                 limit,
                 after,
             })
             .await?;
         let next_cursor = page
             .next
-            .map(|key| deps.cursors.encode(&scope(country), &key));
+            .map(|key| deps.cursors.encode(&scope(country, search.as_ref()), &key));
         Reply::json(
             &ListBody {
                 items: page.items,

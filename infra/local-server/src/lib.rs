@@ -179,12 +179,16 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             saved_cafes = report.saved_cafes,
             "seeded demo data on first start"
         );
-    } else if !store.has_geo_entries().await? {
-        // A data directory from before the geo index: backfill it once.
-        let cafes = shared::maintenance::rewrite_cafes(&store)
+    } else if !store.has_geo_entries().await? || !store.has_term_entries().await? {
+        // A data directory from before the geo or term index: backfill it once.
+        let rewritten = shared::maintenance::rewrite_catalog(&store)
             .await
-            .context("adding geo index entries to existing cafés")?;
-        info!(cafes, "rewrote cafés written before the geo index");
+            .context("adding geo and term index entries to existing cafés and roasters")?;
+        info!(
+            cafes = rewritten.cafes,
+            roasters = rewritten.roasters,
+            "rewrote cafés and roasters written before the geo or term index"
+        );
     }
     let secret = match &config.cursor_secret {
         Some(secret) => secret.clone(),

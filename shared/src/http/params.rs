@@ -54,6 +54,11 @@ impl Query {
         Self { pairs, errors }
     }
 
+    /// Whether parameter `name` was given (whatever its value).
+    pub fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(n, _)| n == name)
+    }
+
     /// Parses parameter `name` when present, recording a failure under its name.
     pub fn take<T, E: std::fmt::Display>(
         &mut self,

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use tracing::instrument;
 
 use super::keys;
+use super::search_index;
 use super::table::{Item, ItemTable, SortIndex, StoredDoc};
 use crate::domain::{
     Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Roaster, RoasterId, Slug,
@@ -132,6 +133,17 @@ fn residual(filter: &CafeFilter) -> bool {
 impl<S: ItemTable> CafeReader for S {
     #[instrument(skip_all, fields(sort = query.sort.as_str(), limit = query.limit.get()))]
     async fn list_cafes(&self, query: &CafeQuery) -> Result<Page<CafeSummary>, StoreError> {
+        if let Some(text) = &query.search {
+            return search_index::search(
+                self,
+                keys::cafe_terms_lpk,
+                text,
+                query.after.as_ref(),
+                query.limit,
+                |c: &CafeSummary| search_index::cafe_rank(text, &query.filter, c),
+            )
+            .await;
+        }
         let lpk = keys::cafes_lpk(&keys::cafe_dim_for(&query.filter));
         read_page(
             self,
@@ -154,6 +166,23 @@ impl<S: ItemTable> CafeReader for S {
 impl<S: ItemTable> RoasterReader for S {
     #[instrument(skip_all, fields(limit = query.limit.get()))]
     async fn list_roasters(&self, query: &RoasterQuery) -> Result<Page<Roaster>, StoreError> {
+        if let Some(text) = &query.search {
+            return search_index::search(
+                self,
+                keys::roaster_terms_lpk,
+                text,
+                query.after.as_ref(),
+                query.limit,
+                |r: &Roaster| {
+                    query
+                        .country
+                        .is_none_or(|c| r.country == c)
+                        .then(|| search_index::roaster_rank(text, r))
+                        .flatten()
+                },
+            )
+            .await;
+        }
         let dim = query
             .country
             .map_or_else(|| keys::ALL.to_owned(), keys::country_dim);
@@ -280,9 +309,10 @@ fn cafe_items(cafe: &Cafe) -> Result<(String, Vec<Item>), StoreError> {
     let pk = keys::cafe_pk(&cafe.id);
     let summary = cafe.summary();
     let id = cafe.id.as_str();
+    let summary_doc = encode(&pk, "LIST", &summary)?;
     let listed = Listed {
         profile: encode(&pk, keys::PROFILE_SK, cafe)?,
-        summary: encode(&pk, "LIST", &summary)?,
+        summary: summary_doc.clone(),
         lpk: &keys::cafes_lpk,
         dims: keys::cafe_dims(&summary),
         by_name: keys::by_name(&cafe.name, id),
@@ -297,6 +327,13 @@ fn cafe_items(cafe: &Cafe) -> Result<(String, Vec<Item>), StoreError> {
     };
     let mut items = listed.into_items();
     items.extend(super::nearby::geo_items(cafe)?);
+    items.extend(search_index::term_items(
+        &pk,
+        id,
+        &crate::search::cafe_terms(&summary),
+        keys::cafe_terms_lpk,
+        &summary_doc,
+    ));
     Ok((pk, items))
 }
 
@@ -305,7 +342,7 @@ fn roaster_items(roaster: &Roaster) -> Result<(String, Vec<Item>), StoreError> {
     let doc = encode(&pk, keys::PROFILE_SK, roaster)?;
     let listed = Listed {
         profile: doc.clone(),
-        summary: doc,
+        summary: doc.clone(),
         lpk: &keys::roasters_lpk,
         dims: keys::roaster_dims(roaster),
         by_name: keys::by_name(&roaster.name, roaster.id.as_str()),
@@ -313,7 +350,15 @@ fn roaster_items(roaster: &Roaster) -> Result<(String, Vec<Item>), StoreError> {
         by_newest: Some(keys::by_newest(roaster.created_at, roaster.id.as_str())),
         pk: pk.clone(),
     };
-    Ok((pk, listed.into_items()))
+    let mut items = listed.into_items();
+    items.extend(search_index::term_items(
+        &pk,
+        roaster.id.as_str(),
+        &crate::search::roaster_terms(roaster),
+        keys::roaster_terms_lpk,
+        &doc,
+    ));
+    Ok((pk, items))
 }
 
 fn artisan_items(artisan: &Artisan) -> Result<(String, Vec<Item>), StoreError> {

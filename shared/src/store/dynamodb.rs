@@ -297,13 +297,16 @@ impl ItemTable for DynamoStore {
         lpk: &str,
         from: &str,
         to: &str,
+        limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
         let attribute = index.attribute();
         let mut out = Vec::new();
         let mut start = None;
         let mut pages = 0u32;
-        loop {
+        while out.len() < limit {
             pages += 1;
+            // Unbounded callers (nearby search) send no Limit at all.
+            let want = i32::try_from(limit - out.len()).ok();
             let page = self
                 .client
                 .query()
@@ -316,13 +319,14 @@ impl ItemTable for DynamoStore {
                 .expression_attribute_values(":from", s(from))
                 .expression_attribute_values(":to", s(to))
                 .set_exclusive_start_key(start.take())
+                .set_limit(want)
                 .send()
                 .await
                 .map_err(classify("query_range"))?;
             for item in page.items.unwrap_or_default() {
                 out.push(stored_doc(&item, attribute, "query_range")?);
             }
-            // A Query page stops at 1 MB; the caller asked for the whole range.
+            // A Query page stops at 1 MB; the caller asked for the whole range (up to `limit`).
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
                 _ => break,

@@ -11,6 +11,8 @@
 //! | artisan | `ARTISAN#<id>` | `PROFILE` | – |
 //! | brewing method | `METHOD#<slug>` | `PROFILE` | – |
 //! | brewing method list entry | `METHOD#<slug>` | `LIST#ALL` | `METHODS#ALL` |
+//! | café term entry | `CAFE#<id>` | `TERM#<token>` | `TERMS#CAFE#<first char>`, sorted by `SN` = `<token>#<id>` |
+//! | roaster term entry | `ROASTER#<id>` | `TERM#<token>` | `TERMS#ROASTER#<first char>`, `SN` as above |
 //! | photo | `PHOTO#<id>` | `PROFILE` | – |
 //! | ready photo list entry | `PHOTO#<id>` | `LIST#CAFE` | `PHOTOS#CAFE#<cafeId>` |
 //!
@@ -126,6 +128,53 @@ pub fn by_cell(geohash: &str, id: &str) -> String {
 /// geohash character and after `#`).
 pub fn by_cell_upper(prefix: &str) -> String {
     format!("{prefix}~")
+}
+
+const TERM_SK_PREFIX: &str = "TERM#";
+
+/// Sort key of an entity's term entry for `token` (see [`crate::search`]).
+pub fn term_sk(token: &str) -> String {
+    format!("{TERM_SK_PREFIX}{token}")
+}
+
+/// The term partition of `token` under `family` (`CAFE` or `ROASTER`): keyed by the token's
+/// first character, so a prefix read touches one partition whatever the prefix length.
+fn terms_lpk(family: &str, token: &str) -> String {
+    let first = token.chars().next().map(String::from).unwrap_or_default();
+    format!("TERMS#{family}#{first}")
+}
+
+/// Term partition of café terms starting like `token`.
+pub fn cafe_terms_lpk(token: &str) -> String {
+    terms_lpk("CAFE", token)
+}
+
+/// Term partition of roaster terms starting like `token`.
+pub fn roaster_terms_lpk(token: &str) -> String {
+    terms_lpk("ROASTER", token)
+}
+
+/// `SN` of a term entry: the token, then the id.
+pub fn by_term(token: &str, id: &str) -> String {
+    format!("{token}#{id}")
+}
+
+/// The highest `SN` value that starts with `prefix`. Tokens hold letters, digits and marks
+/// only, never U+10FFFF (the highest scalar value, also the highest in UTF-8 byte order, which
+/// both adapters compare by).
+pub fn by_term_upper(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Ranking key of a café search result: match quality, then best rating and most reviews,
+/// then name, then id (ascending order is best first; unique because it ends with the id).
+pub fn cafe_search_rank(quality: u32, average: f64, count: u32, name: &str, id: &str) -> String {
+    format!("{quality:03}#{}", by_rating(average, count, name, id))
+}
+
+/// Ranking key of a roaster search result: match quality, then name, then id.
+pub fn roaster_search_rank(quality: u32, name: &str, id: &str) -> String {
+    format!("{quality:03}#{}", by_name(name, id))
 }
 
 /// `PHOTO#<id>`

@@ -11,6 +11,7 @@ pub mod keys;
 mod nearby;
 mod photos;
 pub mod reviews;
+pub mod search_index;
 mod stories;
 mod table;
 mod users;

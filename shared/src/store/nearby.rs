@@ -155,6 +155,7 @@ impl<S: ItemTable> NearbyReader for S {
                 &lpk,
                 &range.from,
                 &keys::by_cell_upper(&range.to),
+                usize::MAX,
             )
             .await
         });

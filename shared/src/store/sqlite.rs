@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 use tracing::instrument;
 
+use super::keys;
 use super::table::{
     Condition, Item, ItemTable, SortIndex, StoredDoc, StoredItem, TransactError, Write,
 };
@@ -203,6 +204,20 @@ impl SqliteStore {
         .await
     }
 
+    /// Whether any café or roaster term entry exists (stores seeded before text search have
+    /// none).
+    pub async fn has_term_entries(&self) -> Result<bool, StoreError> {
+        let prefix = keys::term_sk("");
+        self.with_conn("has_term_entries", move |c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM items WHERE substr(sk, 1, length(?1)) = ?1)",
+                params![prefix],
+                |r| r.get(0),
+            )
+        })
+        .await
+    }
+
     /// Whether the store holds no items at all (used to seed demo data on first start).
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
         self.with_conn("is_empty", |c| {
@@ -257,16 +272,18 @@ impl ItemTable for SqliteStore {
         lpk: &str,
         from: &str,
         to: &str,
+        limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
         let (column, name) = index_columns(index);
         let sql = format!(
             "SELECT {column}, pk, sk, doc FROM items INDEXED BY {name}
-             WHERE lpk = ?1 AND {column} BETWEEN ?2 AND ?3 ORDER BY {column}"
+             WHERE lpk = ?1 AND {column} BETWEEN ?2 AND ?3 ORDER BY {column} LIMIT ?4"
         );
         let (lpk, from, to) = (lpk.to_owned(), from.to_owned(), to.to_owned());
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_conn("query_range", move |c| {
             let mut stmt = c.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![lpk, from, to], row_to_doc)?;
+            let rows = stmt.query_map(params![lpk, from, to, limit], row_to_doc)?;
             rows.collect()
         })
         .await

@@ -106,14 +106,16 @@ pub trait ItemTable: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<StoredDoc>, StoreError>> + Send;
 
-    /// Every item of list partition `lpk` whose `index` sort value lies in `from..=to`, in
-    /// index order. Callers bound the range; adapters read it to the end.
+    /// The first `limit` items of list partition `lpk` whose `index` sort value lies in
+    /// `from..=to`, in index order. Callers bound the range (or the limit); adapters read until
+    /// either ends.
     fn query_range(
         &self,
         index: SortIndex,
         lpk: &str,
         from: &str,
         to: &str,
+        limit: usize,
     ) -> impl Future<Output = Result<Vec<StoredDoc>, StoreError>> + Send;
 
     /// The documents at `keys`, in the same order (`None` where no item exists). At most
