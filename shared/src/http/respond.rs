@@ -92,6 +92,30 @@ impl Reply {
         self
     }
 
+    /// Announces that this route is deprecated (docs/api-evolution.md): `Deprecation` (RFC 9745,
+    /// `@<unix seconds>`) since when, `Sunset` (RFC 8594, an HTTP-date) from when it may stop
+    /// answering, and `Link: <link>; rel="deprecation"` to the page that says what to use
+    /// instead. A sunset outside the years 0–9999 cannot be written as an HTTP-date; it is
+    /// logged and left out rather than sent malformed.
+    pub fn deprecated(
+        mut self,
+        since: jiff::Timestamp,
+        sunset: jiff::Timestamp,
+        link: &str,
+    ) -> Self {
+        self.headers.push((
+            HeaderName::from_static("deprecation"),
+            format!("@{}", since.as_second()),
+        ));
+        match jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&sunset) {
+            Ok(date) => self.headers.push((HeaderName::from_static("sunset"), date)),
+            Err(e) => error!(error = %e, %sunset, "sunset cannot be written as an HTTP-date"),
+        }
+        self.headers
+            .push((http::header::LINK, format!("<{link}>; rel=\"deprecation\"")));
+        self
+    }
+
     /// `204 No Content`.
     pub fn no_content() -> Self {
         Self {
@@ -385,5 +409,31 @@ mod tests {
         assert!(etag_matches("*", tag));
         assert!(!etag_matches("\"abd\"", tag));
         assert!(!etag_matches("abc", tag));
+    }
+
+    #[test]
+    fn a_deprecated_reply_announces_when_and_where_to_go() {
+        let since: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let sunset: jiff::Timestamp = "2027-01-06T08:49:37Z".parse().unwrap();
+        let reply = Reply::json(&serde_json::json!({}), CachePolicy::CATALOGUE)
+            .unwrap()
+            .deprecated(since, sunset, "https://craftbean.app/docs/v2-migration");
+        let response = reply.into_response(None, "req-1");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        assert_eq!(header("deprecation"), "@1767225600");
+        assert_eq!(header("sunset"), "Wed, 06 Jan 2027 08:49:37 GMT");
+        assert_eq!(
+            header("link"),
+            "<https://craftbean.app/docs/v2-migration>; rel=\"deprecation\""
+        );
+        // Still an ordinary cacheable 200 otherwise.
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(!header("etag").is_empty());
     }
 }
