@@ -43,7 +43,7 @@ async fn every_page_of_a_search_equals_a_brute_force_scan() {
             .filter(|c| match filter {
                 "&openNow=true" => c.hours.is_open_at(instant),
                 "&amenity=wifi" => c.amenities.contains(&shared::domain::Amenity::Wifi),
-                "&minRating=4" => c.rating.average >= 4.0,
+                "&minRating=4" => c.rating.average_or_zero() >= 4.0,
                 _ => true,
             })
             .map(|c| {

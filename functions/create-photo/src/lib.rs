@@ -95,7 +95,7 @@ where
         let user = authenticated_user(&req)?;
         Query::from_request(&req, &[]).finish()?;
         let key = idempotency_key(&req)?;
-        let now = Timestamp::now();
+        let now = shared::domain::time::now_millis();
         let (input, payload) = parse(&req)?;
         if deps.store.get_cafe(&cafe_id).await?.is_none() {
             return Err(ApiError::NotFound {

@@ -120,7 +120,7 @@ where
         let user = authenticated_user(&req)?;
         Query::from_request(&req, &[]).finish()?;
         let key = idempotency_key(&req)?;
-        let now = Timestamp::now();
+        let now = shared::domain::time::now_millis();
         let (input, payload) = parse(&req, &deps.store).await?;
         let scope = format!("create-story#{user}");
         run_idempotent(&deps.records, key, &scope, &payload, now.as_second(), || async {

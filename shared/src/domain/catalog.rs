@@ -129,6 +129,7 @@ pub struct Cafe {
     pub price_level: PriceLevel,
     pub links: Links,
     pub rating: RatingSummary,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
 }
 
@@ -145,6 +146,7 @@ pub struct CafeSummary {
     pub amenities: Vec<Amenity>,
     pub price_level: PriceLevel,
     pub rating: RatingSummary,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
 }
 
@@ -190,6 +192,7 @@ pub struct Roaster {
     pub roast_style: String,
     pub specialties: Vec<String>,
     pub website: Option<String>,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
 }
 

@@ -8,6 +8,8 @@ mod photo;
 mod rating;
 mod review;
 mod story;
+pub mod text;
+pub mod time;
 mod values;
 
 pub use catalog::{
@@ -22,6 +24,7 @@ pub use photo::{
 pub use rating::RatingSummary;
 pub use review::{Rating, Review, ReviewDraft, ReviewText, UserId};
 pub use story::{MAX_BODY_CHARS, MAX_CAFES, MAX_TAGS, MAX_TITLE_CHARS, Story, plain_text};
+pub use text::TextRule;
 pub use values::{
     Amenity, Coordinates, CountryCode, LocalTime, OpeningHours, OpeningPeriod, PriceLevel, Slug,
     TimeZoneName, Weekday,
@@ -54,14 +57,18 @@ pub enum DomainError {
     InvalidUserId,
     #[error("must be an integer from 1 to 5")]
     InvalidRating,
-    #[error("must be 20 to 5000 characters after trimming (got {chars})")]
-    InvalidReviewText { chars: usize },
-    #[error("must be {min} to {max} characters after trimming (got {chars})")]
+    #[error(
+        "must be {min} to {max} characters after trimming (got {chars}; characters are counted as a reader sees them)"
+    )]
     TextLength {
         min: usize,
         max: usize,
         chars: usize,
     },
-    #[error("must be plain text without control characters")]
-    ControlCharacters,
+    #[error(
+        "must not contain control or invisible formatting characters (found U+{code:04X}); only line breaks and tabs are allowed"
+    )]
+    ForbiddenCharacter { code: u32 },
+    #[error("must be a single line")]
+    LineBreak,
 }
