@@ -21,7 +21,7 @@ async fn deps() -> Deps<SqliteStore, ReviewStore<SqliteStore>, LocalUploads> {
             secret: "fixture-secret".to_owned(),
         },
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     }

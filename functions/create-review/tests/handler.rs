@@ -15,7 +15,7 @@ async fn deps()
         reviews: ReviewStore::new(store.clone(), "test"),
         catalog: store,
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     }

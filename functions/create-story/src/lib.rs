@@ -1,12 +1,12 @@
 //! `POST /stories`: an authenticated user publishes a story (title, plain-text body, up to ten
 //! tags, up to ten linked cafés that must exist). Honours `Idempotency-Key` and the write limit.
 
-use jiff::Timestamp;
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::LOCATION;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::config::WriteConfig;
+use shared::domain::WriteAction;
 use shared::domain::{
     CafeId, MAX_BODY_CHARS, MAX_CAFES, MAX_TAGS, MAX_TITLE_CHARS, Slug, Story, StoryId, plain_text,
 };
@@ -124,7 +124,7 @@ where
         let (input, payload) = parse(&req, &deps.store).await?;
         let scope = format!("create-story#{user}");
         run_idempotent(&deps.records, key, &scope, &payload, now.as_second(), || async {
-            check_write_limit(&deps.records, &user, now, deps.config.max_writes_per_hour).await?;
+            let quota = check_write_limit(&deps.records, &user, WriteAction::Stories, &deps.config.limits, now).await?;
             let story = Story {
                 id: StoryId::from_entropy(uuid::Uuid::new_v4().as_u128()),
                 author_id: user.clone(),
@@ -138,7 +138,8 @@ where
             tracing::info!(story_id = %story.id, tags = story.tags.len(), cafes = story.cafe_ids.len(), "story published");
             Ok(Reply::json(&story, CachePolicy::NoStore)?
                 .with_status(StatusCode::CREATED)
-                .with_header(LOCATION, format!("/stories/{}", story.id)))
+                .with_header(LOCATION, format!("/stories/{}", story.id))
+                .with_rate_limit(&quota))
         })
         .await
     })

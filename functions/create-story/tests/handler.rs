@@ -14,7 +14,7 @@ async fn publishes_the_fixture_story() {
         records: ReviewStore::new(store.clone(), "test"),
         store,
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     };

@@ -31,7 +31,7 @@ async fn the_author_deletes_the_fixture_review_and_the_summary_drops() {
         reviews,
         catalog: store,
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     };

@@ -32,7 +32,7 @@ async fn deps_with_review(author: &str) -> Deps<SqliteStore, ReviewStore<SqliteS
         reviews,
         catalog: store,
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     }

@@ -236,3 +236,33 @@ pub struct BrewingMethod {
     pub equipment: Vec<String>,
     pub steps: Vec<String>,
 }
+
+/// The curated brewing methods: the closed set every `brewingMethod` filter and field is checked
+/// against without a store read (the demo catalogue writes exactly these guides; a test there
+/// keeps the two in step). Adding a method is a code change, like adding an amenity.
+pub const BREWING_METHOD_SLUGS: &[&str] = &[
+    "espresso",
+    "v60",
+    "chemex",
+    "kalita-wave",
+    "aeropress",
+    "french-press",
+    "siphon",
+    "moka-pot",
+    "cold-brew",
+    "turkish-ibrik",
+    "clever-dripper",
+    "origami-dripper",
+];
+
+/// Parses a `brewingMethod` value: a slug from [`BREWING_METHOD_SLUGS`].
+pub fn known_brewing_method(raw: &str) -> Result<Slug, String> {
+    if BREWING_METHOD_SLUGS.contains(&raw) {
+        Slug::parse(raw).map_err(|e| e.to_string())
+    } else {
+        Err(format!(
+            "'{raw}' is not a known brewing method; one of: {} (see GET /brewing-methods)",
+            BREWING_METHOD_SLUGS.join(", ")
+        ))
+    }
+}

@@ -4,6 +4,7 @@
 
 mod catalog;
 mod ids;
+mod limits;
 mod photo;
 mod rating;
 mod review;
@@ -13,10 +14,12 @@ pub mod time;
 mod values;
 
 pub use catalog::{
-    Artisan, ArtisanRef, ArtisanRole, BeanSourcing, BrewingMethod, Cafe, CafeSummary, Links,
-    Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef, Technique,
+    Artisan, ArtisanRef, ArtisanRole, BREWING_METHOD_SLUGS, BeanSourcing, BrewingMethod, Cafe,
+    CafeSummary, Links, Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef,
+    Technique, known_brewing_method,
 };
 pub use ids::{ArtisanId, CafeId, ID_BODY_LEN, PhotoId, ReviewId, RoasterId, StoryId};
+pub use limits::{BucketPolicy, BucketState, Quota, WriteAction};
 pub use photo::{
     MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, Photo, PhotoOutcome, PhotoStatus, Rendition, UploadType,
     photo_of_upload_key, upload_key,
