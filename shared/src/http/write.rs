@@ -221,7 +221,7 @@ where
 /// Spends one of `user`'s tokens for `action`, or a 429 saying when the next one comes. Add
 /// the returned quota to the success reply with [`Reply::with_rate_limit`]:
 ///
-/// ```ignore
+/// ```text
 /// let quota = check_write_limit(&deps.limiter, &user, WriteAction::Saves, &deps.config.limits, now).await?;
 /// Ok(Reply::json(&saved, CachePolicy::NoStore)?.with_rate_limit(&quota))
 /// ```
