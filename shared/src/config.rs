@@ -2,6 +2,7 @@
 //! variable fails fast with its name.
 
 use crate::cursor::{CursorCodec, MIN_SECRET_LEN};
+use crate::domain::{BucketPolicy, WriteAction};
 
 /// A configuration variable is missing or wrong. The message names the variable.
 #[derive(Debug, thiserror::Error)]
@@ -69,11 +70,121 @@ pub fn user_keys_from(
     })
 }
 
+/// Per-action write limits (token buckets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteLimits {
+    pub reviews: BucketPolicy,
+    pub stories: BucketPolicy,
+    pub photos: BucketPolicy,
+    pub profile: BucketPolicy,
+    pub saves: BucketPolicy,
+}
+
+impl Default for WriteLimits {
+    /// Reviews 10/h, stories 5/h, photos 60/h, profile edits 30/h, saves 300/h.
+    fn default() -> Self {
+        Self::uniform_with(WriteAction::default_policy)
+    }
+}
+
+impl WriteLimits {
+    fn uniform_with(f: impl Fn(WriteAction) -> BucketPolicy) -> Self {
+        Self {
+            reviews: f(WriteAction::Reviews),
+            stories: f(WriteAction::Stories),
+            photos: f(WriteAction::Photos),
+            profile: f(WriteAction::Profile),
+            saves: f(WriteAction::Saves),
+        }
+    }
+
+    /// The same `per_hour` limit for every action (tests).
+    pub fn all_per_hour(per_hour: u32) -> Self {
+        Self::uniform_with(|_| BucketPolicy {
+            quota: per_hour,
+            window_secs: 3_600,
+        })
+    }
+
+    /// The policy of `action`.
+    pub fn policy(&self, action: WriteAction) -> BucketPolicy {
+        match action {
+            WriteAction::Reviews => self.reviews,
+            WriteAction::Stories => self.stories,
+            WriteAction::Photos => self.photos,
+            WriteAction::Profile => self.profile,
+            WriteAction::Saves => self.saves,
+        }
+    }
+
+    fn policy_mut(&mut self, action: WriteAction) -> &mut BucketPolicy {
+        match action {
+            WriteAction::Reviews => &mut self.reviews,
+            WriteAction::Stories => &mut self.stories,
+            WriteAction::Photos => &mut self.photos,
+            WriteAction::Profile => &mut self.profile,
+            WriteAction::Saves => &mut self.saves,
+        }
+    }
+
+    /// Reads `CRAFTBEAN_WRITE_LIMIT_<ACTION>` for every action (see [`parse_limit`]); unset
+    /// variables keep the defaults.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        if std::env::var_os(vars::MAX_WRITES_PER_HOUR_REMOVED).is_some() {
+            return Err(ConfigError::Invalid {
+                name: vars::MAX_WRITES_PER_HOUR_REMOVED,
+                reason: "is no longer read; set CRAFTBEAN_WRITE_LIMIT_REVIEWS, _STORIES, _PHOTOS, _PROFILE or _SAVES instead".to_owned(),
+            });
+        }
+        let mut limits = Self::default();
+        for action in WriteAction::ALL {
+            if let Some(policy) = optional(vars::write_limit(action), parse_limit)? {
+                *limits.policy_mut(action) = policy;
+            }
+        }
+        Ok(limits)
+    }
+}
+
+/// Parses a write limit: `<quota>/<window>` where the window is a positive number of seconds
+/// with a unit (`s`, `m`, `h`, `d`), or a bare `<quota>` meaning per hour. `10/h`, `10/1h`,
+/// `5/30m` and `10` are valid; the quota and window must be positive.
+pub fn parse_limit(raw: &str) -> Result<BucketPolicy, String> {
+    let bad =
+        || format!("'{raw}' must look like 10/h, 5/30m or 300 (per hour), with positive numbers");
+    let (quota, window) = raw.trim().split_once('/').unwrap_or((raw.trim(), "h"));
+    let quota: u32 = quota
+        .trim()
+        .parse()
+        .ok()
+        .filter(|q| *q > 0)
+        .ok_or_else(bad)?;
+    let window = window.trim();
+    let split = window
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(window.len());
+    let (count, unit) = window.split_at(split);
+    let count: u32 = if count.is_empty() {
+        Ok(1)
+    } else {
+        count.parse().map_err(|_| bad())
+    }?;
+    let unit: u32 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    let window_secs = count.checked_mul(unit).filter(|w| *w > 0).ok_or_else(bad)?;
+    Ok(BucketPolicy { quota, window_secs })
+}
+
 /// Settings of the write functions.
 #[derive(Clone, Debug)]
 pub struct WriteConfig {
-    /// `CRAFTBEAN_MAX_WRITES_PER_HOUR` (default 30): writes one user may make per hour.
-    pub max_writes_per_hour: u32,
+    /// Per-action token buckets (`CRAFTBEAN_WRITE_LIMIT_<ACTION>`).
+    pub limits: WriteLimits,
     /// `AWS_REGION` (set by Lambda; `local` otherwise): the rating shard this deployment writes.
     pub region: String,
 }
@@ -82,13 +193,7 @@ impl WriteConfig {
     /// Reads the write settings.
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
-            max_writes_per_hour: optional(vars::MAX_WRITES_PER_HOUR, |v| {
-                v.parse::<u32>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or("must be a positive integer")
-            })?
-            .unwrap_or(30),
+            limits: WriteLimits::from_env()?,
             region: optional("AWS_REGION", |v| Ok::<_, String>(v.to_owned()))?
                 .unwrap_or_else(|| "local".to_owned()),
         })
@@ -97,8 +202,22 @@ impl WriteConfig {
 
 /// The variables every data function reads.
 pub mod vars {
-    /// Writes one user may make per hour.
-    pub const MAX_WRITES_PER_HOUR: &str = "CRAFTBEAN_MAX_WRITES_PER_HOUR";
+    use crate::domain::WriteAction;
+
+    /// The single hourly limit of earlier releases; setting it now fails start-up, so a stale
+    /// deployment cannot silently run with other limits than it asked for.
+    pub const MAX_WRITES_PER_HOUR_REMOVED: &str = "CRAFTBEAN_MAX_WRITES_PER_HOUR";
+
+    /// The variable holding `action`'s limit (`10/h`, `5/30m`, …).
+    pub fn write_limit(action: WriteAction) -> &'static str {
+        match action {
+            WriteAction::Reviews => "CRAFTBEAN_WRITE_LIMIT_REVIEWS",
+            WriteAction::Stories => "CRAFTBEAN_WRITE_LIMIT_STORIES",
+            WriteAction::Photos => "CRAFTBEAN_WRITE_LIMIT_PHOTOS",
+            WriteAction::Profile => "CRAFTBEAN_WRITE_LIMIT_PROFILE",
+            WriteAction::Saves => "CRAFTBEAN_WRITE_LIMIT_SAVES",
+        }
+    }
     /// DynamoDB table name.
     pub const TABLE: &str = "CRAFTBEAN_TABLE";
     /// Secret keying public user ids (≥ 32 bytes; never changed once users exist).
@@ -111,4 +230,47 @@ pub mod vars {
     pub const MEDIA_BUCKET: &str = "CRAFTBEAN_MEDIA_BUCKET";
     /// Public base URL of the media (`https://<cdn domain>/media`).
     pub const MEDIA_BASE_URL: &str = "CRAFTBEAN_MEDIA_BASE_URL";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_limits_parse_quota_and_window() {
+        let ok = [
+            ("10/h", 10, 3_600),
+            ("10/1h", 10, 3_600),
+            ("5/30m", 5, 1_800),
+            (" 300 ", 300, 3_600),
+            ("2/10s", 2, 10),
+            ("1000/d", 1_000, 86_400),
+        ];
+        for (raw, quota, window_secs) in ok {
+            assert_eq!(
+                parse_limit(raw),
+                Ok(BucketPolicy { quota, window_secs }),
+                "{raw}"
+            );
+        }
+        for bad in [
+            "", "0/h", "-1/h", "ten/h", "10/", "10/0h", "10/w", "10/h/h", "10/5",
+        ] {
+            assert!(parse_limit(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_documented_limits() {
+        let limits = WriteLimits::default();
+        let per_hour = |a| {
+            let p = limits.policy(a);
+            (p.quota, p.window_secs)
+        };
+        assert_eq!(per_hour(WriteAction::Reviews), (10, 3_600));
+        assert_eq!(per_hour(WriteAction::Stories), (5, 3_600));
+        assert_eq!(per_hour(WriteAction::Photos), (60, 3_600));
+        assert_eq!(per_hour(WriteAction::Profile), (30, 3_600));
+        assert_eq!(per_hour(WriteAction::Saves), (300, 3_600));
+    }
 }

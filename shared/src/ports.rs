@@ -7,9 +7,10 @@
 use std::future::Future;
 
 use crate::domain::{
-    Artisan, ArtisanId, Author, BrewingMethod, Cafe, CafeId, CafeSummary, Photo, PhotoId,
-    PhotoOutcome, PublicUserId, RatingSummary, Review, ReviewId, Roaster, RoasterId, SavedCafe,
-    SavedCafeView, Slug, Story, StoryId, UploadType, UserProfile,
+    Artisan, ArtisanId, Author, BrewingMethod, BucketPolicy, Cafe, CafeId, CafeSummary, Photo,
+    PhotoId, PhotoOutcome, PublicUserId, Quota, RatingSummary, Review, ReviewId, Roaster,
+    RoasterId, SavedCafe, SavedCafeView, Slug, Story, StoryId, UploadType, UserProfile,
+    WriteAction,
 };
 use crate::query::{CafeQuery, NearbyPage, NearbyQuery, Page, PageKey, PageLimit, RoasterQuery};
 use crate::upload::UploadTarget;
@@ -249,26 +250,18 @@ pub trait IdempotencyStore: Send + Sync {
     fn release(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// Whether a user may write now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Allowance {
-    Allowed,
-    /// Over the limit; the window resets in this many seconds.
-    Limited {
-        retry_after_secs: u32,
-    },
-}
-
-/// Counts writes per user in fixed hourly windows.
+/// Spends write tokens: one token bucket per (user, action).
 pub trait WriteLimiter: Send + Sync {
-    /// Records one write by `user` at `now` (epoch seconds) unless `limit` writes were already
-    /// recorded in the current hour.
-    fn record_write(
+    /// Takes one token from `user`'s `action` bucket at `now_ms` (epoch milliseconds) under
+    /// `policy`, atomically: concurrent callers never spend more tokens than the bucket holds.
+    /// A refusal (`allowed == false`) changes nothing and says when the next token comes.
+    fn take_token(
         &self,
         user: &PublicUserId,
-        now: i64,
-        limit: u32,
-    ) -> impl Future<Output = Result<Allowance, StoreError>> + Send;
+        action: WriteAction,
+        policy: BucketPolicy,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<Quota, StoreError>> + Send;
 }
 
 /// Filters on the story list.

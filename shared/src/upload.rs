@@ -26,6 +26,7 @@ pub struct UploadTarget {
     pub method: &'static str,
     pub url: String,
     pub fields: Vec<(String, String)>,
+    #[serde(with = "crate::domain::time::rfc3339_millis")]
     pub expires_at: Timestamp,
 }
 

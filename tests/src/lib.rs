@@ -239,7 +239,7 @@ pub const TEST_CURSOR_SECRET: &str = "test-cursor-secret-0123456789abcdef";
 /// JWT secret used by test apps.
 pub const TEST_JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123";
 
-/// The local config of a test app over `data_dir`, with a write limit of `max_writes`.
+/// The local config of a test app over `data_dir`, every action limited to `max_writes` an hour.
 pub fn test_config(data_dir: &std::path::Path, max_writes: u32) -> local_server::LocalConfig {
     local_server::LocalConfig {
         port: 0,
@@ -248,9 +248,10 @@ pub fn test_config(data_dir: &std::path::Path, max_writes: u32) -> local_server:
         jwt_secret: Some(TEST_JWT_SECRET.to_owned()),
         user_id_secret: Some(shared::testing::TEST_USER_ID_SECRET.to_owned()),
         writes: shared::config::WriteConfig {
-            max_writes_per_hour: max_writes,
+            limits: shared::config::WriteLimits::all_per_hour(max_writes),
             region: "local".to_owned(),
         },
+        cors: local_server::CorsPolicy::default(),
     }
 }
 
@@ -288,15 +289,21 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with_limit(30).await
 }
 
-/// Like [`spawn_app`], with a custom per-user hourly write limit.
+/// Like [`spawn_app`], with every action's bucket holding `max_writes` tokens an hour.
 pub async fn spawn_app_with_limit(max_writes: u32) -> TestApp {
+    spawn_app_with_limits(shared::config::WriteLimits::all_per_hour(max_writes)).await
+}
+
+/// Like [`spawn_app`], with these write limits.
+pub async fn spawn_app_with_limits(limits: shared::config::WriteLimits) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let template = tokio::task::spawn_blocking(|| seeded_template().clone())
         .await
         .expect("template");
     std::fs::copy(&template, data_dir.path().join(local_server::DB_FILE))
         .expect("copy seeded store");
-    let config = test_config(data_dir.path(), max_writes);
+    let mut config = test_config(data_dir.path(), 1);
+    config.writes.limits = limits;
     let app = local_server::open(&config).await.expect("open app");
     let listener = local_server::bind(0).await.expect("bind");
     let addr = listener.local_addr().expect("addr");

@@ -191,6 +191,11 @@ async fn bad_list_parameters_are_400s_naming_the_parameter() {
         ("amenity=jacuzzi", "amenity", "unknown amenity"),
         ("country=JPN", "country", "three-letter country"),
         ("brewingMethod=V%2060", "brewingMethod", "slug with a space"),
+        (
+            "brewingMethod=pour-over-9000",
+            "brewingMethod",
+            "well-formed but unknown brewing method",
+        ),
         ("roaster=not-an-id", "roaster", "malformed roaster id"),
         ("city=", "city", "empty city"),
         ("city=%20%21", "city", "city without letters"),
@@ -391,7 +396,8 @@ async fn unknown_routes_are_404s_and_wrong_methods_405s() {
             path_template(path),
         );
         assert_problem(&reply, 405, "method-not-allowed");
-        assert_eq!(reply.header("allow"), Some("GET"));
+        // GET routes also answer HEAD (RFC 9110), so the Allow header lists both.
+        assert_eq!(reply.header("allow"), Some("GET, HEAD"));
     }
 }
 

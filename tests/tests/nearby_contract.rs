@@ -219,7 +219,7 @@ fn brute_force(cafes: &[Cafe], q: &NearbyQuery) -> Vec<(String, f64, bool)> {
                 .as_ref()
                 .is_none_or(|m| c.brewing_methods.contains(m))
                 && f.amenity.is_none_or(|a| c.amenities.contains(&a))
-                && f.min_rating.is_none_or(|m| c.rating.average >= m)
+                && f.min_rating.is_none_or(|m| c.rating.average_or_zero() >= m)
                 && (!f.open_now || c.hours.is_open_at(q.at))
         })
         .map(|c| {

@@ -4,10 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jiff::Timestamp;
-use shared::domain::{CafeId, Rating, RatingSummary, Review, ReviewDraft, ReviewId, ReviewText};
+use shared::domain::{
+    BucketPolicy, CafeId, Rating, RatingSummary, Review, ReviewDraft, ReviewId, ReviewText,
+    WriteAction,
+};
 use shared::ports::{
-    Allowance, Claim, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter,
-    StoredResponse, WriteLimiter,
+    Claim, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter, StoredResponse,
+    WriteLimiter,
 };
 use shared::query::PageLimit;
 use shared::store::ItemTable;
@@ -215,33 +218,89 @@ async fn idempotency_claims_replays_and_expires<T: ItemTable>(table: T) {
     );
 }
 
-async fn write_limits_count_per_user_per_hour<T: ItemTable>(table: T) {
+/// Ten an hour: one token every 360 s.
+const TEN_AN_HOUR: BucketPolicy = BucketPolicy {
+    quota: 10,
+    window_secs: 3_600,
+};
+
+async fn write_limits_are_token_buckets_per_user_and_action<T: ItemTable>(table: T) {
     let store = ReviewStore::new(table, "eu-west-1");
     let ana = shared::testing::public_id("ana");
     let ben = shared::testing::public_id("ben");
-    let hour = 1_700_002_800; // a multiple of 3600
-    for i in 0..3 {
-        assert_eq!(
-            store.record_write(&ana, hour + i, 3).await.unwrap(),
-            Allowance::Allowed
-        );
+    let t0: i64 = 1_700_000_123_456; // epoch ms, not on any hour boundary
+    for i in 0..10u32 {
+        let quota = store
+            .take_token(&ana, WriteAction::Reviews, TEN_AN_HOUR, t0)
+            .await
+            .unwrap();
+        assert!(quota.allowed, "burst token {i}");
+        assert_eq!(quota.remaining, 9 - i);
     }
+    let refused = store
+        .take_token(&ana, WriteAction::Reviews, TEN_AN_HOUR, t0 + 100_000)
+        .await
+        .unwrap();
+    assert!(!refused.allowed);
     assert_eq!(
-        store.record_write(&ana, hour + 600, 3).await.unwrap(),
-        Allowance::Limited {
-            retry_after_secs: 3000
+        refused.retry_after_secs(),
+        Some(260),
+        "the true wait for the next token, not the rest of a clock hour"
+    );
+    let other_user = store
+        .take_token(&ben, WriteAction::Reviews, TEN_AN_HOUR, t0 + 100_000)
+        .await
+        .unwrap();
+    assert!(other_user.allowed, "buckets are per user");
+    let other_action = store
+        .take_token(&ana, WriteAction::Stories, TEN_AN_HOUR, t0 + 100_000)
+        .await
+        .unwrap();
+    assert!(other_action.allowed, "buckets are per action");
+    // The refusal spent nothing: 360 s after the burst exactly one token is back.
+    let refilled = store
+        .take_token(&ana, WriteAction::Reviews, TEN_AN_HOUR, t0 + 360_000)
+        .await
+        .unwrap();
+    assert!(refilled.allowed);
+    assert_eq!((refilled.remaining, refilled.reset_secs), (0, 360));
+    let again = store
+        .take_token(&ana, WriteAction::Reviews, TEN_AN_HOUR, t0 + 360_001)
+        .await
+        .unwrap();
+    assert_eq!(again.retry_after_secs(), Some(360));
+}
+
+async fn concurrent_spenders_never_overspend<T: ItemTable + Clone + 'static>(table: T) {
+    let store = ReviewStore::new(table, "eu-west-1");
+    let ana = shared::testing::public_id("ana");
+    let policy = BucketPolicy {
+        quota: 5,
+        window_secs: 3_600,
+    };
+    let now: i64 = 1_700_000_000_000;
+    let attempts = (0..16).map(|_| {
+        let (store, ana) = (store.clone(), ana.clone());
+        tokio::spawn(async move {
+            store
+                .take_token(&ana, WriteAction::Photos, policy, now)
+                .await
+        })
+    });
+    let mut granted = 0;
+    for handle in futures_util::future::join_all(attempts).await {
+        // A lost race means another spender won a token, so with 5 tokens nobody loses the
+        // 8 races it would take to give up: every answer is a grant or a refusal.
+        if handle.unwrap().unwrap().allowed {
+            granted += 1;
         }
-    );
-    assert_eq!(
-        store.record_write(&ben, hour + 600, 3).await.unwrap(),
-        Allowance::Allowed,
-        "per user"
-    );
-    assert_eq!(
-        store.record_write(&ana, hour + 3600, 3).await.unwrap(),
-        Allowance::Allowed,
-        "next hour"
-    );
+    }
+    assert_eq!(granted, 5, "16 concurrent spenders of a bucket of 5");
+    let after = store
+        .take_token(&ana, WriteAction::Photos, policy, now)
+        .await
+        .unwrap();
+    assert!(!after.allowed, "the bucket is empty after the race");
 }
 
 tests::contract_suite!(
@@ -249,5 +308,6 @@ tests::contract_suite!(
     one_review_per_author_per_cafe,
     edits_and_deletes_keep_the_summary_exact,
     idempotency_claims_replays_and_expires,
-    write_limits_count_per_user_per_hour,
+    write_limits_are_token_buckets_per_user_and_action,
+    concurrent_spenders_never_overspend,
 );

@@ -13,10 +13,15 @@ fn template() -> Value {
     serde_yaml::from_str(&text).unwrap()
 }
 
+/// The route table as served: every route, plus `HEAD` on every `GET` path (answered by the GET
+/// function without a body; a `HEAD` route event in template.yaml, a `head` operation in OpenAPI).
 fn table_routes() -> BTreeSet<(String, String)> {
     ROUTES
         .iter()
-        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .flat_map(|r| {
+            let head = (r.method == "GET").then(|| ("HEAD".to_owned(), r.path.to_owned()));
+            std::iter::once((r.method.to_owned(), r.path.to_owned())).chain(head)
+        })
         .collect()
 }
 
@@ -52,7 +57,7 @@ fn openapi_routes() -> BTreeSet<(String, String)> {
     let doc = tests::openapi::document();
     let mut out = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in ["get", "put", "post", "delete", "patch"] {
+        for method in ["get", "head", "put", "post", "delete", "patch", "options"] {
             if item.get(method).is_some() {
                 out.insert((method.to_uppercase(), path.clone()));
             }
@@ -110,12 +115,21 @@ fn every_routed_function_is_a_crate_with_its_own_lambda() {
     }
 }
 
-/// The local server answers every route with its function, not the `$default` fallback.
+/// The local server answers every route with its function, not the `$default` fallback; `HEAD`
+/// on every `GET` route too, with the GET's status and no body.
 #[tokio::test]
 async fn local_server_mounts_every_route() {
     let app = tests::spawn_app().await;
     let catalog = shared::demo::catalog().unwrap();
-    for route in ROUTES {
+    let heads: Vec<shared::http::RouteSpec> = ROUTES
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| shared::http::RouteSpec {
+            method: "HEAD",
+            ..*r
+        })
+        .collect();
+    for route in ROUTES.iter().chain(&heads) {
         let path = route
             .path
             .replace("{cafeId}", catalog.cafes[0].id.as_str())
@@ -143,6 +157,21 @@ async fn local_server_mounts_every_route() {
             vec![]
         };
         let reply = app.request(route.method, &path, &headers).await;
+        if route.method == "HEAD" {
+            assert_eq!(
+                reply.body,
+                serde_json::Value::Null,
+                "HEAD {path} has no body"
+            );
+            let get = app.request("GET", &path, &headers).await;
+            assert_eq!(reply.status, get.status, "HEAD {path} answers like GET");
+            assert_eq!(
+                reply.header("content-type"),
+                get.header("content-type"),
+                "HEAD {path}"
+            );
+            continue;
+        }
         let kind = reply.body["type"].as_str().unwrap_or_default();
         assert!(
             !kind.ends_with("/route-not-found") && !kind.ends_with("/method-not-allowed"),

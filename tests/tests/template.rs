@@ -334,3 +334,29 @@ fn workers_drain_their_queue_through_live_with_partial_failures_and_a_dead_lette
         assert_eq!(consumes, [format!("{queue_id}.Arn")], "{worker}");
     }
 }
+
+/// The HttpApi's CORS policy exposes exactly the headers the code sends for scripts to read
+/// (`shared::http::EXPOSED_HEADERS`, which the local server exposes too).
+#[test]
+fn cors_exposes_the_api_headers() {
+    let template = template();
+    let cors = &template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"];
+    let mut exposed: Vec<String> = strings(&cors["ExposeHeaders"])
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    exposed.sort();
+    let mut expected: Vec<String> = shared::http::EXPOSED_HEADERS
+        .iter()
+        .map(|h| (*h).to_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(exposed, expected);
+    let methods = strings(&cors["AllowMethods"]);
+    for method in ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"] {
+        assert!(
+            methods.iter().any(|m| m == method),
+            "AllowMethods lacks {method}"
+        );
+    }
+}

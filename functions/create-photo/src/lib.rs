@@ -3,13 +3,13 @@
 //! that accepts exactly that file for ten minutes. Honours `Idempotency-Key` and the write
 //! limit. The worker (`resize-image`) takes it from there.
 
-use jiff::Timestamp;
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::LOCATION;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::Value;
 use shared::config::WriteConfig;
+use shared::domain::WriteAction;
 use shared::domain::{
     CafeId, MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, Photo, PhotoId, PhotoStatus, UploadType,
     plain_text,
@@ -96,7 +96,7 @@ where
         let user = caller(&req, &deps.users)?;
         Query::from_request(&req, &[]).finish()?;
         let key = idempotency_key(&req)?;
-        let now = Timestamp::now();
+        let now = shared::domain::time::now_millis();
         let (input, payload) = parse(&req)?;
         if deps.store.get_cafe(&cafe_id).await?.is_none() {
             return Err(ApiError::NotFound {
@@ -106,7 +106,7 @@ where
         }
         let scope = format!("create-photo#{user}#{cafe_id}");
         run_idempotent(&deps.records, key, &scope, &payload, now.as_second(), || async {
-            check_write_limit(&deps.records, &user, now, deps.config.max_writes_per_hour).await?;
+            let quota = check_write_limit(&deps.records, &user, WriteAction::Photos, &deps.config.limits, now).await?;
             let photo = Photo {
                 id: PhotoId::from_entropy(uuid::Uuid::new_v4().as_u128()),
                 cafe_id: cafe_id.clone(),
@@ -134,7 +134,8 @@ where
             let location = format!("/photos/{}", photo.id);
             Ok(Reply::json(&Created { photo, upload }, CachePolicy::NoStore)?
                 .with_status(StatusCode::CREATED)
-                .with_header(LOCATION, location))
+                .with_header(LOCATION, location)
+                .with_rate_limit(&quota))
         })
         .await
     })

@@ -22,7 +22,7 @@ async fn deps() -> Deps<SqliteStore, ReviewStore<SqliteStore>, LocalUploads> {
         },
         users: shared::testing::user_keys(),
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     }

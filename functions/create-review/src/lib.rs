@@ -7,7 +7,7 @@ use lambda_http::http::header::LOCATION;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::config::WriteConfig;
-use shared::domain::{CafeId, Review, ReviewId, UserProfile};
+use shared::domain::{CafeId, Review, ReviewId, UserProfile, WriteAction};
 use shared::http::reviews::{parse_review, refresh_cafe_rating};
 use shared::http::routes::CREATE_REVIEW;
 use shared::http::{
@@ -51,7 +51,7 @@ where
                     id: cafe_id.to_string(),
                 });
             }
-            check_write_limit(&deps.reviews, &user, now, deps.config.max_writes_per_hour).await?;
+            let quota = check_write_limit(&deps.reviews, &user, WriteAction::Reviews, &deps.config.limits, now).await?;
             let author = deps.catalog.ensure_profile(&UserProfile::first(user.clone(), now)).await?;
             let id = ReviewId::from_entropy(uuid::Uuid::new_v4().as_u128());
             let review = Review::new(id, cafe_id.clone(), user.clone(), draft, now);
@@ -72,7 +72,8 @@ where
             refresh_cafe_rating(&deps.catalog, &deps.reviews, &cafe_id).await;
             Ok(Reply::json(&review.view(author.author()), CachePolicy::NoStore)?
                 .with_status(StatusCode::CREATED)
-                .with_header(LOCATION, format!("/reviews/{}", review.id)))
+                .with_header(LOCATION, format!("/reviews/{}", review.id))
+                .with_rate_limit(&quota))
         })
         .await
     })

@@ -16,7 +16,7 @@ async fn deps()
         catalog: store,
         users: shared::testing::user_keys(),
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     }

@@ -1,12 +1,11 @@
 //! `POST /stories`: an authenticated user publishes a story (title, plain-text body, up to ten
 //! tags, up to ten linked cafés that must exist). Honours `Idempotency-Key` and the write limit.
 
-use jiff::Timestamp;
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::LOCATION;
 use lambda_http::{Body, Request, Response};
 use shared::config::WriteConfig;
-use shared::domain::{Story, StoryId, UserProfile};
+use shared::domain::{Story, StoryId, UserProfile, WriteAction};
 use shared::http::routes::CREATE_STORY;
 use shared::http::stories::parse_story;
 use shared::http::{
@@ -34,11 +33,11 @@ where
         let user = caller(&req, &deps.users)?;
         Query::from_request(&req, &[]).finish()?;
         let key = idempotency_key(&req)?;
-        let now = Timestamp::now();
+        let now = shared::domain::time::now_millis();
         let (draft, payload) = parse_story(&req, &deps.store).await?;
         let scope = format!("create-story#{user}");
         run_idempotent(&deps.records, key, &scope, &payload, now.as_second(), || async {
-            check_write_limit(&deps.records, &user, now, deps.config.max_writes_per_hour).await?;
+            let quota = check_write_limit(&deps.records, &user, WriteAction::Stories, &deps.config.limits, now).await?;
             let author = deps.store.ensure_profile(&UserProfile::first(user.clone(), now)).await?;
             let id = StoryId::from_entropy(uuid::Uuid::new_v4().as_u128());
             let story = Story::new(id, user.clone(), draft, now);
@@ -46,7 +45,8 @@ where
             tracing::info!(story_id = %story.id, tags = story.tags.len(), cafes = story.cafe_ids.len(), "story published");
             Ok(Reply::json(&story.view(author.author()), CachePolicy::NoStore)?
                 .with_status(StatusCode::CREATED)
-                .with_header(LOCATION, format!("/stories/{}", story.id)))
+                .with_header(LOCATION, format!("/stories/{}", story.id))
+                .with_rate_limit(&quota))
         })
         .await
     })

@@ -15,7 +15,7 @@ async fn publishes_the_fixture_story() {
         store,
         users: shared::testing::user_keys(),
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     };

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use shared::config::WriteConfig;
 use shared::domain::ReviewId;
+use shared::domain::WriteAction;
 use shared::http::reviews::{authored_review, refresh_cafe_rating};
 use shared::http::routes::DELETE_REVIEW;
 use shared::http::{ApiError, Query, Reply, caller, check_write_limit, serve};
@@ -30,11 +31,12 @@ where
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("reviewId", ReviewId::parse)?;
         let current = authored_review(&deps.reviews, &id, &user, "delete").await?;
-        check_write_limit(
+        let quota = check_write_limit(
             &deps.reviews,
             &user,
+            WriteAction::Reviews,
+            &deps.config.limits,
             Timestamp::now(),
-            deps.config.max_writes_per_hour,
         )
         .await?;
         match deps.reviews.delete_review(&current).await {
@@ -47,7 +49,7 @@ where
             Err(ReviewWriteError::Store(e)) => return Err(e.into()),
         }
         refresh_cafe_rating(&deps.catalog, &deps.reviews, &current.cafe_id).await;
-        Ok(Reply::no_content())
+        Ok(Reply::no_content().with_rate_limit(&quota))
     })
     .await
 }

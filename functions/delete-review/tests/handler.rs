@@ -32,7 +32,7 @@ async fn the_author_deletes_the_fixture_review_and_the_summary_drops() {
         catalog: store,
         users: shared::testing::user_keys(),
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     };

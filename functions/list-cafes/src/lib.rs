@@ -5,7 +5,7 @@
 
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
-use shared::domain::{Amenity, CountryCode, RoasterId, Slug};
+use shared::domain::{Amenity, CountryCode, RoasterId, Slug, known_brewing_method};
 use shared::http::routes::LIST_CAFES;
 use shared::http::{ApiError, CachePolicy, ListBody, Query, Reply, parse_limit, serve};
 use shared::ports::CafeReader;
@@ -36,15 +36,37 @@ fn amenity_reason() -> String {
     format!("must be one of: {}", names.join(", "))
 }
 
-/// Parses the query into a store request and the cursor scope (filters + sort).
-fn parse(req: &Request, cursors: &CursorCodec) -> Result<CafeQuery, ApiError> {
+/// What a `city` value selects.
+#[derive(Debug, PartialEq, Eq)]
+enum CityKey {
+    /// The cafés whose city has this slug.
+    Slug(Slug),
+    /// No city: the name has no letters or digits of the Latin script (`東京`, `Москва`), and
+    /// café cities are keyed by their Latin-script slug, so no café can match.
+    Unmatched,
+}
+
+/// The rule for `city`: any script, up to 100 characters, with at least one letter or digit. The name is slugged like café cities
+/// are (accents folded: `São Paulo` → `sao-paulo`); a name without Latin letters or digits
+/// matches no café, so the answer is an empty page rather than a 400.
+fn city_key(raw: &str) -> Result<CityKey, String> {
+    if raw.chars().count() > 100 {
+        return Err("must be at most 100 characters".to_owned());
+    }
+    if !raw.chars().any(char::is_alphanumeric) {
+        return Err("must contain a letter or digit (in any script)".to_owned());
+    }
+    Ok(Slug::from_text(raw).map_or(CityKey::Unmatched, CityKey::Slug))
+}
+
+/// Parses the query into a store request and the cursor scope (filters + sort); `None` when
+/// no café can match.
+fn parse(req: &Request, cursors: &CursorCodec) -> Result<Option<CafeQuery>, ApiError> {
     let mut q = Query::from_request(req, PARAMS);
     let search = q.take("q", SearchText::parse);
-    let city = q.take("city", |v| {
-        Slug::from_text(v).map_err(|_| "must contain letters or digits")
-    });
+    let city = q.take("city", city_key);
     let country = q.take("country", CountryCode::parse);
-    let brewing_method = q.take("brewingMethod", Slug::parse);
+    let brewing_method = q.take("brewingMethod", known_brewing_method);
     let roaster = q.take("roaster", RoasterId::parse);
     let amenity = q.take("amenity", |v| {
         Amenity::parse(v).map_err(|_| amenity_reason())
@@ -62,6 +84,11 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<CafeQuery, ApiError> {
     let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
     q.finish()?;
 
+    let city = match city {
+        Some(CityKey::Unmatched) => return Ok(None),
+        Some(CityKey::Slug(slug)) => Some(slug),
+        None => None,
+    };
     let filter = CafeFilter {
         city,
         country,
@@ -72,13 +99,13 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<CafeQuery, ApiError> {
     let after = cursor
         .map(|c| cursors.decode(&scope(&filter, search.as_ref(), sort), &c))
         .transpose()?;
-    Ok(CafeQuery {
+    Ok(Some(CafeQuery {
         filter,
         search,
         sort,
         limit,
         after,
-    })
+    }))
 }
 
 /// Identifies a query for its cursors: the same filters and sort (or search words), whatever
@@ -104,7 +131,13 @@ fn scope(filter: &CafeFilter, search: Option<&SearchText>, sort: CafeSort) -> St
 /// Handles one request.
 pub async fn handle<S: CafeReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
     serve(req, &LIST_CAFES, |_info, req| async move {
-        let query = parse(&req, &deps.cursors)?;
+        let Some(query) = parse(&req, &deps.cursors)? else {
+            let empty: ListBody<shared::domain::CafeSummary> = ListBody {
+                items: Vec::new(),
+                next_cursor: None,
+            };
+            return Reply::json(&empty, CachePolicy::CATALOGUE);
+        };
         let page = deps.store.list_cafes(&query).await?;
         let next_cursor = page.next.map(|key| {
             let scope = scope(&query.filter, query.search.as_ref(), query.sort);

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::cursor::CursorCodec;
-use shared::domain::{Amenity, CafeSummary, Coordinates, Slug};
+use shared::domain::{Amenity, CafeSummary, Coordinates, Slug, known_brewing_method};
 use shared::http::routes::NEARBY_CAFES;
 use shared::http::{ApiError, CachePolicy, Query, Reply, serve};
 use shared::ports::NearbyReader;
@@ -52,6 +52,7 @@ struct NearbyBody {
     items: Vec<NearbyItem>,
     next_cursor: Option<String>,
     /// The instant `openNow` was judged at.
+    #[serde(with = "shared::domain::time::rfc3339_millis")]
     at: Timestamp,
 }
 
@@ -136,7 +137,7 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<(NearbyQuery, bool), Ap
         v.parse::<Timestamp>()
             .map_err(|_| "must be an RFC 3339 date-time with an offset, e.g. 2026-11-23T08:30:00Z")
     });
-    let brewing_method = q.take("brewingMethod", Slug::parse);
+    let brewing_method = q.take("brewingMethod", known_brewing_method);
     let min_rating = q.take("minRating", |v| number_in(v, 0.0, 5.0));
     let amenity = q.take("amenity", |v| {
         Amenity::parse(v).map_err(|_| amenity_reason())
@@ -160,7 +161,7 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<(NearbyQuery, bool), Ap
             min_rating,
             open_now,
         },
-        at: at.unwrap_or_else(Timestamp::now),
+        at: at.unwrap_or_else(shared::domain::time::now_millis),
         limit,
         after: None,
     };

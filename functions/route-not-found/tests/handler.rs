@@ -26,7 +26,8 @@ fn unknown_path_is_a_404_problem() {
 fn wrong_method_is_a_405_with_allow() {
     let response = handle(&event("route-not-found-method"));
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["allow"], "GET");
+    // GET routes answer HEAD too.
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
     assert_eq!(
         json_body(&response)["type"],
         "https://craftbean.app/problems/method-not-allowed"

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use shared::config::WriteConfig;
 use shared::domain::ReviewId;
+use shared::domain::WriteAction;
 use shared::http::reviews::{authored_review, parse_review, refresh_cafe_rating};
 use shared::http::routes::UPDATE_REVIEW;
 use shared::http::{ApiError, CachePolicy, Query, Reply, caller, check_write_limit, serve};
@@ -34,7 +35,14 @@ where
         let now = Timestamp::now();
         let (draft, _) = parse_review(&req, &deps.catalog, now).await?;
         let current = authored_review(&deps.reviews, &id, &user, "edit").await?;
-        check_write_limit(&deps.reviews, &user, now, deps.config.max_writes_per_hour).await?;
+        let quota = check_write_limit(
+            &deps.reviews,
+            &user,
+            WriteAction::Reviews,
+            &deps.config.limits,
+            now,
+        )
+        .await?;
         let edited = current.edited(draft, now);
         match deps.reviews.update_review(&current, &edited).await {
             Ok(()) => {}
@@ -46,10 +54,11 @@ where
             Err(ReviewWriteError::Store(e)) => return Err(e.into()),
         }
         refresh_cafe_rating(&deps.catalog, &deps.reviews, &edited.cafe_id).await;
-        Reply::json(
+        Ok(Reply::json(
             &shared::views::review(&deps.catalog, &edited).await?,
             CachePolicy::NoStore,
-        )
+        )?
+        .with_rate_limit(&quota))
     })
     .await
 }

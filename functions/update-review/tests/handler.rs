@@ -33,7 +33,7 @@ async fn deps_with_review(author: &str) -> Deps<SqliteStore, ReviewStore<SqliteS
         catalog: store,
         users: shared::testing::user_keys(),
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     }

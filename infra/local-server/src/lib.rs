@@ -28,9 +28,13 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tracing::info;
 
-/// Largest request body accepted locally (API Gateway's payload limit is 10 MB; no read route
-/// takes a body at all).
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+mod cors;
+
+pub use cors::{CORS_ORIGINS_VAR, CorsPolicy};
+
+/// Largest request body read for an API route: the same limit the handlers enforce (no read
+/// route takes a body at all). Larger bodies are a 413 problem+json and are never read whole.
+const MAX_BODY_BYTES: usize = shared::http::MAX_BODY_BYTES;
 /// File name of the SQLite database inside the data directory.
 pub const DB_FILE: &str = "craftbean.sqlite3";
 const SECRET_FILE: &str = "cursor-secret";
@@ -56,13 +60,16 @@ pub struct LocalConfig {
     pub jwt_secret: Option<String>,
     /// `CRAFTBEAN_USER_ID_SECRET`; generated and kept in the data dir when unset.
     pub user_id_secret: Option<String>,
-    /// Write limits (`CRAFTBEAN_MAX_WRITES_PER_HOUR`); the region is always `local`.
+    /// Write limits (`CRAFTBEAN_WRITE_LIMIT_<ACTION>`); the region is always `local`.
     pub writes: WriteConfig,
+    /// `CRAFTBEAN_CORS_ORIGINS`: origins browsers may call from (default any port on
+    /// `http://localhost` and `http://127.0.0.1`, for a web dev server).
+    pub cors: CorsPolicy,
 }
 
 impl LocalConfig {
-    /// Reads `PORT`, `CRAFTBEAN_DATA_DIR`, `CRAFTBEAN_CURSOR_SECRET`, `CRAFTBEAN_JWT_SECRET` and
-    /// `CRAFTBEAN_MAX_WRITES_PER_HOUR`.
+    /// Reads `PORT`, `CRAFTBEAN_DATA_DIR`, `CRAFTBEAN_CURSOR_SECRET`, `CRAFTBEAN_JWT_SECRET`,
+    /// `CRAFTBEAN_WRITE_LIMIT_<ACTION>` and `CRAFTBEAN_CORS_ORIGINS`.
     pub fn from_env() -> Result<Self, config::ConfigError> {
         Ok(Self {
             port: config::optional("PORT", |v| v.parse::<u16>())?.unwrap_or(3000),
@@ -81,6 +88,7 @@ impl LocalConfig {
                 region: "local".to_owned(),
                 ..WriteConfig::from_env()?
             },
+            cors: config::optional(CORS_ORIGINS_VAR, CorsPolicy::parse)?.unwrap_or_default(),
         })
     }
 }
@@ -88,6 +96,7 @@ impl LocalConfig {
 /// Every function's dependencies, built once.
 pub struct App {
     store: SqliteStore,
+    cors: CorsPolicy,
     jwt_secret: String,
     /// Signs and checks local upload targets (the local stand-in for S3 POST policies).
     upload_secret: String,
@@ -207,6 +216,7 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
     let cursors: CursorCodec = config::cursor_codec(vars::CURSOR_SECRET, &secret)?;
     let (queue, queue_rx) = mpsc::unbounded_channel();
     Ok(Arc::new(App {
+        cors: config.cors.clone(),
         upload_secret: format!("uploads:{secret}"),
         blobs: DirBlobs::new(config.data_dir.join("blobs")),
         base_url: OnceLock::new(),
@@ -526,20 +536,57 @@ fn to_axum(response: lambda_http::Response<Body>) -> axum::response::Response {
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// Turns an incoming request into a Lambda request and runs the function that owns its route.
+/// Applies the CORS policy (as API Gateway's `CorsConfiguration` does in AWS): answers
+/// preflights itself and marks responses to allowed origins readable.
 async fn dispatch(
     State(app): State<Arc<App>>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
+    let origin = req
+        .headers()
+        .get(http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(preflight) = app.cors.preflight(req.method(), req.headers()) {
+        return preflight;
+    }
+    let mut response = call_function(&app, req).await;
+    app.cors.decorate(origin.as_deref(), response.headers_mut());
+    response
+}
+
+/// Turns an incoming request into a Lambda request and runs the function that owns its route.
+async fn call_function(app: &App, req: axum::extract::Request) -> axum::response::Response {
     let (mut parts, body) = req.into_parts();
     let request_id = uuid::Uuid::new_v4().to_string();
     if let Ok(value) = http::HeaderValue::from_str(&request_id) {
         parts.headers.insert(REQUEST_ID_HEADER, value);
     }
+    let too_large = || {
+        to_axum(error_response(
+            &ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            },
+            parts.uri.path(),
+            &request_id,
+        ))
+    };
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return too_large();
+    }
+    // Reads at most the limit: a longer (chunked) body fails here rather than filling memory.
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) if bytes.is_empty() => Body::Empty,
         Ok(bytes) => Body::Binary(bytes.to_vec()),
-        Err(_) => Body::Empty,
+        Err(e) => {
+            tracing::warn!(error = %e, "request body not read (over the limit or cut short)");
+            return too_large();
+        }
     };
     let path = parts.uri.path().to_owned();
     let method = parts.method.as_str().to_owned();

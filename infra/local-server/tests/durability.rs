@@ -22,7 +22,7 @@ fn start(dir: &std::path::Path, port: u16) -> Child {
         .env("PORT", port.to_string())
         .env("CRAFTBEAN_DATA_DIR", dir)
         .env("CRAFTBEAN_JWT_SECRET", JWT_SECRET)
-        .env("CRAFTBEAN_MAX_WRITES_PER_HOUR", "1000000")
+        .env("CRAFTBEAN_WRITE_LIMIT_REVIEWS", "1000000/h")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -691,6 +691,16 @@ fn hours(rng: &mut Rng, city: &City) -> Result<OpeningHours, DemoError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn demo_brewing_methods_are_exactly_the_curated_set() {
+        let demo: Vec<String> = super::methods::brewing_methods()
+            .unwrap_or_default()
+            .iter()
+            .map(|m| m.slug.to_string())
+            .collect();
+        assert_eq!(demo, crate::domain::BREWING_METHOD_SLUGS);
+    }
+
     use std::collections::{BTreeMap, BTreeSet};
 
     use super::places::{CITIES, Continent};

@@ -129,6 +129,7 @@ pub struct Cafe {
     pub price_level: PriceLevel,
     pub links: Links,
     pub rating: RatingSummary,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
 }
 
@@ -145,6 +146,7 @@ pub struct CafeSummary {
     pub amenities: Vec<Amenity>,
     pub price_level: PriceLevel,
     pub rating: RatingSummary,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
 }
 
@@ -190,6 +192,7 @@ pub struct Roaster {
     pub roast_style: String,
     pub specialties: Vec<String>,
     pub website: Option<String>,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
 }
 
@@ -232,4 +235,34 @@ pub struct BrewingMethod {
     pub brew_time_seconds: Range,
     pub equipment: Vec<String>,
     pub steps: Vec<String>,
+}
+
+/// The curated brewing methods: the closed set every `brewingMethod` filter and field is checked
+/// against without a store read (the demo catalogue writes exactly these guides; a test there
+/// keeps the two in step). Adding a method is a code change, like adding an amenity.
+pub const BREWING_METHOD_SLUGS: &[&str] = &[
+    "espresso",
+    "v60",
+    "chemex",
+    "kalita-wave",
+    "aeropress",
+    "french-press",
+    "siphon",
+    "moka-pot",
+    "cold-brew",
+    "turkish-ibrik",
+    "clever-dripper",
+    "origami-dripper",
+];
+
+/// Parses a `brewingMethod` value: a slug from [`BREWING_METHOD_SLUGS`].
+pub fn known_brewing_method(raw: &str) -> Result<Slug, String> {
+    if BREWING_METHOD_SLUGS.contains(&raw) {
+        Slug::parse(raw).map_err(|e| e.to_string())
+    } else {
+        Err(format!(
+            "'{raw}' is not a known brewing method; one of: {} (see GET /brewing-methods)",
+            BREWING_METHOD_SLUGS.join(", ")
+        ))
+    }
 }

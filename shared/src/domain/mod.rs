@@ -4,20 +4,25 @@
 
 mod catalog;
 mod ids;
+mod limits;
 mod photo;
 mod rating;
 mod review;
 mod story;
+pub mod text;
+pub mod time;
 mod user;
 mod values;
 
 pub use catalog::{
-    Artisan, ArtisanRef, ArtisanRole, BeanSourcing, BrewingMethod, Cafe, CafeSummary, Links,
-    Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef, Technique,
+    Artisan, ArtisanRef, ArtisanRole, BREWING_METHOD_SLUGS, BeanSourcing, BrewingMethod, Cafe,
+    CafeSummary, Links, Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef,
+    Technique, known_brewing_method,
 };
 pub use ids::{
     ArtisanId, CafeId, ID_BODY_LEN, PhotoId, PublicUserId, ReviewId, RoasterId, StoryId,
 };
+pub use limits::{BucketPolicy, BucketState, Quota, WriteAction};
 pub use photo::{
     MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, Photo, PhotoOutcome, PhotoStatus, Rendition, UploadType,
     photo_of_upload_key, upload_key,
@@ -27,6 +32,7 @@ pub use review::{Rating, Review, ReviewDraft, ReviewText, ReviewView, UserId};
 pub use story::{
     MAX_BODY_CHARS, MAX_CAFES, MAX_TAGS, MAX_TITLE_CHARS, Story, StoryDraft, StoryView, plain_text,
 };
+pub use text::TextRule;
 pub use user::{
     Author, MAX_BIO_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_HOME_CITY_CHARS, ProfileDraft, SavedCafe,
     SavedCafeView, UserProfile, default_display_name,
@@ -63,14 +69,18 @@ pub enum DomainError {
     InvalidUserId,
     #[error("must be an integer from 1 to 5")]
     InvalidRating,
-    #[error("must be 20 to 5000 characters after trimming (got {chars})")]
-    InvalidReviewText { chars: usize },
-    #[error("must be {min} to {max} characters after trimming (got {chars})")]
+    #[error(
+        "must be {min} to {max} characters after trimming (got {chars}; characters are counted as a reader sees them)"
+    )]
     TextLength {
         min: usize,
         max: usize,
         chars: usize,
     },
-    #[error("must be plain text without control characters")]
-    ControlCharacters,
+    #[error(
+        "must not contain control or invisible formatting characters (found U+{code:04X}); only line breaks and tabs are allowed"
+    )]
+    ForbiddenCharacter { code: u32 },
+    #[error("must be a single line")]
+    LineBreak,
 }

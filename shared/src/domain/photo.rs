@@ -80,7 +80,9 @@ pub struct Photo {
     pub status: PhotoStatus,
     pub renditions: Vec<Rendition>,
     pub failure_reason: Option<String>,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub updated_at: Timestamp,
 }
 

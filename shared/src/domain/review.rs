@@ -6,7 +6,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::{Author, CafeId, DomainError, PublicUserId, ReviewId, Slug};
+use super::time::truncate_millis;
+use super::{Author, CafeId, DomainError, PublicUserId, ReviewId, Slug, TextRule};
 
 /// The identity provider's subject (`sub` claim) of the authenticated user, never client input.
 /// It never leaves the function that verified it: stored items and responses name people by
@@ -94,7 +95,7 @@ impl From<Rating> for u8 {
     }
 }
 
-/// Review text: 20 to 5,000 characters after trimming.
+/// Review text: 20 to 5,000 characters after trimming, under the shared [`TextRule`]s.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ReviewText(String);
@@ -105,15 +106,12 @@ impl ReviewText {
     /// Most characters after trimming.
     pub const MAX_CHARS: usize = 5_000;
 
-    /// Trims and checks the length in characters (not bytes).
+    /// NFC-normalises, trims, refuses control and format characters, and checks the length in
+    /// grapheme clusters (not bytes or code points).
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let trimmed = raw.trim();
-        let chars = trimmed.chars().count();
-        if (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&chars) {
-            Ok(Self(trimmed.to_owned()))
-        } else {
-            Err(DomainError::InvalidReviewText { chars })
-        }
+        TextRule::paragraphs(Self::MIN_CHARS, Self::MAX_CHARS)
+            .apply(raw)
+            .map(Self)
     }
 
     /// The text.
@@ -146,7 +144,9 @@ pub struct Review {
     pub text: ReviewText,
     pub brewing_method: Option<Slug>,
     pub visited_on: Option<Date>,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub updated_at: Timestamp,
 }
 
@@ -160,7 +160,7 @@ pub struct ReviewDraft {
 }
 
 impl Review {
-    /// A new review written now.
+    /// A new review written now (kept to the millisecond, as the wire and the store carry it).
     pub fn new(
         id: ReviewId,
         cafe_id: CafeId,
@@ -168,6 +168,7 @@ impl Review {
         draft: ReviewDraft,
         now: Timestamp,
     ) -> Self {
+        let now = truncate_millis(now);
         Self {
             id,
             cafe_id,
@@ -183,6 +184,7 @@ impl Review {
 
     /// This review with its editable fields replaced.
     pub fn edited(&self, draft: ReviewDraft, now: Timestamp) -> Self {
+        let now = truncate_millis(now);
         Self {
             rating: draft.rating,
             text: draft.text,
@@ -245,7 +247,11 @@ mod tests {
         assert!(ReviewText::parse(&format!("  {}  ", "é".repeat(20))).is_ok());
         assert_eq!(
             ReviewText::parse(&format!("  {}  ", "a".repeat(19))),
-            Err(DomainError::InvalidReviewText { chars: 19 })
+            Err(DomainError::TextLength {
+                min: 20,
+                max: 5_000,
+                chars: 19
+            })
         );
         assert!(ReviewText::parse(&"a".repeat(5_000)).is_ok());
         assert!(ReviewText::parse(&"a".repeat(5_001)).is_err());

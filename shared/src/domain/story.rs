@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{Author, CafeId, DomainError, PublicUserId, Slug, StoryId};
+use super::{Author, CafeId, DomainError, PublicUserId, Slug, StoryId, TextRule};
 
 /// Longest title, in characters after trimming.
 pub const MAX_TITLE_CHARS: usize = 120;
@@ -14,21 +14,15 @@ pub const MAX_TAGS: usize = 10;
 /// Most linked cafés per story.
 pub const MAX_CAFES: usize = 10;
 
-/// Trimmed plain text of 1..=`max` characters without control characters (newlines and tabs
-/// are allowed in bodies).
+/// Plain text of 1..=`max` characters under the shared [`TextRule`] (NFC, no control or format
+/// characters, lengths in grapheme clusters); line breaks only where `multiline`.
 pub fn plain_text(raw: &str, max: usize, multiline: bool) -> Result<String, DomainError> {
-    let trimmed = raw.trim();
-    let chars = trimmed.chars().count();
-    if chars == 0 || chars > max {
-        return Err(DomainError::TextLength { min: 1, max, chars });
+    TextRule {
+        min: 1,
+        max,
+        multiline,
     }
-    let bad = trimmed
-        .chars()
-        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')));
-    if bad {
-        return Err(DomainError::ControlCharacters);
-    }
-    Ok(trimmed.to_owned())
+    .apply(raw)
 }
 
 /// A published story.
@@ -44,6 +38,7 @@ pub struct Story {
     pub tags: Vec<Slug>,
     /// Up to ten distinct cafés the story is about; each existed when the story was written.
     pub cafe_ids: Vec<CafeId>,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
     /// When it was last edited (absent on stories never edited before this field existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,7 +132,7 @@ mod tests {
         assert!(plain_text(&"a".repeat(121), MAX_TITLE_CHARS, false).is_err());
         assert_eq!(
             plain_text("a\u{0}b", 10, true),
-            Err(DomainError::ControlCharacters)
+            Err(DomainError::ForbiddenCharacter { code: 0 })
         );
         assert!(plain_text("line one\nline two", 100, true).is_ok());
         assert!(plain_text("line one\nline two", 100, false).is_err());

@@ -13,13 +13,13 @@ mod write;
 pub use params::{Query, parse_limit};
 pub use problem::{ApiError, InvalidParam, PROBLEM_BASE, ParamLocation};
 pub use respond::{
-    CachePolicy, ListBody, REQUEST_ID_HEADER, Reply, RequestInfo, error_response, request_id,
-    request_path, serve,
+    CachePolicy, EXPOSED_HEADERS, ListBody, RATELIMIT, RATELIMIT_POLICY, REQUEST_ID_HEADER, Reply,
+    RequestInfo, error_response, request_id, request_path, serve,
 };
 pub use routes::{ROUTES, RouteMatch, RouteSpec, match_route};
 pub use write::{
-    Fields, IDEMPOTENCY_KEY, authenticated_user, caller, check_write_limit, idempotency_key,
-    json_object, run_idempotent,
+    Fields, IDEMPOTENCY_KEY, MAX_BODY_BYTES, authenticated_user, caller, check_write_limit,
+    idempotency_key, is_json_content_type, json_object, run_idempotent,
 };
 
 /// Runs an HTTP handler as the Lambda function's event loop. Handlers answer every request

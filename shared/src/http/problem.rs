@@ -99,9 +99,16 @@ pub enum ApiError {
     /// 422 `idempotency-key-reused`: the Idempotency-Key was used with another body.
     #[error("idempotency key reused with a different payload")]
     IdempotencyKeyReused,
-    /// 429 `too-many-writes`: over the per-user write limit.
+    /// 413 `payload-too-large`: the body is longer than `limit` bytes.
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// 415 `unsupported-media-type`: a JSON route got a body of another `Content-Type`.
+    #[error("unsupported content type {found:?}")]
+    UnsupportedMediaType { found: Option<String> },
+    /// 429 `too-many-writes`: the user's bucket for this action is empty. Answered with
+    /// `Retry-After` (the true wait for the next token), `RateLimit-Policy` and `RateLimit`.
     #[error("too many writes")]
-    TooManyWrites { retry_after_secs: u32, limit: u32 },
+    TooManyWrites { quota: crate::domain::Quota },
     /// 404 `not-found`: no such resource.
     #[error("{resource} {id} not found")]
     NotFound { resource: &'static str, id: String },
@@ -156,6 +163,8 @@ impl ApiError {
             Self::AlreadyExists { .. } | Self::Conflict(_) | Self::InProgress => {
                 StatusCode::CONFLICT
             }
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyWrites { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound { .. } | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -177,6 +186,8 @@ impl ApiError {
             Self::Conflict(_) => "conflict",
             Self::InProgress => "request-in-progress",
             Self::IdempotencyKeyReused => "idempotency-key-reused",
+            Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::UnsupportedMediaType { .. } => "unsupported-media-type",
             Self::TooManyWrites { .. } => "too-many-writes",
             Self::NotFound { .. } => "not-found",
             Self::RouteNotFound { .. } => "route-not-found",
@@ -198,6 +209,8 @@ impl ApiError {
             Self::Conflict(_) => "Conflict",
             Self::InProgress => "Request in progress",
             Self::IdempotencyKeyReused => "Idempotency key reused",
+            Self::PayloadTooLarge { .. } => "Payload too large",
+            Self::UnsupportedMediaType { .. } => "Unsupported media type",
             Self::TooManyWrites { .. } => "Too many writes",
             Self::NotFound { .. } => "Resource not found",
             Self::RouteNotFound { .. } => "Route not found",
@@ -240,12 +253,21 @@ impl ApiError {
                 "this Idempotency-Key was already used with a different request body; use a new key"
                     .to_owned()
             }
-            Self::TooManyWrites {
-                retry_after_secs,
-                limit,
-            } => {
-                format!("at most {limit} writes per hour; retry in {retry_after_secs} seconds")
+            Self::PayloadTooLarge { limit } => {
+                format!("the request body is larger than the limit of {limit} bytes")
             }
+            Self::UnsupportedMediaType { found } => match found {
+                Some(found) => format!(
+                    "the request body must be sent as Content-Type: application/json, not {found}"
+                ),
+                None => {
+                    "the request body must be sent with Content-Type: application/json".to_owned()
+                }
+            },
+            Self::TooManyWrites { quota } => format!(
+                "at most {} {} writes per {} seconds; the next is possible in {} seconds",
+                quota.policy.quota, quota.action, quota.policy.window_secs, quota.reset_secs
+            ),
             Self::NotFound { resource, id } => format!("no {resource} has id '{id}'"),
             Self::RouteNotFound { method, path } => format!("no route matches {method} {path}"),
             Self::MethodNotAllowed { method, allowed } => {

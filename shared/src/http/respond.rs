@@ -15,10 +15,25 @@ use sha2::{Digest, Sha256};
 use tracing::{Instrument, error, info, info_span, warn};
 
 use super::problem::ApiError;
-use super::routes::{PathParams, RouteSpec, match_path};
+use super::routes::{PathParams, RouteSpec, allowed_methods, match_path, method_serves};
 
 /// Response header carrying the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// The write limit's policy (draft-ietf-httpapi-ratelimit-headers): `"reviews";q=10;w=3600`.
+pub const RATELIMIT_POLICY: &str = "ratelimit-policy";
+/// What is left of it: `"reviews";r=9;t=360`.
+pub const RATELIMIT: &str = "ratelimit";
+/// Response headers a browser script may read (CORS `Access-Control-Expose-Headers`), in the
+/// template's HttpApi and in the local server alike.
+pub const EXPOSED_HEADERS: &[&str] = &[
+    REQUEST_ID_HEADER,
+    "idempotent-replayed",
+    "etag",
+    "location",
+    "retry-after",
+    RATELIMIT_POLICY,
+    RATELIMIT,
+];
 
 /// How a successful response may be cached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +99,15 @@ impl Reply {
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
+    }
+
+    /// Adds `RateLimit-Policy` and `RateLimit` for the token this write spent.
+    pub fn with_rate_limit(self, quota: &crate::domain::Quota) -> Self {
+        self.with_header(
+            HeaderName::from_static(RATELIMIT_POLICY),
+            quota.policy_header(),
+        )
+        .with_header(HeaderName::from_static(RATELIMIT), quota.limit_header())
     }
 
     /// Adds a header.
@@ -311,9 +335,12 @@ pub fn error_response(err: &ApiError, instance: &str, request_id: &str) -> Respo
         ApiError::Unavailable(_) | ApiError::InProgress => {
             builder = builder.header(RETRY_AFTER, HeaderValue::from_static("1"))
         }
-        ApiError::TooManyWrites {
-            retry_after_secs, ..
-        } => builder = builder.header(RETRY_AFTER, retry_after_secs.to_string()),
+        ApiError::TooManyWrites { quota } => {
+            builder = builder
+                .header(RETRY_AFTER, quota.reset_secs.max(1).to_string())
+                .header(RATELIMIT_POLICY, quota.policy_header())
+                .header(RATELIMIT, quota.limit_header())
+        }
         ApiError::Unauthorized(_) => {
             builder = builder.header(
                 http::header::WWW_AUTHENTICATE,
@@ -325,7 +352,23 @@ pub fn error_response(err: &ApiError, instance: &str, request_id: &str) -> Respo
     finish(builder, Body::Binary(body))
 }
 
-/// Runs `handler` for a request to `route` and always produces a response.
+/// The response to a `HEAD`: every header of the `GET` answer, `Content-Length` included, and
+/// no body.
+fn without_body(response: Response<Body>) -> Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    let len = match &body {
+        Body::Text(text) => text.len(),
+        Body::Binary(bytes) => bytes.len(),
+        _ => 0,
+    };
+    parts
+        .headers
+        .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
+    Response::from_parts(parts, Body::Empty)
+}
+
+/// Runs `handler` for a request to `route` and always produces a response. A `HEAD` request
+/// to a `GET` route runs the `GET` handler and drops the body.
 ///
 /// Path parameters come from API Gateway when it routed the request, or are matched from the
 /// path against the route template otherwise (`cargo lambda watch`, local server, tests).
@@ -363,12 +406,10 @@ where
                 method: method.clone(),
                 path: path.clone(),
             }),
-            Some(_) if !method.eq_ignore_ascii_case(route.method) => {
-                Err(ApiError::MethodNotAllowed {
-                    method: method.clone(),
-                    allowed: vec![route.method],
-                })
-            }
+            Some(_) if !method_serves(&method, route.method) => Err(ApiError::MethodNotAllowed {
+                method: method.clone(),
+                allowed: allowed_methods(route.method),
+            }),
             Some(path_params) => {
                 let info = RequestInfo {
                     request_id: request_id.clone(),
@@ -382,6 +423,11 @@ where
         let response = match result {
             Ok(reply) => reply.into_response(if_none_match.as_deref(), &request_id),
             Err(err) => error_response(&err, &path, &request_id),
+        };
+        let response = if method.eq_ignore_ascii_case("HEAD") {
+            without_body(response)
+        } else {
+            response
         };
         info!(
             method = %method,

@@ -335,6 +335,22 @@ fn percent_decode(segment: &str) -> Option<String> {
 
 /// Finds the route for a request the way API Gateway does: the most specific path (literal
 /// segments beat parameters) that has this method.
+/// Whether a request `method` is served by a route of `route_method`: itself, or `HEAD` by a
+/// `GET` route (RFC 9110 §9.3.2: the same answer without its body).
+pub fn method_serves(method: &str, route_method: &str) -> bool {
+    method.eq_ignore_ascii_case(route_method)
+        || (method.eq_ignore_ascii_case("HEAD") && route_method.eq_ignore_ascii_case("GET"))
+}
+
+/// The `Allow` list of a route: `GET` routes also answer `HEAD`.
+pub fn allowed_methods(route_method: &'static str) -> Vec<&'static str> {
+    if route_method == "GET" {
+        vec!["GET", "HEAD"]
+    } else {
+        vec![route_method]
+    }
+}
+
 pub fn match_route(method: &str, path: &str) -> RouteMatch {
     let mut candidates: Vec<(&'static RouteSpec, PathParams, usize)> = ROUTES
         .iter()
@@ -346,11 +362,14 @@ pub fn match_route(method: &str, path: &str) -> RouteMatch {
     candidates.sort_by_key(|c| std::cmp::Reverse(c.2));
     if let Some((route, params, _)) = candidates
         .iter()
-        .find(|(r, _, _)| r.method.eq_ignore_ascii_case(method))
+        .find(|(r, _, _)| method_serves(method, r.method))
     {
         return RouteMatch::Found(route, params.clone());
     }
-    let mut allowed: Vec<&'static str> = candidates.iter().map(|(r, _, _)| r.method).collect();
+    let mut allowed: Vec<&'static str> = candidates
+        .iter()
+        .flat_map(|(r, _, _)| allowed_methods(r.method))
+        .collect();
     allowed.sort_unstable();
     allowed.dedup();
     RouteMatch::MethodNotAllowed(allowed)
@@ -381,7 +400,21 @@ mod tests {
         );
         assert_eq!(
             match_route("POST", "/cafes/nearby"),
-            RouteMatch::MethodNotAllowed(vec!["GET"])
+            RouteMatch::MethodNotAllowed(vec!["GET", "HEAD"])
+        );
+    }
+
+    #[test]
+    fn head_is_served_by_get_routes_only() {
+        assert!(
+            matches!(match_route("HEAD", "/cafes/caf_0000000000000001/reviews"), RouteMatch::Found(r, _) if r.function == "list-reviews")
+        );
+        assert!(
+            matches!(match_route("head", "/brewing-methods"), RouteMatch::Found(r, _) if r.function == "list-brewing-methods")
+        );
+        assert_eq!(
+            match_route("HEAD", "/reviews/rev_0000000000000001"),
+            RouteMatch::MethodNotAllowed(vec!["DELETE", "PUT"])
         );
     }
 
@@ -389,7 +422,7 @@ mod tests {
     fn reports_wrong_methods_and_unknown_paths() {
         assert_eq!(
             match_route("DELETE", "/cafes"),
-            RouteMatch::MethodNotAllowed(vec!["GET"])
+            RouteMatch::MethodNotAllowed(vec!["GET", "HEAD"])
         );
         assert_eq!(match_route("GET", "/teapots"), RouteMatch::NotFound);
         assert_eq!(match_route("GET", "/cafes/a/b"), RouteMatch::NotFound);

@@ -16,8 +16,18 @@ use crate::ports::{Claim, IdempotencyStore};
 
 /// Header carrying the client's idempotency key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
-/// Largest request body accepted, in bytes.
+/// Largest request body accepted, in bytes (64 KiB; infra/openapi.yaml states it). Larger
+/// bodies are a 413 `payload-too-large`.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Whether a `Content-Type` value is JSON: `application/json`, any case, with or without
+/// parameters such as `; charset=utf-8`.
+pub fn is_json_content_type(value: &str) -> bool {
+    value
+        .split(';')
+        .next()
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
 
 /// The authenticated user: the `sub` claim API Gateway's JWT authorizer verified. Never read
 /// from the body or a client header.
@@ -44,7 +54,8 @@ pub fn caller(req: &Request, keys: &UserKeys) -> Result<PublicUserId, ApiError> 
     authenticated_user(req).map(|sub| keys.public_id(&sub))
 }
 
-/// The body as a JSON object.
+/// The body as a JSON object: 413 above [`MAX_BODY_BYTES`], 415 unless it is sent as
+/// `application/json`, 400 when empty or not a JSON object.
 pub fn json_object(req: &Request) -> Result<Map<String, Value>, ApiError> {
     let bytes: &[u8] = match req.body() {
         Body::Empty => &[],
@@ -52,15 +63,24 @@ pub fn json_object(req: &Request) -> Result<Map<String, Value>, ApiError> {
         Body::Binary(bytes) => bytes,
         _ => &[],
     };
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
     if bytes.is_empty() {
         return Err(ApiError::InvalidBody(
             "is empty; send a JSON object".to_owned(),
         ));
     }
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::InvalidBody(format!(
-            "is larger than {MAX_BODY_BYTES} bytes"
-        )));
+    let content_type = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    if !content_type.as_deref().is_some_and(is_json_content_type) {
+        return Err(ApiError::UnsupportedMediaType {
+            found: content_type,
+        });
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
@@ -205,18 +225,78 @@ where
     }
 }
 
-/// Records one write for `user`, or a 429 with the time until the window resets.
+/// Spends one of `user`'s tokens for `action`, or a 429 saying when the next one comes. Add
+/// the returned quota to the success reply with [`Reply::with_rate_limit`]:
+///
+/// ```text
+/// let quota = check_write_limit(&deps.limiter, &user, WriteAction::Saves, &deps.config.limits, now).await?;
+/// Ok(Reply::json(&saved, CachePolicy::NoStore)?.with_rate_limit(&quota))
+/// ```
 pub async fn check_write_limit<L: crate::ports::WriteLimiter>(
     limiter: &L,
     user: &PublicUserId,
+    action: crate::domain::WriteAction,
+    limits: &crate::config::WriteLimits,
     now: jiff::Timestamp,
-    limit: u32,
-) -> Result<(), ApiError> {
-    match limiter.record_write(user, now.as_second(), limit).await? {
-        crate::ports::Allowance::Allowed => Ok(()),
-        crate::ports::Allowance::Limited { retry_after_secs } => Err(ApiError::TooManyWrites {
-            retry_after_secs,
-            limit,
-        }),
+) -> Result<crate::domain::Quota, ApiError> {
+    let quota = limiter
+        .take_token(user, action, limits.policy(action), now.as_millisecond())
+        .await?;
+    if quota.allowed {
+        Ok(quota)
+    } else {
+        Err(ApiError::TooManyWrites { quota })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(content_type: Option<&str>, body: Vec<u8>) -> Request {
+        let mut builder = http::Request::builder().method("POST").uri("/stories");
+        if let Some(ct) = content_type {
+            builder = builder.header(http::header::CONTENT_TYPE, ct);
+        }
+        builder
+            .body(Body::Binary(body))
+            .unwrap_or_else(|e| panic!("request: {e}"))
+    }
+
+    #[test]
+    fn json_bodies_need_a_json_content_type_and_a_bounded_size() {
+        let body = br#"{"a":1}"#.to_vec();
+        for ct in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+        ] {
+            assert!(
+                json_object(&request(Some(ct), body.clone())).is_ok(),
+                "{ct}"
+            );
+        }
+        for ct in [
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            None,
+        ] {
+            let err = json_object(&request(ct, body.clone())).err();
+            assert!(
+                matches!(err, Some(ApiError::UnsupportedMediaType { .. })),
+                "{ct:?}: {err:?}"
+            );
+        }
+        let big = vec![b' '; MAX_BODY_BYTES + 1];
+        let err = json_object(&request(Some("application/json"), big)).err();
+        assert!(
+            matches!(
+                err,
+                Some(ApiError::PayloadTooLarge {
+                    limit: MAX_BODY_BYTES
+                })
+            ),
+            "{err:?}"
+        );
     }
 }

@@ -317,7 +317,7 @@ fn cafe_items(cafe: &Cafe) -> Result<(String, Vec<Item>), StoreError> {
         dims: keys::cafe_dims(&summary),
         by_name: keys::by_name(&cafe.name, id),
         by_rating: Some(keys::by_rating(
-            cafe.rating.average,
+            cafe.rating.average_or_zero(),
             cafe.rating.count,
             &cafe.name,
             id,

@@ -99,6 +99,16 @@ pub fn reviewer_sk(user: &crate::domain::PublicUserId) -> String {
     format!("REVIEWER#{user}")
 }
 
+/// Partition of a user's write-limit buckets.
+pub fn rate_pk(user: &crate::domain::UserId) -> String {
+    format!("RATE#{user}")
+}
+
+/// The token bucket of one write action (`BUCKET#reviews`, …).
+pub fn bucket_sk(action: crate::domain::WriteAction) -> String {
+    format!("BUCKET#{}", action.as_str())
+}
+
 /// `STORY#<id>`
 pub fn story_pk(id: &crate::domain::StoryId) -> String {
     format!("STORY#{id}")

@@ -104,7 +104,7 @@ pub(super) fn geo_items(cafe: &Cafe) -> Result<Vec<Item>, StoreError> {
             i: cafe.id.as_str(),
             a: at.lat(),
             o: at.lng(),
-            r: cafe.rating.average,
+            r: cafe.rating.average_or_zero(),
             m: &cafe.brewing_methods,
             e: &cafe.amenities,
             h: CompactHours::of(&cafe.hours),

@@ -96,7 +96,7 @@ impl<S: ItemTable> PhotoWriter for S {
                 photo.failure_reason = Some(reason);
             }
         }
-        photo.updated_at = at;
+        photo.updated_at = crate::domain::time::truncate_millis(at);
         let doc = encode(&pk, keys::PROFILE_SK, &photo)?;
         let mut writes = vec![Write::Put {
             item: Item {

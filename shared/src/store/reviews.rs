@@ -1,4 +1,4 @@
-//! Reviews, idempotency records and write limits, written once over [`ItemTable`].
+//! Reviews, idempotency records and write-limit token buckets, written once over [`ItemTable`].
 //!
 //! Rating summaries stay exact across regions by construction: every region keeps its own
 //! counter shard per café (`RATINGS#<cafe>` / `SHARD#<region>`, counters `h1`…`h5`), changed only
@@ -12,9 +12,12 @@ use tracing::instrument;
 
 use super::keys;
 use super::table::{Condition, Item, ItemTable, TransactError, Write};
-use crate::domain::{CafeId, PublicUserId, RatingSummary, Review, ReviewId};
+use crate::domain::{
+    BucketPolicy, BucketState, CafeId, PublicUserId, Quota, RatingSummary, Review, ReviewId,
+    WriteAction,
+};
 use crate::ports::{
-    Allowance, Claim, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter, StoreError,
+    Claim, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter, StoreError,
     StoredResponse, WriteLimiter,
 };
 use crate::query::{Page, PageKey, PageLimit};
@@ -24,7 +27,6 @@ pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
 /// How long an in-progress claim blocks duplicates before it is considered abandoned; longer
 /// than any function's timeout.
 pub const IN_PROGRESS_TTL_SECS: i64 = 60;
-const WINDOW_SECS: i64 = 60 * 60;
 /// Counter attributes of a rating shard, one per star count.
 pub(super) const HISTOGRAM: [&str; 5] = ["h1", "h2", "h3", "h4", "h5"];
 
@@ -384,33 +386,62 @@ impl<T: ItemTable> IdempotencyStore for ReviewStore<T> {
     }
 }
 
+/// Attempts at a conditional bucket update before answering "busy": each failed attempt means
+/// another request for the same user and action won a token meanwhile.
+const BUCKET_ATTEMPTS: usize = 8;
+
 impl<T: ItemTable> WriteLimiter for ReviewStore<T> {
-    #[instrument(skip_all, fields(user = %user))]
-    async fn record_write(
+    /// Read the bucket (strongly consistent), refill it, and write it back only if nobody else
+    /// wrote it since (`Absent` for a new bucket, `VersionIs` otherwise); retry on a lost race.
+    #[instrument(skip_all, fields(user = %user, action = %action))]
+    async fn take_token(
         &self,
         user: &PublicUserId,
-        now: i64,
-        limit: u32,
-    ) -> Result<Allowance, StoreError> {
-        let window = now - now.rem_euclid(WINDOW_SECS);
-        let write = Write::Add {
-            pk: format!("RATE#{user}"),
-            sk: format!("WINDOW#{window}"),
-            deltas: vec![("n", 1)],
-            expires_at: Some(window + 2 * WINDOW_SECS),
-            condition: Condition::Below {
-                name: "n",
-                limit: i64::from(limit),
-            },
-        };
-        match self.table.transact(vec![write]).await {
-            Ok(()) => Ok(Allowance::Allowed),
-            Err(TransactError::ConditionFailed { .. }) => Ok(Allowance::Limited {
-                retry_after_secs: u32::try_from(window + WINDOW_SECS - now)
-                    .unwrap_or(1)
-                    .max(1),
-            }),
-            Err(TransactError::Store(e)) => Err(e),
+        action: WriteAction,
+        policy: BucketPolicy,
+        now_ms: i64,
+    ) -> Result<Quota, StoreError> {
+        let pk = keys::rate_pk(user);
+        let sk = keys::bucket_sk(action);
+        for _ in 0..BUCKET_ATTEMPTS {
+            let stored = self.table.get_item(&pk, &sk).await?;
+            let state: Option<BucketState> = stored
+                .as_ref()
+                .and_then(|item| item.doc.as_deref())
+                .and_then(|doc| serde_json::from_str(doc).ok());
+            let (quota, next) = policy.take(action, state, now_ms);
+            let Some(next) = next else {
+                return Ok(quota);
+            };
+            let version = stored.as_ref().and_then(|item| item.version);
+            let condition = match (&stored, version) {
+                (None, _) => Condition::Absent,
+                (Some(_), Some(v)) => Condition::VersionIs(v),
+                // An item without a version (never written by this code): replace it once.
+                (Some(_), None) => Condition::Always,
+            };
+            let doc = serde_json::to_string(&next).map_err(|e| StoreError::Corrupt {
+                pk: pk.clone(),
+                sk: sk.clone(),
+                source: e,
+            })?;
+            let put = Write::Put {
+                item: Item {
+                    version: Some(version.unwrap_or(0) + 1),
+                    // A missing bucket is a full one, so the item may go once it is full.
+                    expires_at: Some(policy.full_at_ms(next).div_euclid(1_000) + 60),
+                    ..Item::plain(pk.clone(), sk.clone(), doc)
+                },
+                condition,
+            };
+            match self.table.transact(vec![put]).await {
+                Ok(()) => return Ok(quota),
+                Err(TransactError::ConditionFailed { .. }) => continue,
+                Err(TransactError::Store(e)) => return Err(e),
+            }
         }
+        Err(StoreError::Throttled {
+            operation: "take_token",
+        })
     }
 }
