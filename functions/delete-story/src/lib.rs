@@ -1,10 +1,9 @@
 //! `DELETE /stories/{storyId}`: the author deletes a story and every list entry it has.
 //! Anyone else gets a 403.
 
-use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use shared::config::WriteConfig;
-use shared::domain::StoryId;
+use shared::domain::{StoryId, WriteAction};
 use shared::http::routes::DELETE_STORY;
 use shared::http::stories::authored_story;
 use shared::http::{ApiError, Query, Reply, caller, check_write_limit, serve};
@@ -31,8 +30,15 @@ where
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("storyId", StoryId::parse)?;
         let current = authored_story(&deps.store, &id, &user, "delete").await?;
-        let now = Timestamp::now();
-        check_write_limit(&deps.records, &user, now, deps.config.max_writes_per_hour).await?;
+        let now = shared::domain::time::now_millis();
+        let quota = check_write_limit(
+            &deps.records,
+            &user,
+            WriteAction::Stories,
+            &deps.config.limits,
+            now,
+        )
+        .await?;
         match deps.store.delete_story(&current).await {
             Ok(()) => {}
             Err(StoryWriteError::Conflict) => {
@@ -43,7 +49,7 @@ where
             Err(StoryWriteError::Store(e)) => return Err(e.into()),
         }
         tracing::info!(story_id = %id, "story deleted");
-        Ok(Reply::no_content())
+        Ok(Reply::no_content().with_rate_limit(&quota))
     })
     .await
 }

@@ -19,7 +19,7 @@ pub async fn handle<S: UserWriter>(deps: &Deps<S>, req: Request) -> Response<Bod
     serve(req, &GET_ME, |_info, req| async move {
         let user = caller(&req, &deps.users)?;
         Query::from_request(&req, &[]).finish()?;
-        let first = UserProfile::first(user, jiff::Timestamp::now());
+        let first = UserProfile::first(user, shared::domain::time::now_millis());
         let profile = deps.store.ensure_profile(&first).await?;
         Reply::json(&profile, CachePolicy::NoStore)
     })

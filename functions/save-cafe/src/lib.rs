@@ -1,11 +1,10 @@
 //! `PUT /me/saved-cafes/{cafeId}`: the caller saves a café. Idempotent: saving it again keeps
 //! the first save (`200`), the first save answers `201`.
 
-use jiff::Timestamp;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::config::WriteConfig;
-use shared::domain::{CafeId, SavedCafe, UserProfile};
+use shared::domain::{CafeId, SavedCafe, UserProfile, WriteAction};
 use shared::http::routes::SAVE_CAFE;
 use shared::http::{ApiError, CachePolicy, Query, Reply, caller, check_write_limit, serve};
 use shared::identity::UserKeys;
@@ -36,8 +35,15 @@ where
                 id: cafe_id.to_string(),
             });
         }
-        let now = Timestamp::now();
-        check_write_limit(&deps.records, &user, now, deps.config.max_writes_per_hour).await?;
+        let now = shared::domain::time::now_millis();
+        let quota = check_write_limit(
+            &deps.records,
+            &user,
+            WriteAction::Saves,
+            &deps.config.limits,
+            now,
+        )
+        .await?;
         deps.store
             .ensure_profile(&UserProfile::first(user.clone(), now))
             .await?;
@@ -56,7 +62,8 @@ where
             &serde_json::json!({ "cafeId": saved.cafe_id, "saved": true }),
             CachePolicy::NoStore,
         )?
-        .with_status(status))
+        .with_status(status)
+        .with_rate_limit(&quota))
     })
     .await
 }

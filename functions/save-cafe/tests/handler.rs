@@ -17,7 +17,7 @@ async fn saving_is_idempotent() {
         store: store.clone(),
         users: user_keys(),
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     };
@@ -42,7 +42,7 @@ async fn unknown_cafes_are_404_and_bad_ids_400() {
         store,
         users: user_keys(),
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     };

@@ -1,10 +1,9 @@
 //! `DELETE /me/saved-cafes/{cafeId}`: the caller forgets a saved café. Idempotent: `204`
 //! whether or not it was saved.
 
-use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use shared::config::WriteConfig;
-use shared::domain::CafeId;
+use shared::domain::{CafeId, WriteAction};
 use shared::http::routes::UNSAVE_CAFE;
 use shared::http::{Query, Reply, caller, check_write_limit, serve};
 use shared::identity::UserKeys;
@@ -29,11 +28,18 @@ where
         let user = caller(&req, &deps.users)?;
         Query::from_request(&req, &[]).finish()?;
         let cafe_id = info.parse_path("cafeId", CafeId::parse)?;
-        let now = Timestamp::now();
-        check_write_limit(&deps.records, &user, now, deps.config.max_writes_per_hour).await?;
+        let now = shared::domain::time::now_millis();
+        let quota = check_write_limit(
+            &deps.records,
+            &user,
+            WriteAction::Saves,
+            &deps.config.limits,
+            now,
+        )
+        .await?;
         deps.store.unsave_cafe(&user, &cafe_id).await?;
         tracing::info!(cafe_id = %cafe_id, "café unsaved");
-        Ok(Reply::no_content())
+        Ok(Reply::no_content().with_rate_limit(&quota))
     })
     .await
 }

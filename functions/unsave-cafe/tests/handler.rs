@@ -30,7 +30,7 @@ async fn unsaving_is_idempotent() {
         store: store.clone(),
         users: user_keys(),
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     };

@@ -1,11 +1,10 @@
 //! `PUT /me`: the caller edits their display name (1–50 characters), bio (up to 300) and home
 //! city. The whole editable profile is replaced, so a repeated request changes nothing more.
 
-use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::config::WriteConfig;
-use shared::domain::{ProfileDraft, UserProfile};
+use shared::domain::{ProfileDraft, UserProfile, WriteAction};
 use shared::http::routes::UPDATE_ME;
 use shared::http::{
     ApiError, CachePolicy, Fields, Query, Reply, caller, check_write_limit, json_object, serve,
@@ -60,8 +59,15 @@ where
         let user = caller(&req, &deps.users)?;
         Query::from_request(&req, &[]).finish()?;
         let draft = parse(&req)?;
-        let now = Timestamp::now();
-        check_write_limit(&deps.records, &user, now, deps.config.max_writes_per_hour).await?;
+        let now = shared::domain::time::now_millis();
+        let quota = check_write_limit(
+            &deps.records,
+            &user,
+            WriteAction::Profile,
+            &deps.config.limits,
+            now,
+        )
+        .await?;
         let current = deps
             .store
             .ensure_profile(&UserProfile::first(user, now))
@@ -77,7 +83,7 @@ where
             Err(ProfileWriteError::Store(e)) => return Err(e.into()),
         }
         tracing::info!(user = %edited.id, "profile edited");
-        Reply::json(&edited, CachePolicy::NoStore)
+        Ok(Reply::json(&edited, CachePolicy::NoStore)?.with_rate_limit(&quota))
     })
     .await
 }

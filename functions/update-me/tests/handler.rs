@@ -15,7 +15,7 @@ async fn deps()
         store,
         users: user_keys(),
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     }

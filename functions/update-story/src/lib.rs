@@ -1,10 +1,9 @@
 //! `PUT /stories/{storyId}`: the author replaces a story's title, body, tags and linked cafés
 //! (the same body as `POST /stories`). Anyone else gets a 403.
 
-use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use shared::config::WriteConfig;
-use shared::domain::StoryId;
+use shared::domain::{StoryId, WriteAction};
 use shared::http::routes::UPDATE_STORY;
 use shared::http::stories::{authored_story, parse_story};
 use shared::http::{ApiError, CachePolicy, Query, Reply, caller, check_write_limit, serve};
@@ -34,8 +33,15 @@ where
         let id = info.parse_path("storyId", StoryId::parse)?;
         let (draft, _) = parse_story(&req, &deps.store).await?;
         let current = authored_story(&deps.store, &id, &user, "edit").await?;
-        let now = Timestamp::now();
-        check_write_limit(&deps.records, &user, now, deps.config.max_writes_per_hour).await?;
+        let now = shared::domain::time::now_millis();
+        let quota = check_write_limit(
+            &deps.records,
+            &user,
+            WriteAction::Stories,
+            &deps.config.limits,
+            now,
+        )
+        .await?;
         let edited = current.edited(draft, now);
         match deps.store.update_story(&current, &edited).await {
             Ok(()) => {}
@@ -47,10 +53,11 @@ where
             Err(StoryWriteError::Store(e)) => return Err(e.into()),
         }
         tracing::info!(story_id = %edited.id, "story edited");
-        Reply::json(
+        Ok(Reply::json(
             &shared::views::story(&deps.store, &edited).await?,
             CachePolicy::NoStore,
-        )
+        )?
+        .with_rate_limit(&quota))
     })
     .await
 }

@@ -29,7 +29,7 @@ async fn deps_with_story_by(author: &str) -> Deps<SqliteStore, ReviewStore<Sqlit
         store,
         users: user_keys(),
         config: WriteConfig {
-            max_writes_per_hour: 30,
+            limits: shared::config::WriteLimits::all_per_hour(30),
             region: "test".to_owned(),
         },
     }

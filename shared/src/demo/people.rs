@@ -392,7 +392,8 @@ pub fn people(cafes: &mut [Cafe]) -> Result<DemoPeople, DemoError> {
         local.sort_by(|a, b| {
             b.rating
                 .average
-                .total_cmp(&a.rating.average)
+                .unwrap_or(0.0)
+                .total_cmp(&a.rating.average.unwrap_or(0.0))
                 .then(a.id.cmp(&b.id))
         });
         let n = rng.below(7);
@@ -479,7 +480,7 @@ mod tests {
         let averages: BTreeSet<u64> = cafes
             .iter()
             .filter(|c| c.rating.count > 0)
-            .map(|c| (c.rating.average * 100.0) as u64)
+            .filter_map(|c| c.rating.average.map(|a| (a * 100.0) as u64))
             .collect();
         assert!(averages.len() >= 50, "{} distinct averages", averages.len());
         let unreviewed = cafes.iter().filter(|c| c.rating.count == 0).count();

@@ -57,6 +57,8 @@ pub struct StoryDraft {
 impl Story {
     /// A new story written now.
     pub fn new(id: StoryId, author_id: PublicUserId, draft: StoryDraft, now: Timestamp) -> Self {
+        // Stored and served with millisecond precision; the version must match what is read back.
+        let now = super::time::truncate_millis(now);
         Self {
             id,
             author_id,
@@ -71,6 +73,7 @@ impl Story {
 
     /// This story with its editable fields replaced.
     pub fn edited(&self, draft: StoryDraft, now: Timestamp) -> Self {
+        let now = super::time::truncate_millis(now);
         Self {
             title: draft.title,
             body: draft.body,

@@ -58,6 +58,8 @@ impl UserProfile {
     /// The profile a user gets on their first authenticated call: a neutral display name they
     /// can change with `PUT /me`.
     pub fn first(id: PublicUserId, now: Timestamp) -> Self {
+        // Stored and served with millisecond precision; the version must match what is read back.
+        let now = super::time::truncate_millis(now);
         let display_name = default_display_name(&id);
         Self {
             id,
@@ -71,6 +73,7 @@ impl UserProfile {
 
     /// This profile with the editable fields replaced.
     pub fn edited(&self, draft: ProfileDraft, now: Timestamp) -> Self {
+        let now = super::time::truncate_millis(now);
         Self {
             display_name: draft.display_name,
             bio: draft.bio,

@@ -100,7 +100,7 @@ pub fn reviewer_sk(user: &crate::domain::PublicUserId) -> String {
 }
 
 /// Partition of a user's write-limit buckets.
-pub fn rate_pk(user: &crate::domain::UserId) -> String {
+pub fn rate_pk(user: &crate::domain::PublicUserId) -> String {
     format!("RATE#{user}")
 }
 

@@ -73,7 +73,7 @@ pub fn cafe_rank(text: &SearchText, filter: &CafeFilter, cafe: &CafeSummary) -> 
     let quality = text.quality(&search::cafe_terms(cafe))?;
     Some(keys::cafe_search_rank(
         quality,
-        cafe.rating.average,
+        cafe.rating.average.unwrap_or(0.0),
         cafe.rating.count,
         &cafe.name,
         cafe.id.as_str(),
