@@ -137,6 +137,7 @@ async fn delete_story<S: StoryReader + StoryWriter>(
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountExport {
+    #[serde(with = "crate::domain::time::rfc3339_millis")]
     pub exported_at: jiff::Timestamp,
     pub profile: Option<UserProfile>,
     pub reviews: Vec<ReviewView>,

@@ -226,7 +226,9 @@ pub struct ReviewView {
     pub text: ReviewText,
     pub brewing_method: Option<Slug>,
     pub visited_on: Option<Date>,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub updated_at: Timestamp,
 }
 

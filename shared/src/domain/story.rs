@@ -117,7 +117,9 @@ pub struct StoryView {
     pub body: String,
     pub tags: Vec<Slug>,
     pub cafe_ids: Vec<CafeId>,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub updated_at: Timestamp,
 }
 

@@ -25,7 +25,9 @@ pub struct UserProfile {
     pub bio: Option<String>,
     /// Free text, e.g. "Lisbon".
     pub home_city: Option<String>,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub updated_at: Timestamp,
 }
 
@@ -119,6 +121,7 @@ impl Author {
 #[serde(rename_all = "camelCase")]
 pub struct SavedCafe {
     pub cafe_id: CafeId,
+    #[serde(with = "super::time::rfc3339_millis")]
     pub saved_at: Timestamp,
 }
 
@@ -126,6 +129,7 @@ pub struct SavedCafe {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SavedCafeView {
+    #[serde(with = "super::time::rfc3339_millis")]
     pub saved_at: Timestamp,
     pub cafe: CafeSummary,
 }

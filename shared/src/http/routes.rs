@@ -413,7 +413,7 @@ mod tests {
             matches!(match_route("head", "/brewing-methods"), RouteMatch::Found(r, _) if r.function == "list-brewing-methods")
         );
         assert_eq!(
-            match_route("HEAD", "/reviews/rev_0000000000000001"),
+            match_route("HEAD", "/me/saved-cafes/caf_0000000000000001"),
             RouteMatch::MethodNotAllowed(vec!["DELETE", "PUT"])
         );
     }
