@@ -9,7 +9,7 @@ pub mod reviews;
 pub mod routes;
 mod write;
 
-pub use params::{Query, parse_limit};
+pub use params::{Query, parse_amenity, parse_flag, parse_instant, parse_limit, parse_number_in};
 pub use problem::{ApiError, InvalidParam, PROBLEM_BASE, ParamLocation};
 pub use respond::{
     CachePolicy, ListBody, REQUEST_ID_HEADER, Reply, RequestInfo, error_response, request_id,
