@@ -40,6 +40,33 @@ impl Rng {
     }
 }
 
+/// Weekly hours in a zone picked from `zones`: each day has one period with probability
+/// `p_open`, its shape picked from `shapes` (`("18:00", "02:00")` runs past midnight,
+/// `("09:00", "09:00")` round the clock).
+pub fn random_hours(
+    rng: &mut Rng,
+    zones: &[&str],
+    shapes: &[(&str, &str)],
+    p_open: f64,
+) -> shared::domain::OpeningHours {
+    use shared::domain::{LocalTime, OpeningHours, OpeningPeriod, TimeZoneName, Weekday};
+    let mut periods = Vec::new();
+    for day in Weekday::ALL {
+        if rng.unit() < p_open {
+            let (opens, closes) = *rng.pick(shapes);
+            periods.push(OpeningPeriod {
+                day,
+                opens: LocalTime::parse(opens).expect("time"),
+                closes: LocalTime::parse(closes).expect("time"),
+            });
+        }
+    }
+    OpeningHours {
+        time_zone: TimeZoneName::parse(rng.pick::<&str>(zones)).expect("zone"),
+        periods,
+    }
+}
+
 /// Environment variable holding the local protocol server's URL (set by `make test`).
 pub const ENDPOINT_VAR: &str = "CRAFTBEAN_TEST_AWS_ENDPOINT";
 

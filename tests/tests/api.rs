@@ -57,27 +57,7 @@ async fn paging_visits_every_cafe_once_in_each_sort_order() {
     let app = spawn_app().await;
     let total = shared::demo::catalog().unwrap().cafes.len();
     for sort in ["name", "rating", "newest"] {
-        let mut seen: Vec<String> = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(c) => format!("/cafes?sort={sort}&limit=100&cursor={c}"),
-                None => format!("/cafes?sort={sort}&limit=100"),
-            };
-            let reply = get(&app, "/cafes", &path).await;
-            assert_eq!(reply.status, 200, "{}", reply.body);
-            seen.extend(
-                reply.body["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c["id"].as_str().unwrap().to_owned()),
-            );
-            match reply.body["nextCursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => break,
-            }
-        }
+        let seen = all_pages(&app, &format!("sort={sort}"), 100).await;
         let mut unique = seen.clone();
         unique.sort();
         unique.dedup();
@@ -179,14 +159,14 @@ async fn filters_narrow_the_list() {
     }
 }
 
-/// Every page of `/cafes?{query}` (page size 3), as ids.
-async fn all_pages(app: &TestApp, query: &str) -> Vec<String> {
+/// Every page of `/cafes?{query}` with page size `limit`, as ids.
+async fn all_pages(app: &TestApp, query: &str, limit: u32) -> Vec<String> {
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..200 {
         let path = match &cursor {
-            Some(c) => format!("/cafes?{query}&limit=3&cursor={c}"),
-            None => format!("/cafes?{query}&limit=3"),
+            Some(c) => format!("/cafes?{query}&limit={limit}&cursor={c}"),
+            None => format!("/cafes?{query}&limit={limit}"),
         };
         let reply = get(app, "/cafes", &path).await;
         assert_eq!(reply.status, 200, "{query}: {}", reply.body);
@@ -234,18 +214,18 @@ async fn amenities_price_levels_rating_and_open_now_combine_across_pages() {
         expected.sort_by_key(|c| shared::store::keys::by_name(&c.name, c.id.as_str()));
         let expected: Vec<String> = expected.iter().map(|c| c.id.to_string()).collect();
         assert!(!expected.is_empty(), "{query} matches some demo cafés");
-        assert_eq!(all_pages(&app, query).await, expected, "{query}");
+        assert_eq!(all_pages(&app, query, 3).await, expected, "{query}");
     }
 
     // With q and with sort, as the older filters combine.
-    let searched = all_pages(&app, "q=tokyo&amenity=wifi&priceLevel=2").await;
+    let searched = all_pages(&app, "q=tokyo&amenity=wifi&priceLevel=2", 3).await;
     assert!(!searched.is_empty());
     for id in &searched {
         let cafe = catalog.cafes.iter().find(|c| c.id.as_str() == id).unwrap();
         assert_eq!(cafe.location.city, "Tokyo");
         assert!(cafe.amenities.contains(&Amenity::Wifi) && cafe.price_level.get() == 2);
     }
-    let by_rating = all_pages(&app, "sort=rating&priceLevel=4&openNow=true").await;
+    let by_rating = all_pages(&app, "sort=rating&priceLevel=4&openNow=true", 3).await;
     let live = get(&app, "/cafes", "/cafes?openNow=true&limit=1").await;
     assert!(
         live.header("cache-control")
@@ -280,14 +260,14 @@ async fn min_rating_follows_reviews_and_skips_unreviewed_cafes() {
         assert_eq!(reply.status, 201, "{}", reply.body);
     }
     let id = |n: usize| cafes[n].id.to_string();
-    assert_eq!(all_pages(&app, "minRating=4.5").await, vec![id(0)]);
+    assert_eq!(all_pages(&app, "minRating=4.5", 3).await, vec![id(0)]);
     assert_eq!(
-        all_pages(&app, "minRating=4&sort=rating").await,
+        all_pages(&app, "minRating=4&sort=rating", 3).await,
         vec![id(0), id(2), id(1)],
         "best average first, then more reviews"
     );
     assert_eq!(
-        all_pages(&app, "minRating=0").await.len(),
+        all_pages(&app, "minRating=0", 3).await.len(),
         catalog.cafes.len(),
         "a minimum of 0 keeps unreviewed cafés"
     );

@@ -437,7 +437,7 @@ fn instant(raw: &str) -> Timestamp {
 }
 
 /// Daytime, overnight (past midnight into the next day) and round-the-clock periods.
-fn random_hours(rng: &mut Rng) -> OpeningHours {
+fn varied_hours(rng: &mut Rng) -> OpeningHours {
     let shapes = [
         ("07:00", "17:00"),
         ("18:00", "02:00"),
@@ -445,21 +445,7 @@ fn random_hours(rng: &mut Rng) -> OpeningHours {
         ("09:00", "09:00"),
         ("11:30", "23:30"),
     ];
-    let mut periods = Vec::new();
-    for day in Weekday::ALL {
-        if rng.unit() < 0.7 {
-            let (opens, closes) = *rng.pick(&shapes);
-            periods.push(OpeningPeriod {
-                day,
-                opens: time(opens),
-                closes: time(closes),
-            });
-        }
-    }
-    OpeningHours {
-        time_zone: TimeZoneName::parse(rng.pick::<&str>(&ZONES)).unwrap(),
-        periods,
-    }
+    tests::random_hours(rng, &ZONES, &shapes, 0.7)
 }
 
 /// Sixty cafés with random cities, roasters, methods, amenities, price levels, ratings (some
@@ -505,7 +491,7 @@ fn varied_cafes(f: &Fixtures) -> Vec<Cafe> {
                 .collect();
             cafe.price_level = PriceLevel::new(1 + (rng.next_u64() % 4) as u8).unwrap();
             cafe.rating = RatingSummary::from_histogram(*rng.pick(&histograms));
-            cafe.hours = random_hours(&mut rng);
+            cafe.hours = varied_hours(&mut rng);
             cafe.created_at = instant("2020-01-01T00:00:00Z")
                 + jiff::SignedDuration::from_hours(i64::try_from(n).unwrap() * 97);
             cafe
@@ -656,7 +642,8 @@ fn new_filter_sets(f: &Fixtures) -> Vec<CafeFilter> {
     out
 }
 
-async fn new_filters_match_brute_force_across_pages<S: Store>(store: S) {
+/// The store holding the fixture roasters and [`varied_cafes`].
+async fn loaded_varied<S: Store>(store: S) -> (S, Fixtures, Vec<Cafe>) {
     let f = fixtures();
     let cafes = varied_cafes(&f);
     store
@@ -667,6 +654,11 @@ async fn new_filters_match_brute_force_across_pages<S: Store>(store: S) {
         })
         .await
         .unwrap();
+    (store, f, cafes)
+}
+
+async fn new_filters_match_brute_force_across_pages<S: Store>(store: S) {
+    let (store, f, cafes) = loaded_varied(store).await;
     let sorts = [CafeSort::Name, CafeSort::Rating, CafeSort::Newest];
     let mut non_empty = 0;
     for (n, filter) in new_filter_sets(&f).into_iter().enumerate() {
@@ -693,16 +685,7 @@ async fn new_filters_match_brute_force_across_pages<S: Store>(store: S) {
 }
 
 async fn new_filters_combine_with_search<S: Store>(store: S) {
-    let f = fixtures();
-    let cafes = varied_cafes(&f);
-    store
-        .import(&CatalogBatch {
-            cafes: &cafes,
-            roasters: &f.roasters,
-            ..CatalogBatch::default()
-        })
-        .await
-        .unwrap();
+    let (store, f, cafes) = loaded_varied(store).await;
     for (q, filter) in ["filter", "café oslo", "filt tokyo"]
         .into_iter()
         .cycle()

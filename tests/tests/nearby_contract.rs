@@ -87,21 +87,7 @@ fn hours(rng: &mut Rng) -> OpeningHours {
         "UTC",
     ];
     let shapes = [("07:00", "17:00"), ("18:00", "02:00"), ("09:00", "09:00")];
-    let mut periods = Vec::new();
-    for day in Weekday::ALL {
-        if rng.unit() < 0.8 {
-            let (opens, closes) = *rng.pick(&shapes);
-            periods.push(OpeningPeriod {
-                day,
-                opens: LocalTime::parse(opens).unwrap(),
-                closes: LocalTime::parse(closes).unwrap(),
-            });
-        }
-    }
-    OpeningHours {
-        time_zone: TimeZoneName::parse(rng.pick::<&str>(&zones)).unwrap(),
-        periods,
-    }
+    tests::random_hours(rng, &zones, &shapes, 0.8)
 }
 
 /// A catalogue of cafés at the tricky positions, each with random methods, amenities,
