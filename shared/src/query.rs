@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use jiff::Timestamp;
 
-use crate::domain::{Amenity, CafeId, CafeSummary, Coordinates, CountryCode, RoasterId, Slug};
+use crate::domain::{
+    Amenity, CafeId, CafeSummary, Coordinates, CountryCode, PriceLevel, RoasterId, Slug,
+};
 use crate::search::SearchText;
 
 /// Smallest page size a client may ask for.
@@ -103,14 +105,33 @@ impl CafeSort {
 }
 
 /// Filters on the café list. All present filters must match (logical AND).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CafeFilter {
     /// City, compared by slug (`São Paulo` matches `sao-paulo`).
     pub city: Option<Slug>,
     pub country: Option<CountryCode>,
     pub brewing_method: Option<Slug>,
     pub roaster: Option<RoasterId>,
-    pub amenity: Option<Amenity>,
+    /// Amenities the café must offer, every one of them (sorted, no duplicates).
+    pub amenities: Vec<Amenity>,
+    /// Price levels to accept, any one of them (sorted, no duplicates; empty accepts all).
+    pub price_levels: Vec<PriceLevel>,
+    /// Lowest average rating (0–5). A café without reviews passes only a minimum of 0.
+    pub min_rating: Option<f64>,
+    /// Only cafés open at this instant, judged in each café's own time zone.
+    pub open_at: Option<Timestamp>,
+}
+
+impl CafeFilter {
+    /// A filter with `amenities` and `price_levels` in canonical order (sorted, deduplicated),
+    /// so equal requests scope their cursors equally however the client ordered them.
+    pub fn canonical(mut self) -> Self {
+        self.amenities.sort();
+        self.amenities.dedup();
+        self.price_levels.sort();
+        self.price_levels.dedup();
+        self
+    }
 }
 
 /// A café list request.

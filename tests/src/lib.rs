@@ -16,6 +16,58 @@ use std::sync::OnceLock;
 use shared::store::dynamodb::DynamoStore;
 use shared::store::sqlite::SqliteStore;
 
+/// splitmix64: a small deterministic generator, so every run of a suite checks the same cases.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next_u64() % items.len() as u64) as usize]
+    }
+}
+
+/// Weekly hours in a zone picked from `zones`: each day has one period with probability
+/// `p_open`, its shape picked from `shapes` (`("18:00", "02:00")` runs past midnight,
+/// `("09:00", "09:00")` round the clock).
+pub fn random_hours(
+    rng: &mut Rng,
+    zones: &[&str],
+    shapes: &[(&str, &str)],
+    p_open: f64,
+) -> shared::domain::OpeningHours {
+    use shared::domain::{LocalTime, OpeningHours, OpeningPeriod, TimeZoneName, Weekday};
+    let mut periods = Vec::new();
+    for day in Weekday::ALL {
+        if rng.unit() < p_open {
+            let (opens, closes) = *rng.pick(shapes);
+            periods.push(OpeningPeriod {
+                day,
+                opens: LocalTime::parse(opens).expect("time"),
+                closes: LocalTime::parse(closes).expect("time"),
+            });
+        }
+    }
+    OpeningHours {
+        time_zone: TimeZoneName::parse(rng.pick::<&str>(zones)).expect("zone"),
+        periods,
+    }
+}
+
 /// Environment variable holding the local protocol server's URL (set by `make test`).
 pub const ENDPOINT_VAR: &str = "CRAFTBEAN_TEST_AWS_ENDPOINT";
 

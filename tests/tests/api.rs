@@ -57,27 +57,7 @@ async fn paging_visits_every_cafe_once_in_each_sort_order() {
     let app = spawn_app().await;
     let total = shared::demo::catalog().unwrap().cafes.len();
     for sort in ["name", "rating", "newest"] {
-        let mut seen: Vec<String> = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(c) => format!("/cafes?sort={sort}&limit=100&cursor={c}"),
-                None => format!("/cafes?sort={sort}&limit=100"),
-            };
-            let reply = get(&app, "/cafes", &path).await;
-            assert_eq!(reply.status, 200, "{}", reply.body);
-            seen.extend(
-                reply.body["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c["id"].as_str().unwrap().to_owned()),
-            );
-            match reply.body["nextCursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => break,
-            }
-        }
+        let seen = all_pages(&app, &format!("sort={sort}"), 100).await;
         let mut unique = seen.clone();
         unique.sort();
         unique.dedup();
@@ -179,6 +159,120 @@ async fn filters_narrow_the_list() {
     }
 }
 
+/// Every page of `/cafes?{query}` with page size `limit`, as ids.
+async fn all_pages(app: &TestApp, query: &str, limit: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..200 {
+        let path = match &cursor {
+            Some(c) => format!("/cafes?{query}&limit={limit}&cursor={c}"),
+            None => format!("/cafes?{query}&limit={limit}"),
+        };
+        let reply = get(app, "/cafes", &path).await;
+        assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+        ids.extend(
+            reply.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned()),
+        );
+        match reply.body["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return ids,
+        }
+    }
+    panic!("{query}: pagination does not terminate");
+}
+
+#[tokio::test]
+async fn amenities_price_levels_rating_and_open_now_combine_across_pages() {
+    use shared::domain::{Amenity, Cafe};
+    let app = spawn_app().await;
+    let catalog = shared::demo::catalog().unwrap();
+    let at: jiff::Timestamp = "2026-11-23T07:30:00Z".parse().unwrap();
+    type Keep = fn(&Cafe, jiff::Timestamp) -> bool;
+    let cases: [(&str, Keep); 4] = [
+        ("amenity=wifi&amenity=outdoor-seating", |c, _| {
+            c.amenities.contains(&Amenity::Wifi) && c.amenities.contains(&Amenity::OutdoorSeating)
+        }),
+        ("priceLevel=1&priceLevel=2", |c, _| c.price_level.get() <= 2),
+        ("openNow=true&at=2026-11-23T07:30:00Z", |c, at| {
+            c.hours.is_open_at(at)
+        }),
+        (
+            "amenity=wifi&priceLevel=2&priceLevel=3&minRating=0&openNow=true&at=2026-11-23T07:30:00Z",
+            |c, at| {
+                c.amenities.contains(&Amenity::Wifi)
+                    && matches!(c.price_level.get(), 2 | 3)
+                    && c.hours.is_open_at(at)
+            },
+        ),
+    ];
+    for (query, keep) in cases {
+        let mut expected: Vec<&Cafe> = catalog.cafes.iter().filter(|c| keep(c, at)).collect();
+        expected.sort_by_key(|c| shared::store::keys::by_name(&c.name, c.id.as_str()));
+        let expected: Vec<String> = expected.iter().map(|c| c.id.to_string()).collect();
+        assert!(!expected.is_empty(), "{query} matches some demo cafés");
+        assert_eq!(all_pages(&app, query, 3).await, expected, "{query}");
+    }
+
+    // With q and with sort, as the older filters combine.
+    let searched = all_pages(&app, "q=tokyo&amenity=wifi&priceLevel=2", 3).await;
+    assert!(!searched.is_empty());
+    for id in &searched {
+        let cafe = catalog.cafes.iter().find(|c| c.id.as_str() == id).unwrap();
+        assert_eq!(cafe.location.city, "Tokyo");
+        assert!(cafe.amenities.contains(&Amenity::Wifi) && cafe.price_level.get() == 2);
+    }
+    let by_rating = all_pages(&app, "sort=rating&priceLevel=4&openNow=true", 3).await;
+    let live = get(&app, "/cafes", "/cafes?openNow=true&limit=1").await;
+    assert!(
+        live.header("cache-control")
+            .unwrap()
+            .contains("s-maxage=30,"),
+        "openNow without at is cached briefly"
+    );
+    for id in &by_rating {
+        let cafe = catalog.cafes.iter().find(|c| c.id.as_str() == id).unwrap();
+        assert_eq!(cafe.price_level.get(), 4);
+    }
+}
+
+#[tokio::test]
+async fn min_rating_follows_reviews_and_skips_unreviewed_cafes() {
+    let app = spawn_app().await;
+    let catalog = shared::demo::catalog().unwrap();
+    let cafes: Vec<&shared::domain::Cafe> = catalog.cafes.iter().take(3).collect();
+    // (café, author, stars): averages 5.0, 4.0 and 4.0 (from 5 and 3).
+    let reviews = [(0, "ana", 5), (1, "ana", 4), (2, "ana", 5), (2, "ben", 3)];
+    for (cafe, user, stars) in reviews {
+        let body = serde_json::json!({
+            "rating": stars,
+            "text": "Silky flat white and a very patient barista.",
+            "brewingMethod": cafes[cafe].brewing_methods[0],
+        });
+        let bearer = format!("Bearer {}", tests::token(user));
+        let path = format!("/cafes/{}/reviews", cafes[cafe].id);
+        let reply = app
+            .send_json("POST", &path, &[("authorization", bearer.as_str())], &body)
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let id = |n: usize| cafes[n].id.to_string();
+    assert_eq!(all_pages(&app, "minRating=4.5", 3).await, vec![id(0)]);
+    assert_eq!(
+        all_pages(&app, "minRating=4&sort=rating", 3).await,
+        vec![id(0), id(2), id(1)],
+        "best average first, then more reviews"
+    );
+    assert_eq!(
+        all_pages(&app, "minRating=0", 3).await.len(),
+        catalog.cafes.len(),
+        "a minimum of 0 keeps unreviewed cafés"
+    );
+}
+
 #[tokio::test]
 async fn bad_list_parameters_are_400s_naming_the_parameter() {
     let app = spawn_app().await;
@@ -205,6 +299,27 @@ async fn bad_list_parameters_are_400s_naming_the_parameter() {
         ("q=%20%E2%98%95", "q", "search without letters or digits"),
         ("q=a%20b%20c%20d%20e%20f", "q", "six search words"),
         ("q=cafe&sort=rating", "sort", "sort with a search"),
+        (
+            "amenity=wifi&amenity=jacuzzi",
+            "amenity",
+            "one unknown amenity of two",
+        ),
+        (
+            "amenity=wifi,outdoor-seating",
+            "amenity",
+            "comma-separated amenities",
+        ),
+        ("priceLevel=0", "priceLevel", "price level below 1"),
+        (
+            "priceLevel=2&priceLevel=5",
+            "priceLevel",
+            "one price level above 4",
+        ),
+        ("minRating=5.5", "minRating", "minimum rating above 5"),
+        ("minRating=-1", "minRating", "negative minimum rating"),
+        ("openNow=yes", "openNow", "openNow not true/false"),
+        ("openNow=true&at=noon", "at", "at not a date-time"),
+        ("at=2026-11-23T07:30:00Z", "at", "at without openNow"),
     ];
     for (query, param, why) in cases {
         let reply = get(&app, "/cafes", &format!("/cafes?{query}")).await;

@@ -5,11 +5,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shared::domain::{Amenity, ArtisanId, CafeId, CountryCode, RoasterId, Slug};
+use jiff::Timestamp;
+use shared::domain::{
+    Amenity, ArtisanId, Cafe, CafeId, CountryCode, LocalTime, OpeningHours, OpeningPeriod,
+    PriceLevel, RatingSummary, RoasterId, Slug, TimeZoneName, Weekday,
+};
 use shared::ports::{
     ArtisanReader, BrewingMethodReader, CafeReader, CatalogBatch, CatalogWriter, RoasterReader,
 };
 use shared::query::{CafeFilter, CafeQuery, CafeSort, PageLimit, RoasterQuery};
+use shared::search::SearchText;
+use shared::store::keys;
+use shared::store::search_index::cafe_rank;
+use tests::Rng;
 use tests::fixtures::{Fixtures, fixtures, load};
 
 /// Every capability, as both adapters provide it.
@@ -155,14 +163,14 @@ async fn filters_cafes_alone_and_combined<S: Store>(store: S) {
         ),
         (
             CafeFilter {
-                amenity: Some(Amenity::Wifi),
+                amenities: vec![Amenity::Wifi],
                 ..Default::default()
             },
             vec!["Árvore", "Bica Nova", "Dock Street"],
         ),
         (
             CafeFilter {
-                amenity: Some(Amenity::BikeParking),
+                amenities: vec![Amenity::BikeParking],
                 ..Default::default()
             },
             vec![],
@@ -178,7 +186,7 @@ async fn filters_cafes_alone_and_combined<S: Store>(store: S) {
         (
             CafeFilter {
                 brewing_method: Some(slug("v60")),
-                amenity: Some(Amenity::OutdoorSeating),
+                amenities: vec![Amenity::OutdoorSeating],
                 ..Default::default()
             },
             vec!["Elm & Ember"],
@@ -410,7 +418,359 @@ async fn bulk_import_reads_like_entity_by_entity_writes<S: Store>(store: S) {
     );
 }
 
+/// Zones either side of the date line, south and north, with and without daylight saving.
+const ZONES: [&str; 6] = [
+    "UTC",
+    "Europe/Oslo",
+    "America/Sao_Paulo",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Pacific/Auckland",
+];
+
+fn time(raw: &str) -> LocalTime {
+    LocalTime::parse(raw).unwrap()
+}
+
+fn instant(raw: &str) -> Timestamp {
+    raw.parse().unwrap()
+}
+
+/// Daytime, overnight (past midnight into the next day) and round-the-clock periods.
+fn varied_hours(rng: &mut Rng) -> OpeningHours {
+    let shapes = [
+        ("07:00", "17:00"),
+        ("18:00", "02:00"),
+        ("22:00", "06:00"),
+        ("09:00", "09:00"),
+        ("11:30", "23:30"),
+    ];
+    tests::random_hours(rng, &ZONES, &shapes, 0.7)
+}
+
+/// Sixty cafés with random cities, roasters, methods, amenities, price levels, ratings (some
+/// unreviewed) and hours in several zones, from the fixture template.
+fn varied_cafes(f: &Fixtures) -> Vec<Cafe> {
+    let mut rng = Rng(2027);
+    let cities = [
+        ("Oslo", "NO"),
+        ("Tokyo", "JP"),
+        ("São Paulo", "BR"),
+        ("Lisbon", "PT"),
+    ];
+    let methods = ["v60", "espresso", "aeropress", "chemex"];
+    let histograms = [
+        [0; 5],
+        [0, 0, 1, 1, 0],
+        [0, 0, 0, 2, 2],
+        [0, 0, 0, 0, 3],
+        [1, 0, 0, 0, 0],
+        [0, 0, 0, 1, 1],
+    ];
+    let template = f.cafes[0].clone();
+    (0..60u128)
+        .map(|n| {
+            let mut cafe = template.clone();
+            cafe.id = CafeId::from_entropy(5_000 + n);
+            cafe.name = format!("Filter café {n:02}");
+            let (city, country) = *rng.pick(&cities);
+            cafe.location.city = city.to_owned();
+            cafe.location.country = CountryCode::parse(country).unwrap();
+            cafe.brewing_methods = methods
+                .iter()
+                .filter(|_| rng.unit() < 0.5)
+                .map(|m| slug(m))
+                .collect();
+            let roaster = rng.pick(&f.roasters);
+            cafe.beans[0].roaster.id = roaster.id.clone();
+            cafe.beans[0].roaster.name = roaster.name.clone();
+            cafe.amenities = Amenity::ALL
+                .into_iter()
+                .take(5)
+                .filter(|_| rng.unit() < 0.45)
+                .collect();
+            cafe.price_level = PriceLevel::new(1 + (rng.next_u64() % 4) as u8).unwrap();
+            cafe.rating = RatingSummary::from_histogram(*rng.pick(&histograms));
+            cafe.hours = varied_hours(&mut rng);
+            cafe.created_at = instant("2020-01-01T00:00:00Z")
+                + jiff::SignedDuration::from_hours(i64::try_from(n).unwrap() * 97);
+            cafe
+        })
+        .collect()
+}
+
+/// The brute-force answer: every condition written out again, independently of the store.
+fn oracle(filter: &CafeFilter, cafe: &Cafe) -> bool {
+    filter
+        .city
+        .as_ref()
+        .is_none_or(|c| Slug::from_text(&cafe.location.city).unwrap() == *c)
+        && filter.country.is_none_or(|c| cafe.location.country == c)
+        && filter
+            .brewing_method
+            .as_ref()
+            .is_none_or(|m| cafe.brewing_methods.contains(m))
+        && filter
+            .roaster
+            .as_ref()
+            .is_none_or(|r| cafe.beans.iter().any(|b| b.roaster.id == *r))
+        && filter.amenities.iter().all(|a| cafe.amenities.contains(a))
+        && (filter.price_levels.is_empty() || filter.price_levels.contains(&cafe.price_level))
+        && filter.min_rating.is_none_or(|min| {
+            if cafe.rating.count == 0 {
+                min == 0.0
+            } else {
+                cafe.rating.average >= min
+            }
+        })
+        && filter.open_at.is_none_or(|at| cafe.hours.is_open_at(at))
+}
+
+fn expected_ids(cafes: &[Cafe], filter: &CafeFilter, sort: CafeSort) -> Vec<String> {
+    let mut hits: Vec<(String, String)> = cafes
+        .iter()
+        .filter(|c| oracle(filter, c))
+        .map(|c| {
+            let id = c.id.as_str();
+            let key = match sort {
+                CafeSort::Name => keys::by_name(&c.name, id),
+                CafeSort::Rating => keys::by_rating(c.rating.average, c.rating.count, &c.name, id),
+                CafeSort::Newest => keys::by_newest(c.created_at, id),
+            };
+            (key, c.id.to_string())
+        })
+        .collect();
+    hits.sort();
+    hits.into_iter().map(|(_, id)| id).collect()
+}
+
+/// Every page of `query` with page size `limit`, as ids, checking each page's shape.
+async fn all_ids<S: CafeReader>(store: &S, mut query: CafeQuery, limit: u32) -> Vec<String> {
+    query.limit = PageLimit::new(limit).unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..200 {
+        let page = store.list_cafes(&query).await.unwrap();
+        assert!(page.items.len() <= limit as usize, "page larger than limit");
+        ids.extend(page.items.into_iter().map(|c| c.id.to_string()));
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => return ids,
+        }
+    }
+    panic!("pagination does not terminate");
+}
+
+/// Filter sets combining the new filters with each other and with the old ones.
+fn new_filter_sets(f: &Fixtures) -> Vec<CafeFilter> {
+    let instants = [
+        // Monday 08:30 in Oslo, 16:30 in Tokyo, Sunday 23:30 in Los Angeles.
+        instant("2026-11-23T07:30:00Z"),
+        // Saturday 01:30 in Oslo (overnight periods from Friday), 21:30 Friday in São Paulo.
+        instant("2026-11-28T00:30:00Z"),
+        // Monday 03:00 in Auckland, Sunday 15:00 in Oslo.
+        instant("2026-11-22T14:00:00Z"),
+        // 02:30 twice in Oslo: its clocks go back from 03:00 to 02:00 at 01:00Z.
+        instant("2026-10-25T00:30:00Z"),
+        instant("2026-10-25T01:30:00Z"),
+    ];
+    let amenity_sets: [&[Amenity]; 4] = [
+        &[],
+        &[Amenity::Wifi],
+        &[Amenity::OutdoorSeating, Amenity::Wifi],
+        &[
+            Amenity::Wifi,
+            Amenity::PowerOutlets,
+            Amenity::OutdoorSeating,
+        ],
+    ];
+    let price_sets: [&[u8]; 3] = [&[], &[2], &[1, 4]];
+    let ratings = [None, Some(0.0), Some(3.5), Some(4.5)];
+    let mut out = Vec::new();
+    let mut n = 0usize;
+    for amenities in amenity_sets {
+        for prices in price_sets {
+            for min_rating in ratings {
+                n += 1;
+                let open_at = (!n.is_multiple_of(3)).then(|| instants[n % instants.len()]);
+                out.push(
+                    CafeFilter {
+                        amenities: amenities.to_vec(),
+                        price_levels: prices
+                            .iter()
+                            .map(|p| PriceLevel::new(*p).unwrap())
+                            .collect(),
+                        min_rating,
+                        open_at,
+                        ..CafeFilter::default()
+                    }
+                    .canonical(),
+                );
+            }
+        }
+    }
+    // Each new filter alone, and with the old dimensions choosing the partition.
+    for at in instants {
+        out.push(CafeFilter {
+            open_at: Some(at),
+            ..CafeFilter::default()
+        });
+    }
+    out.push(CafeFilter {
+        city: Some(slug("oslo")),
+        amenities: vec![Amenity::Wifi],
+        open_at: Some(instants[0]),
+        ..CafeFilter::default()
+    });
+    out.push(CafeFilter {
+        country: Some(CountryCode::parse("JP").unwrap()),
+        price_levels: vec![PriceLevel::new(3).unwrap()],
+        min_rating: Some(4.0),
+        ..CafeFilter::default()
+    });
+    out.push(CafeFilter {
+        brewing_method: Some(slug("v60")),
+        amenities: vec![Amenity::Wifi, Amenity::OutdoorSeating],
+        open_at: Some(instants[1]),
+        ..CafeFilter::default()
+    });
+    out.push(CafeFilter {
+        roaster: Some(f.roasters[1].id.clone()),
+        min_rating: Some(4.5),
+        price_levels: vec![PriceLevel::new(1).unwrap(), PriceLevel::new(2).unwrap()],
+        ..CafeFilter::default()
+    });
+    out
+}
+
+/// The store holding the fixture roasters and [`varied_cafes`].
+async fn loaded_varied<S: Store>(store: S) -> (S, Fixtures, Vec<Cafe>) {
+    let f = fixtures();
+    let cafes = varied_cafes(&f);
+    store
+        .import(&CatalogBatch {
+            cafes: &cafes,
+            roasters: &f.roasters,
+            ..CatalogBatch::default()
+        })
+        .await
+        .unwrap();
+    (store, f, cafes)
+}
+
+async fn new_filters_match_brute_force_across_pages<S: Store>(store: S) {
+    let (store, f, cafes) = loaded_varied(store).await;
+    let sorts = [CafeSort::Name, CafeSort::Rating, CafeSort::Newest];
+    let mut non_empty = 0;
+    for (n, filter) in new_filter_sets(&f).into_iter().enumerate() {
+        let sort = sorts[n % sorts.len()];
+        let expected = expected_ids(&cafes, &filter, sort);
+        non_empty += usize::from(!expected.is_empty());
+        for limit in [1, 3, 20] {
+            let query = CafeQuery {
+                filter: filter.clone(),
+                sort,
+                ..CafeQuery::default()
+            };
+            assert_eq!(
+                all_ids(&store, query, limit).await,
+                expected,
+                "{filter:?} {sort:?} limit {limit}"
+            );
+        }
+    }
+    assert!(
+        non_empty >= 30,
+        "only {non_empty} filter sets matched anything"
+    );
+}
+
+async fn new_filters_combine_with_search<S: Store>(store: S) {
+    let (store, f, cafes) = loaded_varied(store).await;
+    for (q, filter) in ["filter", "café oslo", "filt tokyo"]
+        .into_iter()
+        .cycle()
+        .zip(new_filter_sets(&f))
+    {
+        let text = SearchText::parse(q).unwrap();
+        let mut expected: Vec<(String, String)> = cafes
+            .iter()
+            .filter(|c| oracle(&filter, c))
+            .filter_map(|c| {
+                let rank = cafe_rank(&text, &CafeFilter::default(), &c.summary())?;
+                Some((rank, c.id.to_string()))
+            })
+            .collect();
+        expected.sort();
+        let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
+        for limit in [1, 3, 20] {
+            let query = CafeQuery {
+                filter: filter.clone(),
+                search: Some(text.clone()),
+                ..CafeQuery::default()
+            };
+            assert_eq!(
+                all_ids(&store, query, limit).await,
+                expected,
+                "q={q} {filter:?} limit {limit}"
+            );
+        }
+    }
+}
+
+/// `openNow` by hand, in zones where the instant falls on another local day: an overnight
+/// period belongs to the day it starts on.
+async fn open_now_is_judged_in_each_cafes_zone<S: Store>(store: S) {
+    let (store, f) = loaded(store).await;
+    let hours = |zone: &str, day: Weekday, opens: &str, closes: &str| OpeningHours {
+        time_zone: TimeZoneName::parse(zone).unwrap(),
+        periods: vec![OpeningPeriod {
+            day,
+            opens: time(opens),
+            closes: time(closes),
+        }],
+    };
+    let mut tokyo_night = f.cafes[0].clone(); // Árvore
+    tokyo_night.hours = hours("Asia/Tokyo", Weekday::Mon, "22:00", "02:00");
+    let mut la_morning = f.cafes[1].clone(); // Bica Nova
+    la_morning.hours = hours("America/Los_Angeles", Weekday::Mon, "07:00", "12:00");
+    let mut oslo_day = f.cafes[2].clone(); // cafe Fjord
+    oslo_day.hours = hours("Europe/Oslo", Weekday::Mon, "08:00", "16:00");
+    for cafe in [&tokyo_night, &la_morning, &oslo_day] {
+        store.put_cafe(cafe).await.unwrap();
+    }
+    let open_at = |at: &str| CafeFilter {
+        open_at: Some(instant(at)),
+        ..CafeFilter::default()
+    };
+    let cases = [
+        // Tuesday 01:30 in Tokyo (Monday's overnight period), Monday 17:30 in Oslo, 08:30 in LA.
+        ("2026-11-23T16:30:00Z", vec!["Árvore", "Bica Nova"]),
+        // Monday 23:00 in Tokyo, 15:00 in Oslo, 06:00 in LA (not yet open).
+        // The fixture cafés open Monday 08:00–16:00 UTC.
+        (
+            "2026-11-23T14:00:00Z",
+            vec!["Árvore", "cafe Fjord", "Dock Street", "Elm & Ember"],
+        ),
+        // Tuesday 02:00 in Tokyo: closing time is exclusive.
+        ("2026-11-23T17:00:00Z", vec!["Bica Nova"]),
+        // Monday 01:00 in Tokyo: Sunday had no period.
+        ("2026-11-22T16:00:00Z", vec![]),
+    ];
+    for (at, expected) in cases {
+        for limit in [1, 20] {
+            assert_eq!(
+                all_names(&store, open_at(at), CafeSort::Name, limit).await,
+                expected,
+                "at {at}, limit {limit}"
+            );
+        }
+    }
+}
+
 tests::contract_suite!(
+    new_filters_match_brute_force_across_pages,
+    new_filters_combine_with_search,
+    open_now_is_judged_in_each_cafes_zone,
     gets_cafes_by_id,
     lists_cafes_in_each_order_across_pages,
     filters_cafes_alone_and_combined,

@@ -14,35 +14,11 @@ use shared::geo;
 use shared::ports::{CafeReader, CatalogBatch, CatalogWriter, NearbyReader};
 use shared::query::{NearbyFilter, NearbyLimit, NearbyQuery, Radius};
 use shared::store::{Condition, ItemTable, Write, keys};
+use tests::Rng;
 use tests::fixtures::fixtures;
 
 trait Store: NearbyReader + CatalogWriter {}
 impl<T: NearbyReader + CatalogWriter> Store for T {}
-
-/// splitmix64: a small deterministic generator, so every run checks the same cases.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next() % items.len() as u64) as usize]
-    }
-}
 
 /// Positions that break naive geo code, plus ordinary ones and one dense cluster.
 fn tricky_positions(rng: &mut Rng) -> Vec<(f64, f64)> {
@@ -111,21 +87,7 @@ fn hours(rng: &mut Rng) -> OpeningHours {
         "UTC",
     ];
     let shapes = [("07:00", "17:00"), ("18:00", "02:00"), ("09:00", "09:00")];
-    let mut periods = Vec::new();
-    for day in Weekday::ALL {
-        if rng.unit() < 0.8 {
-            let (opens, closes) = *rng.pick(&shapes);
-            periods.push(OpeningPeriod {
-                day,
-                opens: LocalTime::parse(opens).unwrap(),
-                closes: LocalTime::parse(closes).unwrap(),
-            });
-        }
-    }
-    OpeningHours {
-        time_zone: TimeZoneName::parse(rng.pick::<&str>(&zones)).unwrap(),
-        periods,
-    }
+    tests::random_hours(rng, &zones, &shapes, 0.8)
 }
 
 /// A catalogue of cafés at the tricky positions, each with random methods, amenities,

@@ -305,7 +305,7 @@ fn filters(cafes: &[CafeSummary]) -> Vec<CafeFilter> {
         },
         CafeFilter {
             country: Some(CountryCode::parse("BR").unwrap()),
-            amenity: Some(Amenity::Wifi),
+            amenities: vec![Amenity::Wifi],
             ..CafeFilter::default()
         },
         CafeFilter {

@@ -6,9 +6,12 @@ use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::cursor::CursorCodec;
-use shared::domain::{Amenity, CafeSummary, Coordinates, Slug, known_brewing_method};
+use shared::domain::{CafeSummary, Coordinates, Slug, known_brewing_method};
 use shared::http::routes::NEARBY_CAFES;
-use shared::http::{ApiError, CachePolicy, Query, Reply, serve};
+use shared::http::{
+    ApiError, CachePolicy, Query, Reply, parse_amenity, parse_flag, parse_instant, parse_number_in,
+    serve,
+};
 use shared::ports::NearbyReader;
 use shared::query::{
     MAX_NEARBY_LIMIT, MAX_RADIUS_M, MIN_LIMIT, MIN_RADIUS_M, NearbyFilter, NearbyKey, NearbyLimit,
@@ -66,27 +69,6 @@ struct Position {
     at: Timestamp,
 }
 
-fn number_in(raw: &str, min: f64, max: f64) -> Result<f64, String> {
-    raw.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && (min..=max).contains(v))
-        .ok_or_else(|| format!("must be a number from {min} to {max}"))
-}
-
-fn flag(raw: &str) -> Result<bool, &'static str> {
-    match raw {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err("must be true or false"),
-    }
-}
-
-fn amenity_reason() -> String {
-    let names: Vec<&str> = Amenity::ALL.iter().map(|a| a.as_str()).collect();
-    format!("must be one of: {}", names.join(", "))
-}
-
 /// Identifies a search for its cursors: everything but the page size and the cursor.
 fn scope(q: &NearbyQuery, explicit_at: bool) -> String {
     let f = &q.filter;
@@ -115,8 +97,8 @@ fn scope(q: &NearbyQuery, explicit_at: bool) -> String {
 /// Parses the query; `Ok((query, explicit_at))`.
 fn parse(req: &Request, cursors: &CursorCodec) -> Result<(NearbyQuery, bool), ApiError> {
     let mut q = Query::from_request(req, PARAMS);
-    let lat = q.require("lat", |v| number_in(v, -90.0, 90.0));
-    let lng = q.require("lng", |v| number_in(v, -180.0, 180.0));
+    let lat = q.require("lat", |v| parse_number_in(v, -90.0, 90.0));
+    let lng = q.require("lng", |v| parse_number_in(v, -180.0, 180.0));
     let radius = q
         .take("radiusM", |v| {
             v.parse::<u32>().ok().and_then(Radius::new).ok_or_else(|| {
@@ -132,16 +114,11 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<(NearbyQuery, bool), Ap
                 .ok_or_else(|| format!("must be an integer from {MIN_LIMIT} to {MAX_NEARBY_LIMIT}"))
         })
         .unwrap_or_default();
-    let open_now = q.take("openNow", flag).unwrap_or(false);
-    let at = q.take("at", |v| {
-        v.parse::<Timestamp>()
-            .map_err(|_| "must be an RFC 3339 date-time with an offset, e.g. 2026-11-23T08:30:00Z")
-    });
+    let open_now = q.take("openNow", parse_flag).unwrap_or(false);
+    let at = q.take("at", parse_instant);
     let brewing_method = q.take("brewingMethod", known_brewing_method);
-    let min_rating = q.take("minRating", |v| number_in(v, 0.0, 5.0));
-    let amenity = q.take("amenity", |v| {
-        Amenity::parse(v).map_err(|_| amenity_reason())
-    });
+    let min_rating = q.take("minRating", |v| parse_number_in(v, 0.0, 5.0));
+    let amenity = q.take("amenity", parse_amenity);
     let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
     q.finish()?;
 

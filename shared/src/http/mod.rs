@@ -10,7 +10,7 @@ pub mod routes;
 pub mod stories;
 mod write;
 
-pub use params::{Query, parse_limit};
+pub use params::{Query, parse_amenity, parse_flag, parse_instant, parse_limit, parse_number_in};
 pub use problem::{ApiError, InvalidParam, PROBLEM_BASE, ParamLocation};
 pub use respond::{
     CachePolicy, EXPOSED_HEADERS, ListBody, RATELIMIT, RATELIMIT_POLICY, REQUEST_ID_HEADER, Reply,

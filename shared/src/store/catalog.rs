@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::instrument;
 
+use super::cafe_entry::{CafeEntry, CafeEntryDoc, CompactHours};
 use super::keys;
 use super::search_index;
 use super::table::{Item, ItemTable, SortIndex, StoredDoc};
@@ -119,42 +120,54 @@ where
 }
 
 fn residual(filter: &CafeFilter) -> bool {
-    // The list partition serves the first filter `cafe_dim_for` picks; any other is residual.
-    let named = [
-        filter.city.is_some(),
-        filter.country.is_some(),
-        filter.brewing_method.is_some(),
-        filter.roaster.is_some(),
-        filter.amenity.is_some(),
+    // The list partition serves the one condition `cafe_dim_for` picks; any other is residual.
+    let conditions = [
+        usize::from(filter.city.is_some()),
+        usize::from(filter.country.is_some()),
+        usize::from(filter.brewing_method.is_some()),
+        usize::from(filter.roaster.is_some()),
+        filter.amenities.len(),
+        usize::from(!filter.price_levels.is_empty()),
+        usize::from(filter.min_rating.is_some()),
+        usize::from(filter.open_at.is_some()),
     ];
-    named.iter().filter(|n| **n).count() > 1
+    let partitioned = usize::from(keys::cafe_dim_for(filter) != keys::ALL);
+    conditions.iter().sum::<usize>() > partitioned
 }
 
 impl<S: ItemTable> CafeReader for S {
     #[instrument(skip_all, fields(sort = query.sort.as_str(), limit = query.limit.get()))]
     async fn list_cafes(&self, query: &CafeQuery) -> Result<Page<CafeSummary>, StoreError> {
-        if let Some(text) = &query.search {
-            return search_index::search(
+        let filter = &query.filter;
+        let page = if let Some(text) = &query.search {
+            search_index::search(
                 self,
                 keys::cafe_terms_lpk,
                 text,
                 query.after.as_ref(),
                 query.limit,
-                |c: &CafeSummary| search_index::cafe_rank(text, &query.filter, c),
+                |c: &CafeEntry| {
+                    search_index::cafe_rank(text, filter, &c.summary).filter(|_| c.open_for(filter))
+                },
             )
-            .await;
-        }
-        let lpk = keys::cafes_lpk(&keys::cafe_dim_for(&query.filter));
-        read_page(
-            self,
-            index_for(query.sort),
-            &lpk,
-            query.after.as_ref(),
-            query.limit,
-            residual(&query.filter),
-            |c: &CafeSummary| keys::cafe_matches(&query.filter, c),
-        )
-        .await
+            .await?
+        } else {
+            let lpk = keys::cafes_lpk(&keys::cafe_dim_for(filter));
+            read_page(
+                self,
+                index_for(query.sort),
+                &lpk,
+                query.after.as_ref(),
+                query.limit,
+                residual(filter),
+                |c: &CafeEntry| c.matches(filter),
+            )
+            .await?
+        };
+        Ok(Page {
+            items: page.items.into_iter().map(|c| c.summary).collect(),
+            next: page.next,
+        })
     }
 
     #[instrument(skip_all, fields(cafe_id = %id))]
@@ -309,7 +322,15 @@ fn cafe_items(cafe: &Cafe) -> Result<(String, Vec<Item>), StoreError> {
     let pk = keys::cafe_pk(&cafe.id);
     let summary = cafe.summary();
     let id = cafe.id.as_str();
-    let summary_doc = encode(&pk, "LIST", &summary)?;
+    // List and term entries carry the summary plus compact hours (for `openNow`).
+    let summary_doc = encode(
+        &pk,
+        "LIST",
+        &CafeEntryDoc {
+            summary: &summary,
+            h: CompactHours::of(&cafe.hours),
+        },
+    )?;
     let listed = Listed {
         profile: encode(&pk, keys::PROFILE_SK, cafe)?,
         summary: summary_doc.clone(),

@@ -314,7 +314,9 @@ pub fn cafe_dims(cafe: &CafeSummary) -> Vec<String> {
 }
 
 /// The list partition to read for a café filter: the most selective dimension the filter
-/// names (city, then roaster, brewing method, amenity, country), or everything.
+/// names (city, then roaster, brewing method, amenity, country), or everything. With several
+/// amenities the first in canonical order ([`Amenity`] declaration order) is read; the others,
+/// price levels, minimum rating and opening time are checked on the summaries read.
 pub fn cafe_dim_for(filter: &CafeFilter) -> String {
     if let Some(city) = &filter.city {
         city_dim(city)
@@ -322,7 +324,7 @@ pub fn cafe_dim_for(filter: &CafeFilter) -> String {
         roaster_dim(roaster)
     } else if let Some(method) = &filter.brewing_method {
         method_dim(method)
-    } else if let Some(amenity) = filter.amenity {
+    } else if let Some(&amenity) = filter.amenities.iter().min() {
         amenity_dim(amenity)
     } else if let Some(country) = filter.country {
         country_dim(country)
@@ -331,7 +333,8 @@ pub fn cafe_dim_for(filter: &CafeFilter) -> String {
     }
 }
 
-/// Whether a summary satisfies every condition of `filter`.
+/// Whether a summary satisfies every condition of `filter` except `open_at`, which needs the
+/// opening hours a list entry carries beside the summary.
 pub fn cafe_matches(filter: &CafeFilter, cafe: &CafeSummary) -> bool {
     let city_ok = filter
         .city
@@ -346,8 +349,14 @@ pub fn cafe_matches(filter: &CafeFilter, cafe: &CafeSummary) -> bool {
         .roaster
         .as_ref()
         .is_none_or(|r| cafe.roasters.iter().any(|x| &x.id == r));
-    let amenity_ok = filter.amenity.is_none_or(|a| cafe.amenities.contains(&a));
-    city_ok && country_ok && method_ok && roaster_ok && amenity_ok
+    let amenities_ok = filter.amenities.iter().all(|a| cafe.amenities.contains(a));
+    let price_ok =
+        filter.price_levels.is_empty() || filter.price_levels.contains(&cafe.price_level);
+    // An unreviewed café has average 0, so it only passes a minimum of 0.
+    let rating_ok = filter
+        .min_rating
+        .is_none_or(|min| cafe.rating.average >= min && (cafe.rating.count > 0 || min <= 0.0));
+    city_ok && country_ok && method_ok && roaster_ok && amenities_ok && price_ok && rating_ok
 }
 
 /// Every list dimension a roaster appears in.

@@ -5,6 +5,7 @@
 //! items under the same keys, so a page cursor means the same thing to both and the contract
 //! suite in `tests/` checks them against one specification.
 
+mod cafe_entry;
 mod catalog;
 mod import;
 pub mod keys;

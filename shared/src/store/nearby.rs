@@ -13,13 +13,11 @@ use futures_util::future::try_join_all;
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
+use super::cafe_entry::CompactHours;
 use super::catalog::{decode, encode};
 use super::keys;
 use super::table::{Item, ItemTable, SortIndex};
-use crate::domain::{
-    Amenity, Cafe, CafeId, CafeSummary, LocalTime, OpeningHours, OpeningPeriod, Slug, TimeZoneName,
-    Weekday,
-};
+use crate::domain::{Amenity, Cafe, CafeId, CafeSummary, Slug};
 use crate::geo;
 use crate::ports::{NearbyReader, StoreError};
 use crate::query::{NearbyCafe, NearbyKey, NearbyPage, NearbyQuery, NearbyStats};
@@ -34,45 +32,6 @@ struct GeoEntry<'a> {
     m: &'a [Slug],
     e: &'a [Amenity],
     h: CompactHours,
-}
-
-/// Opening hours as `[zone, [[day, opens, closes], …]]` with Monday = 0 and minutes since
-/// midnight: a third of the size of the API's form.
-#[derive(Serialize, Deserialize)]
-struct CompactHours(String, Vec<(u8, u16, u16)>);
-
-impl CompactHours {
-    fn of(hours: &OpeningHours) -> Self {
-        Self(
-            hours.time_zone.as_str().to_owned(),
-            hours
-                .periods
-                .iter()
-                .map(|p| {
-                    let day = Weekday::ALL.iter().position(|d| *d == p.day).unwrap_or(0) as u8;
-                    (day, p.opens.minutes(), p.closes.minutes())
-                })
-                .collect(),
-        )
-    }
-
-    fn hours(self) -> Option<OpeningHours> {
-        let time = |m: u16| LocalTime::hm(m / 60, m % 60).ok();
-        Some(OpeningHours {
-            time_zone: TimeZoneName::parse(&self.0).ok()?,
-            periods: self
-                .1
-                .into_iter()
-                .map(|(day, opens, closes)| {
-                    Some(OpeningPeriod {
-                        day: *Weekday::ALL.get(usize::from(day))?,
-                        opens: time(opens)?,
-                        closes: time(closes)?,
-                    })
-                })
-                .collect::<Option<_>>()?,
-        })
-    }
 }
 
 /// The part of a geo entry every candidate needs; the hours are decoded only when asked for.
@@ -265,34 +224,5 @@ impl<S: ItemTable> NearbyReader for S {
             })
             .transpose()?;
         Ok(NearbyPage { items, next, stats })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compact_hours_round_trip() {
-        let hours = OpeningHours {
-            time_zone: TimeZoneName::parse("America/Sao_Paulo").expect("zone"),
-            periods: Weekday::ALL
-                .into_iter()
-                .map(|day| OpeningPeriod {
-                    day,
-                    opens: LocalTime::hm(18, 0).expect("time"),
-                    closes: LocalTime::hm(2, 30).expect("time"),
-                })
-                .collect(),
-        };
-        let json = serde_json::to_string(&CompactHours::of(&hours)).expect("encode");
-        assert!(json.len() < 150, "{json}");
-        let back: CompactHours = serde_json::from_str(&json).expect("decode");
-        assert_eq!(back.hours(), Some(hours));
-        let bad: CompactHours =
-            serde_json::from_str(r#"["Mars/Base",[[0,60,120]]]"#).expect("decode");
-        assert_eq!(bad.hours(), None);
-        let bad: CompactHours = serde_json::from_str(r#"["UTC",[[7,60,120]]]"#).expect("decode");
-        assert_eq!(bad.hours(), None);
     }
 }

@@ -65,7 +65,9 @@ pub(super) fn term_items(
 }
 
 /// The rank key of `cafe` for `text` under `filter`, or `None` when it does not match. The
-/// contract suite's brute-force oracle applies exactly this to every café.
+/// contract suite's brute-force oracle applies exactly this to every café. `filter.open_at` is
+/// not checked here: it needs the hours the entry carries beside the summary (the caller checks
+/// it).
 pub fn cafe_rank(text: &SearchText, filter: &CafeFilter, cafe: &CafeSummary) -> Option<String> {
     if !keys::cafe_matches(filter, cafe) {
         return None;
