@@ -7,8 +7,9 @@
 use std::future::Future;
 
 use crate::domain::{
-    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Photo, PhotoId, PhotoOutcome,
-    RatingSummary, Review, ReviewId, Roaster, RoasterId, Slug, Story, StoryId, UploadType, UserId,
+    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, City, CoverPhoto, Photo, PhotoId,
+    PhotoOutcome, RatingSummary, Review, ReviewId, Roaster, RoasterId, Slug, Story, StoryId,
+    UploadType, UserId,
 };
 use crate::query::{CafeQuery, NearbyPage, NearbyQuery, Page, PageKey, PageLimit, RoasterQuery};
 use crate::upload::UploadTarget;
@@ -92,6 +93,51 @@ pub trait ArtisanReader: Send + Sync {
         &self,
         id: &ArtisanId,
     ) -> impl Future<Output = Result<Option<Artisan>, StoreError>> + Send;
+
+    /// One page of artisans by name.
+    fn list_artisans(
+        &self,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> impl Future<Output = Result<Page<Artisan>, StoreError>> + Send;
+}
+
+/// Reads the city list.
+pub trait CityReader: Send + Sync {
+    /// Every city with at least one café, by name. The set is small (one entry per city).
+    fn list_cities(&self) -> impl Future<Output = Result<Vec<City>, StoreError>> + Send;
+}
+
+/// What a cover change did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoverChange {
+    /// The café's profile and list entries now show the new cover (or none).
+    Changed,
+    /// The café already shows a cover at least as new (or not the withdrawn photo).
+    Unchanged,
+    /// No such café.
+    NoCafe,
+}
+
+/// Keeps a café's cover photo current (the photo worker and photo deletion).
+pub trait CoverWriter: Send + Sync {
+    /// Makes `cover` the café's cover unless its current cover is newer. A conditional write
+    /// on the café profile's version, retried on conflict, so an older photo finishing late
+    /// never replaces a newer cover.
+    fn offer_cover(
+        &self,
+        cafe: &CafeId,
+        cover: &CoverPhoto,
+    ) -> impl Future<Output = Result<CoverChange, StoreError>> + Send;
+
+    /// If the café's cover is photo `removed`, replaces it with `next` (the next newest ready
+    /// photo, or none). Same conditional write as [`CoverWriter::offer_cover`].
+    fn withdraw_cover(
+        &self,
+        cafe: &CafeId,
+        removed: &PhotoId,
+        next: Option<CoverPhoto>,
+    ) -> impl Future<Output = Result<CoverChange, StoreError>> + Send;
 }
 
 /// Reads brewing guides.
@@ -132,6 +178,10 @@ pub trait CatalogWriter: Send + Sync {
         &self,
         method: &BrewingMethod,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Makes the city list hold exactly `cities` (entries of other cities are deleted). The
+    /// maintenance rewrite passes the tally of the whole catalogue.
+    fn put_cities(&self, cities: &[City]) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Loads entities the store does not hold yet, in as few round-trips as the backend
     /// allows. Not atomic across entities, and it does not remove list entries an earlier

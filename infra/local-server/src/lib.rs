@@ -105,6 +105,8 @@ pub struct App {
     list_roasters: list_roasters::Deps<SqliteStore>,
     get_roaster: get_roaster::Deps<SqliteStore>,
     get_artisan: get_artisan::Deps<SqliteStore>,
+    list_artisans: list_artisans::Deps<SqliteStore>,
+    list_cities: list_cities::Deps<SqliteStore>,
     list_brewing_methods: list_brewing_methods::Deps<SqliteStore>,
     get_brewing_method: get_brewing_method::Deps<SqliteStore>,
 }
@@ -155,12 +157,17 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             brewing_methods = report.brewing_methods,
             "seeded demo data on first start"
         );
-    } else if !store.has_geo_entries().await? {
-        // A data directory from before the geo index: backfill it once.
+    } else if !store.has_geo_entries().await?
+        || shared::ports::CityReader::list_cities(&store)
+            .await?
+            .is_empty()
+    {
+        // A data directory from before the geo index or the city and artisan lists: backfill
+        // it once.
         let cafes = shared::maintenance::rewrite_cafes(&store)
             .await
-            .context("adding geo index entries to existing cafés")?;
-        info!(cafes, "rewrote cafés written before the geo index");
+            .context("adding geo, city and artisan index entries to existing cafés")?;
+        info!(cafes, "rewrote cafés written before the current indexes");
     }
     let secret = match &config.cursor_secret {
         Some(secret) => secret.clone(),
@@ -231,6 +238,13 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             store: store.clone(),
         },
         jwt_secret,
+        list_artisans: list_artisans::Deps {
+            store: store.clone(),
+            cursors: cursors.clone(),
+        },
+        list_cities: list_cities::Deps {
+            store: store.clone(),
+        },
         list_roasters: list_roasters::Deps {
             store: store.clone(),
             cursors,
@@ -492,6 +506,8 @@ async fn dispatch(
                 "list-roasters" => list_roasters::handle(&app.list_roasters, req).await,
                 "get-roaster" => get_roaster::handle(&app.get_roaster, req).await,
                 "get-artisan" => get_artisan::handle(&app.get_artisan, req).await,
+                "list-artisans" => list_artisans::handle(&app.list_artisans, req).await,
+                "list-cities" => list_cities::handle(&app.list_cities, req).await,
                 "list-brewing-methods" => {
                     list_brewing_methods::handle(&app.list_brewing_methods, req).await
                 }

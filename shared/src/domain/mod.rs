@@ -11,20 +11,20 @@ mod story;
 mod values;
 
 pub use catalog::{
-    Artisan, ArtisanRef, ArtisanRole, BeanSourcing, BrewingMethod, Cafe, CafeSummary, Links,
+    Artisan, ArtisanRef, ArtisanRole, BeanSourcing, BrewingMethod, Cafe, CafeSummary, City, Links,
     Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef, Technique,
 };
 pub use ids::{ArtisanId, CafeId, ID_BODY_LEN, PhotoId, ReviewId, RoasterId, StoryId};
 pub use photo::{
-    MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, Photo, PhotoOutcome, PhotoStatus, Rendition, UploadType,
-    photo_of_upload_key, upload_key,
+    CoverPhoto, MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, Photo, PhotoOutcome, PhotoStatus, Rendition,
+    UploadType, photo_of_upload_key, upload_key,
 };
 pub use rating::RatingSummary;
 pub use review::{Rating, Review, ReviewDraft, ReviewText, UserId};
 pub use story::{MAX_BODY_CHARS, MAX_CAFES, MAX_TAGS, MAX_TITLE_CHARS, Story, plain_text};
 pub use values::{
-    Amenity, Coordinates, CountryCode, LocalTime, OpeningHours, OpeningPeriod, PriceLevel, Slug,
-    TimeZoneName, Weekday,
+    Amenity, Coordinates, CountryCode, LocalTime, OpeningHours, OpeningPeriod, PhoneNumber,
+    PriceLevel, Slug, TimeZoneName, Weekday,
 };
 
 /// Why a value was rejected. Messages are written for API clients.
@@ -62,6 +62,8 @@ pub enum DomainError {
         max: usize,
         chars: usize,
     },
+    #[error("must be an E.164 phone number: + then 8 to 15 digits, the first not 0")]
+    InvalidPhone,
     #[error("must be plain text without control characters")]
     ControlCharacters,
 }

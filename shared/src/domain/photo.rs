@@ -102,6 +102,33 @@ pub fn photo_of_upload_key(key: &str) -> Option<PhotoId> {
         .and_then(|id| PhotoId::parse(id).ok())
 }
 
+/// A café's cover: one ready photo's rendition set. The newest ready photo wins; the order is
+/// `(created_at, photo_id)`, so two photos announced in the same microsecond still have one winner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoverPhoto {
+    pub photo_id: PhotoId,
+    pub renditions: Vec<Rendition>,
+    /// When the photo was announced (its place in the café's newest-first photo list).
+    pub created_at: Timestamp,
+}
+
+impl CoverPhoto {
+    /// The cover a ready photo makes (`None` while it is pending or failed).
+    pub fn of(photo: &Photo) -> Option<Self> {
+        (photo.status == PhotoStatus::Ready).then(|| Self {
+            photo_id: photo.id.clone(),
+            renditions: photo.renditions.clone(),
+            created_at: photo.created_at,
+        })
+    }
+
+    /// Whether this cover is newer than `other` (the one that should win).
+    pub fn is_newer_than(&self, other: &CoverPhoto) -> bool {
+        (self.created_at, self.photo_id.as_str()) > (other.created_at, other.photo_id.as_str())
+    }
+}
+
 /// How processing ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PhotoOutcome {

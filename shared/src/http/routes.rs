@@ -59,6 +59,20 @@ pub const GET_ARTISAN: RouteSpec = RouteSpec {
     function: "get-artisan",
     auth: false,
 };
+/// `GET /artisans`
+pub const LIST_ARTISANS: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/artisans",
+    function: "list-artisans",
+    auth: false,
+};
+/// `GET /cities`
+pub const LIST_CITIES: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/cities",
+    function: "list-cities",
+    auth: false,
+};
 /// `GET /brewing-methods`
 pub const LIST_BREWING_METHODS: RouteSpec = RouteSpec {
     method: "GET",
@@ -153,6 +167,8 @@ pub const ROUTES: &[RouteSpec] = &[
     LIST_ROASTERS,
     GET_ROASTER,
     GET_ARTISAN,
+    LIST_ARTISANS,
+    LIST_CITIES,
     LIST_BREWING_METHODS,
     GET_BREWING_METHOD,
     CREATE_REVIEW,

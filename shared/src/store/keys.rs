@@ -9,6 +9,8 @@
 //! | roaster profile | `ROASTER#<id>` | `PROFILE` | – |
 //! | roaster list entry | `ROASTER#<id>` | `LIST#<dim>` | `ROASTERS#<dim>` |
 //! | artisan | `ARTISAN#<id>` | `PROFILE` | – |
+//! | artisan list entry | `ARTISAN#<id>` | `LIST#ALL` | `ARTISANS#ALL` |
+//! | city list entry | `CITY#<slug>` | `LIST#ALL` | `CITIES#ALL` |
 //! | brewing method | `METHOD#<slug>` | `PROFILE` | – |
 //! | brewing method list entry | `METHOD#<slug>` | `LIST#ALL` | `METHODS#ALL` |
 //! | photo | `PHOTO#<id>` | `PROFILE` | – |
@@ -42,6 +44,21 @@ pub fn roaster_pk(id: &RoasterId) -> String {
 /// `ARTISAN#<id>`
 pub fn artisan_pk(id: &ArtisanId) -> String {
     format!("ARTISAN#{id}")
+}
+
+/// List partition of all artisans (by name).
+pub fn artisans_lpk() -> String {
+    format!("ARTISANS#{ALL}")
+}
+
+/// `CITY#<slug>`: the partition of one city's list entry.
+pub fn city_pk(slug: &Slug) -> String {
+    format!("CITY#{slug}")
+}
+
+/// List partition of all cities (by name).
+pub fn cities_lpk() -> String {
+    format!("CITIES#{ALL}")
 }
 
 /// `METHOD#<slug>`
