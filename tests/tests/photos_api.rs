@@ -128,6 +128,32 @@ async fn a_photo_goes_from_upload_to_cdn_renditions() {
         "/cafes/{cafeId}/photos",
     );
     assert_eq!(list.body["items"][0]["id"], photo.as_str());
+
+    // The ready photo is now the café's cover, on its profile and in the café lists.
+    let profile = documented(
+        app.get(&format!("/cafes/{cafe}")).await,
+        "GET",
+        "/cafes/{cafeId}",
+    );
+    assert_eq!(profile.body["coverPhoto"]["photoId"], photo.as_str());
+    assert_eq!(
+        profile.body["coverPhoto"]["renditions"],
+        finished["renditions"]
+    );
+    let city = shared::domain::Slug::from_text(profile.body["location"]["city"].as_str().unwrap())
+        .unwrap();
+    let listed = documented(
+        app.get(&format!("/cafes?city={city}&limit=100")).await,
+        "GET",
+        "/cafes",
+    );
+    let item = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == cafe.as_str())
+        .unwrap();
+    assert_eq!(item["coverPhoto"]["photoId"], photo.as_str());
 }
 
 #[tokio::test]

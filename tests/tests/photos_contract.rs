@@ -67,7 +67,10 @@ async fn photos_finish_once_and_list_when_ready<S: PhotoReader + PhotoWriter>(st
     );
 
     let at = Timestamp::from_second(1_900_000_000).unwrap();
-    let ready = PhotoOutcome::Ready(vec![rendition()]);
+    let ready = PhotoOutcome::Ready {
+        renditions: vec![rendition()],
+        content_type: UploadType::Jpeg,
+    };
     assert_eq!(
         store.finish_photo(&a.id, ready.clone(), at).await.unwrap(),
         Finish::Done
@@ -80,9 +83,18 @@ async fn photos_finish_once_and_list_when_ready<S: PhotoReader + PhotoWriter>(st
         Finish::AlreadyFinished,
         "a redelivered message changes nothing"
     );
+    let ready_png = PhotoOutcome::Ready {
+        renditions: vec![rendition()],
+        content_type: UploadType::Png,
+    };
     assert_eq!(
-        store.finish_photo(&b.id, ready, at).await.unwrap(),
+        store.finish_photo(&b.id, ready_png, at).await.unwrap(),
         Finish::Done
+    );
+    assert_eq!(
+        store.get_photo(&b.id).await.unwrap().unwrap().content_type,
+        UploadType::Png,
+        "a ready photo's type is what the worker found"
     );
     assert_eq!(
         store

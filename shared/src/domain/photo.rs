@@ -75,6 +75,7 @@ pub struct Photo {
     pub cafe_id: CafeId,
     pub uploaded_by: UserId,
     pub caption: Option<String>,
+    /// Declared by the client while pending; once ready, the format the bytes really were.
     pub content_type: UploadType,
     pub content_length: u64,
     pub status: PhotoStatus,
@@ -132,6 +133,11 @@ impl CoverPhoto {
 /// How processing ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PhotoOutcome {
-    Ready(Vec<Rendition>),
+    /// Renditions published. `content_type` is the format the bytes turned out to be (the
+    /// worker sniffs it), which replaces the declared type.
+    Ready {
+        renditions: Vec<Rendition>,
+        content_type: UploadType,
+    },
     Failed(String),
 }

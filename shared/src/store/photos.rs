@@ -87,9 +87,13 @@ impl<S: ItemTable> PhotoWriter for S {
         }
         let version = stored.version.unwrap_or(1);
         match outcome {
-            PhotoOutcome::Ready(renditions) => {
+            PhotoOutcome::Ready {
+                renditions,
+                content_type,
+            } => {
                 photo.status = PhotoStatus::Ready;
                 photo.renditions = renditions;
+                photo.content_type = content_type;
             }
             PhotoOutcome::Failed(reason) => {
                 photo.status = PhotoStatus::Failed;
