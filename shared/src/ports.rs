@@ -375,6 +375,9 @@ pub trait PhotoWriter: Send + Sync {
     /// Stores a new pending photo (fails if the id exists).
     fn create_photo(&self, photo: &Photo) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Deletes a photo and its list entry (succeeds when they are already gone).
+    fn delete_photo(&self, photo: &Photo) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Moves a pending photo to ready (listing it under its café) or failed, once: a second
     /// call for the same photo changes nothing and says so.
     fn finish_photo(
@@ -424,4 +427,15 @@ pub trait BlobStore: Send + Sync {
         content_type: &str,
         cache_control: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Deletes the object at `key`; deleting a missing object succeeds (retries are safe).
+    fn delete(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Tells the CDN to forget cached copies of paths (CloudFront `CreateInvalidation` in AWS; a
+/// no-op locally, where nothing caches).
+pub trait CdnInvalidator: Send + Sync {
+    /// Invalidates `paths` (each starting with `/`, e.g. `/media/<sha256>.webp`).
+    fn invalidate(&self, paths: Vec<String>)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
 }

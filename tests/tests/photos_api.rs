@@ -298,3 +298,100 @@ async fn bad_announcements_are_4xx_problems() {
     let reply = documented(app.get("/photos/nope").await, "GET", "/photos/{photoId}");
     assert_eq!(reply.status, 400);
 }
+
+async fn delete(app: &TestApp, photo: &str, user: &str) -> Reply {
+    let bearer = format!("Bearer {}", token(user));
+    documented(
+        app.request(
+            "DELETE",
+            &format!("/photos/{photo}"),
+            &[("authorization", &bearer)],
+        )
+        .await,
+        "DELETE",
+        "/photos/{photoId}",
+    )
+}
+
+/// Announces, uploads and waits for a ready photo; its id and renditions.
+async fn ready_photo(app: &TestApp, cafe: &str, key: &str, shade: u32) -> (String, Value) {
+    let file = jpeg(400 + shade, 300);
+    let reply = announce(
+        app,
+        cafe,
+        json!({"contentType": "image/jpeg", "contentLength": file.len()}),
+        key,
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let photo = reply.body["photo"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(upload(app, &reply.body["upload"], file).await, 204);
+    let finished = wait_finished(app, &photo).await;
+    assert_eq!(finished["status"], "ready");
+    (photo, finished["renditions"].clone())
+}
+
+#[tokio::test]
+async fn the_uploader_deletes_a_photo_and_the_cover_falls_back() {
+    let app = spawn_app().await;
+    let cafe = cafe_id();
+    let (first, _) = ready_photo(&app, &cafe, "del-1", 0).await;
+    let (second, renditions) = ready_photo(&app, &cafe, "del-2", 16).await;
+    let cover = |reply: &Reply| {
+        reply.body["coverPhoto"]["photoId"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let profile = app.get(&format!("/cafes/{cafe}")).await;
+    assert_eq!(
+        cover(&profile).as_deref(),
+        Some(second.as_str()),
+        "newest wins"
+    );
+
+    // Someone else may not; a malformed id is a 400; no token is a 401.
+    let reply = delete(&app, &second, "someone-else").await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    let reply = delete(&app, "not-a-photo", "photographer").await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    let reply = documented(
+        app.request("DELETE", &format!("/photos/{second}"), &[])
+            .await,
+        "DELETE",
+        "/photos/{photoId}",
+    );
+    assert_eq!(reply.status, 401);
+
+    let reply = delete(&app, &second, "photographer").await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    let gone = documented(
+        app.get(&format!("/photos/{second}")).await,
+        "GET",
+        "/photos/{photoId}",
+    );
+    assert_eq!(gone.status, 404);
+    for r in renditions.as_array().unwrap() {
+        let response = app
+            .client
+            .get(r["url"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            404,
+            "rendition removed from the media bucket"
+        );
+    }
+    let profile = app.get(&format!("/cafes/{cafe}")).await;
+    assert_eq!(
+        cover(&profile).as_deref(),
+        Some(first.as_str()),
+        "next newest"
+    );
+
+    assert_eq!(delete(&app, &first, "photographer").await.status, 204);
+    let profile = app.get(&format!("/cafes/{cafe}")).await;
+    assert_eq!(cover(&profile), None, "no photo, no cover");
+    assert_eq!(delete(&app, &first, "photographer").await.status, 404);
+}

@@ -127,7 +127,37 @@ async fn photos_finish_once_and_list_when_ready<S: PhotoReader + PhotoWriter>(st
     );
 }
 
-tests::contract_suite!(photos_finish_once_and_list_when_ready);
+async fn deleted_photos_are_gone_from_the_profile_and_the_list<S: PhotoReader + PhotoWriter>(
+    store: S,
+) {
+    let cafe = CafeId::from_entropy(1);
+    let (a, b) = (photo(1, &cafe), photo(2, &cafe));
+    let at = Timestamp::from_second(1_900_000_000).unwrap();
+    for p in [&a, &b] {
+        store.create_photo(p).await.unwrap();
+        let ready = PhotoOutcome::Ready {
+            renditions: vec![rendition()],
+            content_type: UploadType::Jpeg,
+        };
+        store.finish_photo(&p.id, ready, at).await.unwrap();
+    }
+    let stored = store.get_photo(&b.id).await.unwrap().unwrap();
+    store.delete_photo(&stored).await.unwrap();
+    assert_eq!(store.get_photo(&b.id).await.unwrap(), None);
+    assert_eq!(listed(&store, &cafe).await, vec![a.id.clone()]);
+    // A second delete (a retried request) succeeds and changes nothing.
+    store.delete_photo(&stored).await.unwrap();
+    // A pending photo has no list entry; deleting it works too.
+    let c = photo(3, &cafe);
+    store.create_photo(&c).await.unwrap();
+    store.delete_photo(&c).await.unwrap();
+    assert_eq!(store.get_photo(&c.id).await.unwrap(), None);
+}
+
+tests::contract_suite!(
+    photos_finish_once_and_list_when_ready,
+    deleted_photos_are_gone_from_the_profile_and_the_list,
+);
 
 async fn blob_contract<B: BlobStore>(blobs: B) {
     assert_eq!(
@@ -154,15 +184,26 @@ async fn blob_contract<B: BlobStore>(blobs: B) {
         blobs.get("media/a.webp", 100).await.unwrap(),
         Fetched::Bytes(b"678".to_vec())
     );
+    blobs.delete("media/a.webp").await.unwrap();
+    assert_eq!(
+        blobs.get("media/a.webp", 100).await.unwrap(),
+        Fetched::Missing
+    );
+    // Deleting what is not there succeeds: retries are safe.
+    blobs.delete("media/a.webp").await.unwrap();
 }
 
 #[tokio::test]
 async fn s3_over_http_moto_blob_contract() {
     let bucket = tests::s3_bucket().await;
     blob_contract(bucket.clone()).await;
+    bucket
+        .put("media/b.webp", b"9".to_vec(), "image/webp", IMMUTABLE)
+        .await
+        .unwrap();
     assert_eq!(
         bucket
-            .cache_control("media/a.webp")
+            .cache_control("media/b.webp")
             .await
             .unwrap()
             .as_deref(),

@@ -12,11 +12,14 @@ use shared::http::ROUTES;
 /// Functions that serve no route: queue workers, each fed by an `AWS::Lambda::EventSourceMapping`.
 const WORKERS: &[&str] = &["ResizeImageFunction"];
 
-/// The only non-DynamoDB actions a function may hold: reading and writing S3 objects (uploads,
-/// renditions) and consuming its SQS queue.
+/// The only non-DynamoDB actions a function may hold: reading, writing and deleting S3 objects
+/// (uploads, renditions), consuming its SQS queue, and invalidating the CDN's copies of deleted
+/// renditions (on the one distribution; no wildcard resource is allowed for it).
 const OTHER_ACTIONS: &[&str] = &[
     "s3:GetObject",
     "s3:PutObject",
+    "s3:DeleteObject",
+    "cloudfront:CreateInvalidation",
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",

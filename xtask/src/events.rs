@@ -388,6 +388,16 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             body: None,
         },
         Fixture {
+            file: "delete-photo",
+            route_key: "DELETE /photos/{photoId}",
+            method: "DELETE",
+            path: format!("/photos/{FIXTURE_PHOTO}"),
+            query: "",
+            path_params: vec![("photoId", FIXTURE_PHOTO.to_owned())],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
             file: "list-cafe-photos",
             route_key: "GET /cafes/{cafeId}/photos",
             method: "GET",

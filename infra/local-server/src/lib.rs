@@ -14,7 +14,7 @@ use axum::extract::State;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
-use shared::blob::local::{DirBlobs, LOCAL_REGION, LocalUploads};
+use shared::blob::local::{DirBlobs, LOCAL_REGION, LocalUploads, NoCdn};
 use shared::config::WriteConfig;
 use shared::config::{self, vars};
 use shared::cursor::CursorCodec;
@@ -499,6 +499,14 @@ async fn dispatch(
                     create_photo::handle(&deps, req).await
                 }
                 "get-photo" => get_photo::handle(&app.get_photo, req).await,
+                "delete-photo" => {
+                    let deps = delete_photo::Deps {
+                        store: app.store.clone(),
+                        media: app.blobs.clone(),
+                        cdn: NoCdn,
+                    };
+                    delete_photo::handle(&deps, req).await
+                }
                 "list-cafe-photos" => list_cafe_photos::handle(&app.list_cafe_photos, req).await,
                 "list-cafes" => list_cafes::handle(&app.list_cafes, req).await,
                 "nearby-cafes" => nearby_cafes::handle(&app.nearby_cafes, req).await,

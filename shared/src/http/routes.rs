@@ -158,6 +158,13 @@ pub const GET_PHOTO: RouteSpec = RouteSpec {
     function: "get-photo",
     auth: false,
 };
+/// `DELETE /photos/{photoId}`
+pub const DELETE_PHOTO: RouteSpec = RouteSpec {
+    method: "DELETE",
+    path: "/photos/{photoId}",
+    function: "delete-photo",
+    auth: true,
+};
 
 /// Every routed function.
 pub const ROUTES: &[RouteSpec] = &[
@@ -181,6 +188,7 @@ pub const ROUTES: &[RouteSpec] = &[
     CREATE_PHOTO,
     LIST_CAFE_PHOTOS,
     GET_PHOTO,
+    DELETE_PHOTO,
 ];
 
 /// The route a function serves (`None` for a name not in [`ROUTES`], which the route-table

@@ -67,6 +67,27 @@ impl<S: ItemTable> PhotoWriter for S {
         }
     }
 
+    #[instrument(skip_all, fields(photo_id = %photo.id))]
+    async fn delete_photo(&self, photo: &Photo) -> Result<(), StoreError> {
+        let pk = keys::photo_pk(&photo.id);
+        let writes = [keys::PROFILE_SK, CAFE_LIST_SK]
+            .into_iter()
+            .map(|sk| Write::Delete {
+                pk: pk.clone(),
+                sk: sk.to_owned(),
+                condition: Condition::Always,
+            })
+            .collect();
+        self.transact(writes).await.map_err(|e| match e {
+            TransactError::Store(e) => e,
+            // Unconditional deletes cannot fail a condition.
+            TransactError::ConditionFailed { .. } => StoreError::Backend {
+                operation: "delete_photo",
+                source: "an unconditional delete reported a failed condition".into(),
+            },
+        })
+    }
+
     #[instrument(skip_all, fields(photo_id = %id))]
     async fn finish_photo(
         &self,
