@@ -359,6 +359,19 @@ pub trait PhotoReader: Send + Sync {
     ) -> impl Future<Output = Result<Page<Photo>, StoreError>> + Send;
 }
 
+/// Finds photos whose upload never came (the sweep).
+pub trait PendingPhotoReader: Send + Sync {
+    /// Pending photos announced before `created_before`, oldest first, from one bounded
+    /// `Query` of at most `limit` index entries after `after`. `next` is where to continue
+    /// (`None` once the overdue photos are exhausted).
+    fn overdue_photos(
+        &self,
+        created_before: jiff::Timestamp,
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> impl Future<Output = Result<Page<Photo>, StoreError>> + Send;
+}
+
 /// What finishing a photo did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Finish {

@@ -395,3 +395,43 @@ async fn the_uploader_deletes_a_photo_and_the_cover_falls_back() {
     assert_eq!(cover(&profile), None, "no photo, no cover");
     assert_eq!(delete(&app, &first, "photographer").await.status, 404);
 }
+
+#[tokio::test]
+async fn the_uploader_gets_a_fresh_form_while_pending_and_a_409_after() {
+    let app = spawn_app().await;
+    let cafe = cafe_id();
+    let file = jpeg(64, 48);
+    let reply = announce(
+        &app,
+        &cafe,
+        json!({"contentType": "image/jpeg", "contentLength": file.len()}),
+        "form-1",
+    )
+    .await;
+    let photo = reply.body["photo"]["id"].as_str().unwrap().to_owned();
+    let form = |user: &'static str| {
+        let (app, photo) = (&app, photo.clone());
+        async move {
+            let bearer = format!("Bearer {}", token(user));
+            documented(
+                app.request(
+                    "POST",
+                    &format!("/photos/{photo}/upload-form"),
+                    &[("authorization", &bearer)],
+                )
+                .await,
+                "POST",
+                "/photos/{photoId}/upload-form",
+            )
+        }
+    };
+    assert_eq!(form("someone-else").await.status, 403);
+    let fresh = form("photographer").await;
+    assert_eq!(fresh.status, 200, "{}", fresh.body);
+    // The fresh form works like the first one.
+    assert_eq!(upload(&app, &fresh.body, file).await, 204);
+    assert_eq!(wait_finished(&app, &photo).await["status"], "ready");
+    let late = form("photographer").await;
+    assert_eq!(late.status, 409, "{}", late.body);
+    assert_eq!(late.body["type"], "https://craftbean.app/problems/conflict");
+}

@@ -12,7 +12,7 @@ use shared::blob::IMMUTABLE;
 use shared::domain::{
     CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus, Rendition, UploadType, UserId,
 };
-use shared::ports::{BlobStore, Fetched, Finish, PhotoReader, PhotoWriter};
+use shared::ports::{BlobStore, Fetched, Finish, PendingPhotoReader, PhotoReader, PhotoWriter};
 use shared::query::PageLimit;
 
 fn photo(n: u128, cafe: &CafeId) -> Photo {
@@ -154,7 +154,59 @@ async fn deleted_photos_are_gone_from_the_profile_and_the_list<S: PhotoReader + 
     assert_eq!(store.get_photo(&c.id).await.unwrap(), None);
 }
 
+async fn overdue_photos_come_oldest_first_and_leave_the_index_when_finished<
+    S: PhotoReader + PhotoWriter + PendingPhotoReader,
+>(
+    store: S,
+) {
+    let cafe = CafeId::from_entropy(1);
+    // photo(n) is announced at 1_800_000_000 + n seconds.
+    let photos: Vec<Photo> = [4u128, 1, 3, 2, 5]
+        .iter()
+        .map(|&n| photo(n, &cafe))
+        .collect();
+    for p in &photos {
+        store.create_photo(p).await.unwrap();
+    }
+    let before = |n: i64| Timestamp::from_second(1_800_000_000 + n).unwrap();
+    let ids = |page: &shared::query::Page<Photo>| -> Vec<PhotoId> {
+        page.items.iter().map(|p| p.id.clone()).collect()
+    };
+    // Announced before second 4: photos 1, 2, 3, oldest first, and nothing after.
+    let page = store.overdue_photos(before(4), 10, None).await.unwrap();
+    assert_eq!(ids(&page), [1, 2, 3].map(PhotoId::from_entropy).to_vec());
+    assert_eq!(page.next, None);
+    // Bounded reads continue where the last stopped.
+    let first = store.overdue_photos(before(4), 2, None).await.unwrap();
+    assert_eq!(ids(&first), [1, 2].map(PhotoId::from_entropy).to_vec());
+    let rest = store
+        .overdue_photos(before(4), 2, first.next)
+        .await
+        .unwrap();
+    assert_eq!(ids(&rest), vec![PhotoId::from_entropy(3)]);
+    assert_eq!(rest.next, None);
+    // Finished and deleted photos leave the pending index.
+    let at = Timestamp::from_second(1_900_000_000).unwrap();
+    store
+        .finish_photo(
+            &PhotoId::from_entropy(1),
+            PhotoOutcome::Failed("x".into()),
+            at,
+        )
+        .await
+        .unwrap();
+    let two = store
+        .get_photo(&PhotoId::from_entropy(2))
+        .await
+        .unwrap()
+        .unwrap();
+    store.delete_photo(&two).await.unwrap();
+    let page = store.overdue_photos(before(10), 10, None).await.unwrap();
+    assert_eq!(ids(&page), [3, 4, 5].map(PhotoId::from_entropy).to_vec());
+}
+
 tests::contract_suite!(
+    overdue_photos_come_oldest_first_and_leave_the_index_when_finished,
     photos_finish_once_and_list_when_ready,
     deleted_photos_are_gone_from_the_profile_and_the_list,
 );

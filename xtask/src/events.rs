@@ -398,6 +398,16 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             body: None,
         },
         Fixture {
+            file: "create-upload-form",
+            route_key: "POST /photos/{photoId}/upload-form",
+            method: "POST",
+            path: format!("/photos/{FIXTURE_PHOTO}/upload-form"),
+            query: "",
+            path_params: vec![("photoId", FIXTURE_PHOTO.to_owned())],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
             file: "list-cafe-photos",
             route_key: "GET /cafes/{cafeId}/photos",
             method: "GET",

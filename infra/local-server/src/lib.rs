@@ -287,6 +287,15 @@ const UPLOADS_BUCKET: &str = "uploads";
 const MAX_ATTEMPTS: u32 = 3;
 
 impl App {
+    /// Upload targets on this server (the local stand-in for presigned S3 POSTs).
+    fn local_uploads(&self) -> LocalUploads {
+        LocalUploads {
+            url: format!("{}{UPLOAD_PATH}", self.base_url()),
+            bucket: UPLOADS_BUCKET.to_owned(),
+            secret: self.upload_secret.clone(),
+        }
+    }
+
     /// `http://<host>:<port>` of this server (set when it starts listening).
     fn base_url(&self) -> &str {
         self.base_url
@@ -431,6 +440,30 @@ fn spawn_worker(app: &Arc<App>) {
     });
 }
 
+/// How often the local server runs the photo sweep (EventBridge runs it every 15 minutes in
+/// AWS).
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// The local photo sweep: the same `sweep_photos::sweep` the scheduled Lambda runs, at start
+/// and then every [`SWEEP_EVERY`].
+fn spawn_sweeper(app: &Arc<App>) {
+    let deps = sweep_photos::Deps {
+        store: app.store.clone(),
+        uploads: app.blobs.clone(),
+    };
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            match sweep_photos::sweep(&deps, jiff::Timestamp::now()).await {
+                Ok(swept) if swept.failed > 0 => info!(failed = swept.failed, "photo sweep"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "photo sweep failed; it runs again later"),
+            }
+        }
+    });
+}
+
 fn to_axum(response: lambda_http::Response<Body>) -> axum::response::Response {
     let (parts, body) = response.into_parts();
     let bytes = match body {
@@ -489,16 +522,19 @@ async fn dispatch(
                     let deps = create_photo::Deps {
                         store: app.store.clone(),
                         records: app.create_story.records.clone(),
-                        uploads: LocalUploads {
-                            url: format!("{}{UPLOAD_PATH}", app.base_url()),
-                            bucket: UPLOADS_BUCKET.to_owned(),
-                            secret: app.upload_secret.clone(),
-                        },
+                        uploads: app.local_uploads(),
                         config: app.create_story.config.clone(),
                     };
                     create_photo::handle(&deps, req).await
                 }
                 "get-photo" => get_photo::handle(&app.get_photo, req).await,
+                "create-upload-form" => {
+                    let deps = create_upload_form::Deps {
+                        store: app.store.clone(),
+                        uploads: app.local_uploads(),
+                    };
+                    create_upload_form::handle(&deps, req).await
+                }
                 "delete-photo" => {
                     let deps = delete_photo::Deps {
                         store: app.store.clone(),
@@ -568,6 +604,7 @@ pub async fn serve(listener: TcpListener, app: Arc<App>) -> anyhow::Result<()> {
     // Ignore a second serve of the same app: the first address stays.
     let _ = app.base_url.set(format!("http://{addr}"));
     spawn_worker(&app);
+    spawn_sweeper(&app);
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown_signal())
         .await

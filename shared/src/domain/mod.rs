@@ -16,8 +16,8 @@ pub use catalog::{
 };
 pub use ids::{ArtisanId, CafeId, ID_BODY_LEN, PhotoId, ReviewId, RoasterId, StoryId};
 pub use photo::{
-    CoverPhoto, MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, Photo, PhotoOutcome, PhotoStatus, Rendition,
-    UploadType, photo_of_upload_key, upload_key,
+    CoverPhoto, MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, NEVER_UPLOADED, Photo, PhotoOutcome,
+    PhotoStatus, Rendition, UPLOAD_DEADLINE, UploadType, photo_of_upload_key, upload_key,
 };
 pub use rating::RatingSummary;
 pub use review::{Rating, Review, ReviewDraft, ReviewText, UserId};

@@ -7,6 +7,11 @@ use super::{CafeId, PhotoId, UserId};
 
 /// Largest upload accepted, bytes (15 MiB).
 pub const MAX_UPLOAD_BYTES: u64 = 15 * 1024 * 1024;
+/// How long after its announcement a photo may still be uploaded; a photo still pending then
+/// ends `failed` with [`NEVER_UPLOADED`].
+pub const UPLOAD_DEADLINE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+/// `failureReason` of a photo whose file never arrived before [`UPLOAD_DEADLINE`].
+pub const NEVER_UPLOADED: &str = "never-uploaded";
 /// Longest caption, characters.
 pub const MAX_CAPTION_CHARS: usize = 300;
 
@@ -86,6 +91,13 @@ pub struct Photo {
 }
 
 impl Photo {
+    /// When a photo still pending is given up ([`UPLOAD_DEADLINE`] after its announcement).
+    pub fn upload_deadline(&self) -> Timestamp {
+        self.created_at
+            .checked_add(UPLOAD_DEADLINE)
+            .unwrap_or(Timestamp::MAX)
+    }
+
     /// The object key its upload goes to in the uploads bucket.
     pub fn upload_key(&self) -> String {
         upload_key(&self.id)

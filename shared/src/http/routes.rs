@@ -165,6 +165,13 @@ pub const DELETE_PHOTO: RouteSpec = RouteSpec {
     function: "delete-photo",
     auth: true,
 };
+/// `POST /photos/{photoId}/upload-form`
+pub const CREATE_UPLOAD_FORM: RouteSpec = RouteSpec {
+    method: "POST",
+    path: "/photos/{photoId}/upload-form",
+    function: "create-upload-form",
+    auth: true,
+};
 
 /// Every routed function.
 pub const ROUTES: &[RouteSpec] = &[
@@ -189,6 +196,7 @@ pub const ROUTES: &[RouteSpec] = &[
     LIST_CAFE_PHOTOS,
     GET_PHOTO,
     DELETE_PHOTO,
+    CREATE_UPLOAD_FORM,
 ];
 
 /// The route a function serves (`None` for a name not in [`ROUTES`], which the route-table

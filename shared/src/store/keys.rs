@@ -15,6 +15,7 @@
 //! | brewing method list entry | `METHOD#<slug>` | `LIST#ALL` | `METHODS#ALL` |
 //! | photo | `PHOTO#<id>` | `PROFILE` | – |
 //! | ready photo list entry | `PHOTO#<id>` | `LIST#CAFE` | `PHOTOS#CAFE#<cafeId>` |
+//! | pending photo (the profile itself) | `PHOTO#<id>` | `PROFILE` | `PHOTOS#PENDING`, oldest first by `SN` |
 //!
 //! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
 //! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
@@ -153,6 +154,19 @@ pub fn photo_pk(id: &crate::domain::PhotoId) -> String {
 /// List partition of a café's ready photos (newest first on `ByNewest`).
 pub fn photos_lpk(cafe: &CafeId) -> String {
     format!("PHOTOS#CAFE#{cafe}")
+}
+
+/// List partition of pending photos (their profile items, sorted oldest first by `SN`); a
+/// photo leaves it when it is finished or deleted.
+pub fn pending_photos_lpk() -> String {
+    "PHOTOS#PENDING".to_owned()
+}
+
+/// `SN` of a pending photo: creation time in microseconds (zero-padded, not inverted, so
+/// ascending order is oldest first), then the id.
+pub fn by_oldest(created_at: jiff::Timestamp, id: &str) -> String {
+    let micros = created_at.as_microsecond().max(0);
+    format!("{micros:016}#{id}")
 }
 
 /// `CITY#<slug>` (the city name folded to a slug so `São Paulo` and `sao-paulo` agree).
