@@ -444,6 +444,24 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
     text.push('\n');
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     println!("wrote {}", path.display());
+    // What EventBridge sends sweep-photos every 15 minutes (`sam local generate-event
+    // cloudwatch scheduled-event`).
+    let scheduled = json!({
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-23T10:00:00Z",
+        "region": "eu-west-1",
+        "resources": ["arn:aws:events:eu-west-1:123456789012:rule/craftbean-dev-sweep-photos"],
+        "detail": {}
+    });
+    let path = dir.join("sweep-photos.json");
+    let mut text = serde_json::to_string_pretty(&scheduled)?;
+    text.push('\n');
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
     for f in &fixtures {
         let path = dir.join(format!("{}.json", f.file));
         let mut text = serde_json::to_string_pretty(&event(f))?;

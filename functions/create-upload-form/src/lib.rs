@@ -7,6 +7,7 @@
 use jiff::{SignedDuration, Timestamp};
 use lambda_http::{Body, Request, Response};
 use shared::domain::{PhotoId, PhotoStatus};
+use shared::http::photos::uploaded_photo;
 use shared::http::routes::CREATE_UPLOAD_FORM;
 use shared::http::{ApiError, CachePolicy, Query, Reply, authenticated_user, serve};
 use shared::ports::{PhotoReader, UploadSigner};
@@ -28,19 +29,7 @@ where
         let user = authenticated_user(&req)?;
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("photoId", PhotoId::parse)?;
-        let photo = deps
-            .store
-            .get_photo(&id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "photo",
-                id: id.to_string(),
-            })?;
-        if photo.uploaded_by != user {
-            return Err(ApiError::Forbidden(
-                "only the photo's uploader may upload its file".to_owned(),
-            ));
-        }
+        let photo = uploaded_photo(&deps.store, &id, &user, "upload its file").await?;
         if photo.status != PhotoStatus::Pending {
             return Err(ApiError::Conflict(format!(
                 "the photo is {} (only a pending photo takes an upload)",

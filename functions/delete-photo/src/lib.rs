@@ -7,8 +7,9 @@
 
 use lambda_http::{Body, Request, Response};
 use shared::domain::{CoverPhoto, Photo, PhotoId, PhotoStatus};
+use shared::http::photos::uploaded_photo;
 use shared::http::routes::DELETE_PHOTO;
-use shared::http::{ApiError, Query, Reply, authenticated_user, serve};
+use shared::http::{Query, Reply, authenticated_user, serve};
 use shared::ports::{BlobStore, CdnInvalidator, CoverWriter, PhotoReader, PhotoWriter, StoreError};
 use shared::query::PageLimit;
 
@@ -57,19 +58,7 @@ where
         let user = authenticated_user(&req)?;
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("photoId", PhotoId::parse)?;
-        let photo = deps
-            .store
-            .get_photo(&id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "photo",
-                id: id.to_string(),
-            })?;
-        if photo.uploaded_by != user {
-            return Err(ApiError::Forbidden(
-                "only the photo's uploader may delete it".to_owned(),
-            ));
-        }
+        let photo = uploaded_photo(&deps.store, &id, &user, "delete it").await?;
         let names: Vec<&str> = photo
             .renditions
             .iter()
