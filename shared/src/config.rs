@@ -230,6 +230,8 @@ pub mod vars {
     pub const MEDIA_BUCKET: &str = "CRAFTBEAN_MEDIA_BUCKET";
     /// Public base URL of the media (`https://<cdn domain>/media`).
     pub const MEDIA_BASE_URL: &str = "CRAFTBEAN_MEDIA_BASE_URL";
+    /// CloudFront distribution id whose cached media delete-photo invalidates.
+    pub const DISTRIBUTION_ID: &str = "CRAFTBEAN_DISTRIBUTION_ID";
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Data maintenance written over the ports, so it runs the same on DynamoDB and the embedded
 //! store (`cargo run -p xtask -- reindex`, and the local server on start).
 
-use crate::ports::{CafeReader, CatalogWriter, RoasterReader, StoreError};
+use crate::domain::{ArtisanId, City, Location};
+use crate::ports::{ArtisanReader, CafeReader, CatalogWriter, RoasterReader, StoreError};
 use crate::query::{CafeQuery, PageLimit, RoasterQuery};
 
 /// Rewrites every café through [`CatalogWriter::put_cafe`], so each café partition holds
@@ -12,26 +13,43 @@ use crate::query::{CafeQuery, PageLimit, RoasterQuery};
 /// written before.
 /// It reads the `CAFES#ALL` list by name, one page at a time, and writes one café at a time,
 /// so it can be stopped and re-run at any point.
-pub async fn rewrite_cafes<S: CafeReader + CatalogWriter>(store: &S) -> Result<usize, StoreError> {
+///
+/// On the way it rewrites every artisan a café names (backfilling the artisan list), and at
+/// the end it replaces the city list with the tally of every café it read: the repair for
+/// city counts, which `put_cafe` otherwise keeps current one city at a time.
+pub async fn rewrite_cafes<S: CafeReader + CatalogWriter + ArtisanReader>(
+    store: &S,
+) -> Result<usize, StoreError> {
     let mut query = CafeQuery {
         limit: PageLimit::max(),
         ..CafeQuery::default()
     };
     let mut rewritten = 0;
+    let mut locations: Vec<Location> = Vec::new();
+    let mut artisans: std::collections::BTreeSet<ArtisanId> = std::collections::BTreeSet::new();
     loop {
         let page = store.list_cafes(&query).await?;
         for summary in &page.items {
             // A café deleted since the list page was read has nothing to rewrite.
             if let Some(cafe) = store.get_cafe(&summary.id).await? {
                 store.put_cafe(&cafe).await?;
+                artisans.extend(cafe.artisans.iter().map(|a| a.id.clone()));
+                locations.push(cafe.location);
                 rewritten += 1;
             }
         }
         match page.next {
             Some(next) => query.after = Some(next),
-            None => return Ok(rewritten),
+            None => break,
         }
     }
+    for id in &artisans {
+        if let Some(artisan) = store.get_artisan(id).await? {
+            store.put_artisan(&artisan).await?;
+        }
+    }
+    store.put_cities(&City::tally(&locations)).await?;
+    Ok(rewritten)
 }
 
 /// Rewrites every roaster through [`CatalogWriter::put_roaster`] (list and term entries), the
@@ -65,8 +83,9 @@ pub struct Rewritten {
     pub roasters: usize,
 }
 
-/// Rewrites every café and roaster (`xtask reindex`, and the local server's one-off backfill).
-pub async fn rewrite_catalog<S: CafeReader + RoasterReader + CatalogWriter>(
+/// Rewrites every café (with its artisans and the city list) and roaster (`xtask reindex`, and
+/// the local server's one-off backfill).
+pub async fn rewrite_catalog<S: CafeReader + RoasterReader + ArtisanReader + CatalogWriter>(
     store: &S,
 ) -> Result<Rewritten, StoreError> {
     Ok(Rewritten {

@@ -7,9 +7,9 @@
 use std::future::Future;
 
 use crate::domain::{
-    Artisan, ArtisanId, Author, BrewingMethod, BucketPolicy, Cafe, CafeId, CafeSummary, Photo,
-    PhotoId, PhotoOutcome, PublicUserId, Quota, RatingSummary, Review, ReviewId, Roaster,
-    RoasterId, SavedCafe, SavedCafeView, Slug, Story, StoryId, UploadType, UserProfile,
+    Artisan, ArtisanId, Author, BrewingMethod, BucketPolicy, Cafe, CafeId, CafeSummary, City,
+    CoverPhoto, Photo, PhotoId, PhotoOutcome, PublicUserId, Quota, RatingSummary, Review, ReviewId,
+    Roaster, RoasterId, SavedCafe, SavedCafeView, Slug, Story, StoryId, UploadType, UserProfile,
     WriteAction,
 };
 use crate::query::{CafeQuery, NearbyPage, NearbyQuery, Page, PageKey, PageLimit, RoasterQuery};
@@ -94,6 +94,51 @@ pub trait ArtisanReader: Send + Sync {
         &self,
         id: &ArtisanId,
     ) -> impl Future<Output = Result<Option<Artisan>, StoreError>> + Send;
+
+    /// One page of artisans by name.
+    fn list_artisans(
+        &self,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> impl Future<Output = Result<Page<Artisan>, StoreError>> + Send;
+}
+
+/// Reads the city list.
+pub trait CityReader: Send + Sync {
+    /// Every city with at least one café, by name. The set is small (one entry per city).
+    fn list_cities(&self) -> impl Future<Output = Result<Vec<City>, StoreError>> + Send;
+}
+
+/// What a cover change did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoverChange {
+    /// The café's profile and list entries now show the new cover (or none).
+    Changed,
+    /// The café already shows a cover at least as new (or not the withdrawn photo).
+    Unchanged,
+    /// No such café.
+    NoCafe,
+}
+
+/// Keeps a café's cover photo current (the photo worker and photo deletion).
+pub trait CoverWriter: Send + Sync {
+    /// Makes `cover` the café's cover unless its current cover is newer. A conditional write
+    /// on the café profile's version, retried on conflict, so an older photo finishing late
+    /// never replaces a newer cover.
+    fn offer_cover(
+        &self,
+        cafe: &CafeId,
+        cover: &CoverPhoto,
+    ) -> impl Future<Output = Result<CoverChange, StoreError>> + Send;
+
+    /// If the café's cover is photo `removed`, replaces it with `next` (the next newest ready
+    /// photo, or none). Same conditional write as [`CoverWriter::offer_cover`].
+    fn withdraw_cover(
+        &self,
+        cafe: &CafeId,
+        removed: &PhotoId,
+        next: Option<CoverPhoto>,
+    ) -> impl Future<Output = Result<CoverChange, StoreError>> + Send;
 }
 
 /// Reads brewing guides.
@@ -134,6 +179,10 @@ pub trait CatalogWriter: Send + Sync {
         &self,
         method: &BrewingMethod,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Makes the city list hold exactly `cities` (entries of other cities are deleted). The
+    /// maintenance rewrite passes the tally of the whole catalogue.
+    fn put_cities(&self, cities: &[City]) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Loads entities the store does not hold yet, in as few round-trips as the backend
     /// allows. Not atomic across entities, and it does not remove list entries an earlier
@@ -420,6 +469,19 @@ pub trait PhotoReader: Send + Sync {
     ) -> impl Future<Output = Result<Page<Photo>, StoreError>> + Send;
 }
 
+/// Finds photos whose upload never came (the sweep).
+pub trait PendingPhotoReader: Send + Sync {
+    /// Pending photos announced before `created_before`, oldest first, from one bounded
+    /// `Query` of at most `limit` index entries after `after`. `next` is where to continue
+    /// (`None` once the overdue photos are exhausted).
+    fn overdue_photos(
+        &self,
+        created_before: jiff::Timestamp,
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> impl Future<Output = Result<Page<Photo>, StoreError>> + Send;
+}
+
 /// What finishing a photo did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Finish {
@@ -435,6 +497,9 @@ pub enum Finish {
 pub trait PhotoWriter: Send + Sync {
     /// Stores a new pending photo (fails if the id exists).
     fn create_photo(&self, photo: &Photo) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Deletes a photo and its list entry (succeeds when they are already gone).
+    fn delete_photo(&self, photo: &Photo) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Moves a pending photo to ready (listing it under its café) or failed, once: a second
     /// call for the same photo changes nothing and says so.
@@ -485,4 +550,15 @@ pub trait BlobStore: Send + Sync {
         content_type: &str,
         cache_control: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Deletes the object at `key`; deleting a missing object succeeds (retries are safe).
+    fn delete(&self, key: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Tells the CDN to forget cached copies of paths (CloudFront `CreateInvalidation` in AWS; a
+/// no-op locally, where nothing caches).
+pub trait CdnInvalidator: Send + Sync {
+    /// Invalidates `paths` (each starting with `/`, e.g. `/media/<sha256>.webp`).
+    fn invalidate(&self, paths: Vec<String>)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -125,7 +125,9 @@ fn cafe(spec: CafeSpec<'_>) -> Cafe {
         amenities: spec.amenities.to_vec(),
         price_level: PriceLevel::new(2).expect("price"),
         links: Links::default(),
+        phone: None,
         rating: RatingSummary::from_histogram(spec.histogram),
+        cover_photo: None,
         created_at: ts(spec.year),
     }
 }

@@ -671,3 +671,64 @@ async fn a_data_directory_from_before_the_term_index_is_backfilled_on_start() {
     .unwrap();
     assert!(page.items.iter().any(|c| c.id == first.id));
 }
+
+#[tokio::test]
+async fn cities_list_every_demo_city_with_a_slug_the_cafe_filter_takes() {
+    let app = spawn_app().await;
+    let reply = get(&app, "/cities", "/cities").await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.header("cache-control").unwrap().contains("s-maxage="));
+    let items = reply.body["items"].as_array().unwrap();
+    let total: u64 = items.iter().map(|c| c["cafeCount"].as_u64().unwrap()).sum();
+    assert_eq!(total as usize, shared::demo::catalog().unwrap().cafes.len());
+    let tokyo = items.iter().find(|c| c["name"] == "Tokyo").unwrap();
+    assert_eq!(tokyo["country"], "JP");
+    // The slug is what `GET /cafes?city=` takes, and the count is what it lists.
+    let mut listed = 0;
+    let mut path = format!("/cafes?city={}&limit=100", tokyo["slug"].as_str().unwrap());
+    loop {
+        let page = get(&app, "/cafes", &path).await;
+        listed += page.body["items"].as_array().unwrap().len();
+        match page.body["nextCursor"].as_str() {
+            Some(c) => path = format!("/cafes?city=tokyo&limit=100&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(Some(listed as u64), tokyo["cafeCount"].as_u64());
+    let reply = get(&app, "/cities", "/cities?limit=3").await;
+    assert_problem(&reply, 400, "invalid-parameter");
+}
+
+#[tokio::test]
+async fn artisans_page_by_name_and_reject_bad_cursors() {
+    let app = spawn_app().await;
+    let reply = get(&app, "/artisans", "/artisans?limit=3").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(names(&reply).len(), 3);
+    let cursor = reply.body["nextCursor"].as_str().unwrap().to_owned();
+    let next = get(
+        &app,
+        "/artisans",
+        &format!("/artisans?limit=3&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(next.status, 200);
+    let (a, b) = (names(&reply), names(&next));
+    let key = |n: &String| shared::store::keys::name_key(n);
+    assert!(key(&a[2]) <= key(&b[0]), "{a:?} then {b:?}");
+    let reply = get(&app, "/artisans", "/artisans?cursor=forged").await;
+    assert_problem(&reply, 400, "invalid-cursor");
+    let reply = get(&app, "/artisans", "/artisans?limit=0").await;
+    assert_problem(&reply, 400, "invalid-parameter");
+}
+
+#[tokio::test]
+async fn cafe_profiles_carry_an_e164_phone_and_no_cover_until_a_photo_is_ready() {
+    let app = spawn_app().await;
+    let cafe = shared::demo::catalog().unwrap().cafes[0].clone();
+    let reply = get(&app, "/cafes/{cafeId}", &format!("/cafes/{}", cafe.id)).await;
+    assert_eq!(reply.status, 200);
+    let phone = reply.body["phone"].as_str().unwrap();
+    assert!(phone.starts_with('+') && phone[1..].bytes().all(|b| b.is_ascii_digit()));
+    assert!(reply.body.get("coverPhoto").is_none(), "no photo, no cover");
+}

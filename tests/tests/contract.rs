@@ -7,11 +7,13 @@
 
 use jiff::Timestamp;
 use shared::domain::{
-    Amenity, ArtisanId, Cafe, CafeId, CountryCode, LocalTime, OpeningHours, OpeningPeriod,
-    PriceLevel, RatingSummary, RoasterId, Slug, TimeZoneName, Weekday,
+    Amenity, ArtisanId, Cafe, CafeId, City, CountryCode, CoverPhoto, LocalTime, OpeningHours,
+    OpeningPeriod, PhotoId, PriceLevel, RatingSummary, Rendition, RoasterId, Slug, TimeZoneName,
+    Weekday,
 };
 use shared::ports::{
-    ArtisanReader, BrewingMethodReader, CafeReader, CatalogBatch, CatalogWriter, RoasterReader,
+    ArtisanReader, BrewingMethodReader, CafeReader, CatalogBatch, CatalogWriter, CityReader,
+    CoverChange, CoverWriter, RoasterReader,
 };
 use shared::query::{CafeFilter, CafeQuery, CafeSort, PageLimit, RoasterQuery};
 use shared::search::SearchText;
@@ -21,9 +23,25 @@ use tests::Rng;
 use tests::fixtures::{Fixtures, fixtures, load};
 
 /// Every capability, as both adapters provide it.
-trait Store: CafeReader + RoasterReader + ArtisanReader + BrewingMethodReader + CatalogWriter {}
-impl<T: CafeReader + RoasterReader + ArtisanReader + BrewingMethodReader + CatalogWriter> Store
-    for T
+trait Store:
+    CafeReader
+    + RoasterReader
+    + ArtisanReader
+    + BrewingMethodReader
+    + CatalogWriter
+    + CityReader
+    + CoverWriter
+{
+}
+impl<
+    T: CafeReader
+        + RoasterReader
+        + ArtisanReader
+        + BrewingMethodReader
+        + CatalogWriter
+        + CityReader
+        + CoverWriter,
+> Store for T
 {
 }
 
@@ -499,6 +517,40 @@ fn varied_cafes(f: &Fixtures) -> Vec<Cafe> {
         .collect()
 }
 
+async fn lists_artisans_by_name_across_pages<S: Store>(store: S) {
+    let (store, f) = loaded(store).await;
+    let mut names = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_artisans(PageLimit::new(2).unwrap(), after.take())
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 2);
+        names.extend(page.items.into_iter().map(|a| a.name));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let mut expected: Vec<String> = f.artisans.iter().map(|a| a.name.clone()).collect();
+    expected.sort_by_key(|n| shared::store::keys::name_key(n));
+    assert_eq!(names, expected);
+}
+
+fn cities(list: &[City]) -> Vec<(String, String, &str, u32)> {
+    list.iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                c.slug.to_string(),
+                c.country.as_str(),
+                c.cafe_count,
+            )
+        })
+        .collect()
+}
+
 /// The brute-force answer: every condition written out again, independently of the store.
 fn oracle(filter: &CafeFilter, cafe: &Cafe) -> bool {
     filter
@@ -520,7 +572,7 @@ fn oracle(filter: &CafeFilter, cafe: &Cafe) -> bool {
             if cafe.rating.count == 0 {
                 min == 0.0
             } else {
-                cafe.rating.average >= min
+                cafe.rating.average.is_some_and(|average| average >= min)
             }
         })
         && filter.open_at.is_none_or(|at| cafe.hours.is_open_at(at))
@@ -534,7 +586,9 @@ fn expected_ids(cafes: &[Cafe], filter: &CafeFilter, sort: CafeSort) -> Vec<Stri
             let id = c.id.as_str();
             let key = match sort {
                 CafeSort::Name => keys::by_name(&c.name, id),
-                CafeSort::Rating => keys::by_rating(c.rating.average, c.rating.count, &c.name, id),
+                CafeSort::Rating => {
+                    keys::by_rating(c.rating.average.unwrap_or(0.0), c.rating.count, &c.name, id)
+                }
                 CafeSort::Newest => keys::by_newest(c.created_at, id),
             };
             (key, c.id.to_string())
@@ -767,10 +821,187 @@ async fn open_now_is_judged_in_each_cafes_zone<S: Store>(store: S) {
     }
 }
 
+async fn city_counts_follow_cafe_writes<S: Store>(store: S) {
+    let (store, f) = loaded(store).await;
+    let s = |v: &str| v.to_owned();
+    let list = store.list_cities().await.unwrap();
+    assert_eq!(
+        cities(&list),
+        vec![
+            (s("Lisbon"), s("lisbon"), "PT", 1),
+            (s("Oslo"), s("oslo"), "NO", 2),
+            (s("São Paulo"), s("sao-paulo"), "BR", 2),
+        ]
+    );
+    // Bica Nova moves from Lisbon to Oslo: Lisbon has no café left and disappears.
+    let mut moved = f.cafes[1].clone();
+    moved.location.city = "Oslo".to_owned();
+    moved.location.country = CountryCode::parse("NO").unwrap();
+    store.put_cafe(&moved).await.unwrap();
+    let list = store.list_cities().await.unwrap();
+    assert_eq!(
+        cities(&list),
+        vec![
+            (s("Oslo"), s("oslo"), "NO", 3),
+            (s("São Paulo"), s("sao-paulo"), "BR", 2),
+        ]
+    );
+    // A rewrite of an unmoved café changes no count.
+    store.put_cafe(&f.cafes[0]).await.unwrap();
+    assert_eq!(store.list_cities().await.unwrap(), list);
+    // The maintenance tally replaces the whole list.
+    store
+        .put_cities(&City::tally(f.cafes.iter().map(|c| &c.location)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .list_cities()
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| (c.slug.to_string(), c.cafe_count))
+            .collect::<Vec<_>>(),
+        vec![(s("lisbon"), 1), (s("oslo"), 2), (s("sao-paulo"), 2)]
+    );
+}
+
+async fn import_writes_the_city_and_artisan_lists<S: Store>(store: S) {
+    let f = fixtures();
+    store
+        .import(&CatalogBatch {
+            cafes: &f.cafes,
+            roasters: &f.roasters,
+            artisans: &f.artisans,
+            brewing_methods: &f.methods,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .list_cities()
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| (c.slug.to_string(), c.cafe_count))
+            .collect::<Vec<_>>(),
+        vec![
+            ("lisbon".to_owned(), 1),
+            ("oslo".to_owned(), 2),
+            ("sao-paulo".to_owned(), 2)
+        ]
+    );
+    let artisans = store.list_artisans(PageLimit::max(), None).await.unwrap();
+    assert_eq!(artisans.items.len(), f.artisans.len());
+}
+
+fn cover(n: u128, year: i16) -> CoverPhoto {
+    CoverPhoto {
+        photo_id: PhotoId::from_entropy(n),
+        renditions: vec![Rendition {
+            size: 320,
+            width: 320,
+            height: 240,
+            format: "webp".to_owned(),
+            url: format!("https://cdn.example/media/{n}.webp"),
+        }],
+        created_at: jiff::civil::date(year, 1, 1)
+            .at(0, 0, 0, 0)
+            .in_tz("UTC")
+            .unwrap()
+            .timestamp(),
+    }
+}
+
+/// The cover as the profile and every list entry show it.
+async fn shown_covers<S: Store>(store: &S, cafe: &shared::domain::Cafe) -> Vec<Option<PhotoId>> {
+    let profile = store.get_cafe(&cafe.id).await.unwrap().unwrap();
+    let mut shown = vec![profile.cover_photo.map(|c| c.photo_id)];
+    let city = CafeFilter {
+        city: Some(Slug::from_text(&cafe.location.city).unwrap()),
+        ..Default::default()
+    };
+    for filter in [CafeFilter::default(), city] {
+        let page = store
+            .list_cafes(&CafeQuery {
+                filter,
+                limit: PageLimit::max(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let summary = page.items.into_iter().find(|c| c.id == cafe.id).unwrap();
+        shown.push(summary.cover_photo.map(|c| c.photo_id));
+    }
+    shown
+}
+
+async fn the_newest_ready_photo_is_the_cover<S: Store>(store: S) {
+    let (store, f) = loaded(store).await;
+    let cafe = &f.cafes[0];
+    let (old, new) = (cover(1, 2024), cover(2, 2025));
+    let id = |c: &CoverPhoto| Some(c.photo_id.clone());
+    assert_eq!(shown_covers(&store, cafe).await, vec![None, None, None]);
+
+    assert_eq!(
+        store.offer_cover(&cafe.id, &new).await.unwrap(),
+        CoverChange::Changed
+    );
+    // The older photo finishes late: it never replaces the newer cover.
+    assert_eq!(
+        store.offer_cover(&cafe.id, &old).await.unwrap(),
+        CoverChange::Unchanged
+    );
+    assert_eq!(shown_covers(&store, cafe).await, vec![id(&new); 3]);
+    // Offering the same cover again (a redelivered message) changes nothing.
+    assert_eq!(
+        store.offer_cover(&cafe.id, &new).await.unwrap(),
+        CoverChange::Unchanged
+    );
+    // A catalogue rewrite of the café (which carries no cover) keeps it.
+    store.put_cafe(cafe).await.unwrap();
+    assert_eq!(shown_covers(&store, cafe).await, vec![id(&new); 3]);
+
+    // Withdrawing a photo that is not the cover changes nothing.
+    assert_eq!(
+        store
+            .withdraw_cover(&cafe.id, &old.photo_id, None)
+            .await
+            .unwrap(),
+        CoverChange::Unchanged
+    );
+    // Withdrawing the cover falls back to the next photo, then to none.
+    assert_eq!(
+        store
+            .withdraw_cover(&cafe.id, &new.photo_id, Some(old.clone()))
+            .await
+            .unwrap(),
+        CoverChange::Changed
+    );
+    assert_eq!(shown_covers(&store, cafe).await, vec![id(&old); 3]);
+    store
+        .withdraw_cover(&cafe.id, &old.photo_id, None)
+        .await
+        .unwrap();
+    assert_eq!(shown_covers(&store, cafe).await, vec![None, None, None]);
+
+    assert_eq!(
+        store
+            .offer_cover(&CafeId::from_entropy(999), &new)
+            .await
+            .unwrap(),
+        CoverChange::NoCafe
+    );
+}
+
 tests::contract_suite!(
     new_filters_match_brute_force_across_pages,
     new_filters_combine_with_search,
     open_now_is_judged_in_each_cafes_zone,
+    lists_artisans_by_name_across_pages,
+    city_counts_follow_cafe_writes,
+    import_writes_the_city_and_artisan_lists,
+    the_newest_ready_photo_is_the_cover,
     gets_cafes_by_id,
     lists_cafes_in_each_order_across_pages,
     filters_cafes_alone_and_combined,

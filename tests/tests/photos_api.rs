@@ -128,6 +128,32 @@ async fn a_photo_goes_from_upload_to_cdn_renditions() {
         "/cafes/{cafeId}/photos",
     );
     assert_eq!(list.body["items"][0]["id"], photo.as_str());
+
+    // The ready photo is now the café's cover, on its profile and in the café lists.
+    let profile = documented(
+        app.get(&format!("/cafes/{cafe}")).await,
+        "GET",
+        "/cafes/{cafeId}",
+    );
+    assert_eq!(profile.body["coverPhoto"]["photoId"], photo.as_str());
+    assert_eq!(
+        profile.body["coverPhoto"]["renditions"],
+        finished["renditions"]
+    );
+    let city = shared::domain::Slug::from_text(profile.body["location"]["city"].as_str().unwrap())
+        .unwrap();
+    let listed = documented(
+        app.get(&format!("/cafes?city={city}&limit=100")).await,
+        "GET",
+        "/cafes",
+    );
+    let item = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == cafe.as_str())
+        .unwrap();
+    assert_eq!(item["coverPhoto"]["photoId"], photo.as_str());
 }
 
 #[tokio::test]
@@ -271,4 +297,141 @@ async fn bad_announcements_are_4xx_problems() {
     assert_eq!(reply.status, 404);
     let reply = documented(app.get("/photos/nope").await, "GET", "/photos/{photoId}");
     assert_eq!(reply.status, 400);
+}
+
+async fn delete(app: &TestApp, photo: &str, user: &str) -> Reply {
+    let bearer = format!("Bearer {}", token(user));
+    documented(
+        app.request(
+            "DELETE",
+            &format!("/photos/{photo}"),
+            &[("authorization", &bearer)],
+        )
+        .await,
+        "DELETE",
+        "/photos/{photoId}",
+    )
+}
+
+/// Announces, uploads and waits for a ready photo; its id and renditions.
+async fn ready_photo(app: &TestApp, cafe: &str, key: &str, shade: u32) -> (String, Value) {
+    let file = jpeg(400 + shade, 300);
+    let reply = announce(
+        app,
+        cafe,
+        json!({"contentType": "image/jpeg", "contentLength": file.len()}),
+        key,
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let photo = reply.body["photo"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(upload(app, &reply.body["upload"], file).await, 204);
+    let finished = wait_finished(app, &photo).await;
+    assert_eq!(finished["status"], "ready");
+    (photo, finished["renditions"].clone())
+}
+
+#[tokio::test]
+async fn the_uploader_deletes_a_photo_and_the_cover_falls_back() {
+    let app = spawn_app().await;
+    let cafe = cafe_id();
+    let (first, _) = ready_photo(&app, &cafe, "del-1", 0).await;
+    let (second, renditions) = ready_photo(&app, &cafe, "del-2", 16).await;
+    let cover = |reply: &Reply| {
+        reply.body["coverPhoto"]["photoId"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let profile = app.get(&format!("/cafes/{cafe}")).await;
+    assert_eq!(
+        cover(&profile).as_deref(),
+        Some(second.as_str()),
+        "newest wins"
+    );
+
+    // Someone else may not; a malformed id is a 400; no token is a 401.
+    let reply = delete(&app, &second, "someone-else").await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    let reply = delete(&app, "not-a-photo", "photographer").await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    let reply = documented(
+        app.request("DELETE", &format!("/photos/{second}"), &[])
+            .await,
+        "DELETE",
+        "/photos/{photoId}",
+    );
+    assert_eq!(reply.status, 401);
+
+    let reply = delete(&app, &second, "photographer").await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    let gone = documented(
+        app.get(&format!("/photos/{second}")).await,
+        "GET",
+        "/photos/{photoId}",
+    );
+    assert_eq!(gone.status, 404);
+    for r in renditions.as_array().unwrap() {
+        let response = app
+            .client
+            .get(r["url"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            404,
+            "rendition removed from the media bucket"
+        );
+    }
+    let profile = app.get(&format!("/cafes/{cafe}")).await;
+    assert_eq!(
+        cover(&profile).as_deref(),
+        Some(first.as_str()),
+        "next newest"
+    );
+
+    assert_eq!(delete(&app, &first, "photographer").await.status, 204);
+    let profile = app.get(&format!("/cafes/{cafe}")).await;
+    assert_eq!(cover(&profile), None, "no photo, no cover");
+    assert_eq!(delete(&app, &first, "photographer").await.status, 404);
+}
+
+#[tokio::test]
+async fn the_uploader_gets_a_fresh_form_while_pending_and_a_409_after() {
+    let app = spawn_app().await;
+    let cafe = cafe_id();
+    let file = jpeg(64, 48);
+    let reply = announce(
+        &app,
+        &cafe,
+        json!({"contentType": "image/jpeg", "contentLength": file.len()}),
+        "form-1",
+    )
+    .await;
+    let photo = reply.body["photo"]["id"].as_str().unwrap().to_owned();
+    let form = |user: &'static str| {
+        let (app, photo) = (&app, photo.clone());
+        async move {
+            let bearer = format!("Bearer {}", token(user));
+            documented(
+                app.request(
+                    "POST",
+                    &format!("/photos/{photo}/upload-form"),
+                    &[("authorization", &bearer)],
+                )
+                .await,
+                "POST",
+                "/photos/{photoId}/upload-form",
+            )
+        }
+    };
+    assert_eq!(form("someone-else").await.status, 403);
+    let fresh = form("photographer").await;
+    assert_eq!(fresh.status, 200, "{}", fresh.body);
+    // The fresh form works like the first one.
+    assert_eq!(upload(&app, &fresh.body, file).await, 204);
+    assert_eq!(wait_finished(&app, &photo).await["status"], "ready");
+    let late = form("photographer").await;
+    assert_eq!(late.status, 409, "{}", late.body);
+    assert_eq!(late.body["type"], "https://craftbean.app/problems/conflict");
 }

@@ -10,7 +10,7 @@ use resize_image::{Deps, Processed, handle, process_upload};
 use serde_json::json;
 use shared::blob::IMMUTABLE;
 use shared::domain::{CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus, Rendition, UploadType};
-use shared::ports::{BlobStore, Fetched, Finish, PhotoReader, PhotoWriter};
+use shared::ports::{BlobStore, Fetched, Finish, PendingPhotoReader, PhotoReader, PhotoWriter};
 use shared::query::PageLimit;
 
 fn photo(n: u128, cafe: &CafeId) -> Photo {
@@ -65,7 +65,10 @@ async fn photos_finish_once_and_list_when_ready<S: PhotoReader + PhotoWriter>(st
     );
 
     let at = Timestamp::from_second(1_900_000_000).unwrap();
-    let ready = PhotoOutcome::Ready(vec![rendition()]);
+    let ready = PhotoOutcome::Ready {
+        renditions: vec![rendition()],
+        content_type: UploadType::Jpeg,
+    };
     assert_eq!(
         store.finish_photo(&a.id, ready.clone(), at).await.unwrap(),
         Finish::Done
@@ -78,9 +81,18 @@ async fn photos_finish_once_and_list_when_ready<S: PhotoReader + PhotoWriter>(st
         Finish::AlreadyFinished,
         "a redelivered message changes nothing"
     );
+    let ready_png = PhotoOutcome::Ready {
+        renditions: vec![rendition()],
+        content_type: UploadType::Png,
+    };
     assert_eq!(
-        store.finish_photo(&b.id, ready, at).await.unwrap(),
+        store.finish_photo(&b.id, ready_png, at).await.unwrap(),
         Finish::Done
+    );
+    assert_eq!(
+        store.get_photo(&b.id).await.unwrap().unwrap().content_type,
+        UploadType::Png,
+        "a ready photo's type is what the worker found"
     );
     assert_eq!(
         store
@@ -113,7 +125,89 @@ async fn photos_finish_once_and_list_when_ready<S: PhotoReader + PhotoWriter>(st
     );
 }
 
-tests::contract_suite!(photos_finish_once_and_list_when_ready);
+async fn deleted_photos_are_gone_from_the_profile_and_the_list<S: PhotoReader + PhotoWriter>(
+    store: S,
+) {
+    let cafe = CafeId::from_entropy(1);
+    let (a, b) = (photo(1, &cafe), photo(2, &cafe));
+    let at = Timestamp::from_second(1_900_000_000).unwrap();
+    for p in [&a, &b] {
+        store.create_photo(p).await.unwrap();
+        let ready = PhotoOutcome::Ready {
+            renditions: vec![rendition()],
+            content_type: UploadType::Jpeg,
+        };
+        store.finish_photo(&p.id, ready, at).await.unwrap();
+    }
+    let stored = store.get_photo(&b.id).await.unwrap().unwrap();
+    store.delete_photo(&stored).await.unwrap();
+    assert_eq!(store.get_photo(&b.id).await.unwrap(), None);
+    assert_eq!(listed(&store, &cafe).await, vec![a.id.clone()]);
+    // A second delete (a retried request) succeeds and changes nothing.
+    store.delete_photo(&stored).await.unwrap();
+    // A pending photo has no list entry; deleting it works too.
+    let c = photo(3, &cafe);
+    store.create_photo(&c).await.unwrap();
+    store.delete_photo(&c).await.unwrap();
+    assert_eq!(store.get_photo(&c.id).await.unwrap(), None);
+}
+
+async fn overdue_photos_come_oldest_first_and_leave_the_index_when_finished<
+    S: PhotoReader + PhotoWriter + PendingPhotoReader,
+>(
+    store: S,
+) {
+    let cafe = CafeId::from_entropy(1);
+    // photo(n) is announced at 1_800_000_000 + n seconds.
+    let photos: Vec<Photo> = [4u128, 1, 3, 2, 5]
+        .iter()
+        .map(|&n| photo(n, &cafe))
+        .collect();
+    for p in &photos {
+        store.create_photo(p).await.unwrap();
+    }
+    let before = |n: i64| Timestamp::from_second(1_800_000_000 + n).unwrap();
+    let ids = |page: &shared::query::Page<Photo>| -> Vec<PhotoId> {
+        page.items.iter().map(|p| p.id.clone()).collect()
+    };
+    // Announced before second 4: photos 1, 2, 3, oldest first, and nothing after.
+    let page = store.overdue_photos(before(4), 10, None).await.unwrap();
+    assert_eq!(ids(&page), [1, 2, 3].map(PhotoId::from_entropy).to_vec());
+    assert_eq!(page.next, None);
+    // Bounded reads continue where the last stopped.
+    let first = store.overdue_photos(before(4), 2, None).await.unwrap();
+    assert_eq!(ids(&first), [1, 2].map(PhotoId::from_entropy).to_vec());
+    let rest = store
+        .overdue_photos(before(4), 2, first.next)
+        .await
+        .unwrap();
+    assert_eq!(ids(&rest), vec![PhotoId::from_entropy(3)]);
+    assert_eq!(rest.next, None);
+    // Finished and deleted photos leave the pending index.
+    let at = Timestamp::from_second(1_900_000_000).unwrap();
+    store
+        .finish_photo(
+            &PhotoId::from_entropy(1),
+            PhotoOutcome::Failed("x".into()),
+            at,
+        )
+        .await
+        .unwrap();
+    let two = store
+        .get_photo(&PhotoId::from_entropy(2))
+        .await
+        .unwrap()
+        .unwrap();
+    store.delete_photo(&two).await.unwrap();
+    let page = store.overdue_photos(before(10), 10, None).await.unwrap();
+    assert_eq!(ids(&page), [3, 4, 5].map(PhotoId::from_entropy).to_vec());
+}
+
+tests::contract_suite!(
+    overdue_photos_come_oldest_first_and_leave_the_index_when_finished,
+    photos_finish_once_and_list_when_ready,
+    deleted_photos_are_gone_from_the_profile_and_the_list,
+);
 
 async fn blob_contract<B: BlobStore>(blobs: B) {
     assert_eq!(
@@ -140,15 +234,26 @@ async fn blob_contract<B: BlobStore>(blobs: B) {
         blobs.get("media/a.webp", 100).await.unwrap(),
         Fetched::Bytes(b"678".to_vec())
     );
+    blobs.delete("media/a.webp").await.unwrap();
+    assert_eq!(
+        blobs.get("media/a.webp", 100).await.unwrap(),
+        Fetched::Missing
+    );
+    // Deleting what is not there succeeds: retries are safe.
+    blobs.delete("media/a.webp").await.unwrap();
 }
 
 #[tokio::test]
 async fn s3_over_http_moto_blob_contract() {
     let bucket = tests::s3_bucket().await;
     blob_contract(bucket.clone()).await;
+    bucket
+        .put("media/b.webp", b"9".to_vec(), "image/webp", IMMUTABLE)
+        .await
+        .unwrap();
     assert_eq!(
         bucket
-            .cache_control("media/a.webp")
+            .cache_control("media/b.webp")
             .await
             .unwrap()
             .as_deref(),

@@ -11,12 +11,17 @@ use shared::http::ROUTES;
 
 /// Functions that serve no route: queue workers, each fed by an `AWS::Lambda::EventSourceMapping`.
 const WORKERS: &[&str] = &["ResizeImageFunction"];
+/// Functions that serve no route: scheduled jobs, each run by an `AWS::Events::Rule`.
+const SCHEDULED: &[&str] = &["SweepPhotosFunction"];
 
-/// The only non-DynamoDB actions a function may hold: reading and writing S3 objects (uploads,
-/// renditions) and consuming its SQS queue.
+/// The only non-DynamoDB actions a function may hold: reading, writing and deleting S3 objects
+/// (uploads, renditions), consuming its SQS queue, and invalidating the CDN's copies of deleted
+/// renditions (on the one distribution; no wildcard resource is allowed for it).
 const OTHER_ACTIONS: &[&str] = &[
     "s3:GetObject",
     "s3:PutObject",
+    "s3:DeleteObject",
+    "cloudfront:CreateInvalidation",
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
@@ -92,8 +97,8 @@ fn every_policy_is_inline_least_privilege() {
     let all = functions(&template);
     assert_eq!(
         all.len(),
-        ROUTES.len() + 1 + WORKERS.len(),
-        "one function per route plus route-not-found plus the queue workers"
+        ROUTES.len() + 1 + WORKERS.len() + SCHEDULED.len(),
+        "one function per route plus route-not-found plus the queue workers and scheduled jobs"
     );
     for (name, function) in all {
         let policies = function["Properties"]["Policies"]
@@ -357,6 +362,54 @@ fn cors_exposes_the_api_headers() {
         assert!(
             methods.iter().any(|m| m == method),
             "AllowMethods lacks {method}"
+        );
+    }
+}
+
+#[test]
+fn scheduled_jobs_run_through_live_on_a_rule_allowed_to_invoke_only_them() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().unwrap();
+    for job in SCHEDULED {
+        let function = &template["Resources"][*job];
+        assert_eq!(
+            function["Type"].as_str(),
+            Some("AWS::Serverless::Function"),
+            "{job}"
+        );
+        assert!(
+            function["Properties"]["Events"].is_null(),
+            "{job}: a SAM Schedule event would target the unaliased function"
+        );
+        let alias = format!("{job}.Alias");
+        let rules: Vec<(String, &Value)> = resources
+            .iter()
+            .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Events::Rule"))
+            .filter(|(_, r)| {
+                r["Properties"]["Targets"].as_sequence().is_some_and(|t| {
+                    t.iter()
+                        .any(|t| ref_target(&t["Arn"]).as_deref() == Some(alias.as_str()))
+                })
+            })
+            .map(|(k, r)| (k.as_str().unwrap().to_owned(), r))
+            .collect();
+        assert_eq!(rules.len(), 1, "{job}: one schedule rule on {alias}");
+        let (rule_id, rule) = &rules[0];
+        assert!(
+            rule["Properties"]["ScheduleExpression"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("rate(") || e.starts_with("cron(")),
+            "{rule_id}: a schedule"
+        );
+        let permitted = resources.values().any(|r| {
+            r["Type"].as_str() == Some("AWS::Lambda::Permission")
+                && ref_target(&r["Properties"]["FunctionName"]).as_deref() == Some(alias.as_str())
+                && r["Properties"]["Principal"].as_str() == Some("events.amazonaws.com")
+                && strings(&r["Properties"]["SourceArn"]) == [format!("{rule_id}.Arn")]
+        });
+        assert!(
+            permitted,
+            "{job}: EventBridge may invoke {alias}, from {rule_id} only"
         );
     }
 }

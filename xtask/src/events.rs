@@ -220,6 +220,26 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             body: None,
         },
         Fixture {
+            file: "list-artisans",
+            route_key: "GET /artisans",
+            method: "GET",
+            path: "/artisans".into(),
+            query: "limit=5",
+            path_params: vec![],
+            sub: None,
+            body: None,
+        },
+        Fixture {
+            file: "list-cities",
+            route_key: "GET /cities",
+            method: "GET",
+            path: "/cities".into(),
+            query: "",
+            path_params: vec![],
+            sub: None,
+            body: None,
+        },
+        Fixture {
             file: "list-brewing-methods",
             route_key: "GET /brewing-methods",
             method: "GET",
@@ -375,6 +395,26 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             query: "",
             path_params: vec![("photoId", FIXTURE_PHOTO.to_owned())],
             sub: None,
+            body: None,
+        },
+        Fixture {
+            file: "delete-photo",
+            route_key: "DELETE /photos/{photoId}",
+            method: "DELETE",
+            path: format!("/photos/{FIXTURE_PHOTO}"),
+            query: "",
+            path_params: vec![("photoId", FIXTURE_PHOTO.to_owned())],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
+            file: "create-upload-form",
+            route_key: "POST /photos/{photoId}/upload-form",
+            method: "POST",
+            path: format!("/photos/{FIXTURE_PHOTO}/upload-form"),
+            query: "",
+            path_params: vec![("photoId", FIXTURE_PHOTO.to_owned())],
+            sub: Some(FIXTURE_USER),
             body: None,
         },
         Fixture {
@@ -535,6 +575,24 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
     }]});
     let path = dir.join("resize-image.json");
     let mut text = serde_json::to_string_pretty(&sqs)?;
+    text.push('\n');
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
+    // What EventBridge sends sweep-photos every 15 minutes (`sam local generate-event
+    // cloudwatch scheduled-event`).
+    let scheduled = json!({
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-23T10:00:00Z",
+        "region": "eu-west-1",
+        "resources": ["arn:aws:events:eu-west-1:123456789012:rule/craftbean-dev-sweep-photos"],
+        "detail": {}
+    });
+    let path = dir.join("sweep-photos.json");
+    let mut text = serde_json::to_string_pretty(&scheduled)?;
     text.push('\n');
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     println!("wrote {}", path.display());

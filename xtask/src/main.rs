@@ -7,8 +7,9 @@
 //! - `sizes`: print each function's zipped size from `target/lambda/*/bootstrap.zip`.
 //! - `reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]`: rewrite every café and
 //!   roaster so its partition holds every index entry the current key design derives (backfills
-//!   the geo and term indexes of entities written before they existed). Idempotent; safe to
-//!   stop and re-run.
+//!   the geo and term indexes of entities written before they existed), re-write the artisans
+//!   the cafés name (the artisan list) and rebuild the city list from the whole catalogue.
+//!   Idempotent; safe to stop and re-run.
 //! - `bench-nearby`: the nearby-search benchmark (100,000 cafés; latency on the embedded store
 //!   and DynamoDB read costs); run it through `make bench-nearby` for an optimised build.
 //! - `photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET

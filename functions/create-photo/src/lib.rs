@@ -2,6 +2,10 @@
 //! (`{contentType, contentLength, caption?}`) and gets a pending photo plus an upload target
 //! that accepts exactly that file for ten minutes. Honours `Idempotency-Key` and the write
 //! limit. The worker (`resize-image`) takes it from there.
+//!
+//! A replayed announcement (same `Idempotency-Key` and body) answers with the stored response,
+//! whose upload target may have expired (`upload.expiresAt`); clients get a fresh one from
+//! `POST /photos/{photoId}/upload-form` (`create-upload-form`).
 
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::LOCATION;

@@ -3,8 +3,9 @@
 
 use lambda_http::{Body, Request, Response};
 use shared::domain::{PhotoId, PhotoStatus};
+use shared::http::photos::existing_photo;
 use shared::http::routes::GET_PHOTO;
-use shared::http::{ApiError, CachePolicy, Query, Reply, serve};
+use shared::http::{CachePolicy, Query, Reply, serve};
 use shared::ports::PhotoReader;
 
 /// What the handler needs: a photo reader.
@@ -17,14 +18,7 @@ pub async fn handle<S: PhotoReader>(deps: &Deps<S>, req: Request) -> Response<Bo
     serve(req, &GET_PHOTO, |info, req| async move {
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("photoId", PhotoId::parse)?;
-        let photo = deps
-            .store
-            .get_photo(&id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "photo",
-                id: id.to_string(),
-            })?;
+        let photo = existing_photo(&deps.store, &id).await?;
         // A pending photo changes soon (clients poll it); a finished one never does.
         let cache = match photo.status {
             PhotoStatus::Pending => CachePolicy::NoStore,

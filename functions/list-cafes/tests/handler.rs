@@ -297,10 +297,19 @@ async fn min_rating_compares_the_average_and_skips_unreviewed_cafes() {
         let min: f64 = min.parse().unwrap();
         let mut expected: Vec<&CafeSummary> = all
             .iter()
-            .filter(|c| c.rating.average >= min && (c.rating.count > 0 || min == 0.0))
+            .filter(|c| {
+                c.rating
+                    .average
+                    .map_or(min == 0.0, |average| average >= min)
+            })
             .collect();
         expected.sort_by_key(|c| {
-            shared::store::keys::by_rating(c.rating.average, c.rating.count, &c.name, c.id.as_str())
+            shared::store::keys::by_rating(
+                c.rating.average.unwrap_or(0.0),
+                c.rating.count,
+                &c.name,
+                c.id.as_str(),
+            )
         });
         let expected: Vec<&str> = expected.iter().map(|c| c.id.as_str()).collect();
         let got: Vec<&str> = got.iter().map(|c| c.id.as_str()).collect();

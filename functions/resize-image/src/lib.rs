@@ -3,6 +3,10 @@
 //! reason. Permanent problems (not an image, too big, corrupt) finish the photo as failed and
 //! are never retried; store or bucket outages fail the message, so SQS redelivers it (and moves
 //! it to the dead-letter queue after three receives).
+//!
+//! A photo that ends ready is offered as its café's cover (the newest ready photo wins; see
+//! `CoverWriter`). A redelivered message for a ready photo offers it again, so a crash between
+//! finishing the photo and updating the cover is repaired by the retry.
 
 #[cfg(feature = "poller")]
 pub mod poller;
@@ -10,8 +14,13 @@ pub mod render;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use shared::blob::IMMUTABLE;
-use shared::domain::{MAX_UPLOAD_BYTES, PhotoOutcome, PhotoStatus, Rendition, photo_of_upload_key};
-use shared::ports::{BlobStore, Fetched, Finish, PhotoReader, PhotoWriter, StoreError};
+use shared::domain::{
+    CoverPhoto, MAX_UPLOAD_BYTES, Photo, PhotoOutcome, PhotoStatus, Rendition, UploadType,
+    photo_of_upload_key,
+};
+use shared::ports::{
+    BlobStore, CoverWriter, Fetched, Finish, PhotoReader, PhotoWriter, StoreError,
+};
 
 /// What the worker needs.
 pub struct Deps<S, U, M> {
@@ -43,7 +52,7 @@ pub async fn process_upload<S, U, M>(
     key: &str,
 ) -> Result<Processed, StoreError>
 where
-    S: PhotoReader + PhotoWriter,
+    S: PhotoReader + PhotoWriter + CoverWriter,
     U: BlobStore,
     M: BlobStore,
 {
@@ -58,6 +67,8 @@ where
         });
     };
     if photo.status != PhotoStatus::Pending {
+        // A redelivery: the cover may not have been offered before the last attempt stopped.
+        offer_cover(deps, &photo).await?;
         return Ok(Processed::Skipped {
             why: "already finished",
         });
@@ -81,6 +92,12 @@ where
             .await;
         }
     };
+    // What the bytes are, whatever was declared (`render` refuses anything else).
+    let sniffed = render::Format::sniff(&bytes).map(|f| match f {
+        render::Format::Jpeg => UploadType::Jpeg,
+        render::Format::Png => UploadType::Png,
+        render::Format::Webp => UploadType::Webp,
+    });
     // Decoding is CPU-bound: keep it off the async workers.
     let rendered = tokio::task::spawn_blocking(move || render::render(&bytes))
         .await
@@ -116,13 +133,39 @@ where
             .await?;
     }
     let count = published.len();
-    finish(
+    let ready = Photo {
+        status: PhotoStatus::Ready,
+        renditions: published.clone(),
+        ..photo
+    };
+    let processed = finish(
         deps,
         &id,
-        PhotoOutcome::Ready(published),
+        PhotoOutcome::Ready {
+            renditions: published,
+            content_type: sniffed.unwrap_or(ready.content_type),
+        },
         Processed::Ready { renditions: count },
     )
-    .await
+    .await?;
+    // Only the worker that finished the photo offers it (a racing one skipped above).
+    if processed == (Processed::Ready { renditions: count }) {
+        offer_cover(deps, &ready).await?;
+    }
+    Ok(processed)
+}
+
+/// Offers a ready photo as its café's cover (a no-op for other photos, and when the café's
+/// cover is newer).
+async fn offer_cover<S, U, M>(deps: &Deps<S, U, M>, photo: &Photo) -> Result<(), StoreError>
+where
+    S: CoverWriter,
+{
+    if let Some(cover) = CoverPhoto::of(photo) {
+        let change = deps.store.offer_cover(&photo.cafe_id, &cover).await?;
+        tracing::info!(photo_id = %photo.id, cafe_id = %photo.cafe_id, ?change, "cover offered");
+    }
+    Ok(())
 }
 
 async fn finish<S, U, M>(
@@ -214,7 +257,7 @@ fn url_decode(raw: &str) -> String {
 /// reports the messages to retry.
 pub async fn handle<S, U, M>(deps: &Deps<S, U, M>, event: SqsEvent) -> SqsBatchResponse
 where
-    S: PhotoReader + PhotoWriter,
+    S: PhotoReader + PhotoWriter + CoverWriter,
     U: BlobStore,
     M: BlobStore,
 {

@@ -25,7 +25,7 @@ pub async fn poll_once<S, U, M>(
     wait_seconds: i32,
 ) -> Result<PollReport, StoreError>
 where
-    S: PhotoReader + PhotoWriter,
+    S: PhotoReader + PhotoWriter + shared::ports::CoverWriter,
     U: BlobStore,
     M: BlobStore,
 {

@@ -6,8 +6,8 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use resize_image::{Deps, handle};
 use shared::blob::local::DirBlobs;
-use shared::domain::{CafeId, Photo, PhotoId, PhotoStatus, UploadType};
-use shared::ports::{BlobStore, PhotoReader, PhotoWriter};
+use shared::domain::{Photo, PhotoId, PhotoStatus, UploadType};
+use shared::ports::{BlobStore, CafeReader, PhotoReader, PhotoWriter};
 
 fn fixture() -> SqsEvent {
     let path = concat!(
@@ -18,9 +18,10 @@ fn fixture() -> SqsEvent {
 }
 
 #[tokio::test]
-async fn the_fixture_message_makes_the_photo_ready_once() {
+async fn the_fixture_message_makes_the_photo_ready_once_and_the_cafe_cover() {
     let dir = tempfile::tempdir().unwrap();
-    let store = shared::store::sqlite::SqliteStore::in_memory().unwrap();
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    let cafe = shared::demo::catalog().unwrap().cafes[0].id.clone();
     let blobs = DirBlobs::new(dir.path());
     let deps = Deps {
         store: store.clone(),
@@ -31,10 +32,11 @@ async fn the_fixture_message_makes_the_photo_ready_once() {
     let now = jiff::Timestamp::now();
     let photo = Photo {
         id: PhotoId::parse("pho_0000000000000fix").unwrap(),
-        cafe_id: CafeId::from_entropy(1),
+        cafe_id: cafe.clone(),
         uploaded_by: shared::testing::public_id("fixture-user"),
         caption: None,
-        content_type: UploadType::Jpeg,
+        // Declared PNG; the bytes are a JPEG.
+        content_type: UploadType::Png,
         content_length: 1,
         status: PhotoStatus::Pending,
         renditions: vec![],
@@ -58,6 +60,13 @@ async fn the_fixture_message_makes_the_photo_ready_once() {
     let ready = store.get_photo(&photo.id).await.unwrap().unwrap();
     assert_eq!(ready.status, PhotoStatus::Ready);
     assert_eq!(ready.renditions.len(), 6);
+    assert_eq!(ready.content_type, UploadType::Jpeg, "what the bytes were");
+    let profile = store.get_cafe(&cafe).await.unwrap().unwrap();
+    let cover = profile
+        .cover_photo
+        .expect("the café's first ready photo is its cover");
+    assert_eq!(cover.photo_id, photo.id);
+    assert_eq!(cover.renditions, ready.renditions);
     // Redelivered: nothing changes, nothing to retry.
     let response = handle(&deps, fixture()).await;
     assert!(response.batch_item_failures.is_empty());

@@ -14,7 +14,7 @@ use axum::extract::State;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
-use shared::blob::local::{DirBlobs, LOCAL_REGION, LocalUploads};
+use shared::blob::local::{DirBlobs, LOCAL_REGION, LocalUploads, NoCdn};
 use shared::config::WriteConfig;
 use shared::config::{self, vars};
 use shared::cursor::CursorCodec;
@@ -122,6 +122,8 @@ pub struct App {
     list_roasters: list_roasters::Deps<SqliteStore>,
     get_roaster: get_roaster::Deps<SqliteStore>,
     get_artisan: get_artisan::Deps<SqliteStore>,
+    list_artisans: list_artisans::Deps<SqliteStore>,
+    list_cities: list_cities::Deps<SqliteStore>,
     list_brewing_methods: list_brewing_methods::Deps<SqliteStore>,
     get_brewing_method: get_brewing_method::Deps<SqliteStore>,
     get_me: get_me::Deps<SqliteStore>,
@@ -188,15 +190,21 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             saved_cafes = report.saved_cafes,
             "seeded demo data on first start"
         );
-    } else if !store.has_geo_entries().await? || !store.has_term_entries().await? {
-        // A data directory from before the geo or term index: backfill it once.
+    } else if !store.has_geo_entries().await?
+        || !store.has_term_entries().await?
+        || shared::ports::CityReader::list_cities(&store)
+            .await?
+            .is_empty()
+    {
+        // A data directory from before the geo or term index or the city and artisan lists:
+        // backfill it once.
         let rewritten = shared::maintenance::rewrite_catalog(&store)
             .await
-            .context("adding geo and term index entries to existing cafés and roasters")?;
+            .context("adding geo, term, city and artisan index entries to existing data")?;
         info!(
             cafes = rewritten.cafes,
             roasters = rewritten.roasters,
-            "rewrote cafés and roasters written before the geo or term index"
+            "rewrote cafés and roasters written before the current indexes"
         );
     }
     let secret = match &config.cursor_secret {
@@ -339,6 +347,13 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             store: store.clone(),
         },
         jwt_secret,
+        list_artisans: list_artisans::Deps {
+            store: store.clone(),
+            cursors: cursors.clone(),
+        },
+        list_cities: list_cities::Deps {
+            store: store.clone(),
+        },
         list_roasters: list_roasters::Deps {
             store: store.clone(),
             cursors,
@@ -381,6 +396,15 @@ const UPLOADS_BUCKET: &str = "uploads";
 const MAX_ATTEMPTS: u32 = 3;
 
 impl App {
+    /// Upload targets on this server (the local stand-in for presigned S3 POSTs).
+    fn local_uploads(&self) -> LocalUploads {
+        LocalUploads {
+            url: format!("{}{UPLOAD_PATH}", self.base_url()),
+            bucket: UPLOADS_BUCKET.to_owned(),
+            secret: self.upload_secret.clone(),
+        }
+    }
+
     /// `http://<host>:<port>` of this server (set when it starts listening).
     fn base_url(&self) -> &str {
         self.base_url
@@ -525,6 +549,30 @@ fn spawn_worker(app: &Arc<App>) {
     });
 }
 
+/// How often the local server runs the photo sweep (EventBridge runs it every 15 minutes in
+/// AWS).
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// The local photo sweep: the same `sweep_photos::sweep` the scheduled Lambda runs, at start
+/// and then every [`SWEEP_EVERY`].
+fn spawn_sweeper(app: &Arc<App>) {
+    let deps = sweep_photos::Deps {
+        store: app.store.clone(),
+        uploads: app.blobs.clone(),
+    };
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            match sweep_photos::sweep(&deps, jiff::Timestamp::now()).await {
+                Ok(swept) if swept.failed > 0 => info!(failed = swept.failed, "photo sweep"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "photo sweep failed; it runs again later"),
+            }
+        }
+    });
+}
+
 fn to_axum(response: lambda_http::Response<Body>) -> axum::response::Response {
     let (parts, body) = response.into_parts();
     let bytes = match body {
@@ -621,16 +669,29 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
                         store: app.store.clone(),
                         records: app.create_story.records.clone(),
                         users: app.create_story.users.clone(),
-                        uploads: LocalUploads {
-                            url: format!("{}{UPLOAD_PATH}", app.base_url()),
-                            bucket: UPLOADS_BUCKET.to_owned(),
-                            secret: app.upload_secret.clone(),
-                        },
+                        uploads: app.local_uploads(),
                         config: app.create_story.config.clone(),
                     };
                     create_photo::handle(&deps, req).await
                 }
                 "get-photo" => get_photo::handle(&app.get_photo, req).await,
+                "create-upload-form" => {
+                    let deps = create_upload_form::Deps {
+                        store: app.store.clone(),
+                        uploads: app.local_uploads(),
+                        users: app.create_story.users.clone(),
+                    };
+                    create_upload_form::handle(&deps, req).await
+                }
+                "delete-photo" => {
+                    let deps = delete_photo::Deps {
+                        store: app.store.clone(),
+                        media: app.blobs.clone(),
+                        cdn: NoCdn,
+                        users: app.create_story.users.clone(),
+                    };
+                    delete_photo::handle(&deps, req).await
+                }
                 "list-cafe-photos" => list_cafe_photos::handle(&app.list_cafe_photos, req).await,
                 "list-cafes" => list_cafes::handle(&app.list_cafes, req).await,
                 "nearby-cafes" => nearby_cafes::handle(&app.nearby_cafes, req).await,
@@ -638,6 +699,8 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
                 "list-roasters" => list_roasters::handle(&app.list_roasters, req).await,
                 "get-roaster" => get_roaster::handle(&app.get_roaster, req).await,
                 "get-artisan" => get_artisan::handle(&app.get_artisan, req).await,
+                "list-artisans" => list_artisans::handle(&app.list_artisans, req).await,
+                "list-cities" => list_cities::handle(&app.list_cities, req).await,
                 "list-brewing-methods" => {
                     list_brewing_methods::handle(&app.list_brewing_methods, req).await
                 }
@@ -702,6 +765,7 @@ pub async fn serve(listener: TcpListener, app: Arc<App>) -> anyhow::Result<()> {
     // Ignore a second serve of the same app: the first address stays.
     let _ = app.base_url.set(format!("http://{addr}"));
     spawn_worker(&app);
+    spawn_sweeper(&app);
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown_signal())
         .await

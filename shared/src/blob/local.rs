@@ -84,6 +84,24 @@ impl BlobStore for DirBlobs {
             .map_err(io("blob_put"))?;
         tokio::fs::rename(&tmp, &path).await.map_err(io("blob_put"))
     }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let path = self.path(key)?;
+        match tokio::fs::remove_file(&path).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io("blob_delete")(e)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The local CDN: nothing caches media, so there is nothing to invalidate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoCdn;
+
+impl crate::ports::CdnInvalidator for NoCdn {
+    async fn invalidate(&self, _paths: Vec<String>) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Upload targets on the local server (`POST <url>`), signed like S3 POST policies with a

@@ -2,6 +2,8 @@
 //! uses. Both implement the same ports ([`crate::ports::BlobStore`],
 //! [`crate::ports::UploadSigner`]) and `tests/` runs one contract suite against each.
 
+#[cfg(feature = "cloudfront")]
+pub mod cloudfront;
 pub mod local;
 #[cfg(feature = "presign")]
 pub mod presign;

@@ -139,4 +139,16 @@ impl BlobStore for S3Blobs {
             .map_err(backend("put_object"))?;
         Ok(())
     }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        // S3 answers 204 whether or not the key existed.
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(backend("delete_object"))?;
+        Ok(())
+    }
 }

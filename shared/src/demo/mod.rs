@@ -19,8 +19,8 @@ use jiff::Timestamp;
 use crate::domain::{
     Amenity, Artisan, ArtisanId, ArtisanRef, ArtisanRole, BeanSourcing, BrewingMethod, Cafe,
     CafeId, Coordinates, CountryCode, DomainError, Links, LocalTime, Location, OpeningHours,
-    OpeningPeriod, PriceLevel, RatingSummary, Roaster, RoasterId, RoasterRef, Slug, Technique,
-    TimeZoneName, Weekday,
+    OpeningPeriod, PhoneNumber, PriceLevel, RatingSummary, Roaster, RoasterId, RoasterRef, Slug,
+    Technique, TimeZoneName, Weekday,
 };
 
 use methods::METHODS;
@@ -410,7 +410,6 @@ fn cafe(
     };
 
     let cafe = Cafe {
-        id,
         tagline,
         origins,
         philosophy,
@@ -436,11 +435,53 @@ fn cafe(
         amenities,
         price_level: PriceLevel::new(price)?,
         links,
+        phone: Some(phone(city, &id)?),
         rating: RatingSummary::default(),
+        cover_photo: None,
         created_at: rng.timestamp()?,
         name,
+        id,
     };
     Ok((cafe, staff))
+}
+
+/// A plausible landline in the café's city: the country calling code, the city's area code and
+/// a subscriber number of the local length. The digits come from the café id, not the random
+/// stream, so adding phones left every other generated value as it was.
+fn phone(city: &City, id: &CafeId) -> Result<PhoneNumber, DemoError> {
+    let (prefix, digits) = match city.name {
+        "Tokyo" => ("+813", 8),
+        "Seoul" => ("+822", 8),
+        "Taipei" => ("+8862", 8),
+        "Melbourne" => ("+613", 8),
+        "Oslo" => ("+472", 7),
+        "Copenhagen" => ("+453", 7),
+        "London" => ("+4420", 8),
+        "Berlin" => ("+4930", 8),
+        "Lisbon" => ("+35121", 7),
+        "Portland" => ("+1503", 7),
+        "New York" => ("+1212", 7),
+        "Mexico City" => ("+5255", 8),
+        "São Paulo" => ("+5511", 8),
+        "Bogotá" => ("+57601", 7),
+        "Cape Town" => ("+2721", 7),
+        "Nairobi" => ("+25420", 7),
+        _ => ("+1555", 7),
+    };
+    // FNV-1a over the id: stable across runs and platforms.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in id.as_str().bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut number = String::from(prefix);
+    // Subscriber numbers start with 2–9 (0 and 1 are trunk and service prefixes).
+    number.push(char::from(b'2' + (hash % 8) as u8));
+    hash /= 8;
+    for _ in 1..digits {
+        number.push(char::from(b'0' + (hash % 10) as u8));
+        hash /= 10;
+    }
+    Ok(PhoneNumber::parse(&number)?)
 }
 
 /// A café name not used anywhere else in the catalogue.
@@ -986,6 +1027,52 @@ mod tests {
                     .all(|t| !t.contains('{') && !t.to_lowercase().contains("lorem"))
             );
         }
+    }
+
+    #[test]
+    fn every_cafe_has_a_phone_with_its_country_calling_code() {
+        let codes = [
+            ("JP", "+81"),
+            ("KR", "+82"),
+            ("TW", "+886"),
+            ("AU", "+61"),
+            ("NO", "+47"),
+            ("DK", "+45"),
+            ("GB", "+44"),
+            ("DE", "+49"),
+            ("PT", "+351"),
+            ("US", "+1"),
+            ("MX", "+52"),
+            ("BR", "+55"),
+            ("CO", "+57"),
+            ("ZA", "+27"),
+            ("KE", "+254"),
+        ];
+        let catalog = demo();
+        let mut distinct = std::collections::HashSet::new();
+        for cafe in &catalog.cafes {
+            let phone = cafe
+                .phone
+                .as_ref()
+                .map(PhoneNumber::as_str)
+                .unwrap_or_default();
+            let (_, code) = codes
+                .iter()
+                .find(|(cc, _)| *cc == cafe.location.country.as_str())
+                .unwrap_or_else(|| panic!("no calling code for {}", cafe.location.country));
+            assert!(
+                phone.starts_with(code),
+                "{} in {}: {phone}",
+                cafe.name,
+                cafe.location.country
+            );
+            distinct.insert(phone.to_owned());
+        }
+        assert_eq!(
+            distinct.len(),
+            catalog.cafes.len(),
+            "no two cafés share a number"
+        );
     }
 
     #[test]

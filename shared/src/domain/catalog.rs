@@ -7,8 +7,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Amenity, ArtisanId, CafeId, Coordinates, CountryCode, OpeningHours, PriceLevel, RatingSummary,
-    RoasterId, Slug,
+    Amenity, ArtisanId, CafeId, Coordinates, CountryCode, CoverPhoto, OpeningHours, PhoneNumber,
+    PriceLevel, RatingSummary, RoasterId, Slug,
 };
 
 /// Where a café or roaster is.
@@ -128,7 +128,14 @@ pub struct Cafe {
     pub amenities: Vec<Amenity>,
     pub price_level: PriceLevel,
     pub links: Links,
+    /// The café's telephone number (E.164), when it publishes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<PhoneNumber>,
     pub rating: RatingSummary,
+    /// The café's newest ready photo, kept current by the photo worker (absent when the café
+    /// has none: clients draw a placeholder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover_photo: Option<CoverPhoto>,
     #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
 }
@@ -146,6 +153,9 @@ pub struct CafeSummary {
     pub amenities: Vec<Amenity>,
     pub price_level: PriceLevel,
     pub rating: RatingSummary,
+    /// The profile's cover photo, copied into every list entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover_photo: Option<CoverPhoto>,
     #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
 }
@@ -174,8 +184,66 @@ impl Cafe {
             amenities: self.amenities.clone(),
             price_level: self.price_level,
             rating: self.rating.clone(),
+            cover_photo: self.cover_photo.clone(),
             created_at: self.created_at,
         }
+    }
+}
+
+/// A city with cafés in the catalogue, as `GET /cities` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct City {
+    /// Display name, as the cafés write it (`São Paulo`).
+    pub name: String,
+    /// What `GET /cafes?city=` takes (`sao-paulo`).
+    pub slug: Slug,
+    pub country: CountryCode,
+    pub cafe_count: u32,
+}
+
+impl City {
+    /// The cities of these café locations with their café counts, by slug. Locations whose
+    /// city folds to the same slug are one city; its name and country are the ones most of
+    /// its cafés use (ties go to the smallest, so the result is deterministic). Locations
+    /// whose city has no slug (no letters or digits) are not listed.
+    pub fn tally<'a>(locations: impl IntoIterator<Item = &'a Location>) -> Vec<City> {
+        use std::collections::BTreeMap;
+        #[derive(Default)]
+        struct Votes<'a> {
+            count: u32,
+            names: BTreeMap<&'a str, u32>,
+            countries: BTreeMap<CountryCode, u32>,
+        }
+        fn winner<K: Ord + Clone>(votes: &BTreeMap<K, u32>) -> Option<K> {
+            // max_by_key keeps the last maximum; iterate in reverse so the smallest key wins ties.
+            votes
+                .iter()
+                .rev()
+                .max_by_key(|(_, n)| **n)
+                .map(|(k, _)| k.clone())
+        }
+        let mut by_slug: BTreeMap<Slug, Votes<'a>> = BTreeMap::new();
+        for location in locations {
+            let Ok(slug) = Slug::from_text(&location.city) else {
+                continue;
+            };
+            let votes = by_slug.entry(slug).or_default();
+            votes.count += 1;
+            *votes.names.entry(location.city.as_str()).or_default() += 1;
+            *votes.countries.entry(location.country).or_default() += 1;
+        }
+        by_slug
+            .into_iter()
+            .filter_map(|(slug, votes)| {
+                Some(City {
+                    name: winner(&votes.names)?.to_owned(),
+                    country: winner(&votes.countries)?,
+                    cafe_count: votes.count,
+                    slug,
+                })
+            })
+            .collect()
     }
 }
 

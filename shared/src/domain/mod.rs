@@ -16,7 +16,7 @@ mod values;
 
 pub use catalog::{
     Artisan, ArtisanRef, ArtisanRole, BREWING_METHOD_SLUGS, BeanSourcing, BrewingMethod, Cafe,
-    CafeSummary, Links, Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef,
+    CafeSummary, City, Links, Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef,
     Technique, known_brewing_method,
 };
 pub use ids::{
@@ -24,8 +24,8 @@ pub use ids::{
 };
 pub use limits::{BucketPolicy, BucketState, Quota, WriteAction};
 pub use photo::{
-    MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, Photo, PhotoOutcome, PhotoStatus, Rendition, UploadType,
-    photo_of_upload_key, upload_key,
+    CoverPhoto, MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, NEVER_UPLOADED, Photo, PhotoOutcome,
+    PhotoStatus, Rendition, UPLOAD_DEADLINE, UploadType, photo_of_upload_key, upload_key,
 };
 pub use rating::RatingSummary;
 pub use review::{Rating, Review, ReviewDraft, ReviewText, ReviewView, UserId};
@@ -38,8 +38,8 @@ pub use user::{
     SavedCafeView, UserProfile, default_display_name,
 };
 pub use values::{
-    Amenity, Coordinates, CountryCode, LocalTime, OpeningHours, OpeningPeriod, PriceLevel, Slug,
-    TimeZoneName, Weekday,
+    Amenity, Coordinates, CountryCode, LocalTime, OpeningHours, OpeningPeriod, PhoneNumber,
+    PriceLevel, Slug, TimeZoneName, Weekday,
 };
 
 /// Why a value was rejected. Messages are written for API clients.
@@ -83,4 +83,6 @@ pub enum DomainError {
     ForbiddenCharacter { code: u32 },
     #[error("must be a single line")]
     LineBreak,
+    #[error("must be an E.164 phone number: + then 8 to 15 digits, the first not 0")]
+    InvalidPhone,
 }

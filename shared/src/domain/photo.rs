@@ -7,6 +7,11 @@ use super::{CafeId, PhotoId, PublicUserId};
 
 /// Largest upload accepted, bytes (15 MiB).
 pub const MAX_UPLOAD_BYTES: u64 = 15 * 1024 * 1024;
+/// How long after its announcement a photo may still be uploaded; a photo still pending then
+/// ends `failed` with [`NEVER_UPLOADED`].
+pub const UPLOAD_DEADLINE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+/// `failureReason` of a photo whose file never arrived before [`UPLOAD_DEADLINE`].
+pub const NEVER_UPLOADED: &str = "never-uploaded";
 /// Longest caption, characters.
 pub const MAX_CAPTION_CHARS: usize = 300;
 
@@ -75,6 +80,7 @@ pub struct Photo {
     pub cafe_id: CafeId,
     pub uploaded_by: PublicUserId,
     pub caption: Option<String>,
+    /// Declared by the client while pending; once ready, the format the bytes really were.
     pub content_type: UploadType,
     pub content_length: u64,
     pub status: PhotoStatus,
@@ -87,6 +93,13 @@ pub struct Photo {
 }
 
 impl Photo {
+    /// When a photo still pending is given up ([`UPLOAD_DEADLINE`] after its announcement).
+    pub fn upload_deadline(&self) -> Timestamp {
+        self.created_at
+            .checked_add(UPLOAD_DEADLINE)
+            .unwrap_or(Timestamp::MAX)
+    }
+
     /// The object key its upload goes to in the uploads bucket.
     pub fn upload_key(&self) -> String {
         upload_key(&self.id)
@@ -104,9 +117,41 @@ pub fn photo_of_upload_key(key: &str) -> Option<PhotoId> {
         .and_then(|id| PhotoId::parse(id).ok())
 }
 
+/// A café's cover: one ready photo's rendition set. The newest ready photo wins; the order is
+/// `(created_at, photo_id)`, so two photos announced in the same microsecond still have one winner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoverPhoto {
+    pub photo_id: PhotoId,
+    pub renditions: Vec<Rendition>,
+    /// When the photo was announced (its place in the café's newest-first photo list).
+    pub created_at: Timestamp,
+}
+
+impl CoverPhoto {
+    /// The cover a ready photo makes (`None` while it is pending or failed).
+    pub fn of(photo: &Photo) -> Option<Self> {
+        (photo.status == PhotoStatus::Ready).then(|| Self {
+            photo_id: photo.id.clone(),
+            renditions: photo.renditions.clone(),
+            created_at: photo.created_at,
+        })
+    }
+
+    /// Whether this cover is newer than `other` (the one that should win).
+    pub fn is_newer_than(&self, other: &CoverPhoto) -> bool {
+        (self.created_at, self.photo_id.as_str()) > (other.created_at, other.photo_id.as_str())
+    }
+}
+
 /// How processing ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PhotoOutcome {
-    Ready(Vec<Rendition>),
+    /// Renditions published. `content_type` is the format the bytes turned out to be (the
+    /// worker sniffs it), which replaces the declared type.
+    Ready {
+        renditions: Vec<Rendition>,
+        content_type: UploadType,
+    },
     Failed(String),
 }

@@ -136,6 +136,62 @@ impl fmt::Display for CountryCode {
     }
 }
 
+/// A telephone number in E.164 form: `+`, a country calling code, and the national number,
+/// 8 to 15 digits in all, the first not zero (`+81312345678`). Stored and served without
+/// spaces so clients can put it straight into a `tel:` link.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    /// Parses an E.164 number. Spaces, hyphens, dots and parentheses between digits are
+    /// accepted on input and dropped (`+81 3-1234-5678` → `+81312345678`).
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let rest = raw
+            .trim()
+            .strip_prefix('+')
+            .ok_or(DomainError::InvalidPhone)?;
+        let mut digits = String::with_capacity(16);
+        digits.push('+');
+        for c in rest.chars() {
+            match c {
+                '0'..='9' => digits.push(c),
+                ' ' | '-' | '.' | '(' | ')' => {}
+                _ => return Err(DomainError::InvalidPhone),
+            }
+        }
+        let count = digits.len() - 1;
+        if !(8..=15).contains(&count) || digits.as_bytes().get(1) == Some(&b'0') {
+            return Err(DomainError::InvalidPhone);
+        }
+        Ok(Self(digits))
+    }
+
+    /// The number as `+<digits>`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PhoneNumber {
+    type Error = DomainError;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<PhoneNumber> for String {
+    fn from(phone: PhoneNumber) -> String {
+        phone.0
+    }
+}
+
+impl fmt::Display for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A WGS 84 position in decimal degrees. Both values are finite and in range.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawCoordinates")]
@@ -618,5 +674,37 @@ mod tests {
         assert!(PriceLevel::new(0).is_err());
         assert!(PriceLevel::new(5).is_err());
         assert_eq!(PriceLevel::new(3).map(PriceLevel::get), Ok(3));
+    }
+
+    #[test]
+    fn phone_numbers_are_e164() {
+        let ok = [
+            ("+81312345678", "+81312345678"),
+            ("+81 3-1234-5678", "+81312345678"),
+            ("+1 (503) 555.0142", "+15035550142"),
+            ("+4722334455", "+4722334455"),
+        ];
+        for (raw, want) in ok {
+            assert_eq!(
+                PhoneNumber::parse(raw).map(String::from),
+                Ok(want.to_owned()),
+                "{raw}"
+            );
+        }
+        let bad = [
+            ("81312345678", "no leading +"),
+            ("+0312345678", "calling codes never start with 0"),
+            ("+1234567", "seven digits is too short"),
+            ("+1234567890123456", "sixteen digits is too long"),
+            ("+81 3 1234 567x", "letters"),
+            ("+", "no digits"),
+        ];
+        for (raw, why) in bad {
+            assert_eq!(
+                PhoneNumber::parse(raw),
+                Err(DomainError::InvalidPhone),
+                "{why}"
+            );
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! response with the request id on every log line.
 
 mod params;
+pub mod photos;
 mod problem;
 mod respond;
 pub mod reviews;

@@ -59,6 +59,20 @@ pub const GET_ARTISAN: RouteSpec = RouteSpec {
     function: "get-artisan",
     auth: false,
 };
+/// `GET /artisans`
+pub const LIST_ARTISANS: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/artisans",
+    function: "list-artisans",
+    auth: false,
+};
+/// `GET /cities`
+pub const LIST_CITIES: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/cities",
+    function: "list-cities",
+    auth: false,
+};
 /// `GET /brewing-methods`
 pub const LIST_BREWING_METHODS: RouteSpec = RouteSpec {
     method: "GET",
@@ -143,6 +157,20 @@ pub const GET_PHOTO: RouteSpec = RouteSpec {
     path: "/photos/{photoId}",
     function: "get-photo",
     auth: false,
+};
+/// `DELETE /photos/{photoId}`
+pub const DELETE_PHOTO: RouteSpec = RouteSpec {
+    method: "DELETE",
+    path: "/photos/{photoId}",
+    function: "delete-photo",
+    auth: true,
+};
+/// `POST /photos/{photoId}/upload-form`
+pub const CREATE_UPLOAD_FORM: RouteSpec = RouteSpec {
+    method: "POST",
+    path: "/photos/{photoId}/upload-form",
+    function: "create-upload-form",
+    auth: true,
 };
 
 /// `GET /me`
@@ -239,6 +267,8 @@ pub const ROUTES: &[RouteSpec] = &[
     LIST_ROASTERS,
     GET_ROASTER,
     GET_ARTISAN,
+    LIST_ARTISANS,
+    LIST_CITIES,
     LIST_BREWING_METHODS,
     GET_BREWING_METHOD,
     CREATE_REVIEW,
@@ -263,6 +293,8 @@ pub const ROUTES: &[RouteSpec] = &[
     DELETE_STORY,
     DELETE_ME,
     EXPORT_ME,
+    DELETE_PHOTO,
+    CREATE_UPLOAD_FORM,
 ];
 
 /// The route a function serves (`None` for a name not in [`ROUTES`], which the route-table

@@ -7,13 +7,14 @@ use tracing::instrument;
 use super::cafe_entry::{CafeEntry, CafeEntryDoc, CompactHours};
 use super::keys;
 use super::search_index;
-use super::table::{Item, ItemTable, SortIndex, StoredDoc};
+use super::table::{Condition, Item, ItemTable, SortIndex, StoredDoc, TransactError, Write};
 use crate::domain::{
-    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, Roaster, RoasterId, Slug,
+    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, City, CoverPhoto, Location,
+    PhotoId, Roaster, RoasterId, Slug,
 };
 use crate::ports::{
-    ArtisanReader, BrewingMethodReader, CafeReader, CatalogBatch, CatalogWriter, RoasterReader,
-    StoreError,
+    ArtisanReader, BrewingMethodReader, CafeReader, CatalogBatch, CatalogWriter, CityReader,
+    CoverChange, CoverWriter, RoasterReader, StoreError,
 };
 use crate::query::{CafeFilter, CafeQuery, CafeSort, Page, PageKey, PageLimit, RoasterQuery};
 
@@ -242,32 +243,64 @@ impl<S: ItemTable> ArtisanReader for S {
     async fn get_artisan(&self, id: &ArtisanId) -> Result<Option<Artisan>, StoreError> {
         profile(self, keys::artisan_pk(id)).await
     }
+
+    #[instrument(skip_all, fields(limit = limit.get()))]
+    async fn list_artisans(
+        &self,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> Result<Page<Artisan>, StoreError> {
+        read_page(
+            self,
+            SortIndex::ByName,
+            &keys::artisans_lpk(),
+            after.as_ref(),
+            limit,
+            false,
+            |_: &Artisan| true,
+        )
+        .await
+    }
+}
+
+impl<S: ItemTable> CityReader for S {
+    #[instrument(skip_all)]
+    async fn list_cities(&self) -> Result<Vec<City>, StoreError> {
+        read_all(self, &keys::cities_lpk()).await
+    }
+}
+
+/// Every document of a small list partition, by name (pages of [`PageLimit::max`]).
+async fn read_all<S: ItemTable, T: DeserializeOwned>(
+    store: &S,
+    lpk: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    let mut after: Option<PageKey> = None;
+    loop {
+        let page = read_page(
+            store,
+            SortIndex::ByName,
+            lpk,
+            after.as_ref(),
+            PageLimit::max(),
+            false,
+            |_: &T| true,
+        )
+        .await?;
+        out.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(out),
+        }
+    }
 }
 
 impl<S: ItemTable> BrewingMethodReader for S {
     #[instrument(skip_all)]
     async fn list_brewing_methods(&self) -> Result<Vec<BrewingMethod>, StoreError> {
-        let lpk = keys::methods_lpk();
-        let mut out = Vec::new();
-        let mut after: Option<PageKey> = None;
         // The curated set is small; page through it to be safe if it grows.
-        loop {
-            let page = read_page(
-                self,
-                SortIndex::ByName,
-                &lpk,
-                after.as_ref(),
-                PageLimit::max(),
-                false,
-                |_: &BrewingMethod| true,
-            )
-            .await?;
-            out.extend(page.items);
-            match page.next {
-                Some(next) => after = Some(next),
-                None => return Ok(out),
-            }
-        }
+        read_all(self, &keys::methods_lpk()).await
     }
 
     #[instrument(skip_all, fields(slug = %slug))]
@@ -318,7 +351,9 @@ impl Listed<'_> {
     }
 }
 
-fn cafe_items(cafe: &Cafe) -> Result<(String, Vec<Item>), StoreError> {
+/// Every item of a café's partition; the profile carries `version` (its `ver`, which cover
+/// updates condition on).
+fn cafe_items(cafe: &Cafe, version: i64) -> Result<(String, Vec<Item>), StoreError> {
     let pk = keys::cafe_pk(&cafe.id);
     let summary = cafe.summary();
     let id = cafe.id.as_str();
@@ -347,6 +382,9 @@ fn cafe_items(cafe: &Cafe) -> Result<(String, Vec<Item>), StoreError> {
         pk: pk.clone(),
     };
     let mut items = listed.into_items();
+    if let Some(profile) = items.first_mut() {
+        profile.version = Some(version);
+    }
     items.extend(super::nearby::geo_items(cafe)?);
     items.extend(search_index::term_items(
         &pk,
@@ -384,12 +422,156 @@ fn roaster_items(roaster: &Roaster) -> Result<(String, Vec<Item>), StoreError> {
 
 fn artisan_items(artisan: &Artisan) -> Result<(String, Vec<Item>), StoreError> {
     let pk = keys::artisan_pk(&artisan.id);
-    let item = Item::plain(
-        pk.clone(),
-        keys::PROFILE_SK,
-        encode(&pk, keys::PROFILE_SK, artisan)?,
-    );
-    Ok((pk, vec![item]))
+    let doc = encode(&pk, keys::PROFILE_SK, artisan)?;
+    let listed = Listed {
+        profile: doc.clone(),
+        summary: doc,
+        lpk: &|_: &str| keys::artisans_lpk(),
+        dims: vec![keys::ALL.to_owned()],
+        by_name: keys::by_name(&artisan.name, artisan.id.as_str()),
+        by_rating: None,
+        by_newest: None,
+        pk: pk.clone(),
+    };
+    Ok((pk, listed.into_items()))
+}
+
+/// A city's one item: its entry in the `CITIES#ALL` list, sorted by name.
+fn city_item(city: &City) -> Result<Item, StoreError> {
+    let pk = keys::city_pk(&city.slug);
+    let sk = keys::list_sk(keys::ALL);
+    let doc = encode(&pk, &sk, city)?;
+    Ok(Item {
+        lpk: Some(keys::cities_lpk()),
+        by_name: Some(keys::by_name(&city.name, city.slug.as_str())),
+        ..Item::plain(pk, sk, doc)
+    })
+}
+
+/// Most list entries read per round-trip when recounting a city.
+const CITY_COUNT_BATCH: usize = 1_000;
+
+/// Recounts city `slug` from its `CAFES#CITY#<slug>` list partition and rewrites (or deletes)
+/// its city entry. The index read may lag a write that just happened (GSIs are eventually
+/// consistent), so the café that was just written (`written`) is taken from the caller, not
+/// from the index.
+async fn recount_city<S: ItemTable>(
+    store: &S,
+    slug: &Slug,
+    written: &Cafe,
+) -> Result<(), StoreError> {
+    let lpk = keys::cafes_lpk(&keys::city_dim(slug));
+    let mut locations: Vec<Location> = Vec::new();
+    let mut after: Option<PageKey> = None;
+    loop {
+        let docs = store
+            .query_index(SortIndex::ByName, &lpk, after.as_ref(), CITY_COUNT_BATCH)
+            .await?;
+        let exhausted = docs.len() < CITY_COUNT_BATCH;
+        for StoredDoc { key, doc } in docs {
+            let summary: CafeSummary = decode(&key.pk, &key.sk, &doc)?;
+            if summary.id != written.id {
+                locations.push(summary.location);
+            }
+            after = Some(key);
+        }
+        if exhausted {
+            break;
+        }
+    }
+    if Slug::from_text(&written.location.city).is_ok_and(|s| &s == slug) {
+        locations.push(written.location.clone());
+    }
+    let pk = keys::city_pk(slug);
+    match City::tally(&locations)
+        .into_iter()
+        .find(|c| &c.slug == slug)
+    {
+        Some(city) => store.replace_partition(&pk, vec![city_item(&city)?]).await,
+        None => store.replace_partition(&pk, Vec::new()).await,
+    }
+}
+
+/// Most attempts at a cover change that keeps losing its version race.
+const COVER_ATTEMPTS: usize = 5;
+
+/// Reads the café profile, asks `decide` for the new cover (`None`: leave it), and rewrites the
+/// profile and its list entries in one transaction conditioned on the profile's version.
+async fn change_cover<S: ItemTable>(
+    store: &S,
+    id: &CafeId,
+    decide: impl Fn(Option<&CoverPhoto>) -> Option<Option<CoverPhoto>>,
+) -> Result<CoverChange, StoreError> {
+    let pk = keys::cafe_pk(id);
+    for _ in 0..COVER_ATTEMPTS {
+        let Some(stored) = store.get_item(&pk, keys::PROFILE_SK).await? else {
+            return Ok(CoverChange::NoCafe);
+        };
+        let Some(doc) = stored.doc.as_deref() else {
+            return Ok(CoverChange::NoCafe);
+        };
+        let mut cafe: Cafe = decode(&pk, keys::PROFILE_SK, doc)?;
+        let Some(cover) = decide(cafe.cover_photo.as_ref()) else {
+            return Ok(CoverChange::Unchanged);
+        };
+        cafe.cover_photo = cover;
+        let condition = match stored.version {
+            Some(version) => Condition::VersionIs(version),
+            // Written before profiles had versions.
+            None => Condition::Unversioned,
+        };
+        let (_, items) = cafe_items(&cafe, stored.version.unwrap_or(0) + 1)?;
+        let writes = items
+            .into_iter()
+            .map(|item| Write::Put {
+                condition: if item.sk == keys::PROFILE_SK {
+                    condition.clone()
+                } else {
+                    Condition::Always
+                },
+                item,
+            })
+            .collect();
+        match store.transact(writes).await {
+            Ok(()) => return Ok(CoverChange::Changed),
+            // Someone else changed the café between our read and our write: decide again.
+            Err(TransactError::ConditionFailed { .. }) => {}
+            Err(TransactError::Store(e)) => return Err(e),
+        }
+    }
+    Err(StoreError::Backend {
+        operation: "change_cover",
+        source: format!("café {id} changed on every one of {COVER_ATTEMPTS} attempts").into(),
+    })
+}
+
+impl<S: ItemTable> CoverWriter for S {
+    #[instrument(skip_all, fields(cafe_id = %cafe, photo_id = %cover.photo_id))]
+    async fn offer_cover(
+        &self,
+        cafe: &CafeId,
+        cover: &CoverPhoto,
+    ) -> Result<CoverChange, StoreError> {
+        change_cover(self, cafe, |current| match current {
+            Some(current) if !cover.is_newer_than(current) => None,
+            _ => Some(Some(cover.clone())),
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(cafe_id = %cafe, photo_id = %removed))]
+    async fn withdraw_cover(
+        &self,
+        cafe: &CafeId,
+        removed: &PhotoId,
+        next: Option<CoverPhoto>,
+    ) -> Result<CoverChange, StoreError> {
+        change_cover(self, cafe, |current| match current {
+            Some(current) if &current.photo_id == removed => Some(next.clone()),
+            _ => None,
+        })
+        .await
+    }
 }
 
 fn method_items(method: &BrewingMethod) -> Result<(String, Vec<Item>), StoreError> {
@@ -411,8 +593,43 @@ fn method_items(method: &BrewingMethod) -> Result<(String, Vec<Item>), StoreErro
 impl<S: ItemTable> CatalogWriter for S {
     #[instrument(skip_all, fields(cafe_id = %cafe.id))]
     async fn put_cafe(&self, cafe: &Cafe) -> Result<(), StoreError> {
-        let (pk, items) = cafe_items(cafe)?;
-        self.replace_partition(&pk, items).await
+        let pk = keys::cafe_pk(&cafe.id);
+        let stored = self.get_item(&pk, keys::PROFILE_SK).await?;
+        let before: Option<Cafe> = match stored.as_ref().and_then(|s| s.doc.as_deref()) {
+            Some(doc) => Some(decode(&pk, keys::PROFILE_SK, doc)?),
+            None => None,
+        };
+        let version = stored.and_then(|s| s.version).unwrap_or(0) + 1;
+        // The cover belongs to the photo worker: keep the stored one unless this café
+        // carries a newer one.
+        let mut cafe = cafe.clone();
+        if let Some(kept) = before.as_ref().and_then(|b| b.cover_photo.as_ref())
+            && cafe
+                .cover_photo
+                .as_ref()
+                .is_none_or(|c| !c.is_newer_than(kept))
+        {
+            cafe.cover_photo = Some(kept.clone());
+        }
+        let (pk, items) = cafe_items(&cafe, version)?;
+        self.replace_partition(&pk, items).await?;
+        // City counts change only when a café appears or moves to another city.
+        let moved = before.as_ref().is_none_or(|b| {
+            b.location.city != cafe.location.city || b.location.country != cafe.location.country
+        });
+        if moved {
+            let mut slugs: Vec<Slug> = [before.as_ref(), Some(&cafe)]
+                .into_iter()
+                .flatten()
+                .filter_map(|c| Slug::from_text(&c.location.city).ok())
+                .collect();
+            slugs.sort();
+            slugs.dedup();
+            for slug in &slugs {
+                recount_city(self, slug, &cafe).await?;
+            }
+        }
+        Ok(())
     }
 
     #[instrument(skip_all, fields(roaster_id = %roaster.id))]
@@ -433,6 +650,24 @@ impl<S: ItemTable> CatalogWriter for S {
         self.replace_partition(&pk, items).await
     }
 
+    #[instrument(skip_all, fields(cities = cities.len()))]
+    async fn put_cities(&self, cities: &[City]) -> Result<(), StoreError> {
+        let stale: Vec<City> = read_all::<_, City>(self, &keys::cities_lpk())
+            .await?
+            .into_iter()
+            .filter(|old| !cities.iter().any(|c| c.slug == old.slug))
+            .collect();
+        for city in &stale {
+            self.replace_partition(&keys::city_pk(&city.slug), Vec::new())
+                .await?;
+        }
+        let items = cities
+            .iter()
+            .map(city_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.put_items(items).await
+    }
+
     #[instrument(skip_all, fields(cafes = batch.cafes.len(), roasters = batch.roasters.len(), artisans = batch.artisans.len()))]
     async fn import(&self, batch: &CatalogBatch<'_>) -> Result<(), StoreError> {
         let mut items = Vec::new();
@@ -442,10 +677,14 @@ impl<S: ItemTable> CatalogWriter for S {
             .map(method_items)
             .chain(batch.roasters.iter().map(roaster_items))
             .chain(batch.artisans.iter().map(artisan_items))
-            .chain(batch.cafes.iter().map(cafe_items))
+            .chain(batch.cafes.iter().map(|c| cafe_items(c, 1)))
             .collect::<Result<Vec<_>, _>>()?
         {
             items.extend(entity_items);
+        }
+        // The batch's cafés are new to the store, so its tally is the city list.
+        for city in City::tally(batch.cafes.iter().map(|c| &c.location)) {
+            items.push(city_item(&city)?);
         }
         self.put_items(items).await
     }

@@ -9,12 +9,15 @@
 //! | roaster profile | `ROASTER#<id>` | `PROFILE` | – |
 //! | roaster list entry | `ROASTER#<id>` | `LIST#<dim>` | `ROASTERS#<dim>` |
 //! | artisan | `ARTISAN#<id>` | `PROFILE` | – |
+//! | artisan list entry | `ARTISAN#<id>` | `LIST#ALL` | `ARTISANS#ALL` |
+//! | city list entry | `CITY#<slug>` | `LIST#ALL` | `CITIES#ALL` |
 //! | brewing method | `METHOD#<slug>` | `PROFILE` | – |
 //! | brewing method list entry | `METHOD#<slug>` | `LIST#ALL` | `METHODS#ALL` |
 //! | café term entry | `CAFE#<id>` | `TERM#<token>` | `TERMS#CAFE#<first char>`, sorted by `SN` = `<token>#<id>` |
 //! | roaster term entry | `ROASTER#<id>` | `TERM#<token>` | `TERMS#ROASTER#<first char>`, `SN` as above |
 //! | photo | `PHOTO#<id>` | `PROFILE` | – |
 //! | ready photo list entry | `PHOTO#<id>` | `LIST#CAFE` | `PHOTOS#CAFE#<cafeId>` |
+//! | pending photo (the profile itself) | `PHOTO#<id>` | `PROFILE` | `PHOTOS#PENDING`, oldest first by `SN` |
 //!
 //! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
 //! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
@@ -44,6 +47,21 @@ pub fn roaster_pk(id: &RoasterId) -> String {
 /// `ARTISAN#<id>`
 pub fn artisan_pk(id: &ArtisanId) -> String {
     format!("ARTISAN#{id}")
+}
+
+/// List partition of all artisans (by name).
+pub fn artisans_lpk() -> String {
+    format!("ARTISANS#{ALL}")
+}
+
+/// `CITY#<slug>`: the partition of one city's list entry.
+pub fn city_pk(slug: &Slug) -> String {
+    format!("CITY#{slug}")
+}
+
+/// List partition of all cities (by name).
+pub fn cities_lpk() -> String {
+    format!("CITIES#{ALL}")
 }
 
 /// `METHOD#<slug>`
@@ -240,6 +258,19 @@ pub fn cafe_summary_key(cafe: &CafeId) -> (String, String) {
     (cafe_pk(cafe), list_sk(ALL))
 }
 
+/// List partition of pending photos (their profile items, sorted oldest first by `SN`); a
+/// photo leaves it when it is finished or deleted.
+pub fn pending_photos_lpk() -> String {
+    "PHOTOS#PENDING".to_owned()
+}
+
+/// `SN` of a pending photo: creation time in microseconds (zero-padded, not inverted, so
+/// ascending order is oldest first), then the id.
+pub fn by_oldest(created_at: jiff::Timestamp, id: &str) -> String {
+    let micros = created_at.as_microsecond().max(0);
+    format!("{micros:016}#{id}")
+}
+
 /// `CITY#<slug>` (the city name folded to a slug so `São Paulo` and `sao-paulo` agree).
 pub fn city_dim(city: &Slug) -> String {
     format!("CITY#{city}")
@@ -353,9 +384,11 @@ pub fn cafe_matches(filter: &CafeFilter, cafe: &CafeSummary) -> bool {
     let price_ok =
         filter.price_levels.is_empty() || filter.price_levels.contains(&cafe.price_level);
     // An unreviewed café has average 0, so it only passes a minimum of 0.
-    let rating_ok = filter
-        .min_rating
-        .is_none_or(|min| cafe.rating.average >= min && (cafe.rating.count > 0 || min <= 0.0));
+    let rating_ok = filter.min_rating.is_none_or(|min| {
+        cafe.rating
+            .average
+            .map_or(min <= 0.0, |average| average >= min)
+    });
     city_ok && country_ok && method_ok && roaster_ok && amenities_ok && price_ok && rating_ok
 }
 

@@ -8,7 +8,7 @@ use super::catalog::{decode, encode, read_page};
 use super::keys;
 use super::table::{Condition, Item, ItemTable, SortIndex, TransactError, Write};
 use crate::domain::{CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus};
-use crate::ports::{Finish, PhotoReader, PhotoWriter, StoreError};
+use crate::ports::{Finish, PendingPhotoReader, PhotoReader, PhotoWriter, StoreError};
 use crate::query::{Page, PageKey, PageLimit};
 
 const CAFE_LIST_SK: &str = "LIST#CAFE";
@@ -39,12 +39,52 @@ impl<S: ItemTable> PhotoReader for S {
     }
 }
 
+impl<S: ItemTable> PendingPhotoReader for S {
+    #[instrument(skip_all, fields(limit))]
+    async fn overdue_photos(
+        &self,
+        created_before: jiff::Timestamp,
+        limit: usize,
+        after: Option<PageKey>,
+    ) -> Result<Page<Photo>, StoreError> {
+        let docs = self
+            .query_index(
+                SortIndex::ByName,
+                &keys::pending_photos_lpk(),
+                after.as_ref(),
+                limit,
+            )
+            .await?;
+        let mut next = (docs.len() == limit)
+            .then(|| docs.last().map(|d| d.key.clone()))
+            .flatten();
+        let mut items = Vec::with_capacity(docs.len());
+        for doc in docs {
+            let photo: Photo = decode(&doc.key.pk, &doc.key.sk, &doc.doc)?;
+            // Oldest first: the first one young enough ends the overdue ones.
+            if photo.created_at >= created_before {
+                next = None;
+                break;
+            }
+            // The index may lag a finish by a moment: only pending photos are overdue.
+            if photo.status == PhotoStatus::Pending {
+                items.push(photo);
+            }
+        }
+        Ok(Page { items, next })
+    }
+}
+
 impl<S: ItemTable> PhotoWriter for S {
     #[instrument(skip_all, fields(photo_id = %photo.id))]
     async fn create_photo(&self, photo: &Photo) -> Result<(), StoreError> {
         let pk = keys::photo_pk(&photo.id);
+        // A pending photo's profile is also its entry in the pending-photos index (the sweep
+        // reads it oldest first); finishing rewrites the profile without it.
         let item = Item {
             version: Some(1),
+            lpk: Some(keys::pending_photos_lpk()),
+            by_name: Some(keys::by_oldest(photo.created_at, photo.id.as_str())),
             ..Item::plain(
                 pk.clone(),
                 keys::PROFILE_SK,
@@ -67,6 +107,27 @@ impl<S: ItemTable> PhotoWriter for S {
         }
     }
 
+    #[instrument(skip_all, fields(photo_id = %photo.id))]
+    async fn delete_photo(&self, photo: &Photo) -> Result<(), StoreError> {
+        let pk = keys::photo_pk(&photo.id);
+        let writes = [keys::PROFILE_SK, CAFE_LIST_SK]
+            .into_iter()
+            .map(|sk| Write::Delete {
+                pk: pk.clone(),
+                sk: sk.to_owned(),
+                condition: Condition::Always,
+            })
+            .collect();
+        self.transact(writes).await.map_err(|e| match e {
+            TransactError::Store(e) => e,
+            // Unconditional deletes cannot fail a condition.
+            TransactError::ConditionFailed { .. } => StoreError::Backend {
+                operation: "delete_photo",
+                source: "an unconditional delete reported a failed condition".into(),
+            },
+        })
+    }
+
     #[instrument(skip_all, fields(photo_id = %id))]
     async fn finish_photo(
         &self,
@@ -87,9 +148,13 @@ impl<S: ItemTable> PhotoWriter for S {
         }
         let version = stored.version.unwrap_or(1);
         match outcome {
-            PhotoOutcome::Ready(renditions) => {
+            PhotoOutcome::Ready {
+                renditions,
+                content_type,
+            } => {
                 photo.status = PhotoStatus::Ready;
                 photo.renditions = renditions;
+                photo.content_type = content_type;
             }
             PhotoOutcome::Failed(reason) => {
                 photo.status = PhotoStatus::Failed;

@@ -189,6 +189,8 @@ pub enum Condition {
     Absent,
     /// An item has this key and its version is `expected`.
     VersionIs(i64),
+    /// An item has this key and no version (written before its kind carried one).
+    Unversioned,
     /// No item has this key, or it expired (`expiresAt < now`).
     AbsentOrExpired { now: i64 },
     /// Counter `name` is absent or below `limit`.

@@ -1,0 +1,41 @@
+//! `GET /artisans`: artisans by name, one page at a time (the `ARTISANS#ALL` list, written
+//! with each artisan).
+
+use lambda_http::{Body, Request, Response};
+use shared::cursor::CursorCodec;
+use shared::http::routes::LIST_ARTISANS;
+use shared::http::{CachePolicy, ListBody, Query, Reply, parse_limit, serve};
+use shared::ports::ArtisanReader;
+
+/// Query parameters this route accepts.
+pub const PARAMS: &[&str] = &["limit", "cursor"];
+
+/// The cursor scope: a cursor from another list is refused.
+const SCOPE: &str = "artisans|";
+
+/// What the handler needs: an artisan reader and the cursor codec.
+pub struct Deps<S> {
+    pub store: S,
+    pub cursors: CursorCodec,
+}
+
+/// Handles one request.
+pub async fn handle<S: ArtisanReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
+    serve(req, &LIST_ARTISANS, |_info, req| async move {
+        let mut q = Query::from_request(&req, PARAMS);
+        let limit = q.take("limit", parse_limit).unwrap_or_default();
+        let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
+        q.finish()?;
+        let after = cursor.map(|c| deps.cursors.decode(SCOPE, &c)).transpose()?;
+        let page = deps.store.list_artisans(limit, after).await?;
+        let next_cursor = page.next.map(|key| deps.cursors.encode(SCOPE, &key));
+        Reply::json(
+            &ListBody {
+                items: page.items,
+                next_cursor,
+            },
+            CachePolicy::CATALOGUE,
+        )
+    })
+    .await
+}
