@@ -698,6 +698,11 @@ impl ConditionExpr {
                 vec![("#cver", VERSION.to_owned())],
                 vec![(":cver", AttributeValue::N(v.to_string()))],
             ),
+            Condition::Unversioned => (
+                "attribute_exists(#cpk) AND attribute_not_exists(#cver)",
+                vec![("#cpk", PK.to_owned()), ("#cver", VERSION.to_owned())],
+                vec![],
+            ),
             Condition::AbsentOrExpired { now } => (
                 "attribute_not_exists(#cpk) OR #cexp < :cnow",
                 vec![("#cpk", PK.to_owned()), ("#cexp", EXPIRES_AT.to_owned())],

@@ -15,6 +15,7 @@
 //! | roaster term entry | `ROASTER#<id>` | `TERM#<token>` | `TERMS#ROASTER#<first char>`, `SN` as above |
 //! | photo | `PHOTO#<id>` | `PROFILE` | – |
 //! | ready photo list entry | `PHOTO#<id>` | `LIST#CAFE` | `PHOTOS#CAFE#<cafeId>` |
+//! | schema marker | `SCHEMA` | `PROFILE` | – |
 //!
 //! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
 //! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
@@ -97,6 +98,12 @@ pub fn shard_sk(region: &str) -> String {
 /// Marks that `user` reviewed the café; holds the review id.
 pub fn reviewer_sk(user: &crate::domain::PublicUserId) -> String {
     format!("REVIEWER#{user}")
+}
+
+/// The marker the release before public user ids wrote: keyed by the token subject. Only the
+/// migration ([`crate::maintenance::migrate_authors`]) uses it, to delete it.
+pub fn legacy_reviewer_sk(subject: &crate::domain::UserId) -> String {
+    format!("REVIEWER#{subject}")
 }
 
 /// `STORY#<id>`
@@ -182,9 +189,18 @@ pub fn photo_pk(id: &crate::domain::PhotoId) -> String {
     format!("PHOTO#{id}")
 }
 
+/// A ready photo's entry in its café's list (`PHOTO#<id>` / this sort key).
+pub const PHOTO_LIST_SK: &str = "LIST#CAFE";
+
 /// List partition of a café's ready photos (newest first on `ByNewest`).
 pub fn photos_lpk(cafe: &CafeId) -> String {
     format!("PHOTOS#CAFE#{cafe}")
+}
+
+/// Key of the schema marker (`SCHEMA` / `PROFILE`): which data layout the store holds, so a
+/// store written by an older release is recognised with one read.
+pub fn schema_key() -> (String, String) {
+    ("SCHEMA".to_owned(), PROFILE_SK.to_owned())
 }
 
 /// `USER#<publicId>`: a person's profile and the cafés they saved.

@@ -448,6 +448,7 @@ fn holds(condition: &Condition, current: Option<&StoredItem>) -> bool {
         Condition::Always => true,
         Condition::Absent => current.is_none(),
         Condition::VersionIs(v) => current.is_some_and(|c| c.version == Some(*v)),
+        Condition::Unversioned => current.is_some_and(|c| c.version.is_none()),
         Condition::AbsentOrExpired { now } => {
             current.is_none_or(|c| c.expires_at.is_some_and(|e| e < *now))
         }

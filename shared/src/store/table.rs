@@ -189,6 +189,8 @@ pub enum Condition {
     Absent,
     /// An item has this key and its version is `expected`.
     VersionIs(i64),
+    /// An item has this key and carries no version (written before it was versioned).
+    Unversioned,
     /// No item has this key, or it expired (`expiresAt < now`).
     AbsentOrExpired { now: i64 },
     /// Counter `name` is absent or below `limit`.
