@@ -1,5 +1,5 @@
 # CraftBean developer commands. Everything a newcomer needs: `make run` and `make test`.
-.PHONY: run test token lint fmt seed-embedded seed-dynamodb watch build sizes events venv bench-nearby bench-photos
+.PHONY: run test token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos
 
 # Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR).
 run:
@@ -30,6 +30,12 @@ seed-embedded:
 # Create the table in the DynamoDB endpoint at AWS_ENDPOINT_URL and load the demo data into it.
 seed-dynamodb:
 	cargo run --locked -p xtask -- seed --store dynamodb --create-table
+
+# Convert a store from before public user ids (idempotent). STORE=dynamodb [TABLE=name] for
+# DynamoDB (needs CRAFTBEAN_USER_ID_SECRET); the embedded store in $(CRAFTBEAN_DATA_DIR) otherwise
+# (the local server also does this once on start).
+migrate-authors:
+	cargo run --locked -p xtask -- migrate-authors --store $(or $(STORE),embedded) $(if $(TABLE),--table $(TABLE))
 
 # Serve every function with cargo lambda watch against DynamoDB at AWS_ENDPOINT_URL.
 watch: venv

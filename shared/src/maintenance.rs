@@ -1,5 +1,5 @@
 //! Data maintenance written over the ports, so it runs the same on DynamoDB and the embedded
-//! store (`cargo run -p xtask -- reindex`, and the local server on start).
+//! store (`cargo run -p xtask -- reindex` and `migrate-authors`, and the local server on start).
 
 use crate::domain::{ArtisanId, City, Location};
 use crate::ports::{ArtisanReader, CafeReader, CatalogWriter, RoasterReader, StoreError};
@@ -92,4 +92,55 @@ pub async fn rewrite_catalog<S: CafeReader + RoasterReader + ArtisanReader + Cat
         cafes: rewrite_cafes(store).await?,
         roasters: rewrite_roasters(store).await?,
     })
+}
+
+pub use crate::store::{
+    MigrationReport, SCHEMA_VERSION, Tally, record_schema_version, stored_schema_version,
+};
+
+/// Converts a store written before public user ids (`xtask migrate-authors`, and the local
+/// server once, on start, when the schema marker is missing from a non-empty store).
+///
+/// The previous release named authors by the token subject: `Review.authorId`,
+/// `Story.authorId` and `Photo.uploadedBy` held the `sub`, and the one-review marker was
+/// `RATINGS#<cafe>` / `REVIEWER#<sub>`. Those documents no longer decode, so this works on raw
+/// JSON: for each entity whose author is not a valid public id, it takes the old value as the
+/// subject, derives the public id with `user_keys` (the same secret the functions use), and
+/// rewrites exactly what the current write paths write, in one transaction per entity:
+///
+/// - a review: the review item (same `ver`: it is `updatedAt`, which does not change), its
+///   entry in the author's list, and the marker moved from `REVIEWER#<sub>` to
+///   `REVIEWER#<publicId>`; rating shards are untouched (the rating did not change);
+/// - a story: the profile, now with `updatedAt` = `createdAt` and the version derived from
+///   it, and every list entry, including the new `STORIES#USER#<publicId>` one;
+/// - a ready photo: the profile (its `ver` kept) and its entry in the café's list.
+///
+/// Every author met gets a neutral profile ([`crate::domain::UserProfile::first`]) if they
+/// have none, created before their content is converted. The entity's write is conditional
+/// on its profile being as read (`ver` unchanged, or still unversioned for old stories), so a
+/// concurrent write is never overwritten; such an entity is counted as `raced` and converted
+/// by the next run. Idempotent: a second run finds everything current and writes nothing.
+/// When nothing raced, it records the schema marker ([`SCHEMA_VERSION`]).
+///
+/// No Scan: it enumerates through the list indexes, the way a maintenance tool may (not a
+/// request path): cafés in `CAFES#ALL`, each café's reviews (`REVIEWS#CAFE#<id>`) and ready
+/// photos (`PHOTOS#CAFE#<id>`), and every story (`STORIES#ALL`). What it cannot reach, and
+/// what happens to it:
+///
+/// - hourly write-limit windows `RATE#<sub>` / `WINDOW#<hour>`: they expire (TTL, two hours)
+///   and are never read again, since limits are now counted per public id;
+/// - idempotency records: a replayed response of an old write still shows the subject as
+///   `authorId` until the record expires (24 hours);
+/// - pending photos are in no list: they stay as they are. Their upload target expires ten
+///   minutes after creation, so one created longer before the upgrade and still pending is
+///   never uploaded; one whose upload or processing is in flight across the upgrade does not
+///   decode in the worker (its message ends in the dead-letter queue) nor in
+///   `GET /photos/{id}`. Upgrade with no uploads in flight to avoid it. Failed photos are
+///   never listed or shown;
+/// - reviews of a café no longer in `CAFES#ALL` (cafés are never deleted today).
+pub async fn migrate_authors<T: crate::store::ItemTable>(
+    table: &T,
+    user_keys: &crate::identity::UserKeys,
+) -> Result<MigrationReport, StoreError> {
+    crate::store::migrate_authors(table, user_keys).await
 }

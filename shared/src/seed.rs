@@ -50,6 +50,8 @@ pub async fn seed<S: CatalogWriter + ItemTable>(
         },
     )
     .await?;
+    // Everything above is in the current layout: later starts need not migrate it.
+    crate::store::record_schema_version(store).await?;
     Ok(SeedReport {
         cafes: catalog.cafes.len(),
         roasters: catalog.roasters.len(),

@@ -10,6 +10,11 @@
 //!   the geo and term indexes of entities written before they existed), re-write the artisans
 //!   the cafés name (the artisan list) and rebuild the city list from the whole catalogue.
 //!   Idempotent; safe to stop and re-run.
+//! - `migrate-authors --store embedded|dynamodb [--data-dir DIR] [--table NAME]`: convert a
+//!   store written before public user ids (reviews, stories and ready photos that name their
+//!   author by the token subject), keyed by `CRAFTBEAN_USER_ID_SECRET` (embedded: else the
+//!   data directory's `user-id-secret`, as the local server does). Idempotent; prints what it
+//!   converted. See `shared::maintenance::migrate_authors`.
 //! - `bench-nearby`: the nearby-search benchmark (100,000 cafés; latency on the embedded store
 //!   and DynamoDB read costs); run it through `make bench-nearby` for an optimised build.
 //! - `photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET
@@ -37,6 +42,7 @@ const USAGE: &str =
        xtask sizes
        xtask token [--sub USER] [--hours N] [--data-dir DIR]
        xtask reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]
+       xtask migrate-authors --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask bench-nearby
        xtask bench-photos <file>…
        xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL";
@@ -62,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
         Some("token") => token(&args[1..]),
         Some("bench-nearby") => bench_nearby::run().await,
         Some("reindex") => reindex(&args[1..]).await,
+        Some("migrate-authors") => migrate_authors(&args[1..]).await,
         Some("photo-worker") => photo_worker(&args[1..]).await,
         Some("bench-photos") => bench_photos::run_all(&args[1..]),
         Some("render-one") => bench_photos::render_one(args.get(1).map_or("", String::as_str)),
@@ -124,6 +131,53 @@ async fn reindex(args: &[String]) -> anyhow::Result<()> {
         "rewrote {} cafés and {} roasters",
         rewritten.cafes, rewritten.roasters
     );
+    Ok(())
+}
+
+async fn migrate_authors(args: &[String]) -> anyhow::Result<()> {
+    use shared::config::vars::USER_ID_SECRET;
+    let from_env = std::env::var(USER_ID_SECRET)
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let report = match flag_value(args, "--store").as_deref() {
+        Some("embedded") => {
+            let dir = PathBuf::from(
+                flag_value(args, "--data-dir")
+                    .or_else(|| std::env::var("CRAFTBEAN_DATA_DIR").ok())
+                    .unwrap_or_else(|| ".craftbean".to_owned()),
+            );
+            let db = dir.join(local_server::DB_FILE);
+            if !db.exists() {
+                bail!("no store at {}", db.display());
+            }
+            // The same secret the local server uses for this data directory.
+            let secret = match from_env {
+                Some(secret) => secret,
+                None => {
+                    local_server::load_or_create_secret(&dir, local_server::USER_ID_SECRET_FILE)?
+                }
+            };
+            let keys = shared::config::user_keys_from(USER_ID_SECRET, &secret)?;
+            let store = SqliteStore::open(&db)?;
+            shared::maintenance::migrate_authors(&store, &keys).await?
+        }
+        Some("dynamodb") => {
+            let secret = from_env.with_context(|| {
+                format!("{USER_ID_SECRET} must hold the secret the functions use (UserIdSecret)")
+            })?;
+            let keys = shared::config::user_keys_from(USER_ID_SECRET, &secret)?;
+            let table = flag_value(args, "--table")
+                .or_else(|| std::env::var("CRAFTBEAN_TABLE").ok())
+                .unwrap_or_else(|| DEFAULT_TABLE.to_owned());
+            let store = DynamoStore::from_env(table).await;
+            shared::maintenance::migrate_authors(&store, &keys).await?
+        }
+        _ => bail!("{USAGE}"),
+    };
+    println!("{report}");
+    if !report.complete() {
+        println!("some items changed while they were being converted: run it again");
+    }
     Ok(())
 }
 

@@ -168,12 +168,18 @@ pub fn load_or_create_secret(data_dir: &Path, file: &str) -> anyhow::Result<Stri
 }
 
 /// Opens the store in the data directory, seeding the demo dataset on first start (and
-/// backfilling indexes a store from an older release lacks).
+/// backfilling indexes a store from an older release lacks, and converting its authors to
+/// public user ids: [`shared::maintenance::migrate_authors`]).
 pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let store =
         SqliteStore::open(&config.data_dir.join(DB_FILE)).context("opening the embedded store")?;
+    let user_id_secret = match &config.user_id_secret {
+        Some(secret) => secret.clone(),
+        None => load_or_create_secret(&config.data_dir, USER_ID_SECRET_FILE)?,
+    };
+    let users = config::user_keys_from(vars::USER_ID_SECRET, &user_id_secret)?;
     if store.is_empty().await? {
         let catalog = shared::demo::catalog().context("building the demo dataset")?;
         let report = shared::seed::seed(&store, &catalog)
@@ -207,6 +213,17 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             "rewrote cafés and roasters written before the current indexes"
         );
     }
+    if shared::maintenance::stored_schema_version(&store)
+        .await?
+        .is_none()
+    {
+        // Seeded stores carry the schema marker; a non-empty store without it was written
+        // before public user ids (or before the marker): convert it once.
+        let report = shared::maintenance::migrate_authors(&store, &users)
+            .await
+            .context("converting authors written before public user ids")?;
+        info!(%report, "converted a store from before public user ids");
+    }
     let secret = match &config.cursor_secret {
         Some(secret) => secret.clone(),
         None => load_or_create_secret(&config.data_dir, SECRET_FILE)?,
@@ -215,11 +232,6 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         Some(secret) => secret.clone(),
         None => load_or_create_secret(&config.data_dir, JWT_SECRET_FILE)?,
     };
-    let user_id_secret = match &config.user_id_secret {
-        Some(secret) => secret.clone(),
-        None => load_or_create_secret(&config.data_dir, USER_ID_SECRET_FILE)?,
-    };
-    let users = config::user_keys_from(vars::USER_ID_SECRET, &user_id_secret)?;
     let reviews = ReviewStore::new(store.clone(), config.writes.region.clone());
     let cursors: CursorCodec = config::cursor_codec(vars::CURSOR_SECRET, &secret)?;
     let (queue, queue_rx) = mpsc::unbounded_channel();

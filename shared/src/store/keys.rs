@@ -18,6 +18,7 @@
 //! | photo | `PHOTO#<id>` | `PROFILE` | – |
 //! | ready photo list entry | `PHOTO#<id>` | `LIST#CAFE` | `PHOTOS#CAFE#<cafeId>` |
 //! | pending photo (the profile itself) | `PHOTO#<id>` | `PROFILE` | `PHOTOS#PENDING`, oldest first by `SN` |
+//! | schema marker | `SCHEMA` | `PROFILE` | – |
 //!
 //! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
 //! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
@@ -127,6 +128,12 @@ pub fn bucket_sk(action: crate::domain::WriteAction) -> String {
     format!("BUCKET#{}", action.as_str())
 }
 
+/// The marker the release before public user ids wrote: keyed by the token subject. Only the
+/// migration ([`crate::maintenance::migrate_authors`]) uses it, to delete it.
+pub fn legacy_reviewer_sk(subject: &crate::domain::UserId) -> String {
+    format!("REVIEWER#{subject}")
+}
+
 /// `STORY#<id>`
 pub fn story_pk(id: &crate::domain::StoryId) -> String {
     format!("STORY#{id}")
@@ -210,9 +217,18 @@ pub fn photo_pk(id: &crate::domain::PhotoId) -> String {
     format!("PHOTO#{id}")
 }
 
+/// A ready photo's entry in its café's list (`PHOTO#<id>` / this sort key).
+pub const PHOTO_LIST_SK: &str = "LIST#CAFE";
+
 /// List partition of a café's ready photos (newest first on `ByNewest`).
 pub fn photos_lpk(cafe: &CafeId) -> String {
     format!("PHOTOS#CAFE#{cafe}")
+}
+
+/// Key of the schema marker (`SCHEMA` / `PROFILE`): which data layout the store holds, so a
+/// store written by an older release is recognised with one read.
+pub fn schema_key() -> (String, String) {
+    ("SCHEMA".to_owned(), PROFILE_SK.to_owned())
 }
 
 /// `USER#<publicId>`: a person's profile and the cafés they saved.

@@ -9,6 +9,7 @@ mod cafe_entry;
 mod catalog;
 mod import;
 pub mod keys;
+mod migrate;
 mod nearby;
 mod photos;
 pub mod reviews;
@@ -23,6 +24,10 @@ pub mod dynamodb;
 pub mod sqlite;
 
 pub use import::{PeopleBatch, import_people};
+pub use migrate::{
+    MigrationReport, SCHEMA_VERSION, Tally, migrate_authors, record_schema_version,
+    stored_schema_version,
+};
 pub use table::{
     Condition, Item, ItemTable, MAX_GET_DOCS, SortIndex, StoredDoc, StoredItem, TransactError,
     Write,

@@ -11,7 +11,23 @@ use crate::domain::{CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus};
 use crate::ports::{Finish, PendingPhotoReader, PhotoReader, PhotoWriter, StoreError};
 use crate::query::{Page, PageKey, PageLimit};
 
-const CAFE_LIST_SK: &str = "LIST#CAFE";
+/// The profile of `photo` at `version`, then its entry in the café's list when it is ready.
+pub(super) fn photo_items(photo: &Photo, version: i64) -> Result<Vec<Item>, StoreError> {
+    let pk = keys::photo_pk(&photo.id);
+    let doc = encode(&pk, keys::PROFILE_SK, photo)?;
+    let mut items = vec![Item {
+        version: Some(version),
+        ..Item::plain(pk.clone(), keys::PROFILE_SK, doc.clone())
+    }];
+    if photo.status == PhotoStatus::Ready {
+        items.push(Item {
+            lpk: Some(keys::photos_lpk(&photo.cafe_id)),
+            by_newest: Some(keys::by_newest(photo.created_at, photo.id.as_str())),
+            ..Item::plain(pk, keys::PHOTO_LIST_SK, doc)
+        });
+    }
+    Ok(items)
+}
 
 impl<S: ItemTable> PhotoReader for S {
     #[instrument(skip_all, fields(photo_id = %id))]
@@ -110,7 +126,7 @@ impl<S: ItemTable> PhotoWriter for S {
     #[instrument(skip_all, fields(photo_id = %photo.id))]
     async fn delete_photo(&self, photo: &Photo) -> Result<(), StoreError> {
         let pk = keys::photo_pk(&photo.id);
-        let writes = [keys::PROFILE_SK, CAFE_LIST_SK]
+        let writes = [keys::PROFILE_SK, keys::PHOTO_LIST_SK]
             .into_iter()
             .map(|sk| Write::Delete {
                 pk: pk.clone(),
@@ -162,24 +178,18 @@ impl<S: ItemTable> PhotoWriter for S {
             }
         }
         photo.updated_at = crate::domain::time::truncate_millis(at);
-        let doc = encode(&pk, keys::PROFILE_SK, &photo)?;
-        let mut writes = vec![Write::Put {
-            item: Item {
-                version: Some(version + 1),
-                ..Item::plain(pk.clone(), keys::PROFILE_SK, doc.clone())
-            },
-            condition: Condition::VersionIs(version),
-        }];
-        if photo.status == PhotoStatus::Ready {
-            writes.push(Write::Put {
-                item: Item {
-                    lpk: Some(keys::photos_lpk(&photo.cafe_id)),
-                    by_newest: Some(keys::by_newest(photo.created_at, photo.id.as_str())),
-                    ..Item::plain(pk.clone(), CAFE_LIST_SK, doc)
+        let writes = photo_items(&photo, version + 1)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| Write::Put {
+                item,
+                condition: if i == 0 {
+                    Condition::VersionIs(version)
+                } else {
+                    Condition::Always
                 },
-                condition: Condition::Always,
-            });
-        }
+            })
+            .collect();
         match self.transact(writes).await {
             Ok(()) => Ok(Finish::Done),
             // Another worker finished it between our read and our write.
