@@ -1,7 +1,7 @@
-//! What responses show of user content: reviews and stories with their author's public
-//! reference (`{id, displayName}`) instead of a bare id, resolved in one batch read per page.
+//! What responses show of user content: reviews, stories and photos with their author's public
+//! reference (`{id, displayName}`), resolved in one batch read per page.
 
-use crate::domain::{Review, ReviewView, Story, StoryView};
+use crate::domain::{Photo, PhotoView, Review, ReviewView, Story, StoryView};
 use crate::ports::{StoreError, UserReader};
 
 /// Each review with its author, in order.
@@ -46,6 +46,28 @@ pub async fn story<U: UserReader>(users: &U, story: &Story) -> Result<StoryView,
         .authors(std::slice::from_ref(&story.author_id))
         .await?;
     Ok(story.view(first_or_unnamed(author, &story.author_id)))
+}
+
+/// Each photo with its uploader, in order.
+pub async fn photos<U: UserReader>(
+    users: &U,
+    photos: Vec<Photo>,
+) -> Result<Vec<PhotoView>, StoreError> {
+    let ids: Vec<_> = photos.iter().map(|p| p.uploaded_by.clone()).collect();
+    let authors = users.authors(&ids).await?;
+    Ok(photos
+        .iter()
+        .zip(authors)
+        .map(|(photo, author)| photo.view(author))
+        .collect())
+}
+
+/// One photo with its uploader.
+pub async fn photo<U: UserReader>(users: &U, photo: &Photo) -> Result<PhotoView, StoreError> {
+    let author = users
+        .authors(std::slice::from_ref(&photo.uploaded_by))
+        .await?;
+    Ok(photo.view(first_or_unnamed(author, &photo.uploaded_by)))
 }
 
 fn first_or_unnamed(

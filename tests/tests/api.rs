@@ -243,7 +243,13 @@ async fn amenities_price_levels_rating_and_open_now_combine_across_pages() {
 async fn min_rating_follows_reviews_and_skips_unreviewed_cafes() {
     let app = spawn_app().await;
     let catalog = shared::demo::catalog().unwrap();
-    let cafes: Vec<&shared::domain::Cafe> = catalog.cafes.iter().take(3).collect();
+    // Three cafés nobody has reviewed in the demo data, reviewed here.
+    let cafes: Vec<&shared::domain::Cafe> = catalog
+        .cafes
+        .iter()
+        .step_by(shared::demo::QUIET_EVERY)
+        .take(3)
+        .collect();
     // (café, author, stars): averages 5.0, 4.0 and 4.0 (from 5 and 3).
     let reviews = [(0, "ana", 5), (1, "ana", 4), (2, "ana", 5), (2, "ben", 3)];
     for (cafe, user, stars) in reviews {
@@ -260,14 +266,32 @@ async fn min_rating_follows_reviews_and_skips_unreviewed_cafes() {
         assert_eq!(reply.status, 201, "{}", reply.body);
     }
     let id = |n: usize| cafes[n].id.to_string();
-    assert_eq!(all_pages(&app, "minRating=4.5", 3).await, vec![id(0)]);
-    assert_eq!(
-        all_pages(&app, "minRating=4&sort=rating", 3).await,
-        vec![id(0), id(2), id(1)],
+    // Every other café keeps its demo rating; unreviewed ones never pass a minimum above 0.
+    let demo_at_least = |min: f64| -> Vec<String> {
+        catalog
+            .cafes
+            .iter()
+            .filter(|c| !cafes.iter().any(|mine| mine.id == c.id))
+            .filter(|c| c.rating.average.is_some_and(|a| a >= min))
+            .map(|c| c.id.to_string())
+            .collect()
+    };
+    let mut high = all_pages(&app, "minRating=4.5", 7).await;
+    let mut expected = demo_at_least(4.5);
+    expected.push(id(0));
+    high.sort();
+    expected.sort();
+    assert_eq!(high, expected, "exactly the cafés averaging 4.5 or more");
+
+    let ranked = all_pages(&app, "minRating=4&sort=rating", 7).await;
+    let position = |n: usize| ranked.iter().position(|c| *c == id(n)).unwrap();
+    assert!(
+        position(0) < position(2) && position(2) < position(1),
         "best average first, then more reviews"
     );
+    assert_eq!(ranked.len(), demo_at_least(4.0).len() + 3);
     assert_eq!(
-        all_pages(&app, "minRating=0", 3).await.len(),
+        all_pages(&app, "minRating=0", 50).await.len(),
         catalog.cafes.len(),
         "a minimum of 0 keeps unreviewed cafés"
     );

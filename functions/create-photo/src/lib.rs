@@ -23,7 +23,9 @@ use shared::http::{
     ApiError, CachePolicy, Fields, Query, Reply, caller, check_write_limit, idempotency_key,
     json_object, run_idempotent, serve,
 };
-use shared::ports::{CafeReader, IdempotencyStore, PhotoWriter, UploadSigner, WriteLimiter};
+use shared::ports::{
+    CafeReader, IdempotencyStore, PhotoWriter, UploadSigner, UserReader, UserWriter, WriteLimiter,
+};
 use shared::upload::UploadTarget;
 
 /// Fields the body may hold.
@@ -44,7 +46,7 @@ pub struct Deps<S, R, U> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Created {
-    photo: Photo,
+    photo: shared::domain::PhotoView,
     upload: UploadTarget,
 }
 
@@ -91,7 +93,7 @@ fn parse(req: &Request) -> Result<(Input, Value), ApiError> {
 /// Handles one request.
 pub async fn handle<S, R, U>(deps: &Deps<S, R, U>, req: Request) -> Response<Body>
 where
-    S: CafeReader + PhotoWriter,
+    S: CafeReader + PhotoWriter + UserReader + UserWriter,
     R: IdempotencyStore + WriteLimiter,
     U: UploadSigner,
 {
@@ -111,6 +113,9 @@ where
         let scope = format!("create-photo#{user}#{cafe_id}");
         run_idempotent(&deps.records, key, &scope, &payload, now.as_second(), || async {
             let quota = check_write_limit(&deps.records, &user, WriteAction::Photos, &deps.config.limits, now).await?;
+            deps.store
+                .ensure_profile(&shared::domain::UserProfile::first(user.clone(), now))
+                .await?;
             let photo = Photo {
                 id: PhotoId::from_entropy(uuid::Uuid::new_v4().as_u128()),
                 cafe_id: cafe_id.clone(),
@@ -136,6 +141,7 @@ where
             deps.store.create_photo(&photo).await?;
             tracing::info!(photo_id = %photo.id, cafe_id = %cafe_id, bytes = photo.content_length, "photo announced");
             let location = format!("/photos/{}", photo.id);
+            let photo = shared::views::photo(&deps.store, &photo).await?;
             Ok(Reply::json(&Created { photo, upload }, CachePolicy::NoStore)?
                 .with_status(StatusCode::CREATED)
                 .with_header(LOCATION, location)

@@ -6,7 +6,7 @@ use shared::domain::{PhotoId, PhotoStatus};
 use shared::http::photos::existing_photo;
 use shared::http::routes::GET_PHOTO;
 use shared::http::{CachePolicy, Query, Reply, serve};
-use shared::ports::PhotoReader;
+use shared::ports::{PhotoReader, UserReader};
 
 /// What the handler needs: a photo reader.
 pub struct Deps<S> {
@@ -14,7 +14,7 @@ pub struct Deps<S> {
 }
 
 /// Handles one request.
-pub async fn handle<S: PhotoReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: PhotoReader + UserReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
     serve(req, &GET_PHOTO, |info, req| async move {
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("photoId", PhotoId::parse)?;
@@ -24,7 +24,7 @@ pub async fn handle<S: PhotoReader>(deps: &Deps<S>, req: Request) -> Response<Bo
             PhotoStatus::Pending => CachePolicy::NoStore,
             PhotoStatus::Ready | PhotoStatus::Failed => CachePolicy::CATALOGUE,
         };
-        Reply::json(&photo, cache)
+        Reply::json(&shared::views::photo(&deps.store, &photo).await?, cache)
     })
     .await
 }

@@ -5,7 +5,7 @@ use shared::cursor::CursorCodec;
 use shared::domain::CafeId;
 use shared::http::routes::LIST_CAFE_PHOTOS;
 use shared::http::{ApiError, CachePolicy, ListBody, Query, Reply, parse_limit, serve};
-use shared::ports::{CafeReader, PhotoReader};
+use shared::ports::{CafeReader, PhotoReader, UserReader};
 use shared::query::PageKey;
 
 /// Query parameters this route accepts.
@@ -18,7 +18,10 @@ pub struct Deps<S> {
 }
 
 /// Handles one request.
-pub async fn handle<S: CafeReader + PhotoReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: CafeReader + PhotoReader + UserReader>(
+    deps: &Deps<S>,
+    req: Request,
+) -> Response<Body> {
     serve(req, &LIST_CAFE_PHOTOS, |info, req| async move {
         let cafe_id = info.parse_path("cafeId", CafeId::parse)?;
         let mut q = Query::from_request(&req, PARAMS);
@@ -39,7 +42,7 @@ pub async fn handle<S: CafeReader + PhotoReader>(deps: &Deps<S>, req: Request) -
         let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
         Reply::json(
             &ListBody {
-                items: page.items,
+                items: shared::views::photos(&deps.store, page.items).await?,
                 next_cursor,
             },
             CachePolicy::USER_CONTENT,

@@ -25,7 +25,8 @@ pub use ids::{
 pub use limits::{BucketPolicy, BucketState, Quota, WriteAction};
 pub use photo::{
     CoverPhoto, MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, NEVER_UPLOADED, Photo, PhotoOutcome,
-    PhotoStatus, Rendition, UPLOAD_DEADLINE, UploadType, photo_of_upload_key, upload_key,
+    PhotoStatus, PhotoView, Rendition, UPLOAD_DEADLINE, UploadType, photo_of_upload_key,
+    upload_key,
 };
 pub use rating::RatingSummary;
 pub use review::{Rating, Review, ReviewDraft, ReviewText, ReviewView, UserId};

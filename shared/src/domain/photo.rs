@@ -92,7 +92,24 @@ pub struct Photo {
     pub updated_at: Timestamp,
 }
 
+/// A photo as responses show it: every field of [`Photo`] plus its uploader's public
+/// reference (`author: {id, displayName}`; `uploadedBy` is the same id).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PhotoView {
+    #[serde(flatten)]
+    pub photo: Photo,
+    pub author: super::Author,
+}
+
 impl Photo {
+    /// The photo as responses show it, with its uploader's public reference.
+    pub fn view(&self, author: super::Author) -> PhotoView {
+        PhotoView {
+            photo: self.clone(),
+            author,
+        }
+    }
+
     /// When a photo still pending is given up ([`UPLOAD_DEADLINE`] after its announcement).
     pub fn upload_deadline(&self) -> Timestamp {
         self.created_at
