@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite on a fresh machine. Installs the Python tools into .venv, starts
 # moto's server for the DynamoDB contract tests (over HTTP, never skipped), runs every Rust test,
-# then checks infra/openapi.yaml and template.yaml (sam validate --lint, cfn-lint, checkov).
+# fuzzes every API operation with schemathesis (no 5xx, every response as documented), then
+# checks infra/openapi.yaml and template.yaml (sam validate --lint, cfn-lint, checkov).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,9 @@ echo "==> moto protocol server (DynamoDB, SQS, S3) listening at $CRAFTBEAN_TEST_
 echo "==> cargo test (unit, handler, contract suites on SQLite and on DynamoDB via moto, end-to-end)"
 cargo test --workspace --locked --all-targets --no-fail-fast
 cargo test --workspace --locked --doc
+
+echo "==> schemathesis: every operation of infra/openapi.yaml fuzzed against the local server"
+scripts/fuzz-api.sh
 
 echo "==> openapi-spec-validator infra/openapi.yaml"
 .venv/bin/openapi-spec-validator infra/openapi.yaml
