@@ -3,7 +3,9 @@
 //!
 //! Erasure rule: the profile and saved cafés are deleted; reviews are deleted through the same
 //! path as `DELETE /reviews/{id}` (so each café's rating shards are decremented and rating
-//! summaries stay exact); stories are deleted with all their list entries. Idempotency records
+//! summaries stay exact); stories are deleted with all their list entries; photos are kept,
+//! because they show the café rather than the person, but handed to a "former member" id that
+//! names nobody (so nothing links them to the account any more). Idempotency records
 //! and write-limit counters are keyed by hashes, hold no personal data and expire on their own
 //! (24 h). Work per call is bounded: the caller repeats until [`Erasure::complete`], and the
 //! profile goes last, so an interrupted erasure is resumed by the next call.
@@ -11,11 +13,12 @@
 use serde::Serialize;
 
 use crate::domain::{
-    Author, PublicUserId, Review, ReviewView, SavedCafeView, Story, StoryView, UserProfile,
+    Author, PhotoView, PublicUserId, Review, ReviewView, SavedCafeView, Story, StoryView,
+    UserProfile,
 };
 use crate::ports::{
-    ReviewReader, ReviewWriteError, ReviewWriter, SavedCafeStore, StoreError, StoryFilter,
-    StoryReader, StoryWriteError, StoryWriter, UserReader, UserWriter,
+    PhotoReader, PhotoWriter, ReviewReader, ReviewWriteError, ReviewWriter, SavedCafeStore,
+    StoreError, StoryFilter, StoryReader, StoryWriteError, StoryWriter, UserReader, UserWriter,
 };
 use crate::query::PageLimit;
 
@@ -26,6 +29,8 @@ pub struct Erasure {
     pub reviews: usize,
     pub stories: usize,
     pub saved_cafes: usize,
+    /// Photos handed to the former-member id.
+    pub photos: usize,
     /// Whether nothing is left (the profile is gone too).
     pub complete: bool,
 }
@@ -42,12 +47,12 @@ pub async fn erase<S, R>(
     budget: usize,
 ) -> Result<Erasure, StoreError>
 where
-    S: UserWriter + SavedCafeStore + StoryReader + StoryWriter,
+    S: UserWriter + SavedCafeStore + StoryReader + StoryWriter + PhotoReader + PhotoWriter,
     R: ReviewReader + ReviewWriter,
 {
     let limit = PageLimit::new(PAGE).unwrap_or_default();
     let mut done = Erasure::default();
-    let spent = |d: &Erasure| d.reviews + d.stories + d.saved_cafes;
+    let spent = |d: &Erasure| d.reviews + d.stories + d.saved_cafes + d.photos;
     while spent(&done) < budget {
         let page = reviews.list_user_reviews(user, limit, None).await?;
         if page.items.is_empty() {
@@ -82,11 +87,40 @@ where
             done.saved_cafes += 1;
         }
     }
+    while spent(&done) < budget {
+        let page = store.user_photo_ids(user, limit, None).await?;
+        if page.items.is_empty() {
+            break;
+        }
+        for id in page.items {
+            anonymise_photo(store, &id).await?;
+            done.photos += 1;
+        }
+    }
     if spent(&done) < budget {
         store.delete_profile(user).await?;
         done.complete = true;
     }
     Ok(done)
+}
+
+/// Hands a photo to the former-member id, re-reading it once if it changed meanwhile.
+async fn anonymise_photo<S: PhotoReader + PhotoWriter>(
+    store: &S,
+    id: &crate::domain::PhotoId,
+) -> Result<(), StoreError> {
+    for _ in 0..2 {
+        let Some(photo) = store.get_photo(id).await? else {
+            return Ok(());
+        };
+        if store.anonymise_photo(&photo).await? {
+            return Ok(());
+        }
+    }
+    Err(StoreError::Backend {
+        operation: "erase_photo",
+        source: "the photo kept changing while it was being anonymised".into(),
+    })
 }
 
 /// Deletes a review as read, re-reading it once if it changed meanwhile.
@@ -143,6 +177,7 @@ pub struct AccountExport {
     pub reviews: Vec<ReviewView>,
     pub stories: Vec<StoryView>,
     pub saved_cafes: Vec<SavedCafeView>,
+    pub photos: Vec<PhotoView>,
 }
 
 /// Most items of each kind an export holds (far above what the write limits let a person
@@ -157,7 +192,7 @@ pub async fn export<S, R>(
     now: jiff::Timestamp,
 ) -> Result<AccountExport, StoreError>
 where
-    S: UserReader + SavedCafeStore + StoryReader,
+    S: UserReader + SavedCafeStore + StoryReader + PhotoReader,
     R: ReviewReader,
 {
     let limit = PageLimit::max();
@@ -171,6 +206,7 @@ where
         reviews: Vec::new(),
         stories: Vec::new(),
         saved_cafes: Vec::new(),
+        photos: Vec::new(),
     };
     let mut after = None;
     loop {
@@ -193,6 +229,19 @@ where
             .extend(page.items.iter().map(|s| s.view(author.clone())));
         match page.next {
             Some(next) if out.stories.len() < MAX_EXPORT_ITEMS => after = Some(next),
+            _ => break,
+        }
+    }
+    let mut after = None;
+    loop {
+        let page = store.user_photo_ids(user, limit, after).await?;
+        for id in &page.items {
+            if let Some(photo) = store.get_photo(id).await? {
+                out.photos.push(photo.view(author.clone()));
+            }
+        }
+        match page.next {
+            Some(next) if out.photos.len() < MAX_EXPORT_ITEMS => after = Some(next),
             _ => break,
         }
     }

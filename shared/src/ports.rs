@@ -467,6 +467,15 @@ pub trait PhotoReader: Send + Sync {
         limit: PageLimit,
         after: Option<PageKey>,
     ) -> impl Future<Output = Result<Page<Photo>, StoreError>> + Send;
+
+    /// The ids of up to `limit` photos `user` uploaded, newest first (account erasure and
+    /// export).
+    fn user_photo_ids(
+        &self,
+        user: &crate::domain::PublicUserId,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> impl Future<Output = Result<Page<PhotoId>, StoreError>> + Send;
 }
 
 /// Finds photos whose upload never came (the sweep).
@@ -498,8 +507,16 @@ pub trait PhotoWriter: Send + Sync {
     /// Stores a new pending photo (fails if the id exists).
     fn create_photo(&self, photo: &Photo) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Deletes a photo and its list entry (succeeds when they are already gone).
+    /// Deletes a photo and its list entries (succeeds when they are already gone).
     fn delete_photo(&self, photo: &Photo) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Hands a photo over to [`crate::domain::former_member`] (account erasure): the profile
+    /// and café list entry are rewritten without the uploader, and the photo leaves the
+    /// uploader's list. `false` when it changed meanwhile (read it again and retry).
+    fn anonymise_photo(
+        &self,
+        photo: &Photo,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Moves a pending photo to ready (listing it under its café) or failed, once: a second
     /// call for the same photo changes nothing and says so.

@@ -344,6 +344,41 @@ async fn erasing_an_account_removes_everything_and_keeps_ratings_exact<T: ItemTa
         );
         table.create_story(&story).await.unwrap();
     }
+    // Two photos: one ready (listed under its café), one still pending.
+    use shared::ports::{PhotoReader, PhotoWriter};
+    let photo = |n: u128| shared::domain::Photo {
+        id: shared::domain::PhotoId::from_entropy(400 + n),
+        cafe_id: cafes[0].clone(),
+        uploaded_by: ana.clone(),
+        caption: None,
+        content_type: shared::domain::UploadType::Jpeg,
+        content_length: 1_000,
+        status: shared::domain::PhotoStatus::Pending,
+        renditions: vec![],
+        failure_reason: None,
+        created_at: at(n as i64),
+        updated_at: at(n as i64),
+    };
+    for n in 0..2 {
+        table.create_photo(&photo(n)).await.unwrap();
+    }
+    let ready = shared::domain::PhotoOutcome::Ready {
+        renditions: vec![],
+        content_type: shared::domain::UploadType::Jpeg,
+    };
+    table
+        .finish_photo(&photo(0).id, ready, at(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        table
+            .user_photo_ids(&ana, PageLimit::max(), None)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
     let mut calls = 0;
     let mut total = shared::account::Erasure::default();
     loop {
@@ -354,6 +389,7 @@ async fn erasing_an_account_removes_everything_and_keeps_ratings_exact<T: ItemTa
         total.reviews += done.reviews;
         total.stories += done.stories;
         total.saved_cafes += done.saved_cafes;
+        total.photos += done.photos;
         if done.complete {
             break;
         }
@@ -363,7 +399,34 @@ async fn erasing_an_account_removes_everything_and_keeps_ratings_exact<T: ItemTa
         calls > 1,
         "a small budget spreads the work over several calls"
     );
-    assert_eq!((total.reviews, total.stories, total.saved_cafes), (6, 3, 6));
+    assert_eq!(
+        (
+            total.reviews,
+            total.stories,
+            total.saved_cafes,
+            total.photos
+        ),
+        (6, 3, 6, 2)
+    );
+    // Photos stay (they show the café) but name nobody.
+    for n in 0..2 {
+        let kept = table.get_photo(&photo(n).id).await.unwrap().unwrap();
+        assert_eq!(kept.uploaded_by, shared::domain::former_member());
+    }
+    let listed = table
+        .list_cafe_photos(&cafes[0], PageLimit::max(), None)
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.items[0].uploaded_by, shared::domain::former_member());
+    assert!(
+        table
+            .user_photo_ids(&ana, PageLimit::max(), None)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     assert_eq!(table.get_profile(&ana).await.unwrap(), None);
     assert!(
         reviews

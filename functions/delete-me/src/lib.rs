@@ -9,7 +9,8 @@ use shared::http::routes::DELETE_ME;
 use shared::http::{CachePolicy, Query, Reply, caller, serve};
 use shared::identity::UserKeys;
 use shared::ports::{
-    ReviewReader, ReviewWriter, SavedCafeStore, StoryReader, StoryWriter, UserWriter,
+    PhotoReader, PhotoWriter, ReviewReader, ReviewWriter, SavedCafeStore, StoryReader, StoryWriter,
+    UserWriter,
 };
 
 /// Items one call deletes at most, so a call ends well within the function's timeout.
@@ -26,7 +27,7 @@ pub struct Deps<S, R> {
 /// Handles one request.
 pub async fn handle<S, R>(deps: &Deps<S, R>, req: Request) -> Response<Body>
 where
-    S: UserWriter + SavedCafeStore + StoryReader + StoryWriter,
+    S: UserWriter + SavedCafeStore + StoryReader + StoryWriter + PhotoReader + PhotoWriter,
     R: ReviewReader + ReviewWriter,
 {
     serve(req, &DELETE_ME, |_info, req| async move {
@@ -37,6 +38,7 @@ where
             reviews = erased.reviews,
             stories = erased.stories,
             saved_cafes = erased.saved_cafes,
+            photos = erased.photos,
             complete = erased.complete,
             "account erasure"
         );

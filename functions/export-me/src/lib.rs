@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 use shared::http::routes::EXPORT_ME;
 use shared::http::{CachePolicy, Query, Reply, caller, serve};
 use shared::identity::UserKeys;
-use shared::ports::{ReviewReader, SavedCafeStore, StoryReader, UserReader};
+use shared::ports::{PhotoReader, ReviewReader, SavedCafeStore, StoryReader, UserReader};
 
 /// What the handler needs: the store, the review store and the user-id hash.
 pub struct Deps<S, R> {
@@ -18,7 +18,7 @@ pub struct Deps<S, R> {
 /// Handles one request.
 pub async fn handle<S, R>(deps: &Deps<S, R>, req: Request) -> Response<Body>
 where
-    S: UserReader + SavedCafeStore + StoryReader,
+    S: UserReader + SavedCafeStore + StoryReader + PhotoReader,
     R: ReviewReader,
 {
     serve(req, &EXPORT_ME, |_info, req| async move {

@@ -36,7 +36,7 @@ pub use story::{
 pub use text::TextRule;
 pub use user::{
     Author, MAX_BIO_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_HOME_CITY_CHARS, ProfileDraft, SavedCafe,
-    SavedCafeView, UserProfile, default_display_name,
+    SavedCafeView, UserProfile, default_display_name, former_member,
 };
 pub use values::{
     Amenity, Coordinates, CountryCode, LocalTime, OpeningHours, OpeningPeriod, PhoneNumber,

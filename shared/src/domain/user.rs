@@ -94,8 +94,16 @@ impl UserProfile {
     }
 }
 
+/// The uploader that photos of an erased account are handed to: it names nobody.
+pub fn former_member() -> PublicUserId {
+    PublicUserId::from_entropy(0)
+}
+
 /// The name shown for a user who has not chosen one (or whose profile is gone).
 pub fn default_display_name(id: &PublicUserId) -> String {
+    if *id == former_member() {
+        return "Former member".to_owned();
+    }
     let tail = id.as_str().get(id.as_str().len() - 4..).unwrap_or_default();
     format!("Coffee lover {tail}")
 }

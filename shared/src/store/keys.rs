@@ -254,6 +254,12 @@ pub fn user_reviews_lpk(user: &crate::domain::PublicUserId) -> String {
     format!("REVIEWS#USER#{user}")
 }
 
+/// List partition of the photos a user uploaded (entries `PHOTO#<id>` / [`USER_LIST_SK`],
+/// newest first on `ByNewest`).
+pub fn user_photos_lpk(user: &crate::domain::PublicUserId) -> String {
+    format!("PHOTOS#USER#{user}")
+}
+
 /// Story list dimension of everything a user published: `USER#<publicId>`.
 pub fn story_user_dim(user: &crate::domain::PublicUserId) -> String {
     format!("USER#{user}")

@@ -53,6 +53,25 @@ impl<S: ItemTable> PhotoReader for S {
         )
         .await
     }
+
+    #[instrument(skip_all, fields(user = %user))]
+    async fn user_photo_ids(
+        &self,
+        user: &crate::domain::PublicUserId,
+        limit: PageLimit,
+        after: Option<PageKey>,
+    ) -> Result<Page<PhotoId>, StoreError> {
+        read_page(
+            self,
+            SortIndex::ByNewest,
+            &keys::user_photos_lpk(user),
+            after.as_ref(),
+            limit,
+            false,
+            |_: &PhotoId| true,
+        )
+        .await
+    }
 }
 
 impl<S: ItemTable> PendingPhotoReader for S {
@@ -107,11 +126,27 @@ impl<S: ItemTable> PhotoWriter for S {
                 encode(&pk, keys::PROFILE_SK, photo)?,
             )
         };
+        // The uploader's list entry (account erasure and export find their photos by it).
+        let entry = Item {
+            lpk: Some(keys::user_photos_lpk(&photo.uploaded_by)),
+            by_newest: Some(keys::by_newest(photo.created_at, photo.id.as_str())),
+            ..Item::plain(
+                pk.clone(),
+                keys::USER_LIST_SK,
+                encode(&pk, keys::USER_LIST_SK, &photo.id)?,
+            )
+        };
         match self
-            .transact(vec![Write::Put {
-                item,
-                condition: Condition::Absent,
-            }])
+            .transact(vec![
+                Write::Put {
+                    item,
+                    condition: Condition::Absent,
+                },
+                Write::Put {
+                    item: entry,
+                    condition: Condition::Always,
+                },
+            ])
             .await
         {
             Ok(()) => Ok(()),
@@ -126,7 +161,7 @@ impl<S: ItemTable> PhotoWriter for S {
     #[instrument(skip_all, fields(photo_id = %photo.id))]
     async fn delete_photo(&self, photo: &Photo) -> Result<(), StoreError> {
         let pk = keys::photo_pk(&photo.id);
-        let writes = [keys::PROFILE_SK, keys::PHOTO_LIST_SK]
+        let writes = [keys::PROFILE_SK, keys::PHOTO_LIST_SK, keys::USER_LIST_SK]
             .into_iter()
             .map(|sk| Write::Delete {
                 pk: pk.clone(),
@@ -142,6 +177,49 @@ impl<S: ItemTable> PhotoWriter for S {
                 source: "an unconditional delete reported a failed condition".into(),
             },
         })
+    }
+
+    #[instrument(skip_all, fields(photo_id = %photo.id))]
+    async fn anonymise_photo(&self, photo: &Photo) -> Result<bool, StoreError> {
+        let pk = keys::photo_pk(&photo.id);
+        let Some(stored) = self.get_item(&pk, keys::PROFILE_SK).await? else {
+            return Ok(true);
+        };
+        let Some(doc) = stored.doc.as_deref() else {
+            return Ok(true);
+        };
+        let mut current: Photo = decode(&pk, keys::PROFILE_SK, doc)?;
+        let version = stored.version.unwrap_or(1);
+        current.uploaded_by = crate::domain::former_member();
+        let mut writes: Vec<Write> = photo_items(&current, version + 1)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut item)| {
+                if i == 0 && current.status == PhotoStatus::Pending {
+                    // Still in the pending index (the sweep must still find it).
+                    item.lpk = Some(keys::pending_photos_lpk());
+                    item.by_name = Some(keys::by_oldest(current.created_at, current.id.as_str()));
+                }
+                Write::Put {
+                    item,
+                    condition: if i == 0 {
+                        Condition::VersionIs(version)
+                    } else {
+                        Condition::Always
+                    },
+                }
+            })
+            .collect();
+        writes.push(Write::Delete {
+            pk: pk.clone(),
+            sk: keys::USER_LIST_SK.to_owned(),
+            condition: Condition::Always,
+        });
+        match self.transact(writes).await {
+            Ok(()) => Ok(true),
+            Err(TransactError::ConditionFailed { .. }) => Ok(false),
+            Err(TransactError::Store(e)) => Err(e),
+        }
     }
 
     #[instrument(skip_all, fields(photo_id = %id))]
