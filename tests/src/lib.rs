@@ -1,4 +1,4 @@
-//! Test support shared by the suites in `tests/tests/`: fresh stores for the contract suites
+//! Test support shared by the suites in `tests/tests/it/`: fresh stores for the contract suites
 //! (embedded SQLite, and DynamoDB over HTTP on the moto server `make test` starts), a
 //! `spawn_app()` that runs the local server on port 0, a small hand-made catalogue, an
 //! OpenAPI response validator, and the API compatibility checker (`compat`).
