@@ -120,6 +120,25 @@ where
     }
 }
 
+/// One page of list partition `lpk`, newest first, unfiltered (reviews, saves, photos…).
+pub(super) async fn read_newest<S: ItemTable, T: DeserializeOwned>(
+    store: &S,
+    lpk: &str,
+    after: Option<&PageKey>,
+    limit: PageLimit,
+) -> Result<Page<T>, StoreError> {
+    read_page(
+        store,
+        SortIndex::ByNewest,
+        lpk,
+        after,
+        limit,
+        false,
+        |_: &T| true,
+    )
+    .await
+}
+
 fn residual(filter: &CafeFilter) -> bool {
     // The list partition serves the one condition `cafe_dim_for` picks; any other is residual.
     let conditions = [

@@ -61,16 +61,7 @@ impl<S: ItemTable> PhotoReader for S {
         limit: PageLimit,
         after: Option<PageKey>,
     ) -> Result<Page<PhotoId>, StoreError> {
-        read_page(
-            self,
-            SortIndex::ByNewest,
-            &keys::user_photos_lpk(user),
-            after.as_ref(),
-            limit,
-            false,
-            |_: &PhotoId| true,
-        )
-        .await
+        super::catalog::read_newest(self, &keys::user_photos_lpk(user), after.as_ref(), limit).await
     }
 }
 

@@ -125,16 +125,8 @@ impl<T: ItemTable> ReviewReader for ReviewStore<T> {
         limit: PageLimit,
         after: Option<PageKey>,
     ) -> Result<Page<Review>, StoreError> {
-        super::catalog::read_page(
-            &self.table,
-            super::SortIndex::ByNewest,
-            &keys::reviews_lpk(cafe),
-            after.as_ref(),
-            limit,
-            false,
-            |_: &Review| true,
-        )
-        .await
+        super::catalog::read_newest(&self.table, &keys::reviews_lpk(cafe), after.as_ref(), limit)
+            .await
     }
 
     #[instrument(skip_all, fields(user = %user))]
@@ -144,14 +136,11 @@ impl<T: ItemTable> ReviewReader for ReviewStore<T> {
         limit: PageLimit,
         after: Option<PageKey>,
     ) -> Result<Page<Review>, StoreError> {
-        super::catalog::read_page(
+        super::catalog::read_newest(
             &self.table,
-            super::SortIndex::ByNewest,
             &keys::user_reviews_lpk(user),
             after.as_ref(),
             limit,
-            false,
-            |_: &Review| true,
         )
         .await
     }

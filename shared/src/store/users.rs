@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use tracing::instrument;
 
-use super::catalog::{decode, encode, read_page};
+use super::catalog::{decode, encode, read_newest};
 use super::keys;
-use super::table::{Condition, Item, ItemTable, MAX_GET_DOCS, SortIndex, TransactError, Write};
+use super::table::{Condition, Item, ItemTable, MAX_GET_DOCS, TransactError, Write};
 use crate::domain::{
     Author, CafeId, CafeSummary, PublicUserId, SavedCafe, SavedCafeView, UserProfile,
 };
@@ -176,16 +176,7 @@ impl<S: ItemTable> SavedCafeStore for S {
         user: &PublicUserId,
         limit: PageLimit,
     ) -> Result<Vec<CafeId>, StoreError> {
-        let page: Page<SavedCafe> = read_page(
-            self,
-            SortIndex::ByNewest,
-            &keys::saved_lpk(user),
-            None,
-            limit,
-            false,
-            |_: &SavedCafe| true,
-        )
-        .await?;
+        let page: Page<SavedCafe> = read_newest(self, &keys::saved_lpk(user), None, limit).await?;
         Ok(page.items.into_iter().map(|s| s.cafe_id).collect())
     }
 
@@ -196,16 +187,8 @@ impl<S: ItemTable> SavedCafeStore for S {
         limit: PageLimit,
         after: Option<PageKey>,
     ) -> Result<Page<SavedCafeView>, StoreError> {
-        let page: Page<SavedCafe> = read_page(
-            self,
-            SortIndex::ByNewest,
-            &keys::saved_lpk(user),
-            after.as_ref(),
-            limit,
-            false,
-            |_: &SavedCafe| true,
-        )
-        .await?;
+        let page: Page<SavedCafe> =
+            read_newest(self, &keys::saved_lpk(user), after.as_ref(), limit).await?;
         // A page holds at most 100 items, so one batch read fetches every summary.
         let summary_keys: Vec<(String, String)> = page
             .items

@@ -11,6 +11,7 @@
 mod api;
 mod api_compat;
 mod contract;
+mod fuzz;
 mod http_api;
 mod migrate_authors;
 mod nearby_api;
