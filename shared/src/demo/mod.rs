@@ -1010,6 +1010,24 @@ mod tests {
     }
 
     #[test]
+    fn no_two_cafes_in_a_city_share_a_tagline_or_a_philosophy() {
+        let c = demo();
+        let mut seen = BTreeSet::new();
+        for cafe in &c.cafes {
+            let city = cafe.location.city.as_str();
+            assert!(
+                seen.insert((city, "tagline", cafe.tagline.as_str())),
+                "{city}: tagline {:?} repeats",
+                cafe.tagline
+            );
+            assert!(
+                seen.insert((city, "philosophy", cafe.philosophy.as_str())),
+                "{city}: philosophy repeats"
+            );
+        }
+    }
+
+    #[test]
     fn texts_are_varied() {
         let c = demo();
         let origins: BTreeSet<&str> = c.cafes.iter().map(|x| x.origins.as_str()).collect();
