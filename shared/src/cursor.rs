@@ -10,7 +10,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
+
+use crate::digest::sha256_hex;
 
 /// Shortest signing secret accepted, in bytes.
 pub const MIN_SECRET_LEN: usize = 32;
@@ -57,8 +59,7 @@ impl std::fmt::Debug for CursorCodec {
 }
 
 fn scope_hash(scope: &str) -> String {
-    let digest = Sha256::digest(scope.as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(scope.as_bytes(), 8)
 }
 
 impl CursorCodec {

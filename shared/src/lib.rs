@@ -2,12 +2,13 @@
 //! (DynamoDB and an embedded SQLite store), and the HTTP plumbing shared by the API functions.
 //!
 //! Adapters and HTTP helpers sit behind cargo features so each Lambda compiles only what it uses:
-//! `dynamodb`, `embedded`, `http`, `demo`, `telemetry`.
+//! `dynamodb`, `embedded`, `http`, `jwt`, `demo`, `telemetry`.
 
 pub mod account;
 pub mod blob;
 pub mod config;
 pub mod cursor;
+pub mod digest;
 pub mod domain;
 pub mod geo;
 pub mod identity;
@@ -23,7 +24,7 @@ pub mod views;
 pub mod demo;
 #[cfg(feature = "http")]
 pub mod http;
-#[cfg(feature = "http")]
+#[cfg(feature = "jwt")]
 pub mod jwt;
 #[cfg(feature = "demo")]
 pub mod seed;

@@ -63,10 +63,6 @@ fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The SigV4 signing key for a day, region and service.
 pub fn derive_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
     let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
@@ -105,7 +101,7 @@ pub fn sign(
         "conditions": conditions,
     });
     let encoded = STANDARD.encode(policy.to_string());
-    let signature = hex(&hmac(
+    let signature = hex::encode(hmac(
         &derive_key(&key.secret_access_key, &date, region, "s3"),
         encoded.as_bytes(),
     ));
@@ -172,7 +168,7 @@ pub fn verify(
         .split('/')
         .nth(1)
         .ok_or(UploadRefused::BadSignature)?;
-    let expected = hex(&hmac(
+    let expected = hex::encode(hmac(
         &derive_key(secret, date, region, "s3"),
         policy_b64.as_bytes(),
     ));
@@ -242,7 +238,7 @@ mod tests {
             "iam",
         );
         assert_eq!(
-            hex(&key),
+            hex::encode(key),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
         );
     }

@@ -105,10 +105,7 @@ where
         let now = shared::domain::time::now_millis();
         let (input, payload) = parse(&req)?;
         if deps.store.get_cafe(&cafe_id).await?.is_none() {
-            return Err(ApiError::NotFound {
-                resource: "café",
-                id: cafe_id.to_string(),
-            });
+            return Err(ApiError::not_found("café", &cafe_id));
         }
         let scope = format!("create-photo#{user}#{cafe_id}");
         run_idempotent(&deps.records, key, &scope, &payload, now.as_second(), || async {

@@ -46,10 +46,7 @@ where
         let scope = format!("create-review#{user}");
         run_idempotent(&deps.reviews, key, &scope, &payload, now.as_second(), || async {
             if deps.catalog.get_cafe(&cafe_id).await?.is_none() {
-                return Err(ApiError::NotFound {
-                    resource: "café",
-                    id: cafe_id.to_string(),
-                });
+                return Err(ApiError::not_found("café", &cafe_id));
             }
             let quota = check_write_limit(&deps.reviews, &user, WriteAction::Reviews, &deps.config.limits, now).await?;
             let author = deps.catalog.ensure_profile(&UserProfile::first(user.clone(), now)).await?;

@@ -20,10 +20,7 @@ pub async fn handle<S: ArtisanReader>(deps: &Deps<S>, req: Request) -> Response<
             .store
             .get_artisan(&id)
             .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "artisan",
-                id: id.to_string(),
-            })?;
+            .ok_or_else(|| ApiError::not_found("artisan", &id))?;
         Reply::json(&artisan, CachePolicy::CATALOGUE)
     })
     .await

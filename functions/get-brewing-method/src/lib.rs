@@ -16,14 +16,11 @@ pub async fn handle<S: BrewingMethodReader>(deps: &Deps<S>, req: Request) -> Res
     serve(req, &GET_BREWING_METHOD, |info, req| async move {
         Query::from_request(&req, &[]).finish()?;
         let slug = info.parse_path("slug", Slug::parse)?;
-        let method =
-            deps.store
-                .get_brewing_method(&slug)
-                .await?
-                .ok_or_else(|| ApiError::NotFound {
-                    resource: "brewing method",
-                    id: slug.to_string(),
-                })?;
+        let method = deps
+            .store
+            .get_brewing_method(&slug)
+            .await?
+            .ok_or_else(|| ApiError::not_found("brewing method", &slug))?;
         Reply::json(&method, CachePolicy::CATALOGUE)
     })
     .await

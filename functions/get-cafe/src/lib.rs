@@ -39,10 +39,7 @@ pub async fn handle<S: CafeReader + UserReader, R: ReviewReader>(
             .store
             .get_cafe(&id)
             .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "café",
-                id: id.to_string(),
-            })?;
+            .ok_or_else(|| ApiError::not_found("café", &id))?;
         let limit = PageLimit::new(LATEST_REVIEWS).unwrap_or_default();
         let (rating, latest) = tokio::join!(
             deps.reviews.rating_summary(&id),

@@ -25,10 +25,7 @@ pub async fn handle<S: UserReader, R: ReviewReader>(
             .reviews
             .get_review(&id)
             .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "review",
-                id: id.to_string(),
-            })?;
+            .ok_or_else(|| ApiError::not_found("review", &id))?;
         Reply::json(
             &shared::views::review(&deps.store, &review).await?,
             CachePolicy::USER_CONTENT,

@@ -38,10 +38,7 @@ pub async fn handle<S: RoasterReader>(deps: &Deps<S>, req: Request) -> Response<
             .store
             .get_roaster(&id)
             .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "roaster",
-                id: id.to_string(),
-            })?;
+            .ok_or_else(|| ApiError::not_found("roaster", &id))?;
         let limit = PageLimit::new(EMBEDDED_CAFES).unwrap_or_default();
         let cafes = deps.store.roaster_cafes(&id, limit).await?;
         Reply::json(

@@ -20,10 +20,7 @@ pub async fn handle<S: StoryReader + UserReader>(deps: &Deps<S>, req: Request) -
             .store
             .get_story(&id)
             .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "story",
-                id: id.to_string(),
-            })?;
+            .ok_or_else(|| ApiError::not_found("story", &id))?;
         Reply::json(
             &shared::views::story(&deps.store, &story).await?,
             CachePolicy::USER_CONTENT,

@@ -21,10 +21,7 @@ pub async fn handle<S: UserReader>(deps: &Deps<S>, req: Request) -> Response<Bod
             .store
             .get_profile(&id)
             .await?
-            .ok_or_else(|| ApiError::NotFound {
-                resource: "user",
-                id: id.to_string(),
-            })?;
+            .ok_or_else(|| ApiError::not_found("user", &id))?;
         Reply::json(&profile, CachePolicy::USER_CONTENT)
     })
     .await

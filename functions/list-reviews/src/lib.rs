@@ -33,10 +33,7 @@ pub async fn handle<C: CafeReader + UserReader, R: ReviewReader>(
             .map(|c| deps.cursors.decode(&scope, &c))
             .transpose()?;
         if deps.catalog.get_cafe(&cafe_id).await?.is_none() {
-            return Err(ApiError::NotFound {
-                resource: "café",
-                id: cafe_id.to_string(),
-            });
+            return Err(ApiError::not_found("café", &cafe_id));
         }
         let page = deps.reviews.list_reviews(&cafe_id, limit, after).await?;
         let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));

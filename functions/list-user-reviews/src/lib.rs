@@ -33,10 +33,7 @@ pub async fn handle<S: UserReader, R: ReviewReader>(
             .map(|c| deps.cursors.decode(&scope, &c))
             .transpose()?;
         if deps.store.get_profile(&user).await?.is_none() {
-            return Err(ApiError::NotFound {
-                resource: "user",
-                id: user.to_string(),
-            });
+            return Err(ApiError::not_found("user", &user));
         }
         let page = deps.reviews.list_user_reviews(&user, limit, after).await?;
         let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));

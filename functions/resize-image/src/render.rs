@@ -13,7 +13,7 @@ use std::io::Cursor;
 use fast_image_resize::images::Image;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
-use sha2::{Digest, Sha256};
+use shared::digest::sha256_hex;
 
 /// Largest accepted side, pixels.
 pub const MAX_SIDE: u32 = 12_000;
@@ -124,8 +124,7 @@ pub fn render(bytes: &[u8]) -> Result<Vec<Rendition>, Rejected> {
         let resized = fit(&source, size)?;
         for encoding in [Encoding::Webp, Encoding::Jpeg] {
             let bytes = encode(&resized, encoding)?;
-            let digest = Sha256::digest(&bytes);
-            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            let hex = sha256_hex(&bytes, 32);
             out.push(Rendition {
                 size,
                 width: resized.width(),

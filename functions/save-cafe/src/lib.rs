@@ -30,10 +30,7 @@ where
         Query::from_request(&req, &[]).finish()?;
         let cafe_id = info.parse_path("cafeId", CafeId::parse)?;
         if deps.store.get_cafe(&cafe_id).await?.is_none() {
-            return Err(ApiError::NotFound {
-                resource: "café",
-                id: cafe_id.to_string(),
-            });
+            return Err(ApiError::not_found("café", &cafe_id));
         }
         let now = shared::domain::time::now_millis();
         let quota = check_write_limit(

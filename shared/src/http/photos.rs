@@ -10,10 +10,7 @@ pub async fn existing_photo<S: PhotoReader>(store: &S, id: &PhotoId) -> Result<P
     store
         .get_photo(id)
         .await?
-        .ok_or_else(|| ApiError::NotFound {
-            resource: "photo",
-            id: id.to_string(),
-        })
+        .ok_or_else(|| ApiError::not_found("photo", id))
 }
 
 /// The photo `id` if `user` uploaded it: 404 when it does not exist, 403 when someone else did.

@@ -139,6 +139,14 @@ impl From<StoreError> for ApiError {
 }
 
 impl ApiError {
+    /// No `resource` (a client-facing noun such as `"café"`) has `id` (404).
+    pub fn not_found(resource: &'static str, id: impl ToString) -> Self {
+        Self::NotFound {
+            resource,
+            id: id.to_string(),
+        }
+    }
+
     /// One invalid query parameter.
     pub fn query_param(name: &str, reason: impl std::fmt::Display) -> Self {
         Self::InvalidParameters(vec![InvalidParam::query(name, reason)])

@@ -11,11 +11,11 @@ use http::{HeaderName, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tracing::{Instrument, error, info, info_span, warn};
 
 use super::problem::ApiError;
 use super::routes::{PathParams, RouteSpec, allowed_methods, match_path, method_serves};
+use crate::digest::sha256_hex;
 
 /// Response header carrying the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -183,9 +183,7 @@ impl Reply {
     }
 
     fn etag(&self) -> String {
-        let digest = Sha256::digest(&self.body);
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        format!("\"{hex}\"")
+        format!("\"{}\"", sha256_hex(&self.body, 16))
     }
 
     fn into_response(self, if_none_match: Option<&str>, request_id: &str) -> Response<Body> {

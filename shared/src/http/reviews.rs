@@ -117,10 +117,7 @@ pub async fn authored_review<R: crate::ports::ReviewReader>(
     let review = reviews
         .get_review(id)
         .await?
-        .ok_or_else(|| ApiError::NotFound {
-            resource: "review",
-            id: id.to_string(),
-        })?;
+        .ok_or_else(|| ApiError::not_found("review", id))?;
     if &review.author_id != user {
         return Err(ApiError::Forbidden(format!(
             "only the review's author may {action} it"

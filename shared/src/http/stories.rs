@@ -106,10 +106,7 @@ pub async fn authored_story<S: StoryReader>(
     let story = stories
         .get_story(id)
         .await?
-        .ok_or_else(|| ApiError::NotFound {
-            resource: "story",
-            id: id.to_string(),
-        })?;
+        .ok_or_else(|| ApiError::not_found("story", id))?;
     if &story.author_id != user {
         return Err(ApiError::Forbidden(format!(
             "only the story's author may {action} it"

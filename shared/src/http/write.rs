@@ -6,10 +6,10 @@ use std::future::Future;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::problem::{ApiError, InvalidParam};
 use super::respond::Reply;
+use crate::digest::sha256_hex;
 use crate::domain::{PublicUserId, UserId};
 use crate::identity::UserKeys;
 use crate::ports::{Claim, IdempotencyStore};
@@ -199,10 +199,7 @@ where
     };
     let record_key = format!("{scope}#{key}");
     // serde_json's default map is ordered by key, so equal payloads hash equally.
-    let hash: String = Sha256::digest(payload.to_string().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = sha256_hex(payload.to_string().as_bytes(), 32);
     match store.claim(&record_key, &hash, now).await? {
         Claim::Acquired => {}
         Claim::Replay(stored) => return Ok(Reply::from_stored(&stored)),

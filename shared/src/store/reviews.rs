@@ -7,11 +7,11 @@
 //! write the same shard, no increment is lost, and the summary is the sum of the shards on read.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tracing::instrument;
 
 use super::keys;
 use super::table::{Condition, Item, ItemTable, TransactError, Write};
+use crate::digest::sha256_hex;
 use crate::domain::{
     BucketPolicy, BucketState, CafeId, PublicUserId, Quota, RatingSummary, Review, ReviewId,
     WriteAction,
@@ -282,9 +282,7 @@ struct Record {
 }
 
 fn idempotency_pk(key: &str) -> String {
-    let digest = Sha256::digest(key.as_bytes());
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("IDEMPOTENCY#{hex}")
+    format!("IDEMPOTENCY#{}", sha256_hex(key.as_bytes(), 16))
 }
 
 impl<T: ItemTable> IdempotencyStore for ReviewStore<T> {

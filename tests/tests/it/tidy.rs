@@ -60,7 +60,8 @@ fn no_function_depends_on_another_function() {
                 !manifest
                     .lines()
                     .any(|l| l.trim_start().starts_with(&format!("{other} "))
-                        || l.trim_start().starts_with(&format!("{other}="))),
+                        || l.trim_start().starts_with(&format!("{other}="))
+                        || l.trim_start().starts_with(&format!("{other}."))),
                 "{name} depends on {other}"
             );
         }
