@@ -419,3 +419,28 @@ fn scheduled_jobs_run_through_live_on_a_rule_allowed_to_invoke_only_them() {
         );
     }
 }
+
+/// The development-only token secret (`CRAFTBEAN_DEV_JWT_SECRET`) lets a function verify local
+/// bearer tokens itself when no authorizer claims arrive. The template must never set it, not
+/// even through a parameter or a comment that could be uncommented: in AWS only API Gateway's
+/// authorizer may name the caller.
+#[test]
+fn the_dev_token_secret_is_nowhere_in_the_template() {
+    let text = std::fs::read_to_string(tests::repo_root().join("template.yaml")).unwrap();
+    let name = shared::config::vars::DEV_JWT_SECRET;
+    assert!(
+        !text.contains(name) && !text.to_ascii_uppercase().contains("DEV_JWT"),
+        "template.yaml mentions {name}: it is for cargo lambda watch only and must never reach AWS"
+    );
+}
+
+/// Nor may a deployment's parameters or the SAM CLI configuration carry it.
+#[test]
+fn the_dev_token_secret_is_nowhere_in_samconfig() {
+    let text = std::fs::read_to_string(tests::repo_root().join("samconfig.toml")).unwrap();
+    let name = shared::config::vars::DEV_JWT_SECRET;
+    assert!(
+        !text.contains(name) && !text.to_ascii_uppercase().contains("DEV_JWT"),
+        "samconfig.toml mentions {name}: it is for cargo lambda watch only and must never reach AWS"
+    );
+}
