@@ -53,10 +53,24 @@ pub fn cursor_codec(name: &'static str, secret: &str) -> Result<CursorCodec, Con
 }
 
 /// The keyed hash from token subjects to public user ids, from `CRAFTBEAN_USER_ID_SECRET`
-/// (at least 32 bytes; it must never change once users exist).
+/// (at least 32 bytes; it must never change once users exist), verifying local bearer tokens
+/// itself when `CRAFTBEAN_DEV_JWT_SECRET` is set (development only; warned about loudly).
 pub fn user_keys() -> Result<crate::identity::UserKeys, ConfigError> {
     let secret = required(vars::USER_ID_SECRET)?;
-    user_keys_from(vars::USER_ID_SECRET, &secret)
+    let keys = user_keys_from(vars::USER_ID_SECRET, &secret)?;
+    let Some(dev) = optional(vars::DEV_JWT_SECRET, |v| {
+        crate::identity::DevTokenSecret::new(v.as_bytes()).map_err(|e| e.to_string())
+    })?
+    else {
+        return Ok(keys);
+    };
+    tracing::warn!(
+        variable = vars::DEV_JWT_SECRET,
+        "DEVELOPMENT ONLY: {} is set, so this function verifies local bearer tokens itself \
+         when a request has no authorizer claims. It must never be set in AWS.",
+        vars::DEV_JWT_SECRET
+    );
+    Ok(keys.with_dev_tokens(dev))
 }
 
 /// Builds the user-id hash from a secret (at least 32 bytes).
@@ -218,6 +232,11 @@ pub mod vars {
             WriteAction::Saves => "CRAFTBEAN_WRITE_LIMIT_SAVES",
         }
     }
+    /// Development only (`cargo lambda watch`): the HS256 secret of local bearer tokens, which
+    /// the write functions then verify themselves when a request has no authorizer claims.
+    /// Never set in AWS: template.yaml and samconfig.toml must not mention it
+    /// (tests/tests/it/template.rs).
+    pub const DEV_JWT_SECRET: &str = "CRAFTBEAN_DEV_JWT_SECRET";
     /// DynamoDB table name.
     pub const TABLE: &str = "CRAFTBEAN_TABLE";
     /// Secret keying public user ids (≥ 32 bytes; never changed once users exist).

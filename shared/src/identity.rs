@@ -6,6 +6,12 @@
 //! table, so every region derives the same id for the same person without coordination, and
 //! without the secret nobody can tell which `sub` an id belongs to. The secret must never
 //! change once users exist (it would give everyone a new id); rotate only with a migration.
+//!
+//! [`UserKeys`] may also carry a [`DevTokenSecret`] (development only, from
+//! `CRAFTBEAN_DEV_JWT_SECRET`): then a request that reached the function without authorizer
+//! claims, as under `cargo lambda watch`, is authenticated by verifying its local HS256 bearer
+//! token in the function (`shared::http::caller`). Unset, which it always is in AWS, nothing
+//! but API Gateway's authorizer can name the caller.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -15,22 +21,54 @@ use crate::domain::{PublicUserId, UserId};
 /// Fewest bytes a user-id secret may have.
 pub const MIN_SECRET_LEN: usize = 32;
 
-/// The keyed hash from subjects to public user ids.
+/// The keyed hash from subjects to public user ids, and (development only) the secret that
+/// verifies local bearer tokens when no authorizer did.
 #[derive(Clone)]
 pub struct UserKeys {
     /// The keyed MAC, ready to be cloned for each id.
     mac: Hmac<Sha256>,
+    /// Set only by `CRAFTBEAN_DEV_JWT_SECRET`, which template.yaml never sets.
+    dev_tokens: Option<DevTokenSecret>,
 }
 
 impl std::fmt::Debug for UserKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("UserKeys(<secret>)")
+        match self.dev_tokens {
+            None => f.write_str("UserKeys(<secret>)"),
+            Some(_) => f.write_str("UserKeys(<secret>, dev tokens: <secret>)"),
+        }
+    }
+}
+
+/// The HS256 secret of local bearer tokens, for functions run outside API Gateway during
+/// development (`cargo lambda watch`). Never configured in AWS.
+#[derive(Clone)]
+pub struct DevTokenSecret(Vec<u8>);
+
+impl std::fmt::Debug for DevTokenSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DevTokenSecret(<secret>)")
+    }
+}
+
+impl DevTokenSecret {
+    /// Wraps `secret` (at least [`MIN_SECRET_LEN`] bytes).
+    pub fn new(secret: &[u8]) -> Result<Self, WeakSecret> {
+        if secret.len() < MIN_SECRET_LEN {
+            return Err(WeakSecret);
+        }
+        Ok(Self(secret.to_vec()))
+    }
+
+    /// The secret's bytes, to verify a token with.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
     }
 }
 
 /// The secret is too short to key the hash.
 #[derive(Debug, thiserror::Error)]
-#[error("the user-id secret must be at least {MIN_SECRET_LEN} bytes")]
+#[error("the secret must be at least {MIN_SECRET_LEN} bytes")]
 pub struct WeakSecret;
 
 impl UserKeys {
@@ -40,7 +78,24 @@ impl UserKeys {
             return Err(WeakSecret);
         }
         let mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).map_err(|_| WeakSecret)?;
-        Ok(Self { mac })
+        Ok(Self {
+            mac,
+            dev_tokens: None,
+        })
+    }
+
+    /// The same hash, also verifying local bearer tokens with `secret` when a request carries
+    /// no authorizer claims. Development only.
+    pub fn with_dev_tokens(self, secret: DevTokenSecret) -> Self {
+        Self {
+            dev_tokens: Some(secret),
+            ..self
+        }
+    }
+
+    /// The development token secret, when one is configured (never in AWS).
+    pub fn dev_tokens(&self) -> Option<&DevTokenSecret> {
+        self.dev_tokens.as_ref()
     }
 
     /// The public id of the person the identity provider calls `subject`.

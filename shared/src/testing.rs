@@ -38,6 +38,42 @@ pub fn user_keys() -> crate::identity::UserKeys {
         .unwrap_or_else(|e| panic!("test user-id secret: {e}"))
 }
 
+/// The development token secret of handler tests (`CRAFTBEAN_DEV_JWT_SECRET` under
+/// `cargo lambda watch`).
+pub const TEST_DEV_JWT_SECRET: &str = "test-dev-jwt-secret-0123456789abcdef";
+
+/// [`user_keys`] that also verify local bearer tokens signed with [`TEST_DEV_JWT_SECRET`], as
+/// a function does under `cargo lambda watch` with `CRAFTBEAN_DEV_JWT_SECRET` set.
+pub fn dev_user_keys() -> crate::identity::UserKeys {
+    let dev = crate::identity::DevTokenSecret::new(TEST_DEV_JWT_SECRET.as_bytes())
+        .unwrap_or_else(|e| panic!("test dev token secret: {e}"));
+    user_keys().with_dev_tokens(dev)
+}
+
+/// `req` as `cargo lambda watch` delivers it: no authorizer claims (no request context at
+/// all), and `Authorization: Bearer <token>` when a token is given.
+pub fn without_authorizer(mut req: Request, token: Option<&str>) -> Request {
+    *req.extensions_mut() = lambda_http::http::Extensions::new();
+    if let Some(token) = token {
+        let value = lambda_http::http::HeaderValue::from_str(&format!("Bearer {token}"))
+            .unwrap_or_else(|e| panic!("token is not a header value: {e}"));
+        req.headers_mut()
+            .insert(lambda_http::http::header::AUTHORIZATION, value);
+    }
+    req
+}
+
+/// A local HS256 token for `sub` signed with `secret`, expiring at `exp` (epoch seconds).
+pub fn local_token(sub: &str, exp: i64, secret: &str) -> String {
+    crate::jwt::sign(
+        &crate::jwt::Claims {
+            sub: sub.to_owned(),
+            exp,
+        },
+        secret.as_bytes(),
+    )
+}
+
 /// The public user id test deployments give the token subject `sub`.
 pub fn public_id(sub: &str) -> crate::domain::PublicUserId {
     let sub = crate::domain::UserId::parse(sub).unwrap_or_else(|e| panic!("subject {sub:?}: {e}"));

@@ -23,7 +23,8 @@
 //! - `bench-photos <file>…`, `render-one <file>`, `enlarge <in> <out> <MP>`: the photo
 //!   benchmark against sharp (run it through `scripts/bench-photos.sh`).
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
-//!   accepts (HS256, signed with `CRAFTBEAN_JWT_SECRET` or the data directory's secret).
+//!   accepts (HS256, signed with `CRAFTBEAN_JWT_SECRET`, else `CRAFTBEAN_DEV_JWT_SECRET` — what
+//!   functions under `cargo lambda watch` verify with — else the data directory's secret).
 
 mod bench_nearby;
 mod bench_photos;
@@ -224,9 +225,16 @@ fn token(args: &[String]) -> anyhow::Result<()> {
     let hours: i64 = flag_value(args, "--hours")
         .map_or(Ok(24), |h| h.parse())
         .context("--hours must be a number")?;
-    let secret = match std::env::var(local_server::JWT_SECRET_VAR) {
-        Ok(secret) if !secret.is_empty() => secret,
-        _ => {
+    // The local server's secret; else the one functions under `cargo lambda watch` verify with.
+    let configured = [
+        local_server::JWT_SECRET_VAR,
+        shared::config::vars::DEV_JWT_SECRET,
+    ]
+    .into_iter()
+    .find_map(|name| std::env::var(name).ok().filter(|s| !s.trim().is_empty()));
+    let secret = match configured {
+        Some(secret) => secret,
+        None => {
             let dir = flag_value(args, "--data-dir")
                 .or_else(|| std::env::var("CRAFTBEAN_DATA_DIR").ok())
                 .unwrap_or_else(|| ".craftbean".to_owned());

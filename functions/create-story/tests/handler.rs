@@ -35,3 +35,40 @@ async fn publishes_the_fixture_story() {
         format!("/stories/{}", body["id"].as_str().unwrap())
     );
 }
+
+#[tokio::test]
+async fn with_the_dev_secret_a_local_token_publishes_as_its_subject() {
+    // As under `cargo lambda watch` with CRAFTBEAN_DEV_JWT_SECRET: no claims, a bearer token.
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    let deps = Deps {
+        records: ReviewStore::new(store.clone(), "test"),
+        store,
+        users: shared::testing::dev_user_keys(),
+        config: WriteConfig {
+            limits: shared::config::WriteLimits::all_per_hour(30),
+            region: "test".to_owned(),
+        },
+    };
+    let token = shared::testing::local_token(
+        "watch-user",
+        jiff::Timestamp::now().as_second() + 3_600,
+        shared::testing::TEST_DEV_JWT_SECRET,
+    );
+    let req = shared::testing::without_authorizer(event("create-story"), Some(&token));
+    let response = handle(&deps, req).await;
+    assert_eq!(response.status(), 201, "{}", json_body(&response));
+    assert_eq!(
+        json_body(&response)["author"]["id"],
+        shared::testing::public_id("watch-user").as_str()
+    );
+
+    let expired =
+        shared::testing::local_token("watch-user", 1_000, shared::testing::TEST_DEV_JWT_SECRET);
+    let req = shared::testing::without_authorizer(event("create-story"), Some(&expired));
+    let response = handle(&deps, req).await;
+    assert_eq!(response.status(), 401, "{}", json_body(&response));
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}

@@ -19,8 +19,9 @@ use shared::config::WriteConfig;
 use shared::config::{self, vars};
 use shared::cursor::CursorCodec;
 use shared::domain::MAX_UPLOAD_BYTES;
-use shared::http::{ApiError, REQUEST_ID_HEADER, RouteMatch, error_response, match_route};
-use shared::jwt;
+use shared::http::{
+    ApiError, REQUEST_ID_HEADER, RouteMatch, error_response, match_route, verify_bearer,
+};
 use shared::ports::{BlobStore, Fetched};
 use shared::store::reviews::ReviewStore;
 use shared::store::sqlite::SqliteStore;
@@ -747,19 +748,8 @@ fn authorize(
     secret: &str,
     request_id: &str,
 ) -> Result<RequestContext, ApiError> {
-    let token = req
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            ApiError::Unauthorized(
-                "send Authorization: Bearer <token> (make token prints one)".to_owned(),
-            )
-        })?;
     let now = jiff::Timestamp::now().as_second();
-    let claims = jwt::verify(token.trim(), secret.as_bytes(), now)
-        .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
+    let claims = verify_bearer(req, secret.as_bytes(), now)?;
     let context = serde_json::json!({
         "requestId": request_id,
         "stage": "$default",

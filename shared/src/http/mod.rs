@@ -20,7 +20,7 @@ pub use respond::{
 pub use routes::{ROUTES, RouteMatch, RouteSpec, match_route};
 pub use write::{
     Fields, IDEMPOTENCY_KEY, MAX_BODY_BYTES, authenticated_user, caller, check_write_limit,
-    idempotency_key, is_json_content_type, json_object, run_idempotent,
+    idempotency_key, is_json_content_type, json_object, run_idempotent, verify_bearer,
 };
 
 /// Runs an HTTP handler as the Lambda function's event loop. Handlers answer every request

@@ -11,7 +11,8 @@ use super::problem::{ApiError, InvalidParam};
 use super::respond::Reply;
 use crate::digest::sha256_hex;
 use crate::domain::{PublicUserId, UserId};
-use crate::identity::UserKeys;
+use crate::identity::{DevTokenSecret, UserKeys};
+use crate::jwt;
 use crate::ports::{Claim, IdempotencyStore};
 
 /// Header carrying the client's idempotency key.
@@ -30,9 +31,34 @@ pub fn is_json_content_type(value: &str) -> bool {
 }
 
 /// The authenticated user: the `sub` claim API Gateway's JWT authorizer verified. Never read
-/// from the body or a client header.
-pub fn authenticated_user(req: &Request) -> Result<UserId, ApiError> {
-    let sub = match req.request_context_ref() {
+/// from the body or a client header, with one development-only exception: when `dev_tokens`
+/// is configured (`CRAFTBEAN_DEV_JWT_SECRET`, never set in AWS) and the request carries no
+/// authorizer claims, the local bearer token is verified here by the local server's rules
+/// ([`verify_bearer`]).
+pub fn authenticated_user(
+    req: &Request,
+    dev_tokens: Option<&DevTokenSecret>,
+) -> Result<UserId, ApiError> {
+    let sub = match (authorizer_sub(req), dev_tokens) {
+        (Some(sub), _) => sub,
+        (None, Some(secret)) => {
+            let now = jiff::Timestamp::now().as_second();
+            verify_bearer(req, secret.as_bytes(), now)?.sub
+        }
+        (None, None) => {
+            return Err(ApiError::Unauthorized(
+                "a valid bearer token is required".to_owned(),
+            ));
+        }
+    };
+    UserId::parse(&sub).map_err(|_| {
+        ApiError::Unauthorized("the token's subject is not a valid user id".to_owned())
+    })
+}
+
+/// The `sub` claim of API Gateway's JWT authorizer, if the request context has one.
+fn authorizer_sub(req: &Request) -> Option<String> {
+    match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx
             .authorizer
             .as_ref()
@@ -40,18 +66,30 @@ pub fn authenticated_user(req: &Request) -> Result<UserId, ApiError> {
             .and_then(|jwt| jwt.claims.get("sub"))
             .cloned(),
         _ => None,
-    };
-    let sub =
-        sub.ok_or_else(|| ApiError::Unauthorized("a valid bearer token is required".to_owned()))?;
-    UserId::parse(&sub).map_err(|_| {
-        ApiError::Unauthorized("the token's subject is not a valid user id".to_owned())
-    })
+    }
+}
+
+/// Verifies a local HS256 bearer token (`Authorization: Bearer <token>`; signature, `sub` and
+/// `exp` against `now`, epoch seconds): what the local server does before dispatch and what
+/// a function does itself under `cargo lambda watch` with a dev secret. Every failure is a 401.
+pub fn verify_bearer(req: &Request, secret: &[u8], now: i64) -> Result<jwt::Claims, ApiError> {
+    let token = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "send Authorization: Bearer <token> (make token prints one)".to_owned(),
+            )
+        })?;
+    jwt::verify(token.trim(), secret, now).map_err(|e| ApiError::Unauthorized(e.to_string()))
 }
 
 /// The authenticated caller's public user id (see [`crate::identity`]): the verified `sub`
 /// goes through the keyed hash here and nowhere else.
 pub fn caller(req: &Request, keys: &UserKeys) -> Result<PublicUserId, ApiError> {
-    authenticated_user(req).map(|sub| keys.public_id(&sub))
+    authenticated_user(req, keys.dev_tokens()).map(|sub| keys.public_id(&sub))
 }
 
 /// The body as a JSON object: 413 above [`MAX_BODY_BYTES`], 415 unless it is sent as
@@ -249,6 +287,70 @@ pub async fn check_write_limit<L: crate::ports::WriteLimiter>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const DEV_SECRET: &str = "dev-token-secret-0123456789abcdef0123";
+
+    fn dev_secret() -> DevTokenSecret {
+        DevTokenSecret::new(DEV_SECRET.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A request without authorizer claims (as under `cargo lambda watch`).
+    fn bearer(authorization: Option<&str>) -> Request {
+        let mut builder = http::Request::builder().method("GET").uri("/me");
+        if let Some(value) = authorization {
+            builder = builder.header(http::header::AUTHORIZATION, value);
+        }
+        builder
+            .body(Body::Empty)
+            .unwrap_or_else(|e| panic!("request: {e}"))
+    }
+
+    fn token(sub: &str, exp: i64, secret: &str) -> String {
+        jwt::sign(
+            &jwt::Claims {
+                sub: sub.to_owned(),
+                exp,
+            },
+            secret.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn dev_tokens_authenticate_only_when_configured_and_valid() {
+        let later = jiff::Timestamp::now().as_second() + 3_600;
+        let valid = format!("Bearer {}", token("ana", later, DEV_SECRET));
+        let user = authenticated_user(&bearer(Some(&valid)), Some(&dev_secret()));
+        assert_eq!(
+            user.ok().map(|u| u.as_str().to_owned()),
+            Some("ana".to_owned())
+        );
+
+        // Without the dev secret a bearer token is ignored: only the authorizer counts.
+        let ignored = authenticated_user(&bearer(Some(&valid)), None);
+        assert!(
+            matches!(ignored, Err(ApiError::Unauthorized(_))),
+            "{ignored:?}"
+        );
+
+        let expired = format!("Bearer {}", token("ana", 1_000, DEV_SECRET));
+        let forged = format!(
+            "Bearer {}",
+            token("ana", later, "some-other-secret-0123456789abcdef01")
+        );
+        let bare = token("ana", later, DEV_SECRET);
+        for (case, header) in [
+            ("expired", Some(expired.as_str())),
+            ("wrong secret", Some(forged.as_str())),
+            ("no Bearer prefix", Some(bare.as_str())),
+            ("no header", None),
+        ] {
+            let refused = authenticated_user(&bearer(header), Some(&dev_secret()));
+            assert!(
+                matches!(refused, Err(ApiError::Unauthorized(_))),
+                "{case}: {refused:?}"
+            );
+        }
+    }
 
     fn request(content_type: Option<&str>, body: Vec<u8>) -> Request {
         let mut builder = http::Request::builder().method("POST").uri("/stories");

@@ -1,8 +1,8 @@
 //! Walks template.yaml and checks the production rules every function must follow: least
 //! privilege (no `*` actions, no `*` resources but S3 key prefixes, no managed or templated
 //! policies), tracing, a log group with retention, the `live` alias, authorization on exactly
-//! the write routes, and queue workers fed through their `live` alias with partial batch
-//! failures and a dead-letter queue.
+//! the write routes, queue workers fed through their `live` alias with partial batch
+//! failures and a dead-letter queue, and no trace of the development-only token secret.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -418,4 +418,29 @@ fn scheduled_jobs_run_through_live_on_a_rule_allowed_to_invoke_only_them() {
             "{job}: EventBridge may invoke {alias}, from {rule_id} only"
         );
     }
+}
+
+/// Fails if `file` (from the repository root) mentions the development-only token secret
+/// (`CRAFTBEAN_DEV_JWT_SECRET`) anywhere, a comment that could be uncommented included.
+fn assert_never_mentions_the_dev_token_secret(file: &str) {
+    let text = std::fs::read_to_string(tests::repo_root().join(file)).unwrap();
+    let name = shared::config::vars::DEV_JWT_SECRET;
+    assert!(
+        !text.contains(name) && !text.to_ascii_uppercase().contains("DEV_JWT"),
+        "{file} mentions {name}: it is for cargo lambda watch only and must never reach AWS"
+    );
+}
+
+/// The development-only token secret lets a function verify local bearer tokens itself when no
+/// authorizer claims arrive. The template never sets it: in AWS only API Gateway's authorizer
+/// may name the caller.
+#[test]
+fn the_dev_token_secret_is_nowhere_in_the_template() {
+    assert_never_mentions_the_dev_token_secret("template.yaml");
+}
+
+/// Nor may a deployment's parameters or the SAM CLI configuration carry it.
+#[test]
+fn the_dev_token_secret_is_nowhere_in_samconfig() {
+    assert_never_mentions_the_dev_token_secret("samconfig.toml");
 }
