@@ -24,7 +24,7 @@ pub mod views;
 pub mod demo;
 #[cfg(feature = "http")]
 pub mod http;
-#[cfg(feature = "jwt")]
+#[cfg(feature = "http")]
 pub mod jwt;
 #[cfg(feature = "demo")]
 pub mod seed;
