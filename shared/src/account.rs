@@ -47,19 +47,25 @@ pub async fn erase<S, R>(
     budget: usize,
 ) -> Result<Erasure, StoreError>
 where
-    S: UserWriter + SavedCafeStore + StoryReader + StoryWriter + PhotoReader + PhotoWriter,
-    R: ReviewReader + ReviewWriter,
+    S: UserWriter
+        + SavedCafeStore
+        + StoryReader
+        + StoryWriter
+        + PhotoReader
+        + PhotoWriter
+        + ReviewReader,
+    R: ReviewWriter,
 {
     let limit = PageLimit::new(PAGE).unwrap_or_default();
     let mut done = Erasure::default();
     let spent = |d: &Erasure| d.reviews + d.stories + d.saved_cafes + d.photos;
     while spent(&done) < budget {
-        let page = reviews.list_user_reviews(user, limit, None).await?;
+        let page = store.list_user_reviews(user, limit, None).await?;
         if page.items.is_empty() {
             break;
         }
         for review in page.items {
-            delete_review(reviews, review).await?;
+            delete_review(store, reviews, review).await?;
             done.reviews += 1;
         }
     }
@@ -124,7 +130,8 @@ async fn anonymise_photo<S: PhotoReader + PhotoWriter>(
 }
 
 /// Deletes a review as read, re-reading it once if it changed meanwhile.
-async fn delete_review<R: ReviewReader + ReviewWriter>(
+async fn delete_review<S: ReviewReader, R: ReviewWriter>(
+    store: &S,
     reviews: &R,
     review: Review,
 ) -> Result<(), StoreError> {
@@ -132,7 +139,7 @@ async fn delete_review<R: ReviewReader + ReviewWriter>(
         Ok(()) => Ok(()),
         Err(ReviewWriteError::Store(e)) => Err(e),
         Err(ReviewWriteError::Conflict | ReviewWriteError::Duplicate { .. }) => {
-            match reviews.get_review(&review.id).await? {
+            match store.get_review(&review.id).await? {
                 None => Ok(()),
                 Some(fresh) => reviews.delete_review(&fresh).await.map_err(|e| match e {
                     ReviewWriteError::Store(e) => e,
@@ -185,15 +192,13 @@ pub struct AccountExport {
 pub const MAX_EXPORT_ITEMS: usize = 10_000;
 
 /// Collects everything stored about `user`.
-pub async fn export<S, R>(
+pub async fn export<S>(
     store: &S,
-    reviews: &R,
     user: &PublicUserId,
     now: jiff::Timestamp,
 ) -> Result<AccountExport, StoreError>
 where
-    S: UserReader + SavedCafeStore + StoryReader + PhotoReader,
-    R: ReviewReader,
+    S: UserReader + SavedCafeStore + StoryReader + PhotoReader + ReviewReader,
 {
     let limit = PageLimit::max();
     let profile = store.get_profile(user).await?;
@@ -210,7 +215,7 @@ where
     };
     let mut after = None;
     loop {
-        let page = reviews.list_user_reviews(user, limit, after).await?;
+        let page = store.list_user_reviews(user, limit, after).await?;
         out.reviews
             .extend(page.items.iter().map(|r| r.view(author.clone())));
         match page.next {

@@ -239,6 +239,8 @@ pub mod vars {
     pub const DEV_JWT_SECRET: &str = "CRAFTBEAN_DEV_JWT_SECRET";
     /// DynamoDB table name.
     pub const TABLE: &str = "CRAFTBEAN_TABLE";
+    /// The AWS region this function runs in (set by Lambda): the rating shard it writes.
+    pub const REGION: &str = "AWS_REGION";
     /// Secret keying public user ids (≥ 32 bytes; never changed once users exist).
     pub const USER_ID_SECRET: &str = "CRAFTBEAN_USER_ID_SECRET";
     /// Secret that signs page cursors (≥ 32 bytes).

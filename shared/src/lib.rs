@@ -6,6 +6,8 @@
 
 pub mod account;
 pub mod blob;
+#[cfg(all(feature = "dynamodb", feature = "telemetry"))]
+pub mod boot;
 pub mod config;
 pub mod cursor;
 pub mod digest;
@@ -15,6 +17,7 @@ pub mod identity;
 pub mod maintenance;
 pub mod ports;
 pub mod query;
+pub mod reviewing;
 pub mod search;
 pub mod store;
 pub mod upload;

@@ -12,7 +12,6 @@ use lambda_http::http::header::LOCATION;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::Value;
-use shared::config::WriteConfig;
 use shared::domain::WriteAction;
 use shared::domain::{
     CafeId, MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, Photo, PhotoId, PhotoStatus, UploadType,
@@ -20,8 +19,8 @@ use shared::domain::{
 };
 use shared::http::routes::CREATE_PHOTO;
 use shared::http::{
-    ApiError, CachePolicy, Fields, Query, Reply, caller, check_write_limit, idempotency_key,
-    json_object, run_idempotent, serve,
+    ApiError, CachePolicy, Fields, Query, Reply, WriteGuard, caller, idempotency_key, json_object,
+    serve,
 };
 use shared::ports::{
     CafeReader, IdempotencyStore, PhotoWriter, UploadSigner, UserReader, UserWriter, WriteLimiter,
@@ -36,11 +35,10 @@ pub struct Deps<S, R, U> {
     /// Cafés (must exist) and photos.
     pub store: S,
     /// Idempotency records and write limits.
-    pub records: R,
+    pub guard: WriteGuard<R>,
     /// Mints upload targets.
     pub uploads: U,
     pub users: shared::identity::UserKeys,
-    pub config: WriteConfig,
 }
 
 #[derive(Serialize)]
@@ -108,8 +106,8 @@ where
             return Err(ApiError::not_found("café", &cafe_id));
         }
         let scope = format!("create-photo#{user}#{cafe_id}");
-        run_idempotent(&deps.records, key, &scope, &payload, now.as_second(), || async {
-            let quota = check_write_limit(&deps.records, &user, WriteAction::Photos, &deps.config.limits, now).await?;
+        deps.guard.once(key, &scope, &payload, now.as_second(), || async {
+            let quota = deps.guard.spend(&user, WriteAction::Photos, now).await?;
             deps.store
                 .ensure_profile(&shared::domain::UserProfile::first(user.clone(), now))
                 .await?;

@@ -4,16 +4,15 @@
 
 use create_photo::{Deps, handle};
 use shared::blob::local::{LOCAL_REGION, LocalUploads};
-use shared::config::WriteConfig;
+use shared::http::WriteGuard;
 use shared::ports::PhotoReader;
-use shared::store::reviews::ReviewStore;
 use shared::store::sqlite::SqliteStore;
 use shared::testing::{event, json_body};
 
-async fn deps() -> Deps<SqliteStore, ReviewStore<SqliteStore>, LocalUploads> {
+async fn deps() -> Deps<SqliteStore, SqliteStore, LocalUploads> {
     let store = shared::seed::demo_memory_store().await.unwrap();
     Deps {
-        records: ReviewStore::new(store.clone(), "test"),
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         store,
         uploads: LocalUploads {
             url: "http://127.0.0.1:3000/local-uploads".to_owned(),
@@ -21,10 +20,6 @@ async fn deps() -> Deps<SqliteStore, ReviewStore<SqliteStore>, LocalUploads> {
             secret: "fixture-secret".to_owned(),
         },
         users: shared::testing::user_keys(),
-        config: WriteConfig {
-            limits: shared::config::WriteLimits::all_per_hour(30),
-            region: "test".to_owned(),
-        },
     }
 }
 

@@ -6,19 +6,18 @@ use lambda_http::http::StatusCode;
 use lambda_http::http::header::LOCATION;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use shared::config::WriteConfig;
 use shared::domain::{CafeId, Review, ReviewId, UserProfile, WriteAction};
-use shared::http::reviews::{parse_review, refresh_cafe_rating};
+use shared::http::reviews::parse_review;
 use shared::http::routes::CREATE_REVIEW;
 use shared::http::{
-    ApiError, CachePolicy, Query, Reply, caller, check_write_limit, idempotency_key,
-    run_idempotent, serve,
+    ApiError, CachePolicy, Query, Reply, WriteGuard, caller, idempotency_key, serve,
 };
 use shared::identity::UserKeys;
 use shared::ports::{
     BrewingMethodReader, CafeReader, CatalogWriter, IdempotencyStore, ReviewReader,
     ReviewWriteError, ReviewWriter, UserReader, UserWriter, WriteLimiter,
 };
+use shared::reviewing::refresh_cafe_rating;
 
 /// What the handler needs: the catalogue (café exists, brewing method known, rating refresh),
 /// the review store, the caller's profile, the user-id hash and the write settings.
@@ -26,14 +25,21 @@ pub struct Deps<C, R> {
     pub catalog: C,
     pub reviews: R,
     pub users: UserKeys,
-    pub config: WriteConfig,
+    pub guard: WriteGuard<C>,
 }
 
 /// Handles one request.
 pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
 where
-    C: CafeReader + BrewingMethodReader + CatalogWriter + UserReader + UserWriter,
-    R: ReviewReader + ReviewWriter + IdempotencyStore + WriteLimiter,
+    C: CafeReader
+        + BrewingMethodReader
+        + CatalogWriter
+        + UserReader
+        + UserWriter
+        + ReviewReader
+        + IdempotencyStore
+        + WriteLimiter,
+    R: ReviewWriter,
 {
     serve(req, &CREATE_REVIEW, |info, req| async move {
         let user = caller(&req, &deps.users)?;
@@ -44,11 +50,11 @@ where
         let (draft, body) = parse_review(&req, &deps.catalog, now).await?;
         let payload = json!({ "cafeId": cafe_id, "body": body });
         let scope = format!("create-review#{user}");
-        run_idempotent(&deps.reviews, key, &scope, &payload, now.as_second(), || async {
+        deps.guard.once(key, &scope, &payload, now.as_second(), || async {
             if deps.catalog.get_cafe(&cafe_id).await?.is_none() {
                 return Err(ApiError::not_found("café", &cafe_id));
             }
-            let quota = check_write_limit(&deps.reviews, &user, WriteAction::Reviews, &deps.config.limits, now).await?;
+            let quota = deps.guard.spend(&user, WriteAction::Reviews, now).await?;
             let author = deps.catalog.ensure_profile(&UserProfile::first(user.clone(), now)).await?;
             let id = ReviewId::from_entropy(uuid::Uuid::new_v4().as_u128());
             let review = Review::new(id, cafe_id.clone(), user.clone(), draft, now);
@@ -66,7 +72,7 @@ where
                 Err(ReviewWriteError::Store(e)) => return Err(e.into()),
             }
             tracing::info!(review_id = %review.id, cafe_id = %cafe_id, rating = review.rating.stars(), "review created");
-            refresh_cafe_rating(&deps.catalog, &deps.reviews, &cafe_id).await;
+            refresh_cafe_rating(&deps.catalog, &cafe_id).await;
             Ok(Reply::json(&review.view(author.author()), CachePolicy::NoStore)?
                 .with_status(StatusCode::CREATED)
                 .with_header(LOCATION, format!("/reviews/{}", review.id))

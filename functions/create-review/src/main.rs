@@ -2,21 +2,16 @@
 
 use create_review::{Deps, handle};
 use lambda_http::Error;
-use shared::config::{self, WriteConfig, vars};
-use shared::store::dynamodb::DynamoStore;
-use shared::store::reviews::ReviewStore;
+use shared::boot::Boot;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let table = config::required(vars::TABLE)?;
-    let config = WriteConfig::from_env()?;
-    let store = DynamoStore::from_env(table).await;
+    let boot = Boot::new().await?;
     let deps = Deps {
-        reviews: ReviewStore::new(store.clone(), config.region.clone()),
-        catalog: store,
-        users: config::user_keys()?,
-        config,
+        catalog: boot.store(),
+        reviews: boot.reviews()?,
+        users: boot.users()?,
+        guard: boot.guard()?,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

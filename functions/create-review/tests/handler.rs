@@ -4,7 +4,7 @@
 
 use create_review::{Deps, handle};
 use lambda_http::RequestExt;
-use shared::config::WriteConfig;
+use shared::http::WriteGuard;
 use shared::store::reviews::ReviewStore;
 use shared::testing::{event, json_body};
 
@@ -13,12 +13,9 @@ async fn deps()
     let store = shared::seed::demo_memory_store().await.unwrap();
     Deps {
         reviews: ReviewStore::new(store.clone(), "test"),
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         catalog: store,
         users: shared::testing::user_keys(),
-        config: WriteConfig {
-            limits: shared::config::WriteLimits::all_per_hour(30),
-            region: "test".to_owned(),
-        },
     }
 }
 

@@ -4,13 +4,10 @@
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::LOCATION;
 use lambda_http::{Body, Request, Response};
-use shared::config::WriteConfig;
 use shared::domain::{Story, StoryId, UserProfile, WriteAction};
 use shared::http::routes::CREATE_STORY;
 use shared::http::stories::parse_story;
-use shared::http::{
-    CachePolicy, Query, Reply, caller, check_write_limit, idempotency_key, run_idempotent, serve,
-};
+use shared::http::{CachePolicy, Query, Reply, WriteGuard, caller, idempotency_key, serve};
 use shared::identity::UserKeys;
 use shared::ports::{CafeReader, IdempotencyStore, StoryWriter, UserWriter, WriteLimiter};
 
@@ -18,9 +15,8 @@ use shared::ports::{CafeReader, IdempotencyStore, StoryWriter, UserWriter, Write
 /// profile), idempotency records and write limits, the user-id hash and the write settings.
 pub struct Deps<S, R> {
     pub store: S,
-    pub records: R,
+    pub guard: WriteGuard<R>,
     pub users: UserKeys,
-    pub config: WriteConfig,
 }
 
 /// Handles one request.
@@ -36,8 +32,8 @@ where
         let now = shared::domain::time::now_millis();
         let (draft, payload) = parse_story(&req, &deps.store).await?;
         let scope = format!("create-story#{user}");
-        run_idempotent(&deps.records, key, &scope, &payload, now.as_second(), || async {
-            let quota = check_write_limit(&deps.records, &user, WriteAction::Stories, &deps.config.limits, now).await?;
+        deps.guard.once(key, &scope, &payload, now.as_second(), || async {
+            let quota = deps.guard.spend(&user, WriteAction::Stories, now).await?;
             let author = deps.store.ensure_profile(&UserProfile::first(user.clone(), now)).await?;
             let id = StoryId::from_entropy(uuid::Uuid::new_v4().as_u128());
             let story = Story::new(id, user.clone(), draft, now);

@@ -3,21 +3,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use create_story::{Deps, handle};
-use shared::config::WriteConfig;
-use shared::store::reviews::ReviewStore;
+use shared::http::WriteGuard;
 use shared::testing::{event, json_body};
 
 #[tokio::test]
 async fn publishes_the_fixture_story() {
     let store = shared::seed::demo_memory_store().await.unwrap();
     let deps = Deps {
-        records: ReviewStore::new(store.clone(), "test"),
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         store,
         users: shared::testing::user_keys(),
-        config: WriteConfig {
-            limits: shared::config::WriteLimits::all_per_hour(30),
-            region: "test".to_owned(),
-        },
     };
     let response = handle(&deps, event("create-story")).await;
     assert_eq!(response.status(), 201, "{}", json_body(&response));
@@ -41,13 +36,9 @@ async fn with_the_dev_secret_a_local_token_publishes_as_its_subject() {
     // As under `cargo lambda watch` with CRAFTBEAN_DEV_JWT_SECRET: no claims, a bearer token.
     let store = shared::seed::demo_memory_store().await.unwrap();
     let deps = Deps {
-        records: ReviewStore::new(store.clone(), "test"),
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         store,
         users: shared::testing::dev_user_keys(),
-        config: WriteConfig {
-            limits: shared::config::WriteLimits::all_per_hour(30),
-            region: "test".to_owned(),
-        },
     };
     let token = shared::testing::local_token(
         "watch-user",

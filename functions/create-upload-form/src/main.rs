@@ -3,18 +3,16 @@
 use create_upload_form::{Deps, handle};
 use lambda_http::Error;
 use shared::blob::presign::{S3Uploads, config_from_env};
-use shared::config::{self, vars};
-use shared::store::dynamodb::DynamoStore;
+use shared::boot::Boot;
+use shared::config::vars;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let table = config::required(vars::TABLE)?;
-    let bucket = config::required(vars::UPLOADS_BUCKET)?;
+    let boot = Boot::new().await?;
     let deps = Deps {
-        store: DynamoStore::from_env(table).await,
-        uploads: S3Uploads::new(config_from_env().await, bucket),
-        users: config::user_keys()?,
+        store: boot.store(),
+        uploads: S3Uploads::new(config_from_env().await, boot.var(vars::UPLOADS_BUCKET)?),
+        users: boot.users()?,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

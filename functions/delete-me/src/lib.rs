@@ -27,8 +27,14 @@ pub struct Deps<S, R> {
 /// Handles one request.
 pub async fn handle<S, R>(deps: &Deps<S, R>, req: Request) -> Response<Body>
 where
-    S: UserWriter + SavedCafeStore + StoryReader + StoryWriter + PhotoReader + PhotoWriter,
-    R: ReviewReader + ReviewWriter,
+    S: UserWriter
+        + SavedCafeStore
+        + StoryReader
+        + StoryWriter
+        + PhotoReader
+        + PhotoWriter
+        + ReviewReader,
+    R: ReviewWriter,
 {
     serve(req, &DELETE_ME, |_info, req| async move {
         let user = caller(&req, &deps.users)?;

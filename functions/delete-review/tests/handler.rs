@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use delete_review::{Deps, handle};
-use shared::config::WriteConfig;
 use shared::domain::{Rating, Review, ReviewDraft, ReviewId, ReviewText};
+use shared::http::WriteGuard;
 use shared::ports::{ReviewReader, ReviewWriter};
 use shared::store::reviews::ReviewStore;
 use shared::testing::event;
@@ -29,12 +29,9 @@ async fn the_author_deletes_the_fixture_review_and_the_summary_drops() {
     reviews.create_review(&review).await.unwrap();
     let deps = Deps {
         reviews,
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         catalog: store,
         users: shared::testing::user_keys(),
-        config: WriteConfig {
-            limits: shared::config::WriteLimits::all_per_hour(30),
-            region: "test".to_owned(),
-        },
     };
     let response = handle(&deps, event("delete-review")).await;
     assert_eq!(response.status(), 204);

@@ -2,11 +2,10 @@
 //! Anyone else gets a 403.
 
 use lambda_http::{Body, Request, Response};
-use shared::config::WriteConfig;
 use shared::domain::{StoryId, WriteAction};
 use shared::http::routes::DELETE_STORY;
 use shared::http::stories::authored_story;
-use shared::http::{ApiError, Query, Reply, caller, check_write_limit, serve};
+use shared::http::{ApiError, Query, Reply, WriteGuard, caller, serve};
 use shared::identity::UserKeys;
 use shared::ports::{StoryReader, StoryWriteError, StoryWriter, WriteLimiter};
 
@@ -14,9 +13,8 @@ use shared::ports::{StoryReader, StoryWriteError, StoryWriter, WriteLimiter};
 /// settings.
 pub struct Deps<S, R> {
     pub store: S,
-    pub records: R,
+    pub guard: WriteGuard<R>,
     pub users: UserKeys,
-    pub config: WriteConfig,
 }
 
 /// Handles one request.
@@ -31,14 +29,7 @@ where
         let id = info.parse_path("storyId", StoryId::parse)?;
         let current = authored_story(&deps.store, &id, &user, "delete").await?;
         let now = shared::domain::time::now_millis();
-        let quota = check_write_limit(
-            &deps.records,
-            &user,
-            WriteAction::Stories,
-            &deps.config.limits,
-            now,
-        )
-        .await?;
+        let quota = deps.guard.spend(&user, WriteAction::Stories, now).await?;
         match deps.store.delete_story(&current).await {
             Ok(()) => {}
             Err(StoryWriteError::Conflict) => {

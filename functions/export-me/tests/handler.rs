@@ -5,7 +5,6 @@
 use export_me::{Deps, handle};
 use shared::domain::{SavedCafe, UserProfile};
 use shared::ports::{SavedCafeStore, UserWriter};
-use shared::store::reviews::ReviewStore;
 use shared::testing::{event, json_body, public_id, user_keys};
 
 #[tokio::test]
@@ -29,7 +28,6 @@ async fn exports_everything_about_the_caller_and_nothing_else() {
         .await
         .unwrap();
     let deps = Deps {
-        reviews: ReviewStore::new(store.clone(), "test"),
         store,
         users: user_keys(),
     };

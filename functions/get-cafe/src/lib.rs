@@ -13,9 +13,8 @@ use shared::query::PageLimit;
 pub const LATEST_REVIEWS: u32 = 3;
 
 /// What the handler needs: a café reader and a review reader.
-pub struct Deps<S, R> {
+pub struct Deps<S> {
     pub store: S,
-    pub reviews: R,
 }
 
 /// Response body: the café, with `rating` computed from its reviews, and the latest reviews.
@@ -28,8 +27,8 @@ pub struct CafeProfile {
 }
 
 /// Handles one request.
-pub async fn handle<S: CafeReader + UserReader, R: ReviewReader>(
-    deps: &Deps<S, R>,
+pub async fn handle<S: CafeReader + UserReader + ReviewReader>(
+    deps: &Deps<S>,
     req: Request,
 ) -> Response<Body> {
     serve(req, &GET_CAFE, |info, req| async move {
@@ -42,8 +41,8 @@ pub async fn handle<S: CafeReader + UserReader, R: ReviewReader>(
             .ok_or_else(|| ApiError::not_found("café", &id))?;
         let limit = PageLimit::new(LATEST_REVIEWS).unwrap_or_default();
         let (rating, latest) = tokio::join!(
-            deps.reviews.rating_summary(&id),
-            deps.reviews.list_reviews(&id, limit, None)
+            deps.store.rating_summary(&id),
+            deps.store.list_reviews(&id, limit, None)
         );
         // The summary is derived from the reviews on every read, so it is exact even when the
         // copy stored in the profile lags behind.

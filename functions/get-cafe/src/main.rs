@@ -2,19 +2,13 @@
 
 use get_cafe::{Deps, handle};
 use lambda_http::Error;
-use shared::config::{self, vars};
-use shared::store::dynamodb::DynamoStore;
-use shared::store::reviews::ReviewStore;
+use shared::boot::Boot;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let table = config::required(vars::TABLE)?;
-    let store = DynamoStore::from_env(table).await;
+    let boot = Boot::new().await?;
     let deps = Deps {
-        // Reads never write a rating shard, so the region does not matter here.
-        reviews: ReviewStore::new(store.clone(), "read-only"),
-        store,
+        store: boot.store(),
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

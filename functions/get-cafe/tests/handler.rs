@@ -8,10 +8,7 @@ use shared::testing::{event, json_body};
 #[tokio::test]
 async fn serves_the_fixture_cafe_and_404s_an_unknown_one() {
     let store = shared::seed::demo_memory_store().await.unwrap();
-    let deps = Deps {
-        reviews: shared::store::reviews::ReviewStore::new(store.clone(), "test"),
-        store,
-    };
+    let deps = Deps { store };
     let catalog = shared::demo::catalog().unwrap();
 
     let response = handle(&deps, event("get-cafe")).await;

@@ -8,21 +8,17 @@ use shared::http::{ApiError, CachePolicy, Query, Reply, serve};
 use shared::ports::{ReviewReader, UserReader};
 
 /// What the handler needs: profiles (author names) and reviews.
-pub struct Deps<S, R> {
+pub struct Deps<S> {
     pub store: S,
-    pub reviews: R,
 }
 
 /// Handles one request.
-pub async fn handle<S: UserReader, R: ReviewReader>(
-    deps: &Deps<S, R>,
-    req: Request,
-) -> Response<Body> {
+pub async fn handle<S: UserReader + ReviewReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
     serve(req, &GET_REVIEW, |info, req| async move {
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("reviewId", ReviewId::parse)?;
         let review = deps
-            .reviews
+            .store
             .get_review(&id)
             .await?
             .ok_or_else(|| ApiError::not_found("review", &id))?;

@@ -3,16 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use get_review::{Deps, handle};
-use shared::store::reviews::ReviewStore;
 use shared::testing::{event, json_body};
 
 #[tokio::test]
 async fn shows_one_review_with_its_author() {
     let store = shared::seed::demo_memory_store().await.unwrap();
-    let deps = Deps {
-        reviews: ReviewStore::new(store.clone(), "test"),
-        store,
-    };
+    let deps = Deps { store };
     let catalog = shared::demo::catalog().unwrap();
     let review = &catalog.people.reviews[0];
     let author = catalog

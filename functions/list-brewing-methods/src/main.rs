@@ -2,15 +2,13 @@
 
 use lambda_http::Error;
 use list_brewing_methods::{Deps, handle};
-use shared::config::{self, vars};
-use shared::store::dynamodb::DynamoStore;
+use shared::boot::Boot;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let table = config::required(vars::TABLE)?;
+    let boot = Boot::new().await?;
     let deps = Deps {
-        store: DynamoStore::from_env(table).await,
+        store: boot.store(),
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

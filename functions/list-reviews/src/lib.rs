@@ -11,15 +11,14 @@ use shared::ports::{CafeReader, ReviewReader, UserReader};
 pub const PARAMS: &[&str] = &["limit", "cursor"];
 
 /// What the handler needs.
-pub struct Deps<C, R> {
+pub struct Deps<C> {
     pub catalog: C,
-    pub reviews: R,
     pub cursors: CursorCodec,
 }
 
 /// Handles one request.
-pub async fn handle<C: CafeReader + UserReader, R: ReviewReader>(
-    deps: &Deps<C, R>,
+pub async fn handle<C: CafeReader + UserReader + ReviewReader>(
+    deps: &Deps<C>,
     req: Request,
 ) -> Response<Body> {
     serve(req, &LIST_REVIEWS, |info, req| async move {
@@ -35,7 +34,7 @@ pub async fn handle<C: CafeReader + UserReader, R: ReviewReader>(
         if deps.catalog.get_cafe(&cafe_id).await?.is_none() {
             return Err(ApiError::not_found("café", &cafe_id));
         }
-        let page = deps.reviews.list_reviews(&cafe_id, limit, after).await?;
+        let page = deps.catalog.list_reviews(&cafe_id, limit, after).await?;
         let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
         Reply::json(
             &ListBody {

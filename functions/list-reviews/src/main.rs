@@ -2,22 +2,14 @@
 
 use lambda_http::Error;
 use list_reviews::{Deps, handle};
-use shared::config::{self, vars};
-use shared::store::dynamodb::DynamoStore;
-use shared::store::reviews::ReviewStore;
+use shared::boot::Boot;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let table = config::required(vars::TABLE)?;
-    let cursors =
-        config::cursor_codec(vars::CURSOR_SECRET, &config::required(vars::CURSOR_SECRET)?)?;
-    let store = DynamoStore::from_env(table).await;
+    let boot = Boot::new().await?;
     let deps = Deps {
-        // Reads never write a rating shard, so the region does not matter here.
-        reviews: ReviewStore::new(store.clone(), "read-only"),
-        catalog: store,
-        cursors,
+        catalog: boot.store(),
+        cursors: boot.cursors()?,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

@@ -4,14 +4,12 @@
 
 use list_reviews::{Deps, handle};
 use shared::cursor::CursorCodec;
-use shared::store::reviews::ReviewStore;
 use shared::testing::{event, json_body};
 
 #[tokio::test]
 async fn lists_an_empty_page_for_a_cafe_without_reviews() {
     let store = shared::seed::demo_memory_store().await.unwrap();
     let deps = Deps {
-        reviews: ReviewStore::new(store.clone(), "test"),
         catalog: store,
         cursors: CursorCodec::new(&[5u8; 32]).unwrap(),
     };

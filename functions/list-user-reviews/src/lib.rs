@@ -11,17 +11,13 @@ use shared::ports::{ReviewReader, UserReader};
 pub const PARAMS: &[&str] = &["limit", "cursor"];
 
 /// What the handler needs: profiles (the user must exist; authors' names), reviews, cursors.
-pub struct Deps<S, R> {
+pub struct Deps<S> {
     pub store: S,
-    pub reviews: R,
     pub cursors: CursorCodec,
 }
 
 /// Handles one request.
-pub async fn handle<S: UserReader, R: ReviewReader>(
-    deps: &Deps<S, R>,
-    req: Request,
-) -> Response<Body> {
+pub async fn handle<S: UserReader + ReviewReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
     serve(req, &LIST_USER_REVIEWS, |info, req| async move {
         let user = info.parse_path("userId", PublicUserId::parse)?;
         let mut q = Query::from_request(&req, PARAMS);
@@ -35,7 +31,7 @@ pub async fn handle<S: UserReader, R: ReviewReader>(
         if deps.store.get_profile(&user).await?.is_none() {
             return Err(ApiError::not_found("user", &user));
         }
-        let page = deps.reviews.list_user_reviews(&user, limit, after).await?;
+        let page = deps.store.list_user_reviews(&user, limit, after).await?;
         let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
         Reply::json(
             &ListBody {

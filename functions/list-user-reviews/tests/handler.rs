@@ -3,14 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use list_user_reviews::{Deps, handle};
-use shared::store::reviews::ReviewStore;
 use shared::testing::{event, json_body};
 
 #[tokio::test]
 async fn lists_a_demo_users_reviews_newest_first_with_their_name() {
     let store = shared::seed::demo_memory_store().await.unwrap();
     let deps = Deps {
-        reviews: ReviewStore::new(store.clone(), "test"),
         store,
         cursors: shared::cursor::CursorCodec::new(b"test-cursor-secret-0123456789abcdef").unwrap(),
     };
@@ -41,7 +39,6 @@ async fn lists_a_demo_users_reviews_newest_first_with_their_name() {
 async fn an_unknown_user_is_404() {
     let store = shared::seed::demo_memory_store().await.unwrap();
     let deps = Deps {
-        reviews: ReviewStore::new(store.clone(), "test"),
         store,
         cursors: shared::cursor::CursorCodec::new(b"test-cursor-secret-0123456789abcdef").unwrap(),
     };

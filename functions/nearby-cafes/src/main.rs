@@ -2,18 +2,14 @@
 
 use lambda_http::Error;
 use nearby_cafes::{Deps, handle};
-use shared::config::{self, vars};
-use shared::store::dynamodb::DynamoStore;
+use shared::boot::Boot;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let table = config::required(vars::TABLE)?;
-    let cursors =
-        config::cursor_codec(vars::CURSOR_SECRET, &config::required(vars::CURSOR_SECRET)?)?;
+    let boot = Boot::new().await?;
     let deps = Deps {
-        store: DynamoStore::from_env(table).await,
-        cursors,
+        store: boot.store(),
+        cursors: boot.cursors()?,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

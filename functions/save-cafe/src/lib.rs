@@ -3,10 +3,9 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::config::WriteConfig;
 use shared::domain::{CafeId, SavedCafe, UserProfile, WriteAction};
 use shared::http::routes::SAVE_CAFE;
-use shared::http::{ApiError, CachePolicy, Query, Reply, caller, check_write_limit, serve};
+use shared::http::{ApiError, CachePolicy, Query, Reply, WriteGuard, caller, serve};
 use shared::identity::UserKeys;
 use shared::ports::{CafeReader, SavedCafeStore, UserWriter, WriteLimiter};
 
@@ -14,9 +13,8 @@ use shared::ports::{CafeReader, SavedCafeStore, UserWriter, WriteLimiter};
 /// limiter, the user-id hash and the write settings.
 pub struct Deps<S, R> {
     pub store: S,
-    pub records: R,
+    pub guard: WriteGuard<R>,
     pub users: UserKeys,
-    pub config: WriteConfig,
 }
 
 /// Handles one request.
@@ -33,14 +31,7 @@ where
             return Err(ApiError::not_found("café", &cafe_id));
         }
         let now = shared::domain::time::now_millis();
-        let quota = check_write_limit(
-            &deps.records,
-            &user,
-            WriteAction::Saves,
-            &deps.config.limits,
-            now,
-        )
-        .await?;
+        let quota = deps.guard.spend(&user, WriteAction::Saves, now).await?;
         deps.store
             .ensure_profile(&UserProfile::first(user.clone(), now))
             .await?;

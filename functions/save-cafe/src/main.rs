@@ -2,21 +2,15 @@
 
 use lambda_http::Error;
 use save_cafe::{Deps, handle};
-use shared::config::{self, WriteConfig, vars};
-use shared::store::dynamodb::DynamoStore;
-use shared::store::reviews::ReviewStore;
+use shared::boot::Boot;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let table = config::required(vars::TABLE)?;
-    let config = WriteConfig::from_env()?;
-    let store = DynamoStore::from_env(table).await;
+    let boot = Boot::new().await?;
     let deps = Deps {
-        records: ReviewStore::new(store.clone(), config.region.clone()),
-        store,
-        users: config::user_keys()?,
-        config,
+        store: boot.store(),
+        guard: boot.guard()?,
+        users: boot.users()?,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

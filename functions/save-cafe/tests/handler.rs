@@ -3,23 +3,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use save_cafe::{Deps, handle};
-use shared::config::WriteConfig;
+use shared::http::WriteGuard;
 use shared::ports::SavedCafeStore;
 use shared::query::PageLimit;
-use shared::store::reviews::ReviewStore;
 use shared::testing::{event, json_body, public_id, user_keys};
 
 #[tokio::test]
 async fn saving_is_idempotent() {
     let store = shared::seed::demo_memory_store().await.unwrap();
     let deps = Deps {
-        records: ReviewStore::new(store.clone(), "test"),
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         store: store.clone(),
         users: user_keys(),
-        config: WriteConfig {
-            limits: shared::config::WriteLimits::all_per_hour(30),
-            region: "test".to_owned(),
-        },
     };
     let first = handle(&deps, event("save-cafe")).await;
     assert_eq!(first.status(), 201, "{}", json_body(&first));
@@ -38,13 +33,9 @@ async fn saving_is_idempotent() {
 async fn unknown_cafes_are_404_and_bad_ids_400() {
     let store = shared::seed::demo_memory_store().await.unwrap();
     let deps = Deps {
-        records: ReviewStore::new(store.clone(), "test"),
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         store,
         users: user_keys(),
-        config: WriteConfig {
-            limits: shared::config::WriteLimits::all_per_hour(30),
-            region: "test".to_owned(),
-        },
     };
     for (id, status) in [("caf_0000000000000000", 404), ("nope", 400)] {
         let mut req = event("save-cafe");

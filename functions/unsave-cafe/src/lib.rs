@@ -2,10 +2,9 @@
 //! whether or not it was saved.
 
 use lambda_http::{Body, Request, Response};
-use shared::config::WriteConfig;
 use shared::domain::{CafeId, WriteAction};
 use shared::http::routes::UNSAVE_CAFE;
-use shared::http::{Query, Reply, caller, check_write_limit, serve};
+use shared::http::{Query, Reply, WriteGuard, caller, serve};
 use shared::identity::UserKeys;
 use shared::ports::{SavedCafeStore, WriteLimiter};
 
@@ -13,9 +12,8 @@ use shared::ports::{SavedCafeStore, WriteLimiter};
 /// settings.
 pub struct Deps<S, R> {
     pub store: S,
-    pub records: R,
+    pub guard: WriteGuard<R>,
     pub users: UserKeys,
-    pub config: WriteConfig,
 }
 
 /// Handles one request.
@@ -29,14 +27,7 @@ where
         Query::from_request(&req, &[]).finish()?;
         let cafe_id = info.parse_path("cafeId", CafeId::parse)?;
         let now = shared::domain::time::now_millis();
-        let quota = check_write_limit(
-            &deps.records,
-            &user,
-            WriteAction::Saves,
-            &deps.config.limits,
-            now,
-        )
-        .await?;
+        let quota = deps.guard.spend(&user, WriteAction::Saves, now).await?;
         deps.store.unsave_cafe(&user, &cafe_id).await?;
         tracing::info!(cafe_id = %cafe_id, "café unsaved");
         Ok(Reply::no_content().with_rate_limit(&quota))

@@ -2,11 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shared::config::WriteConfig;
 use shared::domain::{CafeId, SavedCafe};
+use shared::http::WriteGuard;
 use shared::ports::SavedCafeStore;
 use shared::query::PageLimit;
-use shared::store::reviews::ReviewStore;
 use shared::testing::{event, json_body, public_id, user_keys};
 use unsave_cafe::{Deps, handle};
 
@@ -26,13 +25,9 @@ async fn unsaving_is_idempotent() {
         .await
         .unwrap();
     let deps = Deps {
-        records: ReviewStore::new(store.clone(), "test"),
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         store: store.clone(),
         users: user_keys(),
-        config: WriteConfig {
-            limits: shared::config::WriteLimits::all_per_hour(30),
-            region: "test".to_owned(),
-        },
     };
     for _ in 0..2 {
         let response = handle(&deps, event("unsave-cafe")).await;

@@ -3,11 +3,10 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
-use shared::config::WriteConfig;
 use shared::domain::{ProfileDraft, UserProfile, WriteAction};
 use shared::http::routes::UPDATE_ME;
 use shared::http::{
-    ApiError, CachePolicy, Fields, Query, Reply, caller, check_write_limit, json_object, serve,
+    ApiError, CachePolicy, Fields, Query, Reply, WriteGuard, caller, json_object, serve,
 };
 use shared::identity::UserKeys;
 use shared::ports::{ProfileWriteError, UserWriter, WriteLimiter};
@@ -19,9 +18,8 @@ pub const FIELDS: &[&str] = &["displayName", "bio", "homeCity"];
 /// write settings.
 pub struct Deps<S, R> {
     pub store: S,
-    pub records: R,
+    pub guard: WriteGuard<R>,
     pub users: UserKeys,
-    pub config: WriteConfig,
 }
 
 fn text(
@@ -60,14 +58,7 @@ where
         Query::from_request(&req, &[]).finish()?;
         let draft = parse(&req)?;
         let now = shared::domain::time::now_millis();
-        let quota = check_write_limit(
-            &deps.records,
-            &user,
-            WriteAction::Profile,
-            &deps.config.limits,
-            now,
-        )
-        .await?;
+        let quota = deps.guard.spend(&user, WriteAction::Profile, now).await?;
         let current = deps
             .store
             .ensure_profile(&UserProfile::first(user, now))

@@ -2,22 +2,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shared::config::WriteConfig;
-use shared::store::reviews::ReviewStore;
+use shared::http::WriteGuard;
 use shared::testing::{event, json_body, public_id, user_keys};
 use update_me::{Deps, handle};
 
-async fn deps()
--> Deps<shared::store::sqlite::SqliteStore, ReviewStore<shared::store::sqlite::SqliteStore>> {
+async fn deps() -> Deps<shared::store::sqlite::SqliteStore, shared::store::sqlite::SqliteStore> {
     let store = shared::seed::demo_memory_store().await.unwrap();
     Deps {
-        records: ReviewStore::new(store.clone(), "test"),
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         store,
         users: user_keys(),
-        config: WriteConfig {
-            limits: shared::config::WriteLimits::all_per_hour(30),
-            region: "test".to_owned(),
-        },
     }
 }
 

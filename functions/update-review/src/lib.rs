@@ -3,30 +3,36 @@
 
 use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
-use shared::config::WriteConfig;
 use shared::domain::ReviewId;
 use shared::domain::WriteAction;
-use shared::http::reviews::{authored_review, parse_review, refresh_cafe_rating};
+use shared::http::reviews::parse_review;
 use shared::http::routes::UPDATE_REVIEW;
-use shared::http::{ApiError, CachePolicy, Query, Reply, caller, check_write_limit, serve};
+use shared::http::{ApiError, CachePolicy, Query, Reply, WriteGuard, caller, serve};
 use shared::ports::{
-    BrewingMethodReader, CafeReader, CatalogWriter, ReviewReader, ReviewWriteError, ReviewWriter,
-    UserReader, WriteLimiter,
+    BrewingMethodReader, CafeReader, CatalogWriter, IdempotencyStore, ReviewReader,
+    ReviewWriteError, ReviewWriter, UserReader, WriteLimiter,
 };
+use shared::reviewing::{authored_review, refresh_cafe_rating};
 
 /// What the handler needs.
 pub struct Deps<C, R> {
     pub catalog: C,
     pub reviews: R,
     pub users: shared::identity::UserKeys,
-    pub config: WriteConfig,
+    pub guard: WriteGuard<C>,
 }
 
 /// Handles one request.
 pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
 where
-    C: CafeReader + BrewingMethodReader + CatalogWriter + UserReader,
-    R: ReviewReader + ReviewWriter + WriteLimiter,
+    C: CafeReader
+        + BrewingMethodReader
+        + CatalogWriter
+        + UserReader
+        + ReviewReader
+        + IdempotencyStore
+        + WriteLimiter,
+    R: ReviewWriter,
 {
     serve(req, &UPDATE_REVIEW, |info, req| async move {
         let user = caller(&req, &deps.users)?;
@@ -34,15 +40,8 @@ where
         let id = info.parse_path("reviewId", ReviewId::parse)?;
         let now = Timestamp::now();
         let (draft, _) = parse_review(&req, &deps.catalog, now).await?;
-        let current = authored_review(&deps.reviews, &id, &user, "edit").await?;
-        let quota = check_write_limit(
-            &deps.reviews,
-            &user,
-            WriteAction::Reviews,
-            &deps.config.limits,
-            now,
-        )
-        .await?;
+        let current = authored_review(&deps.catalog, &id, &user, "edit").await?;
+        let quota = deps.guard.spend(&user, WriteAction::Reviews, now).await?;
         let edited = current.edited(draft, now);
         match deps.reviews.update_review(&current, &edited).await {
             Ok(()) => {}
@@ -53,7 +52,7 @@ where
             }
             Err(ReviewWriteError::Store(e)) => return Err(e.into()),
         }
-        refresh_cafe_rating(&deps.catalog, &deps.reviews, &edited.cafe_id).await;
+        refresh_cafe_rating(&deps.catalog, &edited.cafe_id).await;
         Ok(Reply::json(
             &shared::views::review(&deps.catalog, &edited).await?,
             CachePolicy::NoStore,

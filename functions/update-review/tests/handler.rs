@@ -2,8 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shared::config::WriteConfig;
 use shared::domain::{Rating, Review, ReviewDraft, ReviewId, ReviewText};
+use shared::http::WriteGuard;
 use shared::ports::ReviewWriter;
 use shared::store::reviews::ReviewStore;
 use shared::store::sqlite::SqliteStore;
@@ -30,12 +30,9 @@ async fn deps_with_review(author: &str) -> Deps<SqliteStore, ReviewStore<SqliteS
     reviews.create_review(&review).await.unwrap();
     Deps {
         reviews,
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         catalog: store,
         users: shared::testing::user_keys(),
-        config: WriteConfig {
-            limits: shared::config::WriteLimits::all_per_hour(30),
-            region: "test".to_owned(),
-        },
     }
 }
 

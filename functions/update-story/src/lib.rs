@@ -2,11 +2,10 @@
 //! (the same body as `POST /stories`). Anyone else gets a 403.
 
 use lambda_http::{Body, Request, Response};
-use shared::config::WriteConfig;
 use shared::domain::{StoryId, WriteAction};
 use shared::http::routes::UPDATE_STORY;
 use shared::http::stories::{authored_story, parse_story};
-use shared::http::{ApiError, CachePolicy, Query, Reply, caller, check_write_limit, serve};
+use shared::http::{ApiError, CachePolicy, Query, Reply, WriteGuard, caller, serve};
 use shared::identity::UserKeys;
 use shared::ports::{
     CafeReader, StoryReader, StoryWriteError, StoryWriter, UserReader, WriteLimiter,
@@ -16,9 +15,8 @@ use shared::ports::{
 /// limiter, the user-id hash and the write settings.
 pub struct Deps<S, R> {
     pub store: S,
-    pub records: R,
+    pub guard: WriteGuard<R>,
     pub users: UserKeys,
-    pub config: WriteConfig,
 }
 
 /// Handles one request.
@@ -34,14 +32,7 @@ where
         let (draft, _) = parse_story(&req, &deps.store).await?;
         let current = authored_story(&deps.store, &id, &user, "edit").await?;
         let now = shared::domain::time::now_millis();
-        let quota = check_write_limit(
-            &deps.records,
-            &user,
-            WriteAction::Stories,
-            &deps.config.limits,
-            now,
-        )
-        .await?;
+        let quota = deps.guard.spend(&user, WriteAction::Stories, now).await?;
         let edited = current.edited(draft, now);
         match deps.store.update_story(&current, &edited).await {
             Ok(()) => {}

@@ -2,15 +2,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use shared::config::WriteConfig;
 use shared::domain::{Story, StoryDraft, StoryId};
+use shared::http::WriteGuard;
 use shared::ports::{StoryReader, StoryWriter};
-use shared::store::reviews::ReviewStore;
 use shared::store::sqlite::SqliteStore;
 use shared::testing::{event, json_body, public_id, user_keys};
 use update_story::{Deps, handle};
 
-async fn deps_with_story_by(author: &str) -> Deps<SqliteStore, ReviewStore<SqliteStore>> {
+async fn deps_with_story_by(author: &str) -> Deps<SqliteStore, SqliteStore> {
     let store = shared::seed::demo_memory_store().await.unwrap();
     let story = Story::new(
         StoryId::parse("sty_0000000000000001").unwrap(),
@@ -25,13 +24,9 @@ async fn deps_with_story_by(author: &str) -> Deps<SqliteStore, ReviewStore<Sqlit
     );
     store.create_story(&story).await.unwrap();
     Deps {
-        records: ReviewStore::new(store.clone(), "test"),
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         store,
         users: user_keys(),
-        config: WriteConfig {
-            limits: shared::config::WriteLimits::all_per_hour(30),
-            region: "test".to_owned(),
-        },
     }
 }
 

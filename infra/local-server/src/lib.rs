@@ -20,8 +20,9 @@ use shared::config::{self, vars};
 use shared::cursor::CursorCodec;
 use shared::domain::MAX_UPLOAD_BYTES;
 use shared::http::{
-    ApiError, REQUEST_ID_HEADER, RouteMatch, error_response, match_route, verify_bearer,
+    ApiError, REQUEST_ID_HEADER, RouteMatch, WriteGuard, error_response, match_route, verify_bearer,
 };
+use shared::identity::UserKeys;
 use shared::ports::{BlobStore, Fetched};
 use shared::store::reviews::ReviewStore;
 use shared::store::sqlite::SqliteStore;
@@ -108,18 +109,22 @@ pub struct App {
     /// The in-process photo queue (the local SQS): upload keys to process.
     queue: mpsc::UnboundedSender<String>,
     queue_rx: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
+    /// Idempotency and write limits, shared by every write route.
+    guard: WriteGuard<SqliteStore>,
+    /// The hash from token subjects to public user ids.
+    users: UserKeys,
     list_cafe_photos: list_cafe_photos::Deps<SqliteStore>,
     get_photo: get_photo::Deps<SqliteStore>,
     create_review: create_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
-    list_reviews: list_reviews::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    list_reviews: list_reviews::Deps<SqliteStore>,
     update_review: update_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
     delete_review: delete_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
-    create_story: create_story::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    create_story: create_story::Deps<SqliteStore, SqliteStore>,
     list_stories: list_stories::Deps<SqliteStore>,
     get_story: get_story::Deps<SqliteStore>,
     list_cafes: list_cafes::Deps<SqliteStore>,
     nearby_cafes: nearby_cafes::Deps<SqliteStore>,
-    get_cafe: get_cafe::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    get_cafe: get_cafe::Deps<SqliteStore>,
     list_roasters: list_roasters::Deps<SqliteStore>,
     get_roaster: get_roaster::Deps<SqliteStore>,
     get_artisan: get_artisan::Deps<SqliteStore>,
@@ -128,17 +133,17 @@ pub struct App {
     list_brewing_methods: list_brewing_methods::Deps<SqliteStore>,
     get_brewing_method: get_brewing_method::Deps<SqliteStore>,
     get_me: get_me::Deps<SqliteStore>,
-    update_me: update_me::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    update_me: update_me::Deps<SqliteStore, SqliteStore>,
     get_user: get_user::Deps<SqliteStore>,
-    list_user_reviews: list_user_reviews::Deps<SqliteStore, ReviewStore<SqliteStore>>,
-    save_cafe: save_cafe::Deps<SqliteStore, ReviewStore<SqliteStore>>,
-    unsave_cafe: unsave_cafe::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    list_user_reviews: list_user_reviews::Deps<SqliteStore>,
+    save_cafe: save_cafe::Deps<SqliteStore, SqliteStore>,
+    unsave_cafe: unsave_cafe::Deps<SqliteStore, SqliteStore>,
     list_saved_cafes: list_saved_cafes::Deps<SqliteStore>,
-    get_review: get_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
-    update_story: update_story::Deps<SqliteStore, ReviewStore<SqliteStore>>,
-    delete_story: delete_story::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    get_review: get_review::Deps<SqliteStore>,
+    update_story: update_story::Deps<SqliteStore, SqliteStore>,
+    delete_story: delete_story::Deps<SqliteStore, SqliteStore>,
     delete_me: delete_me::Deps<SqliteStore, ReviewStore<SqliteStore>>,
-    export_me: export_me::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    export_me: export_me::Deps<SqliteStore>,
 }
 
 impl App {
@@ -234,6 +239,7 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         None => load_or_create_secret(&config.data_dir, JWT_SECRET_FILE)?,
     };
     let reviews = ReviewStore::new(store.clone(), config.writes.region.clone());
+    let guard = WriteGuard::new(store.clone(), config.writes.limits);
     let cursors: CursorCodec = config::cursor_codec(vars::CURSOR_SECRET, &secret)?;
     let (queue, queue_rx) = mpsc::unbounded_channel();
     Ok(Arc::new(App {
@@ -243,6 +249,7 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         base_url: OnceLock::new(),
         queue,
         queue_rx: Mutex::new(Some(queue_rx)),
+        guard: guard.clone(),
         list_cafe_photos: list_cafe_photos::Deps {
             store: store.clone(),
             cursors: cursors.clone(),
@@ -260,36 +267,33 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         },
         get_cafe: get_cafe::Deps {
             store: store.clone(),
-            reviews: reviews.clone(),
         },
         create_review: create_review::Deps {
             catalog: store.clone(),
             reviews: reviews.clone(),
             users: users.clone(),
-            config: config.writes.clone(),
+            guard: guard.clone(),
         },
         list_reviews: list_reviews::Deps {
             catalog: store.clone(),
-            reviews: reviews.clone(),
             cursors: cursors.clone(),
         },
         update_review: update_review::Deps {
             catalog: store.clone(),
             reviews: reviews.clone(),
             users: users.clone(),
-            config: config.writes.clone(),
+            guard: guard.clone(),
         },
         delete_review: delete_review::Deps {
             catalog: store.clone(),
             reviews: reviews.clone(),
             users: users.clone(),
-            config: config.writes.clone(),
+            guard: guard.clone(),
         },
         create_story: create_story::Deps {
             store: store.clone(),
-            records: reviews.clone(),
+            guard: guard.clone(),
             users: users.clone(),
-            config: config.writes.clone(),
         },
         get_me: get_me::Deps {
             store: store.clone(),
@@ -297,29 +301,25 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         },
         update_me: update_me::Deps {
             store: store.clone(),
-            records: reviews.clone(),
+            guard: guard.clone(),
             users: users.clone(),
-            config: config.writes.clone(),
         },
         get_user: get_user::Deps {
             store: store.clone(),
         },
         list_user_reviews: list_user_reviews::Deps {
             store: store.clone(),
-            reviews: reviews.clone(),
             cursors: cursors.clone(),
         },
         save_cafe: save_cafe::Deps {
             store: store.clone(),
-            records: reviews.clone(),
+            guard: guard.clone(),
             users: users.clone(),
-            config: config.writes.clone(),
         },
         unsave_cafe: unsave_cafe::Deps {
             store: store.clone(),
-            records: reviews.clone(),
+            guard: guard.clone(),
             users: users.clone(),
-            config: config.writes.clone(),
         },
         list_saved_cafes: list_saved_cafes::Deps {
             store: store.clone(),
@@ -328,19 +328,16 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         },
         get_review: get_review::Deps {
             store: store.clone(),
-            reviews: reviews.clone(),
         },
         update_story: update_story::Deps {
             store: store.clone(),
-            records: reviews.clone(),
+            guard: guard.clone(),
             users: users.clone(),
-            config: config.writes.clone(),
         },
         delete_story: delete_story::Deps {
             store: store.clone(),
-            records: reviews.clone(),
+            guard: guard.clone(),
             users: users.clone(),
-            config: config.writes.clone(),
         },
         delete_me: delete_me::Deps {
             store: store.clone(),
@@ -349,8 +346,7 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         },
         export_me: export_me::Deps {
             store: store.clone(),
-            reviews,
-            users,
+            users: users.clone(),
         },
         list_stories: list_stories::Deps {
             store: store.clone(),
@@ -360,6 +356,7 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             store: store.clone(),
         },
         jwt_secret,
+        users,
         list_artisans: list_artisans::Deps {
             store: store.clone(),
             cursors: cursors.clone(),
@@ -680,10 +677,9 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
                 "create-photo" => {
                     let deps = create_photo::Deps {
                         store: app.store.clone(),
-                        records: app.create_story.records.clone(),
-                        users: app.create_story.users.clone(),
+                        guard: app.guard.clone(),
+                        users: app.users.clone(),
                         uploads: app.local_uploads(),
-                        config: app.create_story.config.clone(),
                     };
                     create_photo::handle(&deps, req).await
                 }
@@ -692,7 +688,7 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
                     let deps = create_upload_form::Deps {
                         store: app.store.clone(),
                         uploads: app.local_uploads(),
-                        users: app.create_story.users.clone(),
+                        users: app.users.clone(),
                     };
                     create_upload_form::handle(&deps, req).await
                 }
@@ -701,7 +697,7 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
                         store: app.store.clone(),
                         media: app.blobs.clone(),
                         cdn: NoCdn,
-                        users: app.create_story.users.clone(),
+                        users: app.users.clone(),
                     };
                     delete_photo::handle(&deps, req).await
                 }

@@ -19,8 +19,8 @@ pub use respond::{
 };
 pub use routes::{ROUTES, RouteMatch, RouteSpec, match_route};
 pub use write::{
-    Fields, IDEMPOTENCY_KEY, MAX_BODY_BYTES, authenticated_user, caller, check_write_limit,
-    idempotency_key, is_json_content_type, json_object, run_idempotent, verify_bearer,
+    Fields, IDEMPOTENCY_KEY, MAX_BODY_BYTES, WriteGuard, authenticated_user, caller,
+    idempotency_key, is_json_content_type, json_object, verify_bearer,
 };
 
 /// Runs an HTTP handler as the Lambda function's event loop. Handlers answer every request

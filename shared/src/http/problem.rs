@@ -138,6 +138,17 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::reviewing::AccessError> for ApiError {
+    fn from(err: crate::reviewing::AccessError) -> Self {
+        use crate::reviewing::AccessError;
+        match err {
+            AccessError::NotFound { resource, id } => ApiError::NotFound { resource, id },
+            AccessError::NotAuthor { .. } => ApiError::Forbidden(err.to_string()),
+            AccessError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl ApiError {
     /// No `resource` (a client-facing noun such as `"café"`) has `id` (404).
     pub fn not_found(resource: &'static str, id: impl ToString) -> Self {

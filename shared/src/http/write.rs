@@ -9,11 +9,12 @@ use serde_json::{Map, Value};
 
 use super::problem::{ApiError, InvalidParam};
 use super::respond::Reply;
+use crate::config::WriteLimits;
 use crate::digest::sha256_hex;
-use crate::domain::{PublicUserId, UserId};
+use crate::domain::{PublicUserId, Quota, UserId, WriteAction};
 use crate::identity::{DevTokenSecret, UserKeys};
 use crate::jwt;
-use crate::ports::{Claim, IdempotencyStore};
+use crate::ports::{Claim, IdempotencyStore, WriteLimiter};
 
 /// Header carrying the client's idempotency key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -216,71 +217,102 @@ pub fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
     })
 }
 
-/// Runs `op` at most once per (`scope`, `key`): a repeat with the same payload within 24 h
-/// replays the first response; a different payload is a 422; a concurrent duplicate gets a 409
-/// to retry. Failed operations release the key so a corrected request may reuse it.
-pub async fn run_idempotent<S, F, Fut>(
-    store: &S,
-    key: Option<String>,
-    scope: &str,
-    payload: &Value,
-    now: i64,
-    op: F,
-) -> Result<Reply, ApiError>
-where
-    S: IdempotencyStore,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<Reply, ApiError>>,
-{
-    let Some(key) = key else {
-        return op().await;
-    };
-    let record_key = format!("{scope}#{key}");
-    // serde_json's default map is ordered by key, so equal payloads hash equally.
-    let hash = sha256_hex(payload.to_string().as_bytes(), 32);
-    match store.claim(&record_key, &hash, now).await? {
-        Claim::Acquired => {}
-        Claim::Replay(stored) => return Ok(Reply::from_stored(&stored)),
-        Claim::InProgress => return Err(ApiError::InProgress),
-        Claim::PayloadMismatch => return Err(ApiError::IdempotencyKeyReused),
+/// What every write function guards its writes with: idempotent execution keyed by the
+/// `Idempotency-Key` header, and the caller's per-action write limits. Any store that keeps
+/// idempotency records and token buckets serves (every `ItemTable` does).
+#[derive(Clone, Debug)]
+pub struct WriteGuard<G> {
+    records: G,
+    limits: WriteLimits,
+}
+
+impl<G> WriteGuard<G> {
+    /// Guards writes with `records` under `limits`.
+    pub fn new(records: G, limits: WriteLimits) -> Self {
+        Self { records, limits }
     }
-    match op().await {
-        Ok(reply) => {
-            store
-                .complete(&record_key, &hash, &reply.to_stored(), now)
-                .await?;
-            Ok(reply)
+
+    /// The limits this guard enforces.
+    pub fn limits(&self) -> &WriteLimits {
+        &self.limits
+    }
+}
+
+impl<G: IdempotencyStore> WriteGuard<G> {
+    /// Runs `op` at most once per (`scope`, `key`): a repeat with the same payload within 24 h
+    /// replays the first response; a different payload is a 422; a concurrent duplicate gets a
+    /// 409 to retry. Failed operations release the key so a corrected request may reuse it.
+    /// Without a key, `op` simply runs.
+    pub async fn once<F, Fut>(
+        &self,
+        key: Option<String>,
+        scope: &str,
+        payload: &Value,
+        now: i64,
+        op: F,
+    ) -> Result<Reply, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Reply, ApiError>>,
+    {
+        let Some(key) = key else {
+            return op().await;
+        };
+        let records = &self.records;
+        let record_key = format!("{scope}#{key}");
+        // serde_json's default map is ordered by key, so equal payloads hash equally.
+        let hash = sha256_hex(payload.to_string().as_bytes(), 32);
+        match records.claim(&record_key, &hash, now).await? {
+            Claim::Acquired => {}
+            Claim::Replay(stored) => return Ok(Reply::from_stored(&stored)),
+            Claim::InProgress => return Err(ApiError::InProgress),
+            Claim::PayloadMismatch => return Err(ApiError::IdempotencyKeyReused),
         }
-        Err(err) => {
-            if let Err(release) = store.release(&record_key).await {
-                tracing::error!(error = %release, "could not release idempotency key");
+        match op().await {
+            Ok(reply) => {
+                records
+                    .complete(&record_key, &hash, &reply.to_stored(), now)
+                    .await?;
+                Ok(reply)
             }
-            Err(err)
+            Err(err) => {
+                if let Err(release) = records.release(&record_key).await {
+                    tracing::error!(error = %release, "could not release idempotency key");
+                }
+                Err(err)
+            }
         }
     }
 }
 
-/// Spends one of `user`'s tokens for `action`, or a 429 saying when the next one comes. Add
-/// the returned quota to the success reply with [`Reply::with_rate_limit`]:
-///
-/// ```text
-/// let quota = check_write_limit(&deps.limiter, &user, WriteAction::Saves, &deps.config.limits, now).await?;
-/// Ok(Reply::json(&saved, CachePolicy::NoStore)?.with_rate_limit(&quota))
-/// ```
-pub async fn check_write_limit<L: crate::ports::WriteLimiter>(
-    limiter: &L,
-    user: &PublicUserId,
-    action: crate::domain::WriteAction,
-    limits: &crate::config::WriteLimits,
-    now: jiff::Timestamp,
-) -> Result<crate::domain::Quota, ApiError> {
-    let quota = limiter
-        .take_token(user, action, limits.policy(action), now.as_millisecond())
-        .await?;
-    if quota.allowed {
-        Ok(quota)
-    } else {
-        Err(ApiError::TooManyWrites { quota })
+impl<G: WriteLimiter> WriteGuard<G> {
+    /// Spends one of `user`'s tokens for `action`, or a 429 saying when the next one comes.
+    /// Add the returned quota to the success reply with [`Reply::with_rate_limit`]:
+    ///
+    /// ```text
+    /// let quota = deps.guard.spend(&user, WriteAction::Saves, now).await?;
+    /// Ok(Reply::json(&saved, CachePolicy::NoStore)?.with_rate_limit(&quota))
+    /// ```
+    pub async fn spend(
+        &self,
+        user: &PublicUserId,
+        action: WriteAction,
+        now: jiff::Timestamp,
+    ) -> Result<Quota, ApiError> {
+        let quota = self
+            .records
+            .take_token(
+                user,
+                action,
+                self.limits.policy(action),
+                now.as_millisecond(),
+            )
+            .await?;
+        if quota.allowed {
+            Ok(quota)
+        } else {
+            Err(ApiError::TooManyWrites { quota })
+        }
     }
 }
 

@@ -118,6 +118,15 @@ pub fn reviewer_sk(user: &crate::domain::PublicUserId) -> String {
     format!("REVIEWER#{user}")
 }
 
+/// An idempotency record's partition: a digest of the client's key and its scope, so keys of
+/// any length and alphabet fit.
+pub fn idempotency_pk(key: &str) -> String {
+    format!(
+        "IDEMPOTENCY#{}",
+        crate::digest::sha256_hex(key.as_bytes(), 16)
+    )
+}
+
 /// Partition of a user's write-limit buckets.
 pub fn rate_pk(user: &crate::domain::PublicUserId) -> String {
     format!("RATE#{user}")

@@ -7,6 +7,7 @@
 
 mod cafe_entry;
 mod catalog;
+pub mod guard;
 mod import;
 pub mod keys;
 mod migrate;

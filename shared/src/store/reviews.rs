@@ -1,4 +1,5 @@
-//! Reviews, idempotency records and write-limit token buckets, written once over [`ItemTable`].
+//! Reviews and their rating shards, written once over [`ItemTable`]. Reads work on any table
+//! (no region); writes go through [`ReviewStore`], which names the region whose shard it counts in.
 //!
 //! Rating summaries stay exact across regions by construction: every region keeps its own
 //! counter shard per café (`RATINGS#<cafe>` / `SHARD#<region>`, counters `h1`…`h5`), changed only
@@ -6,31 +7,19 @@
 //! tables resolve conflicting writes to one item last-writer-wins; since no two regions ever
 //! write the same shard, no increment is lost, and the summary is the sum of the shards on read.
 
-use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
 use super::keys;
 use super::table::{Condition, Item, ItemTable, TransactError, Write};
-use crate::digest::sha256_hex;
-use crate::domain::{
-    BucketPolicy, BucketState, CafeId, PublicUserId, Quota, RatingSummary, Review, ReviewId,
-    WriteAction,
-};
-use crate::ports::{
-    Claim, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter, StoreError,
-    StoredResponse, WriteLimiter,
-};
+use crate::domain::{CafeId, PublicUserId, RatingSummary, Review, ReviewId};
+use crate::ports::{ReviewReader, ReviewWriteError, ReviewWriter, StoreError};
 use crate::query::{Page, PageKey, PageLimit};
 
-/// How long a completed idempotency record replays its response (24 h).
-pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
-/// How long an in-progress claim blocks duplicates before it is considered abandoned; longer
-/// than any function's timeout.
-pub const IN_PROGRESS_TTL_SECS: i64 = 60;
 /// Counter attributes of a rating shard, one per star count.
 pub(super) const HISTOGRAM: [&str; 5] = ["h1", "h2", "h3", "h4", "h5"];
 
-/// The review-side store: any [`ItemTable`] plus the region whose rating shard it writes.
+/// The review writer: any [`ItemTable`] plus the region whose rating shard it counts in. Only
+/// writes need a region; reads are implemented on every [`ItemTable`].
 #[derive(Clone, Debug)]
 pub struct ReviewStore<T> {
     table: T,
@@ -59,6 +48,16 @@ impl<T: ItemTable> ReviewStore<T> {
             expires_at: None,
             condition: Condition::Always,
         }
+    }
+}
+
+/// A review writer is its table plus a region: reads (and any other port of the table) are
+/// reached through it, so a caller holding one needs no second handle on the same table.
+impl<T> std::ops::Deref for ReviewStore<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.table
     }
 }
 
@@ -117,7 +116,7 @@ fn map_transact(
     }
 }
 
-impl<T: ItemTable> ReviewReader for ReviewStore<T> {
+impl<S: ItemTable> ReviewReader for S {
     #[instrument(skip_all, fields(cafe_id = %cafe))]
     async fn list_reviews(
         &self,
@@ -125,8 +124,7 @@ impl<T: ItemTable> ReviewReader for ReviewStore<T> {
         limit: PageLimit,
         after: Option<PageKey>,
     ) -> Result<Page<Review>, StoreError> {
-        super::catalog::read_newest(&self.table, &keys::reviews_lpk(cafe), after.as_ref(), limit)
-            .await
+        super::catalog::read_newest(self, &keys::reviews_lpk(cafe), after.as_ref(), limit).await
     }
 
     #[instrument(skip_all, fields(user = %user))]
@@ -136,41 +134,18 @@ impl<T: ItemTable> ReviewReader for ReviewStore<T> {
         limit: PageLimit,
         after: Option<PageKey>,
     ) -> Result<Page<Review>, StoreError> {
-        super::catalog::read_newest(
-            &self.table,
-            &keys::user_reviews_lpk(user),
-            after.as_ref(),
-            limit,
-        )
-        .await
+        super::catalog::read_newest(self, &keys::user_reviews_lpk(user), after.as_ref(), limit)
+            .await
     }
 
     #[instrument(skip_all, fields(review_id = %id))]
     async fn get_review(&self, id: &ReviewId) -> Result<Option<Review>, StoreError> {
-        let pk = keys::review_pk(id);
-        match self
-            .table
-            .get_item(&pk, keys::PROFILE_SK)
-            .await?
-            .and_then(|i| i.doc)
-        {
-            Some(doc) => {
-                serde_json::from_str(&doc)
-                    .map(Some)
-                    .map_err(|source| StoreError::Corrupt {
-                        pk,
-                        sk: keys::PROFILE_SK.to_owned(),
-                        source,
-                    })
-            }
-            None => Ok(None),
-        }
+        super::catalog::profile(self, keys::review_pk(id)).await
     }
 
     #[instrument(skip_all, fields(cafe_id = %cafe))]
     async fn rating_summary(&self, cafe: &CafeId) -> Result<RatingSummary, StoreError> {
         let shards = self
-            .table
             .query_prefix(&keys::ratings_pk(cafe), keys::SHARD_PREFIX)
             .await?;
         let mut histogram = [0i64; 5];
@@ -271,164 +246,5 @@ impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
             .transact(writes)
             .await
             .map_err(|e| map_transact(e, |_| ReviewWriteError::Conflict))
-    }
-}
-
-/// What an idempotency record holds.
-#[derive(Serialize, Deserialize)]
-struct Record {
-    hash: String,
-    response: Option<StoredResponse>,
-}
-
-fn idempotency_pk(key: &str) -> String {
-    format!("IDEMPOTENCY#{}", sha256_hex(key.as_bytes(), 16))
-}
-
-impl<T: ItemTable> IdempotencyStore for ReviewStore<T> {
-    #[instrument(skip_all)]
-    async fn claim(&self, key: &str, payload_hash: &str, now: i64) -> Result<Claim, StoreError> {
-        let pk = idempotency_pk(key);
-        let record = Record {
-            hash: payload_hash.to_owned(),
-            response: None,
-        };
-        let doc = serde_json::to_string(&record).unwrap_or_default();
-        let claim = Write::Put {
-            item: Item {
-                expires_at: Some(now + IN_PROGRESS_TTL_SECS),
-                ..Item::plain(pk.clone(), keys::PROFILE_SK, doc)
-            },
-            condition: Condition::AbsentOrExpired { now },
-        };
-        match self.table.transact(vec![claim]).await {
-            Ok(()) => return Ok(Claim::Acquired),
-            Err(TransactError::Store(e)) => return Err(e),
-            Err(TransactError::ConditionFailed { .. }) => {}
-        }
-        let Some(existing) = self.table.get_item(&pk, keys::PROFILE_SK).await? else {
-            // Expired and removed between the two calls: the caller may retry.
-            return Ok(Claim::InProgress);
-        };
-        let record: Option<Record> = existing
-            .doc
-            .as_deref()
-            .and_then(|d| serde_json::from_str(d).ok());
-        Ok(match record {
-            Some(r) if r.hash != payload_hash => Claim::PayloadMismatch,
-            Some(Record {
-                response: Some(response),
-                ..
-            }) => Claim::Replay(response),
-            _ => Claim::InProgress,
-        })
-    }
-
-    #[instrument(skip_all)]
-    async fn complete(
-        &self,
-        key: &str,
-        payload_hash: &str,
-        response: &StoredResponse,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let record = Record {
-            hash: payload_hash.to_owned(),
-            response: Some(response.clone()),
-        };
-        let doc = serde_json::to_string(&record).unwrap_or_default();
-        let put = Write::Put {
-            item: Item {
-                expires_at: Some(now + IDEMPOTENCY_TTL_SECS),
-                ..Item::plain(idempotency_pk(key), keys::PROFILE_SK, doc)
-            },
-            condition: Condition::Always,
-        };
-        self.table.transact(vec![put]).await.map_err(|e| match e {
-            TransactError::Store(e) => e,
-            TransactError::ConditionFailed { .. } => StoreError::Backend {
-                operation: "idempotency_complete",
-                source: "unconditional write reported a failed condition".into(),
-            },
-        })
-    }
-
-    #[instrument(skip_all)]
-    async fn release(&self, key: &str) -> Result<(), StoreError> {
-        let delete = Write::Delete {
-            pk: idempotency_pk(key),
-            sk: keys::PROFILE_SK.to_owned(),
-            condition: Condition::Always,
-        };
-        self.table
-            .transact(vec![delete])
-            .await
-            .map_err(|e| match e {
-                TransactError::Store(e) => e,
-                TransactError::ConditionFailed { .. } => StoreError::Backend {
-                    operation: "idempotency_release",
-                    source: "unconditional delete reported a failed condition".into(),
-                },
-            })
-    }
-}
-
-/// Attempts at a conditional bucket update before answering "busy": each failed attempt means
-/// another request for the same user and action won a token meanwhile.
-const BUCKET_ATTEMPTS: usize = 8;
-
-impl<T: ItemTable> WriteLimiter for ReviewStore<T> {
-    /// Read the bucket (strongly consistent), refill it, and write it back only if nobody else
-    /// wrote it since (`Absent` for a new bucket, `VersionIs` otherwise); retry on a lost race.
-    #[instrument(skip_all, fields(user = %user, action = %action))]
-    async fn take_token(
-        &self,
-        user: &PublicUserId,
-        action: WriteAction,
-        policy: BucketPolicy,
-        now_ms: i64,
-    ) -> Result<Quota, StoreError> {
-        let pk = keys::rate_pk(user);
-        let sk = keys::bucket_sk(action);
-        for _ in 0..BUCKET_ATTEMPTS {
-            let stored = self.table.get_item(&pk, &sk).await?;
-            let state: Option<BucketState> = stored
-                .as_ref()
-                .and_then(|item| item.doc.as_deref())
-                .and_then(|doc| serde_json::from_str(doc).ok());
-            let (quota, next) = policy.take(action, state, now_ms);
-            let Some(next) = next else {
-                return Ok(quota);
-            };
-            let version = stored.as_ref().and_then(|item| item.version);
-            let condition = match (&stored, version) {
-                (None, _) => Condition::Absent,
-                (Some(_), Some(v)) => Condition::VersionIs(v),
-                // An item without a version (never written by this code): replace it once.
-                (Some(_), None) => Condition::Always,
-            };
-            let doc = serde_json::to_string(&next).map_err(|e| StoreError::Corrupt {
-                pk: pk.clone(),
-                sk: sk.clone(),
-                source: e,
-            })?;
-            let put = Write::Put {
-                item: Item {
-                    version: Some(version.unwrap_or(0) + 1),
-                    // A missing bucket is a full one, so the item may go once it is full.
-                    expires_at: Some(policy.full_at_ms(next).div_euclid(1_000) + 60),
-                    ..Item::plain(pk.clone(), sk.clone(), doc)
-                },
-                condition,
-            };
-            match self.table.transact(vec![put]).await {
-                Ok(()) => return Ok(quota),
-                Err(TransactError::ConditionFailed { .. }) => continue,
-                Err(TransactError::Store(e)) => return Err(e),
-            }
-        }
-        Err(StoreError::Throttled {
-            operation: "take_token",
-        })
     }
 }

@@ -496,13 +496,13 @@ async fn exporting_an_account_returns_everything_stored<T: ItemTable + Clone>(ta
             .await
             .unwrap();
     }
-    let export = shared::account::export(&table, &reviews, &ana, at(999))
+    let export = shared::account::export(&table, &ana, at(999))
         .await
         .unwrap();
     assert_eq!(export.profile, Some(profile));
     assert_eq!(export.reviews.len(), 3);
     assert!(export.stories.is_empty());
-    let nobody = shared::account::export(&table, &reviews, &user("nobody"), at(999))
+    let nobody = shared::account::export(&table, &user("nobody"), at(999))
         .await
         .unwrap();
     assert_eq!(nobody.profile, None);

@@ -14,7 +14,8 @@ use shared::ports::{
 };
 use shared::query::PageLimit;
 use shared::store::ItemTable;
-use shared::store::reviews::{IN_PROGRESS_TTL_SECS, ReviewStore};
+use shared::store::guard::IN_PROGRESS_TTL_SECS;
+use shared::store::reviews::ReviewStore;
 
 fn review(n: u128, cafe: &CafeId, user: &str, stars: i64, second: i64) -> Review {
     Review::new(
