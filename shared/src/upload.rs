@@ -6,11 +6,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use crate::domain::UploadType;
 
@@ -55,20 +53,23 @@ pub struct UploadRule {
     pub content_length: u64,
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
+/// The SigV4 signing key for a day (`YYYYMMDD`, as in the credential scope), region and
+/// service, derived by the SDK's own `aws-sigv4`; `None` for a malformed day.
+pub fn derive_key(secret: &str, day: &str, region: &str, service: &str) -> Option<Vec<u8>> {
+    let day = jiff::civil::Date::strptime("%Y%m%d", day).ok()?;
+    let midnight = day.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
+    let key = aws_sigv4::sign::v4::generate_signing_key(
+        secret,
+        std::time::SystemTime::from(midnight),
+        region,
+        service,
+    );
+    Some(key.as_ref().to_vec())
 }
 
-/// The SigV4 signing key for a day, region and service.
-pub fn derive_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k_region = hmac(&k_date, region.as_bytes());
-    let k_service = hmac(&k_region, service.as_bytes());
-    hmac(&k_service, b"aws4_request")
+/// The hex SigV4 signature of `policy` (a POST policy signs its base64 text) under `key`.
+fn signature(key: &[u8], policy: &str) -> String {
+    aws_sigv4::sign::v4::calculate_signature(key, policy.as_bytes())
 }
 
 /// Builds and signs the POST policy for `rule`, valid from `now` for [`UPLOAD_TTL_SECONDS`].
@@ -101,10 +102,9 @@ pub fn sign(
         "conditions": conditions,
     });
     let encoded = STANDARD.encode(policy.to_string());
-    let signature = hex::encode(hmac(
-        &derive_key(&key.secret_access_key, &date, region, "s3"),
-        encoded.as_bytes(),
-    ));
+    // `date` comes from a valid timestamp, so the key always derives.
+    let signing_key = derive_key(&key.secret_access_key, &date, region, "s3").unwrap_or_default();
+    let signature = signature(&signing_key, &encoded);
     let mut fields = vec![
         ("key".to_owned(), rule.key.clone()),
         (
@@ -168,10 +168,8 @@ pub fn verify(
         .split('/')
         .nth(1)
         .ok_or(UploadRefused::BadSignature)?;
-    let expected = hex::encode(hmac(
-        &derive_key(secret, date, region, "s3"),
-        policy_b64.as_bytes(),
-    ));
+    let signing_key = derive_key(secret, date, region, "s3").ok_or(UploadRefused::BadSignature)?;
+    let expected = signature(&signing_key, policy_b64);
     if field("x-amz-signature")? != expected {
         return Err(UploadRefused::BadSignature);
     }
@@ -236,7 +234,8 @@ mod tests {
             "20120215",
             "us-east-1",
             "iam",
-        );
+        )
+        .unwrap();
         assert_eq!(
             hex::encode(key),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"

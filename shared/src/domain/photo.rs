@@ -141,7 +141,10 @@ pub fn photo_of_upload_key(key: &str) -> Option<PhotoId> {
 pub struct CoverPhoto {
     pub photo_id: PhotoId,
     pub renditions: Vec<Rendition>,
-    /// When the photo was announced (its place in the café's newest-first photo list).
+    /// When the photo was announced (its place in the café's newest-first photo list); written
+    /// with three fractional digits like every timestamp (photos are created at millisecond
+    /// precision, so nothing is lost).
+    #[serde(with = "super::time::rfc3339_millis")]
     pub created_at: Timestamp,
 }
 

@@ -1,13 +1,15 @@
 //! The port implementations, written once over [`ItemTable`] so both adapters behave the same.
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::instrument;
 
 use super::cafe_entry::{CafeEntry, CafeEntryDoc, CompactHours};
+use super::doc::{decode, encode, profile, read_page};
 use super::keys;
 use super::search_index;
-use super::table::{Condition, Item, ItemTable, SortIndex, StoredDoc, TransactError, Write};
+use super::table::{
+    Condition, Item, ItemTable, SortIndex, SortKeys, StoredDoc, TransactError, Write,
+};
 use crate::domain::{
     Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, City, CoverPhoto, Location,
     PhotoId, Roaster, RoasterId, Slug,
@@ -18,125 +20,12 @@ use crate::ports::{
 };
 use crate::query::{CafeFilter, CafeQuery, CafeSort, Page, PageKey, PageLimit, RoasterQuery};
 
-/// Most index items one list call reads before it returns a (possibly short) page. Bounds the
-/// cost of a request whose filters match few of the items in the partition it reads.
-pub const MAX_ITEMS_READ_PER_PAGE: usize = 1_000;
-/// Items per index read when a residual filter may discard some of them.
-const FILTERED_BATCH: usize = 100;
-
-pub(super) fn decode<T: DeserializeOwned>(pk: &str, sk: &str, doc: &str) -> Result<T, StoreError> {
-    serde_json::from_str(doc).map_err(|source| StoreError::Corrupt {
-        pk: pk.to_owned(),
-        sk: sk.to_owned(),
-        source,
-    })
-}
-
-pub(super) fn encode<T: Serialize>(pk: &str, sk: &str, value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|source| StoreError::Corrupt {
-        pk: pk.to_owned(),
-        sk: sk.to_owned(),
-        source,
-    })
-}
-
-/// Reads and decodes the profile item of partition `pk`.
-pub(super) async fn profile<S: ItemTable, T: DeserializeOwned>(
-    store: &S,
-    pk: String,
-) -> Result<Option<T>, StoreError> {
-    match store.get_doc(&pk, keys::PROFILE_SK).await? {
-        Some(doc) => decode(&pk, keys::PROFILE_SK, &doc).map(Some),
-        None => Ok(None),
-    }
-}
-
 fn index_for(sort: CafeSort) -> SortIndex {
     match sort {
         CafeSort::Name => SortIndex::ByName,
         CafeSort::Rating => SortIndex::ByRating,
         CafeSort::Newest => SortIndex::ByNewest,
     }
-}
-
-/// Reads one page from list partition `lpk`, keeping the items `keep` accepts.
-///
-/// Reads one item more than the page needs so that a cursor is only handed out when another
-/// matching item exists, and stops after [`MAX_ITEMS_READ_PER_PAGE`] items with a cursor at the
-/// last item read, so a sparse filter costs bounded work per request.
-pub(super) async fn read_page<S, T>(
-    store: &S,
-    index: SortIndex,
-    lpk: &str,
-    after: Option<&PageKey>,
-    limit: PageLimit,
-    filtered: bool,
-    keep: impl Fn(&T) -> bool,
-) -> Result<Page<T>, StoreError>
-where
-    S: ItemTable,
-    T: DeserializeOwned,
-{
-    let limit = limit.get();
-    let batch = if filtered { FILTERED_BATCH } else { limit + 1 };
-    let mut items: Vec<(PageKey, T)> = Vec::with_capacity(limit + 1);
-    let mut position = after.cloned();
-    let mut read = 0usize;
-    loop {
-        let docs: Vec<StoredDoc> = store
-            .query_index(index, lpk, position.as_ref(), batch)
-            .await?;
-        let exhausted = docs.len() < batch;
-        for StoredDoc { key, doc } in docs {
-            read += 1;
-            let value: T = decode(&key.pk, &key.sk, &doc)?;
-            position = Some(key.clone());
-            if keep(&value) {
-                items.push((key, value));
-                if items.len() > limit {
-                    // One more match exists: the page ends at the previous item.
-                    items.truncate(limit);
-                    let next = items.last().map(|(k, _)| k.clone());
-                    return Ok(Page {
-                        items: items.into_iter().map(|(_, v)| v).collect(),
-                        next,
-                    });
-                }
-            }
-        }
-        if exhausted {
-            return Ok(Page {
-                items: items.into_iter().map(|(_, v)| v).collect(),
-                next: None,
-            });
-        }
-        if read >= MAX_ITEMS_READ_PER_PAGE {
-            // Bounded work: resume after the last item read, even if the page is short.
-            return Ok(Page {
-                items: items.into_iter().map(|(_, v)| v).collect(),
-                next: position,
-            });
-        }
-    }
-}
-
-/// One page of list partition `lpk`, newest first, unfiltered (reviews, saves, photos…).
-pub(super) async fn read_newest<S: ItemTable, T: DeserializeOwned>(
-    store: &S,
-    lpk: &str,
-    after: Option<&PageKey>,
-    limit: PageLimit,
-) -> Result<Page<T>, StoreError> {
-    read_page(
-        store,
-        SortIndex::ByNewest,
-        lpk,
-        after,
-        limit,
-        false,
-        |_: &T| true,
-    )
-    .await
 }
 
 fn residual(filter: &CafeFilter) -> bool {
@@ -335,9 +224,8 @@ struct Listed<'a> {
     summary: String,
     lpk: &'a dyn Fn(&str) -> String,
     dims: Vec<String>,
-    by_name: String,
-    by_rating: Option<String>,
-    by_newest: Option<String>,
+    /// Sort values of the list entries.
+    sort: SortKeys,
 }
 
 impl Listed<'_> {
@@ -346,10 +234,7 @@ impl Listed<'_> {
             pk: self.pk.clone(),
             sk: keys::PROFILE_SK.to_owned(),
             lpk: None,
-            by_name: None,
-            by_rating: None,
-            by_newest: None,
-            by_cell: None,
+            sort: SortKeys::default(),
             doc: self.profile,
             version: None,
             expires_at: None,
@@ -358,10 +243,7 @@ impl Listed<'_> {
             pk: self.pk.clone(),
             sk: keys::list_sk(dim),
             lpk: Some((self.lpk)(dim)),
-            by_name: Some(self.by_name.clone()),
-            by_rating: self.by_rating.clone(),
-            by_cell: None,
-            by_newest: self.by_newest.clone(),
+            sort: self.sort.clone(),
             doc: self.summary.clone(),
             version: None,
             expires_at: None,
@@ -390,14 +272,17 @@ fn cafe_items(cafe: &Cafe, version: i64) -> Result<(String, Vec<Item>), StoreErr
         summary: summary_doc.clone(),
         lpk: &keys::cafes_lpk,
         dims: keys::cafe_dims(&summary),
-        by_name: keys::by_name(&cafe.name, id),
-        by_rating: Some(keys::by_rating(
-            cafe.rating.average_or_zero(),
-            cafe.rating.count,
-            &cafe.name,
-            id,
-        )),
-        by_newest: Some(keys::by_newest(cafe.created_at, id)),
+        sort: SortKeys::one(SortIndex::ByName, keys::by_name(&cafe.name, id))
+            .with(
+                SortIndex::ByRating,
+                keys::by_rating(
+                    cafe.rating.average_or_zero(),
+                    cafe.rating.count,
+                    &cafe.name,
+                    id,
+                ),
+            )
+            .with(SortIndex::ByNewest, keys::by_newest(cafe.created_at, id)),
         pk: pk.clone(),
     };
     let mut items = listed.into_items();
@@ -423,9 +308,14 @@ fn roaster_items(roaster: &Roaster) -> Result<(String, Vec<Item>), StoreError> {
         summary: doc.clone(),
         lpk: &keys::roasters_lpk,
         dims: keys::roaster_dims(roaster),
-        by_name: keys::by_name(&roaster.name, roaster.id.as_str()),
-        by_rating: None,
-        by_newest: Some(keys::by_newest(roaster.created_at, roaster.id.as_str())),
+        sort: SortKeys::one(
+            SortIndex::ByName,
+            keys::by_name(&roaster.name, roaster.id.as_str()),
+        )
+        .with(
+            SortIndex::ByNewest,
+            keys::by_newest(roaster.created_at, roaster.id.as_str()),
+        ),
         pk: pk.clone(),
     };
     let mut items = listed.into_items();
@@ -447,9 +337,10 @@ fn artisan_items(artisan: &Artisan) -> Result<(String, Vec<Item>), StoreError> {
         summary: doc,
         lpk: &|_: &str| keys::artisans_lpk(),
         dims: vec![keys::ALL.to_owned()],
-        by_name: keys::by_name(&artisan.name, artisan.id.as_str()),
-        by_rating: None,
-        by_newest: None,
+        sort: SortKeys::one(
+            SortIndex::ByName,
+            keys::by_name(&artisan.name, artisan.id.as_str()),
+        ),
         pk: pk.clone(),
     };
     Ok((pk, listed.into_items()))
@@ -462,7 +353,10 @@ fn city_item(city: &City) -> Result<Item, StoreError> {
     let doc = encode(&pk, &sk, city)?;
     Ok(Item {
         lpk: Some(keys::cities_lpk()),
-        by_name: Some(keys::by_name(&city.name, city.slug.as_str())),
+        sort: SortKeys::one(
+            SortIndex::ByName,
+            keys::by_name(&city.name, city.slug.as_str()),
+        ),
         ..Item::plain(pk, sk, doc)
     })
 }
@@ -601,9 +495,10 @@ fn method_items(method: &BrewingMethod) -> Result<(String, Vec<Item>), StoreErro
         summary: doc,
         lpk: &|_: &str| keys::methods_lpk(),
         dims: vec![keys::ALL.to_owned()],
-        by_name: keys::by_name(&method.name, method.slug.as_str()),
-        by_rating: None,
-        by_newest: None,
+        sort: SortKeys::one(
+            SortIndex::ByName,
+            keys::by_name(&method.name, method.slug.as_str()),
+        ),
         pk: pk.clone(),
     };
     Ok((pk, listed.into_items()))

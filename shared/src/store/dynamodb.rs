@@ -1,4 +1,4 @@
-//! DynamoDB adapter: the single-table design on one table with three GSIs.
+//! DynamoDB adapter: the single-table design on one table with four GSIs (one per `SortIndex`).
 //!
 //! SDK types stay inside this module; every failure leaves as a [`StoreError`].
 
@@ -212,16 +212,15 @@ impl DynamoStore {
         map.insert(PK.to_owned(), AttributeValue::S(item.pk));
         map.insert(SK.to_owned(), AttributeValue::S(item.sk));
         map.insert(DOC.to_owned(), AttributeValue::S(item.doc));
-        let optional = [
-            (LPK, item.lpk),
-            ("SN", item.by_name),
-            ("SR", item.by_rating),
-            ("ST", item.by_newest),
-            ("SG", item.by_cell),
-        ];
-        for (name, value) in optional {
+        if let Some(lpk) = item.lpk {
+            map.insert(LPK.to_owned(), AttributeValue::S(lpk));
+        }
+        for (index, value) in item.sort.iter() {
             if let Some(value) = value {
-                map.insert(name.to_owned(), AttributeValue::S(value));
+                map.insert(
+                    index.attribute().to_owned(),
+                    AttributeValue::S(value.to_owned()),
+                );
             }
         }
         map

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
-use super::catalog::encode;
+use super::doc::encode;
 use super::keys;
 use super::table::{Condition, Item, ItemTable, TransactError, Write};
 use crate::domain::{BucketPolicy, BucketState, PublicUserId, Quota, WriteAction};

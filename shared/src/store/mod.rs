@@ -7,6 +7,7 @@
 
 mod cafe_entry;
 mod catalog;
+mod doc;
 pub mod guard;
 mod import;
 pub mod keys;
@@ -30,6 +31,6 @@ pub use migrate::{
     stored_schema_version,
 };
 pub use table::{
-    Condition, Item, ItemTable, MAX_GET_DOCS, SortIndex, StoredDoc, StoredItem, TransactError,
-    Write,
+    Condition, Item, ItemTable, MAX_GET_DOCS, SortIndex, SortKeys, StoredDoc, StoredItem,
+    TransactError, Write,
 };

@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
 use super::cafe_entry::CompactHours;
-use super::catalog::{decode, encode};
+use super::doc::{decode, encode};
 use super::keys;
-use super::table::{Item, ItemTable, SortIndex};
+use super::table::{Item, ItemTable, SortIndex, SortKeys};
 use crate::domain::{Amenity, Cafe, CafeId, CafeSummary, Slug};
 use crate::geo;
 use crate::ports::{NearbyReader, StoreError};
@@ -74,7 +74,7 @@ pub(super) fn geo_items(cafe: &Cafe) -> Result<Vec<Item>, StoreError> {
         .iter()
         .map(|&level| Item {
             lpk: Some(keys::geo_lpk(&geo::cell_key(at, level))),
-            by_cell: Some(sort.clone()),
+            sort: SortKeys::one(SortIndex::ByCell, sort.clone()),
             ..Item::plain(pk.clone(), keys::geo_sk(level), doc.clone())
         })
         .collect())

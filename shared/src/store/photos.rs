@@ -4,9 +4,9 @@
 
 use tracing::instrument;
 
-use super::catalog::{decode, encode, read_page};
+use super::doc::{decode, encode, read_page};
 use super::keys;
-use super::table::{Condition, Item, ItemTable, SortIndex, TransactError, Write};
+use super::table::{Condition, Item, ItemTable, SortIndex, SortKeys, TransactError, Write};
 use crate::domain::{CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus};
 use crate::ports::{Finish, PendingPhotoReader, PhotoReader, PhotoWriter, StoreError};
 use crate::query::{Page, PageKey, PageLimit};
@@ -22,7 +22,10 @@ pub(super) fn photo_items(photo: &Photo, version: i64) -> Result<Vec<Item>, Stor
     if photo.status == PhotoStatus::Ready {
         items.push(Item {
             lpk: Some(keys::photos_lpk(&photo.cafe_id)),
-            by_newest: Some(keys::by_newest(photo.created_at, photo.id.as_str())),
+            sort: SortKeys::one(
+                SortIndex::ByNewest,
+                keys::by_newest(photo.created_at, photo.id.as_str()),
+            ),
             ..Item::plain(pk, keys::PHOTO_LIST_SK, doc)
         });
     }
@@ -32,7 +35,7 @@ pub(super) fn photo_items(photo: &Photo, version: i64) -> Result<Vec<Item>, Stor
 impl<S: ItemTable> PhotoReader for S {
     #[instrument(skip_all, fields(photo_id = %id))]
     async fn get_photo(&self, id: &PhotoId) -> Result<Option<Photo>, StoreError> {
-        super::catalog::profile(self, keys::photo_pk(id)).await
+        super::doc::profile(self, keys::photo_pk(id)).await
     }
 
     #[instrument(skip_all, fields(cafe_id = %cafe, limit = limit.get()))]
@@ -61,7 +64,7 @@ impl<S: ItemTable> PhotoReader for S {
         limit: PageLimit,
         after: Option<PageKey>,
     ) -> Result<Page<PhotoId>, StoreError> {
-        super::catalog::read_newest(self, &keys::user_photos_lpk(user), after.as_ref(), limit).await
+        super::doc::read_newest(self, &keys::user_photos_lpk(user), after.as_ref(), limit).await
     }
 }
 
@@ -110,7 +113,10 @@ impl<S: ItemTable> PhotoWriter for S {
         let item = Item {
             version: Some(1),
             lpk: Some(keys::pending_photos_lpk()),
-            by_name: Some(keys::by_oldest(photo.created_at, photo.id.as_str())),
+            sort: SortKeys::one(
+                SortIndex::ByName,
+                keys::by_oldest(photo.created_at, photo.id.as_str()),
+            ),
             ..Item::plain(
                 pk.clone(),
                 keys::PROFILE_SK,
@@ -120,7 +126,10 @@ impl<S: ItemTable> PhotoWriter for S {
         // The uploader's list entry (account erasure and export find their photos by it).
         let entry = Item {
             lpk: Some(keys::user_photos_lpk(&photo.uploaded_by)),
-            by_newest: Some(keys::by_newest(photo.created_at, photo.id.as_str())),
+            sort: SortKeys::one(
+                SortIndex::ByNewest,
+                keys::by_newest(photo.created_at, photo.id.as_str()),
+            ),
             ..Item::plain(
                 pk.clone(),
                 keys::USER_LIST_SK,
@@ -189,7 +198,10 @@ impl<S: ItemTable> PhotoWriter for S {
                 if i == 0 && current.status == PhotoStatus::Pending {
                     // Still in the pending index (the sweep must still find it).
                     item.lpk = Some(keys::pending_photos_lpk());
-                    item.by_name = Some(keys::by_oldest(current.created_at, current.id.as_str()));
+                    item.sort = SortKeys::one(
+                        SortIndex::ByName,
+                        keys::by_oldest(current.created_at, current.id.as_str()),
+                    );
                 }
                 Write::Put {
                     item,

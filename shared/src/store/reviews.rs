@@ -10,7 +10,7 @@
 use tracing::instrument;
 
 use super::keys;
-use super::table::{Condition, Item, ItemTable, TransactError, Write};
+use super::table::{Condition, Item, ItemTable, SortIndex, SortKeys, TransactError, Write};
 use crate::domain::{CafeId, PublicUserId, RatingSummary, Review, ReviewId};
 use crate::ports::{ReviewReader, ReviewWriteError, ReviewWriter, StoreError};
 use crate::query::{Page, PageKey, PageLimit};
@@ -74,8 +74,10 @@ pub(super) fn review_item(review: &Review) -> Result<Item, StoreError> {
     })?;
     Ok(Item {
         lpk: Some(keys::reviews_lpk(&review.cafe_id)),
-        by_newest: Some(keys::by_newest(review.created_at, review.id.as_str())),
-        by_cell: None,
+        sort: SortKeys::one(
+            SortIndex::ByNewest,
+            keys::by_newest(review.created_at, review.id.as_str()),
+        ),
         version: Some(version(review)),
         ..Item::plain(pk, keys::PROFILE_SK, doc)
     })
@@ -85,10 +87,13 @@ pub(super) fn review_item(review: &Review) -> Result<Item, StoreError> {
 /// partition so it is written and deleted in the same transaction as the review.
 pub(super) fn user_list_item(review: &Review) -> Result<Item, StoreError> {
     let pk = keys::review_pk(&review.id);
-    let doc = super::catalog::encode(&pk, keys::USER_LIST_SK, review)?;
+    let doc = super::doc::encode(&pk, keys::USER_LIST_SK, review)?;
     Ok(Item {
         lpk: Some(keys::user_reviews_lpk(&review.author_id)),
-        by_newest: Some(keys::by_newest(review.created_at, review.id.as_str())),
+        sort: SortKeys::one(
+            SortIndex::ByNewest,
+            keys::by_newest(review.created_at, review.id.as_str()),
+        ),
         ..Item::plain(pk, keys::USER_LIST_SK, doc)
     })
 }
@@ -124,7 +129,7 @@ impl<S: ItemTable> ReviewReader for S {
         limit: PageLimit,
         after: Option<PageKey>,
     ) -> Result<Page<Review>, StoreError> {
-        super::catalog::read_newest(self, &keys::reviews_lpk(cafe), after.as_ref(), limit).await
+        super::doc::read_newest(self, &keys::reviews_lpk(cafe), after.as_ref(), limit).await
     }
 
     #[instrument(skip_all, fields(user = %user))]
@@ -134,13 +139,12 @@ impl<S: ItemTable> ReviewReader for S {
         limit: PageLimit,
         after: Option<PageKey>,
     ) -> Result<Page<Review>, StoreError> {
-        super::catalog::read_newest(self, &keys::user_reviews_lpk(user), after.as_ref(), limit)
-            .await
+        super::doc::read_newest(self, &keys::user_reviews_lpk(user), after.as_ref(), limit).await
     }
 
     #[instrument(skip_all, fields(review_id = %id))]
     async fn get_review(&self, id: &ReviewId) -> Result<Option<Review>, StoreError> {
-        super::catalog::profile(self, keys::review_pk(id)).await
+        super::doc::profile(self, keys::review_pk(id)).await
     }
 
     #[instrument(skip_all, fields(cafe_id = %cafe))]

@@ -20,9 +20,9 @@ use std::collections::BTreeSet;
 
 use serde::de::DeserializeOwned;
 
-use super::catalog::decode;
+use super::doc::decode;
 use super::keys;
-use super::table::{Item, ItemTable, SortIndex, StoredDoc};
+use super::table::{Item, ItemTable, SortIndex, SortKeys, StoredDoc};
 use crate::domain::{CafeSummary, Roaster};
 use crate::ports::StoreError;
 use crate::query::{CafeFilter, Page, PageKey, PageLimit};
@@ -58,7 +58,7 @@ pub(super) fn term_items(
         .iter()
         .map(|term| Item {
             lpk: Some(lpk(&term.token)),
-            by_name: Some(keys::by_term(&term.token, id)),
+            sort: SortKeys::one(SortIndex::ByName, keys::by_term(&term.token, id)),
             ..Item::plain(pk, keys::term_sk(&term.token), doc)
         })
         .collect()

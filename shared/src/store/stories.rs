@@ -5,9 +5,9 @@
 
 use tracing::instrument;
 
-use super::catalog::{encode, read_page};
+use super::doc::{encode, read_page};
 use super::keys;
-use super::table::{Condition, Item, ItemTable, SortIndex, TransactError, Write};
+use super::table::{Condition, Item, ItemTable, SortIndex, SortKeys, TransactError, Write};
 use crate::domain::{Story, StoryId};
 use crate::ports::{StoreError, StoryFilter, StoryReader, StoryWriteError, StoryWriter};
 use crate::query::{Page, PageKey, PageLimit};
@@ -33,7 +33,7 @@ pub(super) fn story_items(story: &Story) -> Result<Vec<Item>, StoreError> {
     for dim in dims(story) {
         items.push(Item {
             lpk: Some(keys::stories_lpk(&dim)),
-            by_newest: Some(newest.clone()),
+            sort: SortKeys::one(SortIndex::ByNewest, newest.clone()),
             ..Item::plain(pk.clone(), keys::list_sk(&dim), doc.clone())
         });
     }
@@ -100,7 +100,7 @@ impl<S: ItemTable> StoryReader for S {
 
     #[instrument(skip_all, fields(story_id = %id))]
     async fn get_story(&self, id: &StoryId) -> Result<Option<Story>, StoreError> {
-        super::catalog::profile(self, keys::story_pk(id)).await
+        super::doc::profile(self, keys::story_pk(id)).await
     }
 }
 

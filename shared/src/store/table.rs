@@ -1,12 +1,12 @@
 //! The storage primitive under every port: items addressed by `(PK, SK)`, some of them also
-//! listed in a partition `LPK` of three sorted indexes.
+//! listed in a partition `LPK` of four sorted indexes.
 
 use std::future::Future;
 
 use crate::ports::StoreError;
 use crate::query::PageKey;
 
-/// The three list indexes. Each is keyed by `LPK` and sorted ascending by its own attribute.
+/// The four list indexes. Each is keyed by `LPK` and sorted ascending by its own attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SortIndex {
     /// Sorted by `SN` (name key).
@@ -20,6 +20,18 @@ pub enum SortIndex {
 }
 
 impl SortIndex {
+    /// Every list index, in slot order.
+    pub const ALL: [SortIndex; 4] = [Self::ByName, Self::ByRating, Self::ByNewest, Self::ByCell];
+
+    fn slot(self) -> usize {
+        match self {
+            Self::ByName => 0,
+            Self::ByRating => 1,
+            Self::ByNewest => 2,
+            Self::ByCell => 3,
+        }
+    }
+
     /// Index name in DynamoDB (and in the embedded schema).
     pub fn name(self) -> &'static str {
         match self {
@@ -41,6 +53,37 @@ impl SortIndex {
     }
 }
 
+/// An item's sort value in each list index (`None`: the item is not in that index). Adapters
+/// store each under [`SortIndex::attribute`]; adding an index means one more variant, not one
+/// more field in every adapter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SortKeys([Option<String>; 4]);
+
+impl SortKeys {
+    /// Only `index` set to `value`.
+    pub fn one(index: SortIndex, value: impl Into<String>) -> Self {
+        Self::default().with(index, value)
+    }
+
+    /// These keys with `index` set to `value`.
+    pub fn with(mut self, index: SortIndex, value: impl Into<String>) -> Self {
+        self.0[index.slot()] = Some(value.into());
+        self
+    }
+
+    /// The sort value in `index`, if the item is in it.
+    pub fn get(&self, index: SortIndex) -> Option<&str> {
+        self.0[index.slot()].as_deref()
+    }
+
+    /// Every index with the item's value in it.
+    pub fn iter(&self) -> impl Iterator<Item = (SortIndex, Option<&str>)> {
+        SortIndex::ALL
+            .into_iter()
+            .map(|index| (index, self.get(index)))
+    }
+}
+
 /// Most keys one [`ItemTable::get_docs`] call accepts (DynamoDB's `BatchGetItem` limit).
 pub const MAX_GET_DOCS: usize = 100;
 
@@ -51,11 +94,8 @@ pub struct Item {
     pub sk: String,
     /// List partition; `None` for items that appear in no list.
     pub lpk: Option<String>,
-    pub by_name: Option<String>,
-    pub by_rating: Option<String>,
-    pub by_newest: Option<String>,
-    /// Geo index sort value (`SG`): set only on geo index entries.
-    pub by_cell: Option<String>,
+    /// Sort values per list index (only meaningful with `lpk`).
+    pub sort: SortKeys,
     pub doc: String,
     /// Optimistic-concurrency version (`ver`), for items edited in place.
     pub version: Option<i64>,
@@ -70,10 +110,7 @@ impl Item {
             pk: pk.into(),
             sk: sk.into(),
             lpk: None,
-            by_name: None,
-            by_rating: None,
-            by_newest: None,
-            by_cell: None,
+            sort: SortKeys::default(),
             doc: doc.into(),
             version: None,
             expires_at: None,

@@ -6,9 +6,11 @@ use std::collections::HashMap;
 
 use tracing::instrument;
 
-use super::catalog::{decode, encode, read_newest};
+use super::doc::{decode, encode, read_newest};
 use super::keys;
-use super::table::{Condition, Item, ItemTable, MAX_GET_DOCS, TransactError, Write};
+use super::table::{
+    Condition, Item, ItemTable, MAX_GET_DOCS, SortIndex, SortKeys, TransactError, Write,
+};
 use crate::domain::{
     Author, CafeId, CafeSummary, PublicUserId, SavedCafe, SavedCafeView, UserProfile,
 };
@@ -35,7 +37,10 @@ pub(super) fn saved_item(user: &PublicUserId, saved: &SavedCafe) -> Result<Item,
     let doc = encode(&pk, &sk, saved)?;
     Ok(Item {
         lpk: Some(keys::saved_lpk(user)),
-        by_newest: Some(keys::by_newest(saved.saved_at, saved.cafe_id.as_str())),
+        sort: SortKeys::one(
+            SortIndex::ByNewest,
+            keys::by_newest(saved.saved_at, saved.cafe_id.as_str()),
+        ),
         ..Item::plain(pk, sk, doc)
     })
 }
@@ -53,7 +58,7 @@ fn unconditional(operation: &'static str) -> impl FnOnce(TransactError) -> Store
 impl<S: ItemTable> UserReader for S {
     #[instrument(skip_all, fields(user = %id))]
     async fn get_profile(&self, id: &PublicUserId) -> Result<Option<UserProfile>, StoreError> {
-        super::catalog::profile(self, keys::user_pk(id)).await
+        super::doc::profile(self, keys::user_pk(id)).await
     }
 
     #[instrument(skip_all, fields(ids = ids.len()))]

@@ -20,7 +20,7 @@ use shared::ports::{
 };
 use shared::query::PageLimit;
 use shared::store::reviews::ReviewStore;
-use shared::store::{Condition, Item, ItemTable, Write, keys};
+use shared::store::{Condition, Item, ItemTable, SortIndex, SortKeys, Write, keys};
 
 /// A Cognito-style subject and the demo subject the old local server used.
 const ANA: &str = "3f1c9a2e-7b1d-4c5e-9f00-1a2b3c4d5e6f";
@@ -75,7 +75,10 @@ async fn put_old_review<T: ItemTable>(table: &T, n: u128, cafe: &CafeId, sub: &s
     let pk = keys::review_pk(&review.id);
     let item = Item {
         lpk: Some(keys::reviews_lpk(cafe)),
-        by_newest: Some(keys::by_newest(review.created_at, review.id.as_str())),
+        sort: SortKeys::one(
+            SortIndex::ByNewest,
+            keys::by_newest(review.created_at, review.id.as_str()),
+        ),
         version: Some(review.updated_at.as_microsecond()),
         ..Item::plain(pk, keys::PROFILE_SK, doc)
     };
@@ -135,7 +138,7 @@ async fn put_old_story<T: ItemTable>(table: &T, story: &Story, sub: &str) {
     for dim in dims {
         items.push(Item {
             lpk: Some(keys::stories_lpk(&dim)),
-            by_newest: Some(newest.clone()),
+            sort: SortKeys::one(SortIndex::ByNewest, newest.clone()),
             ..Item::plain(pk.clone(), keys::list_sk(&dim), doc.clone())
         });
     }
@@ -181,7 +184,10 @@ async fn put_old_photo<T: ItemTable>(table: &T, photo: &Photo, sub: &str) -> Str
     if ready {
         items.push(Item {
             lpk: Some(keys::photos_lpk(&photo.cafe_id)),
-            by_newest: Some(keys::by_newest(photo.created_at, photo.id.as_str())),
+            sort: SortKeys::one(
+                SortIndex::ByNewest,
+                keys::by_newest(photo.created_at, photo.id.as_str()),
+            ),
             ..Item::plain(pk, keys::PHOTO_LIST_SK, doc.clone())
         });
     }

@@ -1,0 +1,125 @@
+//! The store's common ground, used by every port module: JSON documents in and out of items
+//! (`encode`/`decode`, errors naming the item), profile reads, and bounded list-page reads over
+//! any [`ItemTable`]. Depends on no other port module, so port modules never import each other
+//! for these.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::keys;
+use super::table::{ItemTable, SortIndex, StoredDoc};
+use crate::ports::StoreError;
+use crate::query::{Page, PageKey, PageLimit};
+
+/// Most index items one list call reads before it returns a (possibly short) page. Bounds the
+/// cost of a request whose filters match few of the items in the partition it reads.
+pub const MAX_ITEMS_READ_PER_PAGE: usize = 1_000;
+/// Items per index read when a residual filter may discard some of them.
+const FILTERED_BATCH: usize = 100;
+
+pub(super) fn decode<T: DeserializeOwned>(pk: &str, sk: &str, doc: &str) -> Result<T, StoreError> {
+    serde_json::from_str(doc).map_err(|source| StoreError::Corrupt {
+        pk: pk.to_owned(),
+        sk: sk.to_owned(),
+        source,
+    })
+}
+
+pub(super) fn encode<T: Serialize>(pk: &str, sk: &str, value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|source| StoreError::Corrupt {
+        pk: pk.to_owned(),
+        sk: sk.to_owned(),
+        source,
+    })
+}
+
+/// Reads and decodes the profile item of partition `pk`.
+pub(super) async fn profile<S: ItemTable, T: DeserializeOwned>(
+    store: &S,
+    pk: String,
+) -> Result<Option<T>, StoreError> {
+    match store.get_doc(&pk, keys::PROFILE_SK).await? {
+        Some(doc) => decode(&pk, keys::PROFILE_SK, &doc).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Reads one page from list partition `lpk`, keeping the items `keep` accepts.
+///
+/// Reads one item more than the page needs so that a cursor is only handed out when another
+/// matching item exists, and stops after [`MAX_ITEMS_READ_PER_PAGE`] items with a cursor at the
+/// last item read, so a sparse filter costs bounded work per request.
+pub(super) async fn read_page<S, T>(
+    store: &S,
+    index: SortIndex,
+    lpk: &str,
+    after: Option<&PageKey>,
+    limit: PageLimit,
+    filtered: bool,
+    keep: impl Fn(&T) -> bool,
+) -> Result<Page<T>, StoreError>
+where
+    S: ItemTable,
+    T: DeserializeOwned,
+{
+    let limit = limit.get();
+    let batch = if filtered { FILTERED_BATCH } else { limit + 1 };
+    let mut items: Vec<(PageKey, T)> = Vec::with_capacity(limit + 1);
+    let mut position = after.cloned();
+    let mut read = 0usize;
+    loop {
+        let docs: Vec<StoredDoc> = store
+            .query_index(index, lpk, position.as_ref(), batch)
+            .await?;
+        let exhausted = docs.len() < batch;
+        for StoredDoc { key, doc } in docs {
+            read += 1;
+            let value: T = decode(&key.pk, &key.sk, &doc)?;
+            position = Some(key.clone());
+            if keep(&value) {
+                items.push((key, value));
+                if items.len() > limit {
+                    // One more match exists: the page ends at the previous item.
+                    items.truncate(limit);
+                    let next = items.last().map(|(k, _)| k.clone());
+                    return Ok(Page {
+                        items: items.into_iter().map(|(_, v)| v).collect(),
+                        next,
+                    });
+                }
+            }
+        }
+        if exhausted {
+            return Ok(Page {
+                items: items.into_iter().map(|(_, v)| v).collect(),
+                next: None,
+            });
+        }
+        if read >= MAX_ITEMS_READ_PER_PAGE {
+            // Bounded work: resume after the last item read, even if the page is short.
+            return Ok(Page {
+                items: items.into_iter().map(|(_, v)| v).collect(),
+                next: position,
+            });
+        }
+    }
+}
+
+/// One page of list partition `lpk`, newest first, unfiltered (reviews, saves, photos…).
+pub(super) async fn read_newest<S: ItemTable, T: DeserializeOwned>(
+    store: &S,
+    lpk: &str,
+    after: Option<&PageKey>,
+    limit: PageLimit,
+) -> Result<Page<T>, StoreError> {
+    read_page(
+        store,
+        SortIndex::ByNewest,
+        lpk,
+        after,
+        limit,
+        false,
+        |_: &T| true,
+    )
+    .await
+}
