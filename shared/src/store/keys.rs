@@ -19,6 +19,7 @@
 //! | ready photo list entry | `PHOTO#<id>` | `LIST#CAFE` | `PHOTOS#CAFE#<cafeId>` |
 //! | pending photo (the profile itself) | `PHOTO#<id>` | `PROFILE` | `PHOTOS#PENDING`, oldest first by `SN` |
 //! | schema marker | `SCHEMA` | `PROFILE` | – |
+//! | idempotency record | `IDEMPOTENCY#<hash>` | `PROFILE` | – |
 //!
 //! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
 //! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
@@ -229,6 +230,15 @@ pub fn photos_lpk(cafe: &CafeId) -> String {
 /// store written by an older release is recognised with one read.
 pub fn schema_key() -> (String, String) {
     ("SCHEMA".to_owned(), PROFILE_SK.to_owned())
+}
+
+/// `IDEMPOTENCY#<first 16 bytes of sha256(scope#key), hex>`: one idempotency record (`key` is
+/// already scoped to the caller and route).
+pub fn idempotency_pk(key: &str) -> String {
+    format!(
+        "IDEMPOTENCY#{}",
+        crate::digest::sha256_hex(key.as_bytes(), 16)
+    )
 }
 
 /// `USER#<publicId>`: a person's profile and the cafés they saved.

@@ -11,7 +11,6 @@ use tracing::instrument;
 
 use super::keys;
 use super::table::{Condition, Item, ItemTable, TransactError, Write};
-use crate::digest::sha256_hex;
 use crate::domain::{
     BucketPolicy, BucketState, CafeId, PublicUserId, Quota, RatingSummary, Review, ReviewId,
     WriteAction,
@@ -281,14 +280,10 @@ struct Record {
     response: Option<StoredResponse>,
 }
 
-fn idempotency_pk(key: &str) -> String {
-    format!("IDEMPOTENCY#{}", sha256_hex(key.as_bytes(), 16))
-}
-
 impl<T: ItemTable> IdempotencyStore for ReviewStore<T> {
     #[instrument(skip_all)]
     async fn claim(&self, key: &str, payload_hash: &str, now: i64) -> Result<Claim, StoreError> {
-        let pk = idempotency_pk(key);
+        let pk = keys::idempotency_pk(key);
         let record = Record {
             hash: payload_hash.to_owned(),
             response: None,
@@ -340,7 +335,7 @@ impl<T: ItemTable> IdempotencyStore for ReviewStore<T> {
         let put = Write::Put {
             item: Item {
                 expires_at: Some(now + IDEMPOTENCY_TTL_SECS),
-                ..Item::plain(idempotency_pk(key), keys::PROFILE_SK, doc)
+                ..Item::plain(keys::idempotency_pk(key), keys::PROFILE_SK, doc)
             },
             condition: Condition::Always,
         };
@@ -356,7 +351,7 @@ impl<T: ItemTable> IdempotencyStore for ReviewStore<T> {
     #[instrument(skip_all)]
     async fn release(&self, key: &str) -> Result<(), StoreError> {
         let delete = Write::Delete {
-            pk: idempotency_pk(key),
+            pk: keys::idempotency_pk(key),
             sk: keys::PROFILE_SK.to_owned(),
             condition: Condition::Always,
         };
