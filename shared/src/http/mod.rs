@@ -41,24 +41,25 @@ where
         "answering requests (origin check on: only through the CDN)"
     );
     lambda_http::run(lambda_http::service_fn(|req| {
-        let response = match admit(&guard, &req) {
-            Ok(()) => futures_util::future::Either::Left(handler(req)),
-            Err(refusal) => futures_util::future::Either::Right(std::future::ready(refusal)),
+        let response = match origin_refusal(&guard, &req) {
+            None => futures_util::future::Either::Left(handler(req)),
+            Some(refusal) => futures_util::future::Either::Right(std::future::ready(refusal)),
         };
         async move { Ok::<_, std::convert::Infallible>(response.await) }
     }))
     .await
 }
 
-/// Lets `req` through to its handler when `guard` admits it; otherwise the 403 problem+json
-/// answer (with the request id, like every other error).
-pub fn admit(
+/// The answer to `req` when `guard` refuses it: 403 problem+json with the request id, like
+/// every other error. `None` lets the request through to its handler.
+pub fn origin_refusal(
     guard: &origin::OriginGuard,
     req: &lambda_http::Request,
-) -> Result<(), lambda_http::Response<lambda_http::Body>> {
+) -> Option<lambda_http::Response<lambda_http::Body>> {
     guard
         .check(req.headers())
-        .map_err(|err| error_response(&err, &request_path(req), &request_id(req)))
+        .err()
+        .map(|err| error_response(&err, &request_path(req), &request_id(req)))
 }
 
 #[cfg(test)]
@@ -79,9 +80,9 @@ mod tests {
     #[test]
     fn requests_without_the_secret_get_a_403_problem() {
         let guard = OriginGuard::new(&[SECRET]);
-        assert!(admit(&guard, &request(Some(SECRET))).is_ok());
+        assert!(origin_refusal(&guard, &request(Some(SECRET))).is_none());
         for header in [None, Some("not-the-secret")] {
-            let refusal = admit(&guard, &request(header)).unwrap_err();
+            let refusal = origin_refusal(&guard, &request(header)).unwrap();
             assert_eq!(refusal.status(), http::StatusCode::FORBIDDEN);
             assert_eq!(
                 refusal.headers()[http::header::CONTENT_TYPE],
@@ -102,6 +103,6 @@ mod tests {
     #[test]
     fn without_a_secret_every_request_is_admitted() {
         let guard = OriginGuard::disabled();
-        assert!(admit(&guard, &request(None)).is_ok());
+        assert!(origin_refusal(&guard, &request(None)).is_none());
     }
 }
