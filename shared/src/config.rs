@@ -237,6 +237,11 @@ pub mod vars {
     /// Never set in AWS: template.yaml and samconfig.toml must not mention it
     /// (tests/tests/it/template.rs).
     pub const DEV_JWT_SECRET: &str = "CRAFTBEAN_DEV_JWT_SECRET";
+    /// The secret CloudFront adds to API origin requests (`x-craftbean-origin`); set, the API
+    /// functions refuse requests without it (`shared::http::origin`). Unset locally.
+    pub const ORIGIN_SECRET: &str = "CRAFTBEAN_ORIGIN_SECRET";
+    /// A second accepted origin secret while the first is rotated (docs/deploy.md).
+    pub const ORIGIN_SECRET_STANDBY: &str = "CRAFTBEAN_ORIGIN_SECRET_STANDBY";
     /// DynamoDB table name.
     pub const TABLE: &str = "CRAFTBEAN_TABLE";
     /// The AWS region this function runs in (set by Lambda): the rating shard it writes.

@@ -19,6 +19,7 @@
 //! | ready photo list entry | `PHOTO#<id>` | `LIST#CAFE` | `PHOTOS#CAFE#<cafeId>` |
 //! | pending photo (the profile itself) | `PHOTO#<id>` | `PROFILE` | `PHOTOS#PENDING`, oldest first by `SN` |
 //! | schema marker | `SCHEMA` | `PROFILE` | – |
+//! | idempotency record | `IDEMPOTENCY#<hash>` | `PROFILE` | – |
 //!
 //! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
 //! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
@@ -116,15 +117,6 @@ pub fn shard_sk(region: &str) -> String {
 /// Marks that `user` reviewed the café; holds the review id.
 pub fn reviewer_sk(user: &crate::domain::PublicUserId) -> String {
     format!("REVIEWER#{user}")
-}
-
-/// An idempotency record's partition: a digest of the client's key and its scope, so keys of
-/// any length and alphabet fit.
-pub fn idempotency_pk(key: &str) -> String {
-    format!(
-        "IDEMPOTENCY#{}",
-        crate::digest::sha256_hex(key.as_bytes(), 16)
-    )
 }
 
 /// Partition of a user's write-limit buckets.
@@ -238,6 +230,15 @@ pub fn photos_lpk(cafe: &CafeId) -> String {
 /// store written by an older release is recognised with one read.
 pub fn schema_key() -> (String, String) {
     ("SCHEMA".to_owned(), PROFILE_SK.to_owned())
+}
+
+/// `IDEMPOTENCY#<first 16 bytes of sha256(scope#key), hex>`: one idempotency record (`key` is
+/// already scoped to the caller and route).
+pub fn idempotency_pk(key: &str) -> String {
+    format!(
+        "IDEMPOTENCY#{}",
+        crate::digest::sha256_hex(key.as_bytes(), 16)
+    )
 }
 
 /// `USER#<publicId>`: a person's profile and the cafés they saved.

@@ -444,3 +444,684 @@ fn the_dev_token_secret_is_nowhere_in_the_template() {
 fn the_dev_token_secret_is_nowhere_in_samconfig() {
     assert_never_mentions_the_dev_token_secret("samconfig.toml");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item families: each write role reaches only the partitions it writes.
+// ---------------------------------------------------------------------------------------------
+
+/// The partition-key families (prefixes of `PK`, built in `shared::store::keys`) each function
+/// writes, read from its handler and the store code it calls. This table is the single source:
+/// every write statement of the function's policy must carry exactly these prefixes as
+/// `ForAllValues:StringLike` `dynamodb:LeadingKeys`, and a function that writes must be listed.
+/// Transactions are authorised item by item, so a family written only inside a transaction (or
+/// only condition-checked) belongs here too.
+const WRITE_FAMILIES: &[(&str, &[&str])] = &[
+    // review + author-list entry, reviewer marker and this region's rating shard, the café's
+    // rating copy (refresh: the café partition, no location change so no city recount), the
+    // author's profile on first write, the write-limit bucket, the idempotency record.
+    (
+        "CreateReviewFunction",
+        &[
+            "REVIEW#",
+            "RATINGS#",
+            "CAFE#",
+            "USER#",
+            "RATE#",
+            "IDEMPOTENCY#",
+        ],
+    ),
+    (
+        "UpdateReviewFunction",
+        &["REVIEW#", "RATINGS#", "CAFE#", "RATE#"],
+    ),
+    (
+        "DeleteReviewFunction",
+        &["REVIEW#", "RATINGS#", "CAFE#", "RATE#"],
+    ),
+    // Stories keep every list entry in the story's own partition.
+    (
+        "CreateStoryFunction",
+        &["STORY#", "USER#", "RATE#", "IDEMPOTENCY#"],
+    ),
+    ("UpdateStoryFunction", &["STORY#", "RATE#"]),
+    ("DeleteStoryFunction", &["STORY#", "RATE#"]),
+    (
+        "CreatePhotoFunction",
+        &["PHOTO#", "USER#", "RATE#", "IDEMPOTENCY#"],
+    ),
+    // Deleting the cover photo moves the café's cover (profile, list and geo entries).
+    ("DeletePhotoFunction", &["PHOTO#", "CAFE#"]),
+    // The first authenticated call creates the profile.
+    ("GetMeFunction", &["USER#"]),
+    ("UpdateMeFunction", &["USER#", "RATE#"]),
+    // Erasure: reviews with their shard counts, stories, saved cafés and the profile, photos
+    // handed to the former-member id.
+    (
+        "DeleteMeFunction",
+        &["USER#", "REVIEW#", "RATINGS#", "STORY#", "PHOTO#"],
+    ),
+    ("SaveCafeFunction", &["USER#", "RATE#"]),
+    ("UnsaveCafeFunction", &["USER#", "RATE#"]),
+    ("SweepPhotosFunction", &["PHOTO#"]),
+    // The worker finishes photos and offers a ready one as the café's cover.
+    ("ResizeImageFunction", &["PHOTO#", "CAFE#"]),
+];
+
+/// DynamoDB actions that change an item (each authorised per item, in transactions too).
+const ITEM_WRITE_ACTIONS: &[&str] = &[
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+];
+
+/// One real partition key of every family, built by the store's own key builders.
+fn example_partition_keys() -> Vec<String> {
+    use shared::domain::{
+        ArtisanId, CafeId, PhotoId, PublicUserId, ReviewId, RoasterId, Slug, StoryId,
+    };
+    use shared::store::keys;
+    let slug = Slug::from_text("pour over").unwrap();
+    vec![
+        keys::cafe_pk(&CafeId::from_entropy(1)),
+        keys::roaster_pk(&RoasterId::from_entropy(1)),
+        keys::artisan_pk(&ArtisanId::from_entropy(1)),
+        keys::city_pk(&slug),
+        keys::method_pk(&slug),
+        keys::review_pk(&ReviewId::from_entropy(1)),
+        keys::ratings_pk(&CafeId::from_entropy(1)),
+        keys::rate_pk(&PublicUserId::from_entropy(1)),
+        keys::story_pk(&StoryId::from_entropy(1)),
+        keys::photo_pk(&PhotoId::from_entropy(1)),
+        keys::user_pk(&PublicUserId::from_entropy(1)),
+        keys::idempotency_pk("scope#key"),
+        keys::schema_key().0,
+    ]
+}
+
+#[test]
+fn every_listed_family_is_a_real_partition_key_prefix() {
+    let examples = example_partition_keys();
+    for (function, families) in WRITE_FAMILIES {
+        for family in *families {
+            assert!(
+                family.ends_with('#') && !family.contains('*'),
+                "{function}: {family} must be a literal prefix ending in #"
+            );
+            assert!(
+                examples.iter().any(|k| k.starts_with(family)),
+                "{function}: no key built in shared::store::keys starts with {family}"
+            );
+        }
+    }
+    // No family's pattern reaches into another: `CAFE#*` must not match `CAFES#…` keys etc.
+    for key in &examples {
+        let families: Vec<&str> = WRITE_FAMILIES
+            .iter()
+            .flat_map(|(_, f)| f.iter().copied())
+            .filter(|f| key.starts_with(f))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert!(families.len() <= 1, "{key} matches {families:?}");
+    }
+}
+
+/// The `ForAllValues:StringLike` `dynamodb:LeadingKeys` patterns of a statement (`None` when
+/// the statement has no such condition), failing on any other condition operator or key.
+fn leading_key_patterns(name: &str, statement: &Value) -> Option<Vec<String>> {
+    let condition = statement["Condition"].as_mapping()?;
+    assert_eq!(
+        condition.len(),
+        1,
+        "{name}: one condition operator on a write statement"
+    );
+    let like = &condition
+        .get("ForAllValues:StringLike")
+        .unwrap_or_else(|| panic!("{name}: write condition must be ForAllValues:StringLike"));
+    let keys = like.as_mapping().unwrap();
+    assert_eq!(keys.len(), 1, "{name}: only dynamodb:LeadingKeys");
+    let mut patterns = strings(&like["dynamodb:LeadingKeys"]);
+    patterns.sort();
+    Some(patterns)
+}
+
+#[test]
+fn every_write_role_reaches_only_its_item_families() {
+    let template = template();
+    let mut writers = Vec::new();
+    for (name, function) in functions(&template) {
+        let statements: Vec<Value> = function["Properties"]["Policies"]
+            .as_sequence()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+            .collect();
+        let writes: Vec<&Value> = statements
+            .iter()
+            .filter(|s| {
+                strings(&s["Action"])
+                    .iter()
+                    .any(|a| ITEM_WRITE_ACTIONS.contains(&a.as_str()))
+            })
+            .collect();
+        if writes.is_empty() {
+            continue;
+        }
+        writers.push(name.clone());
+        let families = WRITE_FAMILIES
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, families)| *families)
+            .unwrap_or_else(|| {
+                panic!("{name} writes to the table but has no entry in WRITE_FAMILIES")
+            });
+        let mut expected: Vec<String> = families.iter().map(|f| format!("{f}*")).collect();
+        expected.sort();
+        for statement in writes {
+            let sid = statement["Sid"].as_str().unwrap_or("?");
+            let patterns = leading_key_patterns(&name, statement).unwrap_or_else(|| {
+                panic!("{name}/{sid}: write statement without a dynamodb:LeadingKeys condition")
+            });
+            assert_eq!(patterns, expected, "{name}/{sid}: LeadingKeys");
+        }
+    }
+    let mut listed: Vec<String> = WRITE_FAMILIES
+        .iter()
+        .map(|(f, _)| (*f).to_owned())
+        .collect();
+    listed.sort();
+    writers.sort();
+    assert_eq!(
+        listed, writers,
+        "WRITE_FAMILIES lists exactly the functions that write"
+    );
+}
+
+#[test]
+fn the_image_worker_touches_only_photos_and_the_cafe_cover() {
+    let (_, families) = WRITE_FAMILIES
+        .iter()
+        .find(|(f, _)| *f == "ResizeImageFunction")
+        .unwrap();
+    assert_eq!(*families, ["PHOTO#", "CAFE#"]);
+    let (_, families) = WRITE_FAMILIES
+        .iter()
+        .find(|(f, _)| *f == "SweepPhotosFunction")
+        .unwrap();
+    assert_eq!(*families, ["PHOTO#"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edge: origin secret, WAF, route throttles, alarms.
+// ---------------------------------------------------------------------------------------------
+
+/// A `!GetAtt X.Y` value's `X.Y`.
+fn get_att(value: &Value) -> Option<String> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "!GetAtt" => {
+            tagged.value.as_str().map(str::to_owned)
+        }
+        _ => None,
+    }
+}
+
+/// The default of a `Number` parameter named by `!Ref`.
+fn number_default(template: &Value, value: &Value) -> u64 {
+    let name = ref_target(value).unwrap_or_else(|| panic!("not a !Ref: {value:?}"));
+    let default = &template["Parameters"][name.as_str()]["Default"];
+    default
+        .as_u64()
+        .or_else(|| default.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or_else(|| panic!("parameter {name} has no numeric default"))
+}
+
+#[test]
+fn every_api_function_requires_the_origin_secret_cloudfront_sends() {
+    use shared::config::vars;
+    let template = template();
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    for (name, function) in functions(&template) {
+        if function["Properties"]["Events"].is_null() && name != "RouteNotFoundFunction" {
+            continue;
+        }
+        let own = &function["Properties"]["Environment"]["Variables"];
+        for (var, parameter) in [
+            (vars::ORIGIN_SECRET, "OriginSecret"),
+            (vars::ORIGIN_SECRET_STANDBY, "OriginSecretStandby"),
+        ] {
+            assert!(
+                own[var].is_null(),
+                "{name} overrides {var} (it comes from Globals, for every function)"
+            );
+            assert_eq!(
+                ref_target(&globals[var]).as_deref(),
+                Some(parameter),
+                "{name}: {var} from Globals"
+            );
+        }
+    }
+    let parameter = &template["Parameters"]["OriginSecret"];
+    assert_eq!(parameter["NoEcho"].as_bool(), Some(true), "OriginSecret");
+    assert!(
+        parameter["Default"].is_null(),
+        "OriginSecret has no default"
+    );
+    assert!(
+        parameter["MinLength"].as_u64().unwrap()
+            >= shared::http::origin::MIN_ORIGIN_SECRET_LEN as u64
+    );
+    assert_eq!(
+        template["Parameters"]["OriginSecretStandby"]["NoEcho"].as_bool(),
+        Some(true)
+    );
+
+    let origins =
+        template["Resources"]["CdnDistribution"]["Properties"]["DistributionConfig"]["Origins"]
+            .as_sequence()
+            .unwrap();
+    let api: Vec<&Value> = origins
+        .iter()
+        .filter(|o| {
+            strings(&o["DomainName"])
+                .iter()
+                .any(|d| d.contains("execute-api"))
+        })
+        .collect();
+    assert_eq!(api.len(), 1, "one API origin");
+    let headers = api[0]["OriginCustomHeaders"].as_sequence().unwrap();
+    let secret: Vec<&Value> = headers
+        .iter()
+        .filter(|h| h["HeaderName"].as_str() == Some(shared::http::origin::ORIGIN_HEADER))
+        .collect();
+    assert_eq!(secret.len(), 1, "the API origin sends the origin header");
+    assert_eq!(
+        ref_target(&secret[0]["HeaderValue"]).as_deref(),
+        Some("OriginSecret")
+    );
+    // The API is behind /api/* only: no other behaviour reaches the API origin without it.
+    let api_id = api[0]["Id"].as_str().unwrap();
+    let config = &template["Resources"]["CdnDistribution"]["Properties"]["DistributionConfig"];
+    assert_ne!(
+        config["DefaultCacheBehavior"]["TargetOriginId"].as_str(),
+        Some(api_id)
+    );
+}
+
+#[test]
+fn the_distribution_is_behind_a_waf_web_acl_in_every_region() {
+    let template = template();
+    let acl = &template["Resources"]["WebAcl"];
+    assert_eq!(acl["Type"].as_str(), Some("AWS::WAFv2::WebACL"));
+    assert_eq!(acl["Properties"]["Scope"].as_str(), Some("CLOUDFRONT"));
+    assert_eq!(acl["Condition"].as_str(), Some("CreateWebAcl"));
+    let condition = strings(&template["Conditions"]["CreateWebAcl"]);
+    assert!(
+        condition.iter().any(|s| s == "us-east-1") && condition.iter().any(|s| s == "AWS::Region"),
+        "the web ACL is created only in us-east-1: {condition:?}"
+    );
+    // Attached: the created one, else the one WebAclArn names.
+    let attached =
+        &template["Resources"]["CdnDistribution"]["Properties"]["DistributionConfig"]["WebACLId"];
+    let Value::Tagged(tagged) = attached else {
+        panic!("WebACLId must be !If [CreateWebAcl, !GetAtt WebAcl.Arn, !Ref WebAclArn]");
+    };
+    assert_eq!(tagged.tag, "!If");
+    let branches = tagged.value.as_sequence().unwrap();
+    assert_eq!(branches[0].as_str(), Some("CreateWebAcl"));
+    assert_eq!(get_att(&branches[1]).as_deref(), Some("WebAcl.Arn"));
+    assert_eq!(ref_target(&branches[2]).as_deref(), Some("WebAclArn"));
+    // Outside us-east-1 a stack cannot deploy without one.
+    let rule = &template["Rules"]["WebAclOutsideUsEast1"];
+    assert!(
+        strings(&rule["RuleCondition"])
+            .iter()
+            .any(|s| s == "us-east-1")
+    );
+    assert!(
+        strings(&rule["Assertions"])
+            .iter()
+            .any(|s| s == "WebAclArn")
+    );
+    // AWS managed rule groups.
+    let rules = acl["Properties"]["Rules"].as_sequence().unwrap();
+    let managed: Vec<String> = rules
+        .iter()
+        .filter_map(|r| {
+            r["Statement"]["ManagedRuleGroupStatement"]["Name"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    for group in [
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesAmazonIpReputationList",
+    ] {
+        assert!(managed.iter().any(|m| m == group), "{group} missing");
+    }
+    let mut priorities: Vec<u64> = rules
+        .iter()
+        .map(|r| r["Priority"].as_u64().unwrap())
+        .collect();
+    priorities.sort();
+    priorities.dedup();
+    assert_eq!(priorities.len(), rules.len(), "rule priorities are unique");
+}
+
+/// The methods a rate rule's scope-down statement matches.
+fn scoped_methods(scope: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    fn walk(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Mapping(map) => {
+                if let Some(byte) = map.get("ByteMatchStatement")
+                    && !byte["FieldToMatch"]["Method"].is_null()
+                {
+                    found.push(byte["SearchString"].as_str().unwrap().to_owned());
+                }
+                map.values().for_each(|v| walk(v, found));
+            }
+            Value::Sequence(items) => items.iter().for_each(|v| walk(v, found)),
+            _ => {}
+        }
+    }
+    walk(scope, &mut found);
+    found.sort();
+    found
+}
+
+#[test]
+fn rate_rules_are_tighter_for_writes_than_reads_and_tightest_for_uploads() {
+    let template = template();
+    let acl = &template["Resources"]["WebAcl"]["Properties"];
+    let rules = acl["Rules"].as_sequence().unwrap();
+    let rate_rules: Vec<&Value> = rules
+        .iter()
+        .filter(|r| !r["Statement"]["RateBasedStatement"].is_null())
+        .collect();
+    let rule = |name: &str| -> &Value {
+        rate_rules
+            .iter()
+            .find(|r| r["Name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("no rate rule {name}"))
+    };
+    let (reads, writes, uploads) = (
+        rule("RateLimitReads"),
+        rule("RateLimitWrites"),
+        rule("RateLimitUploads"),
+    );
+    for r in &rate_rules {
+        let statement = &r["Statement"]["RateBasedStatement"];
+        assert_eq!(statement["AggregateKeyType"].as_str(), Some("IP"));
+        // Blocked with a 429 whose JSON body has the problem fields.
+        let response = &r["Action"]["Block"]["CustomResponse"];
+        assert_eq!(response["ResponseCode"].as_u64(), Some(429), "{r:?}");
+        let key = response["CustomResponseBodyKey"].as_str().unwrap();
+        let body = &acl["CustomResponseBodies"][key];
+        assert_eq!(body["ContentType"].as_str(), Some("APPLICATION_JSON"));
+        let problem: serde_json::Value =
+            serde_json::from_str(body["Content"].as_str().unwrap()).unwrap();
+        assert_eq!(problem["status"], 429);
+        assert!(
+            problem["type"]
+                .as_str()
+                .unwrap()
+                .starts_with(shared::http::PROBLEM_BASE)
+        );
+    }
+    assert_eq!(
+        scoped_methods(&reads["Statement"]["RateBasedStatement"]),
+        ["GET", "HEAD"]
+    );
+    assert_eq!(
+        scoped_methods(&writes["Statement"]["RateBasedStatement"]),
+        ["DELETE", "PATCH", "POST", "PUT"]
+    );
+    assert_eq!(
+        scoped_methods(&uploads["Statement"]["RateBasedStatement"]),
+        ["POST"]
+    );
+    let limit =
+        |r: &Value| number_default(&template, &r["Statement"]["RateBasedStatement"]["Limit"]);
+    assert!(
+        limit(uploads) < limit(writes) && limit(writes) < limit(reads),
+        "uploads {} < writes {} < reads {}",
+        limit(uploads),
+        limit(writes),
+        limit(reads)
+    );
+    // Tighter rules come first, so a request over the upload limit is answered by that rule.
+    let priority = |r: &Value| r["Priority"].as_u64().unwrap();
+    assert!(priority(uploads) < priority(writes) && priority(writes) < priority(reads));
+    // The upload rule's path pattern covers every upload announcement route (seen by WAF with
+    // the CDN's /api prefix).
+    let regex = strings(&uploads["Statement"]["RateBasedStatement"]["ScopeDownStatement"])
+        .into_iter()
+        .find(|s| s.starts_with('^'))
+        .expect("upload path pattern");
+    assert!(regex.starts_with("^/api/"), "{regex}");
+    for route in upload_announcements() {
+        let pattern = route
+            .path
+            .trim_start_matches('/')
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    "[^/]+"
+                } else {
+                    segment
+                }
+            });
+        let pattern = pattern.collect::<Vec<_>>().join("/");
+        assert!(
+            regex.contains(&pattern),
+            "{regex} misses {} {}",
+            route.method,
+            route.path
+        );
+    }
+}
+
+/// The routes that announce an upload (each signs an upload form the worker will decode).
+fn upload_announcements() -> Vec<&'static shared::http::RouteSpec> {
+    let announcements: Vec<_> = ROUTES
+        .iter()
+        .filter(|r| r.function == "create-photo" || r.function == "create-upload-form")
+        .collect();
+    assert_eq!(announcements.len(), 2);
+    announcements
+}
+
+#[test]
+fn every_non_read_route_has_a_tighter_throttle_than_reads() {
+    let template = template();
+    let api = &template["Resources"]["HttpApi"]["Properties"];
+    let settings = api["RouteSettings"].as_mapping().unwrap();
+    let read_rate = number_default(
+        &template,
+        &api["DefaultRouteSettings"]["ThrottlingRateLimit"],
+    );
+    let read_burst = number_default(
+        &template,
+        &api["DefaultRouteSettings"]["ThrottlingBurstLimit"],
+    );
+    let throttle = |key: &str| -> (u64, u64) {
+        let s = settings
+            .get(key)
+            .unwrap_or_else(|| panic!("no RouteSettings for {key}"));
+        (
+            number_default(&template, &s["ThrottlingRateLimit"]),
+            number_default(&template, &s["ThrottlingBurstLimit"]),
+        )
+    };
+    for route in ROUTES.iter().filter(|r| r.method != "GET") {
+        let key = format!("{} {}", route.method, route.path);
+        let (rate, burst) = throttle(&key);
+        assert!(
+            rate < read_rate && burst < read_burst,
+            "{key}: {rate}/{burst} not tighter than reads {read_rate}/{read_burst}"
+        );
+    }
+    let (write_rate, _) = throttle("POST /cafes/{cafeId}/reviews");
+    for route in upload_announcements() {
+        let (rate, _) = throttle(&format!("{} {}", route.method, route.path));
+        assert!(
+            rate < write_rate,
+            "{}: uploads tighter than writes",
+            route.path
+        );
+    }
+    for key in settings.keys().map(|k| k.as_str().unwrap()) {
+        assert!(
+            ROUTES
+                .iter()
+                .any(|r| format!("{} {}", r.method, r.path) == key),
+            "RouteSettings names no route: {key}"
+        );
+    }
+}
+
+/// Every alarm: (logical id, properties).
+fn alarms(template: &Value) -> Vec<(String, Value)> {
+    template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+        .map(|(k, r)| (k.as_str().unwrap().to_owned(), r["Properties"].clone()))
+        .collect()
+}
+
+/// The metrics an alarm watches: its own metric, or every `MetricStat` of its metric math.
+fn watched_metrics(alarm: &Value) -> Vec<Value> {
+    if alarm["Metrics"].is_null() {
+        return vec![alarm.clone()];
+    }
+    alarm["Metrics"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|m| !m["MetricStat"].is_null())
+        .map(|m| m["MetricStat"]["Metric"].clone())
+        .collect()
+}
+
+#[test]
+fn the_product_alarms_exist_and_notify() {
+    let template = template();
+    let all = alarms(&template);
+    let find = |what: &str, matches: &dyn Fn(&Value) -> bool| -> Value {
+        let found: Vec<&(String, Value)> = all.iter().filter(|(_, a)| matches(a)).collect();
+        assert_eq!(found.len(), 1, "one {what} alarm");
+        found[0].1.clone()
+    };
+    let on_api = |m: &Value| {
+        m["Namespace"].as_str() == Some("AWS/ApiGateway")
+            && ref_target(&m["Dimensions"][0]["Value"]).as_deref() == Some("HttpApi")
+    };
+    let error_rate = find("API 5xx rate", &|a| {
+        let metrics = watched_metrics(a);
+        let names: Vec<&str> = metrics
+            .iter()
+            .filter(|m| on_api(m))
+            .filter_map(|m| m["MetricName"].as_str())
+            .collect();
+        names.contains(&"5xx") && names.contains(&"Count")
+    });
+    let expression = error_rate["Metrics"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|m| m["ReturnData"].as_bool() == Some(true))
+        .and_then(|m| m["Expression"].as_str())
+        .expect("the rate is metric math");
+    assert!(expression.contains("errors / requests"), "{expression}");
+    let latency = find("API p95 latency", &|a| {
+        on_api(a) && a["MetricName"].as_str() == Some("Latency")
+    });
+    assert_eq!(latency["ExtendedStatistic"].as_str(), Some("p95"));
+    assert_eq!(latency["Threshold"].as_u64(), Some(500));
+    assert_eq!(
+        latency["ComparisonOperator"].as_str(),
+        Some("GreaterThanThreshold")
+    );
+    find("Lambda throttles", &|a| {
+        a["Namespace"].as_str() == Some("AWS/Lambda")
+            && a["MetricName"].as_str() == Some("Throttles")
+    });
+    find("table throttles", &|a| {
+        watched_metrics(a)
+            .iter()
+            .any(|m| m["MetricName"].as_str() == Some("ThrottledRequests"))
+    });
+    let dead_letters = find("dead-letter depth", &|a| {
+        a["Namespace"].as_str() == Some("AWS/SQS")
+            && get_att(&a["Dimensions"][0]["Value"]).as_deref()
+                == Some("PhotoDeadLetterQueue.QueueName")
+    });
+    assert_eq!(
+        dead_letters["MetricName"].as_str(),
+        Some("ApproximateNumberOfMessagesVisible")
+    );
+    assert_eq!(dead_letters["Threshold"].as_u64(), Some(0));
+    assert_eq!(
+        dead_letters["ComparisonOperator"].as_str(),
+        Some("GreaterThanThreshold")
+    );
+    for (name, alarm) in &all {
+        let actions: Vec<String> = alarm["AlarmActions"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{name} notifies nobody"))
+            .iter()
+            .filter_map(ref_target)
+            .collect();
+        assert_eq!(actions, ["AlarmTopic"], "{name}");
+    }
+}
+
+/// No alarm watches a resource the template does not create: every `!Ref`/`!GetAtt` in an
+/// alarm's dimensions names a resource here (or a parameter, for the table of a secondary stack).
+#[test]
+fn alarms_watch_only_resources_that_exist() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().unwrap();
+    let parameters = template["Parameters"].as_mapping().unwrap();
+    fn targets(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Tagged(tagged) if tagged.tag == "!Ref" => {
+                out.extend(tagged.value.as_str().map(str::to_owned));
+            }
+            Value::Tagged(tagged) if tagged.tag == "!GetAtt" => {
+                out.extend(
+                    tagged
+                        .value
+                        .as_str()
+                        .and_then(|s| s.split('.').next())
+                        .map(str::to_owned),
+                );
+            }
+            Value::Tagged(tagged) => targets(&tagged.value, out),
+            Value::Sequence(items) => items.iter().for_each(|v| targets(v, out)),
+            Value::Mapping(map) => map.values().for_each(|v| targets(v, out)),
+            _ => {}
+        }
+    }
+    for (name, alarm) in alarms(&template) {
+        let mut named = Vec::new();
+        for metric in watched_metrics(&alarm) {
+            targets(&metric["Dimensions"], &mut named);
+        }
+        for target in named {
+            assert!(
+                resources.contains_key(target.as_str()) || parameters.contains_key(target.as_str()),
+                "{name} watches {target}, which this template does not define"
+            );
+        }
+    }
+}
