@@ -1,10 +1,17 @@
 //! Lambda entry point for the SQS-driven `resize-image` worker: wiring only.
+//!
+//! Built to unwind on panic (unlike every other function): the worker turns a codec panic into
+//! one failed photo instead of a dead process (`isolation.rs`). `Cargo.toml` makes
+//! `cargo lambda build --release --bin resize-image` (what `sam build` runs here) use
+//! `panic = "unwind"`; a binary built with `panic = "abort"` refuses to start.
 
 // The SDK clients' futures nest deeply.
 #![recursion_limit = "256"]
 
+use std::time::SystemTime;
+
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use resize_image::{Deps, handle};
+use resize_image::{Deps, Rendering, deadline_instant, handle_batch};
 use shared::blob::s3::{S3Blobs, client_from_env};
 use shared::config::{self, vars};
 use shared::store::dynamodb::DynamoStore;
@@ -12,6 +19,9 @@ use shared::store::dynamodb::DynamoStore;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
+    if cfg!(panic = "abort") {
+        return Err(resize_image::ABORT_BUILD.into());
+    }
     let table = config::required(vars::TABLE)?;
     let uploads = config::required(vars::UPLOADS_BUCKET)?;
     let media = config::required(vars::MEDIA_BUCKET)?;
@@ -23,10 +33,14 @@ async fn main() -> Result<(), Error> {
         media: S3Blobs::new(s3, media),
         media_base_url: media_base_url.trim_end_matches('/').to_owned(),
     };
+    let rendering = Rendering::default();
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| {
-            let deps = &deps;
-            async move { Ok::<_, Error>(handle(deps, event.payload).await) }
+            let (deps, rendering) = (&deps, &rendering);
+            let deadline = deadline_instant(event.context.deadline, SystemTime::now());
+            async move {
+                Ok::<_, Error>(handle_batch(deps, rendering, event.payload, Some(deadline)).await)
+            }
         },
     ))
     .await
