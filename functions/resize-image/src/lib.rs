@@ -11,7 +11,10 @@
 //! One bad photo never fails its batch-mates (see [`isolation`]): each photo is rendered on a
 //! blocking thread, a codec panic or a render over its time budget finishes that photo
 //! `failed`, and the batch stops before the invocation's deadline, reporting the messages it
-//! did not reach so that SQS redelivers only those.
+//! did not reach so that SQS redelivers only those. Catching a panic needs unwinding, so this
+//! crate alone is built with `panic = "unwind"` (its `Cargo.toml` sets it for the
+//! `cargo lambda build --bin resize-image` that `sam build` runs; `main.rs` refuses to start
+//! otherwise; docs/photos.md, "Bad input cannot fail a batch").
 
 pub mod isolation;
 #[cfg(feature = "poller")]

@@ -288,3 +288,61 @@ async fn a_batch_already_at_its_deadline_starts_nothing() {
             .all(|(s, _)| *s == PhotoStatus::Pending)
     );
 }
+
+/// A media bucket whose writes never complete (an outage without an error).
+struct Stalling;
+
+impl BlobStore for Stalling {
+    async fn get(
+        &self,
+        _key: &str,
+        _max_bytes: u64,
+    ) -> Result<shared::ports::Fetched, shared::ports::StoreError> {
+        Ok(shared::ports::Fetched::Missing)
+    }
+
+    async fn put(
+        &self,
+        _key: &str,
+        _bytes: Vec<u8>,
+        _content_type: &str,
+        _cache_control: &str,
+    ) -> Result<(), shared::ports::StoreError> {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        Ok(())
+    }
+
+    async fn delete(&self, _key: &str) -> Result<(), shared::ports::StoreError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn work_still_running_at_the_deadline_is_cut_off_and_reported() {
+    let (a, b) = (small_jpeg(1), small_jpeg(2));
+    let world = world([&a, &b, &a, &b, &a]).await;
+    let stalled = Deps {
+        store: world.store.clone(),
+        uploads: world.deps.uploads.clone(),
+        media: Stalling,
+        media_base_url: "https://cdn.example/media".to_owned(),
+    };
+    let rendering = Rendering::new(
+        Arc::new(Codec),
+        Duration::from_millis(1_000),
+        Duration::from_millis(500),
+    );
+    let deadline = Instant::now() + Duration::from_millis(2_000);
+
+    let response = handle_batch(&stalled, &rendering, batch(&world.photos), Some(deadline)).await;
+
+    assert!(Instant::now() < deadline, "returned before the deadline");
+    assert_eq!(failed_ids(&response), vec!["m0", "m1", "m2", "m3", "m4"]);
+    assert!(
+        statuses(&world)
+            .await
+            .iter()
+            .all(|(s, _)| *s == PhotoStatus::Pending),
+        "nothing finished: the redelivery does it"
+    );
+}
