@@ -13,8 +13,8 @@
 //! `failed`, and the batch stops before the invocation's deadline, reporting the messages it
 //! did not reach so that SQS redelivers only those. Catching a panic needs unwinding, so this
 //! crate alone is built with `panic = "unwind"` (its `Cargo.toml` sets it for the
-//! `cargo lambda build --bin resize-image` that `sam build` runs; `main.rs` refuses to start
-//! otherwise; docs/photos.md, "Bad input cannot fail a batch").
+//! `cargo lambda build --bin resize-image` that `sam build` runs; the binary refuses to start
+//! otherwise ([`check_panic_strategy`]); docs/photos.md, "Bad input cannot fail a batch").
 
 pub mod isolation;
 #[cfg(feature = "poller")]
@@ -36,8 +36,17 @@ use tokio::time::Instant;
 
 pub use isolation::{Codec, RenderFailure, Renderer, Rendering};
 
-/// Why a `resize-image` binary built with `panic = "abort"` refuses to start: there, a codec
-/// panic would kill the process and its whole batch instead of failing one photo.
+/// Refuses a build with `panic = "abort"` (the binary calls it first): there, a codec panic
+/// would kill the process and its whole batch instead of failing one photo.
+pub fn check_panic_strategy() -> Result<(), &'static str> {
+    if cfg!(panic = "abort") {
+        Err(ABORT_BUILD)
+    } else {
+        Ok(())
+    }
+}
+
+/// Why a `resize-image` binary built with `panic = "abort"` refuses to start.
 pub const ABORT_BUILD: &str = "resize-image was built with panic = \"abort\", which would let one bad photo take its batch down; build it with `cargo lambda build --release --bin resize-image` (Cargo.toml sets CARGO_PROFILE_RELEASE_PANIC=unwind for that build; docs/photos.md)";
 
 /// What the worker needs.

@@ -1,14 +1,8 @@
-//! Lambda entry point for the SQS-driven `resize-image` worker: wiring only.
-//!
-//! Built to unwind on panic (unlike every other function): the worker turns a codec panic into
-//! one failed photo instead of a dead process (`isolation.rs`). `Cargo.toml` makes
-//! `cargo lambda build --release --bin resize-image` (what `sam build` runs here) use
-//! `panic = "unwind"`; a binary built with `panic = "abort"` refuses to start.
+//! Lambda entry point for the SQS-driven `resize-image` worker: wiring only. Unlike every other
+//! function it must unwind on panic (see `isolation.rs`), so it refuses to start otherwise.
 
 // The SDK clients' futures nest deeply.
 #![recursion_limit = "256"]
-
-use std::time::SystemTime;
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use resize_image::{Deps, Rendering, deadline_instant, handle_batch};
@@ -19,9 +13,7 @@ use shared::store::dynamodb::DynamoStore;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    if cfg!(panic = "abort") {
-        return Err(resize_image::ABORT_BUILD.into());
-    }
+    resize_image::check_panic_strategy()?;
     let table = config::required(vars::TABLE)?;
     let uploads = config::required(vars::UPLOADS_BUCKET)?;
     let media = config::required(vars::MEDIA_BUCKET)?;
@@ -37,10 +29,9 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| {
             let (deps, rendering) = (&deps, &rendering);
-            let deadline = deadline_instant(event.context.deadline, SystemTime::now());
-            async move {
-                Ok::<_, Error>(handle_batch(deps, rendering, event.payload, Some(deadline)).await)
-            }
+            let now = std::time::SystemTime::now();
+            let deadline = Some(deadline_instant(event.context.deadline, now));
+            async move { Ok::<_, Error>(handle_batch(deps, rendering, event.payload, deadline).await) }
         },
     ))
     .await
