@@ -41,9 +41,12 @@ migrate-authors:
 watch: venv
 	.venv/bin/cargo-lambda lambda watch
 
-# Release builds for Lambda (arm64 zips in target/lambda/) and their sizes.
+# Release builds for Lambda (arm64 zips in target/lambda/) and their sizes. resize-image is built
+# again by its binary name, the way `sam build` builds it: only then does cargo-lambda apply its
+# Cargo.toml's panic = "unwind" override (docs/photos.md).
 build: venv
 	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip --locked
+	cd functions/resize-image && PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip --locked --bin resize-image
 
 sizes: build
 	cargo run --locked -p xtask -- sizes

@@ -7,10 +7,21 @@
 //! A photo that ends ready is offered as its café's cover (the newest ready photo wins; see
 //! `CoverWriter`). A redelivered message for a ready photo offers it again, so a crash between
 //! finishing the photo and updating the cover is repaired by the retry.
+//!
+//! One bad photo never fails its batch-mates (see [`isolation`]): each photo is rendered on a
+//! blocking thread, a codec panic or a render over its time budget finishes that photo
+//! `failed`, and the batch stops before the invocation's deadline, reporting the messages it
+//! did not reach so that SQS redelivers only those. Catching a panic needs unwinding, so this
+//! crate alone is built with `panic = "unwind"` (its `Cargo.toml` sets it for the
+//! `cargo lambda build --bin resize-image` that `sam build` runs; the binary refuses to start
+//! otherwise ([`check_panic_strategy`]); docs/photos.md, "Bad input cannot fail a batch").
 
+pub mod isolation;
 #[cfg(feature = "poller")]
 pub mod poller;
 pub mod render;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use shared::blob::IMMUTABLE;
@@ -21,6 +32,22 @@ use shared::domain::{
 use shared::ports::{
     BlobStore, CoverWriter, Fetched, Finish, PhotoReader, PhotoWriter, StoreError,
 };
+use tokio::time::Instant;
+
+pub use isolation::{Codec, RenderFailure, Renderer, Rendering};
+
+/// Refuses a build with `panic = "abort"` (the binary calls it first): there, a codec panic
+/// would kill the process and its whole batch instead of failing one photo.
+pub fn check_panic_strategy() -> Result<(), &'static str> {
+    if cfg!(panic = "abort") {
+        Err(ABORT_BUILD)
+    } else {
+        Ok(())
+    }
+}
+
+/// Why a `resize-image` binary built with `panic = "abort"` refuses to start.
+pub const ABORT_BUILD: &str = "resize-image was built with panic = \"abort\", which would let one bad photo take its batch down; build it with `cargo lambda build --release --bin resize-image` (Cargo.toml sets CARGO_PROFILE_RELEASE_PANIC=unwind for that build; docs/photos.md)";
 
 /// What the worker needs.
 pub struct Deps<S, U, M> {
@@ -46,9 +73,24 @@ pub enum Processed {
     Skipped { why: &'static str },
 }
 
-/// Processes the upload at `key`. `Err` means "try again later" (a store or bucket failed).
+/// Processes the upload at `key` with the real codec and the default time budget. `Err` means
+/// "try again later" (a store or bucket failed).
 pub async fn process_upload<S, U, M>(
     deps: &Deps<S, U, M>,
+    key: &str,
+) -> Result<Processed, StoreError>
+where
+    S: PhotoReader + PhotoWriter + CoverWriter,
+    U: BlobStore,
+    M: BlobStore,
+{
+    process_upload_with(deps, &Rendering::default(), key).await
+}
+
+/// [`process_upload`] with a given renderer and budget.
+pub async fn process_upload_with<S, U, M>(
+    deps: &Deps<S, U, M>,
+    rendering: &Rendering,
     key: &str,
 ) -> Result<Processed, StoreError>
 where
@@ -98,8 +140,9 @@ where
         render::Format::Png => UploadType::Png,
         render::Format::Webp => UploadType::Webp,
     });
-    // Decoding is CPU-bound: keep it off the async workers.
-    let rendered = tokio::task::spawn_blocking(move || render::render(&bytes))
+    // Decoding is CPU-bound: on a blocking thread, within the budget, panics caught.
+    let rendered = rendering
+        .run(bytes)
         .await
         .map_err(|e| StoreError::Backend {
             operation: "render",
@@ -107,8 +150,9 @@ where
         })?;
     let renditions = match rendered {
         Ok(renditions) => renditions,
-        Err(rejected) => {
-            let reason = rejected.to_string();
+        Err(failure) => {
+            let reason = failure.to_string();
+            tracing::warn!(photo_id = %id, %reason, "the photo failed");
             return finish(
                 deps,
                 &id,
@@ -253,17 +297,48 @@ fn url_decode(raw: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Handles one SQS batch, one upload at a time (one decoded image in memory at once), and
-/// reports the messages to retry.
+/// Handles one SQS batch with the real codec, the default budget and no deadline (tests, the
+/// fixture). See [`handle_batch`].
 pub async fn handle<S, U, M>(deps: &Deps<S, U, M>, event: SqsEvent) -> SqsBatchResponse
 where
     S: PhotoReader + PhotoWriter + CoverWriter,
     U: BlobStore,
     M: BlobStore,
 {
+    handle_batch(deps, &Rendering::default(), event, None).await
+}
+
+/// Handles one SQS batch, one upload at a time (one decoded image in memory at once), and
+/// reports the messages to retry: those that met a store or bucket failure, and, when the
+/// invocation's `deadline` draws near, every message not yet finished. An upload is only
+/// started if its whole render budget plus the reserve fits before the deadline, and its
+/// processing is cut off at `deadline - reserve` in any case (the photo stays `pending` for
+/// the redelivery).
+pub async fn handle_batch<S, U, M>(
+    deps: &Deps<S, U, M>,
+    rendering: &Rendering,
+    event: SqsEvent,
+    deadline: Option<Instant>,
+) -> SqsBatchResponse
+where
+    S: PhotoReader + PhotoWriter + CoverWriter,
+    U: BlobStore,
+    M: BlobStore,
+{
     let mut response = SqsBatchResponse::default();
+    let retry = |response: &mut SqsBatchResponse, id: &str| {
+        let mut failure = BatchItemFailure::default();
+        failure.item_identifier = id.to_owned();
+        response.batch_item_failures.push(failure);
+    };
+    let cutoff = deadline.map(|d| d.checked_sub(rendering.reserve).unwrap_or(d));
+    let mut out_of_time = false;
     for message in event.records {
         let id = message.message_id.clone().unwrap_or_default();
+        if out_of_time {
+            retry(&mut response, &id);
+            continue;
+        }
         let keys = match upload_keys(message.body.as_deref().unwrap_or_default()) {
             Ok(keys) => keys,
             Err(e) => {
@@ -273,19 +348,53 @@ where
             }
         };
         for key in keys {
-            match process_upload(deps, &key).await {
+            if let Some(cutoff) = cutoff
+                && Instant::now() + rendering.budget > cutoff
+            {
+                tracing::warn!(message_id = %id, key, "too close to the deadline to start; left for redelivery");
+                out_of_time = true;
+                retry(&mut response, &id);
+                break;
+            }
+            let work = process_upload_with(deps, rendering, &key);
+            let result = match cutoff {
+                Some(cutoff) => match tokio::time::timeout_at(cutoff, work).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        tracing::error!(message_id = %id, key, "the deadline came first; left for redelivery");
+                        out_of_time = true;
+                        retry(&mut response, &id);
+                        break;
+                    }
+                },
+                None => work.await,
+            };
+            match result {
                 Ok(outcome) => tracing::info!(message_id = %id, key, ?outcome, "upload processed"),
                 Err(e) => {
                     tracing::error!(message_id = %id, key, error = %e, "upload will be retried");
-                    let mut failure = BatchItemFailure::default();
-                    failure.item_identifier = id.clone();
-                    response.batch_item_failures.push(failure);
+                    retry(&mut response, &id);
                     break;
                 }
             }
         }
     }
+    if out_of_time {
+        tracing::warn!(
+            retried = response.batch_item_failures.len(),
+            "stopped before the deadline"
+        );
+    }
     response
+}
+
+/// The instant of a Lambda deadline given in milliseconds since the Unix epoch
+/// (`Context::deadline`), measured from `now`; a deadline already past is `now`.
+pub fn deadline_instant(deadline_ms: u64, now: SystemTime) -> Instant {
+    let now_ms = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
 }
 
 #[cfg(test)]
@@ -305,5 +414,17 @@ mod tests {
         );
         assert!(upload_keys("not json").is_err());
         assert_eq!(url_decode("uploads/a+b%2Fc%zz"), "uploads/a b/c%zz");
+    }
+
+    #[test]
+    fn deadlines_in_epoch_milliseconds_become_instants() {
+        let now = UNIX_EPOCH + Duration::from_millis(1_000_000);
+        let before = Instant::now();
+        let at = deadline_instant(1_060_000, now);
+        let after = Instant::now();
+        assert!(at >= before + Duration::from_secs(60));
+        assert!(at <= after + Duration::from_secs(60));
+        let past = deadline_instant(999_000, now);
+        assert!(past <= Instant::now(), "a past deadline is now");
     }
 }

@@ -7,8 +7,12 @@
 //!   so no metadata (EXIF, GPS, XMP, ICC, comments) can reach them.
 //! - Each rendition's key is the SHA-256 of its bytes: content-addressed, so it never changes
 //!   and can be cached forever.
+//! - [`render_until`] checks a stop flag between stages (decode, each resize, each encode), so a
+//!   render the worker has given up on (over its time budget) stops using the CPU at the next
+//!   stage instead of running to the end.
 
 use std::io::Cursor;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use fast_image_resize::images::Image;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -72,6 +76,9 @@ pub enum Rejected {
     Corrupt(String),
     #[error("the image could not be encoded: {0}")]
     Encoding(String),
+    /// The caller raised the stop flag (the worker gave up on this render).
+    #[error("rendering was stopped before it finished")]
+    Stopped,
 }
 
 /// An encoding of a rendition.
@@ -115,14 +122,30 @@ pub struct Rendition {
 /// Decodes `bytes` (any accepted format, any size within the limits) and produces every
 /// rendition: each of [`SIZES`] (never upscaled) as WebP and JPEG.
 pub fn render(bytes: &[u8]) -> Result<Vec<Rendition>, Rejected> {
+    render_until(bytes, &AtomicBool::new(false))
+}
+
+/// [`render`], giving up with [`Rejected::Stopped`] at the first stage boundary after `stop`
+/// is raised.
+pub fn render_until(bytes: &[u8], stop: &AtomicBool) -> Result<Vec<Rendition>, Rejected> {
+    let go_on = || {
+        if stop.load(Ordering::Relaxed) {
+            Err(Rejected::Stopped)
+        } else {
+            Ok(())
+        }
+    };
+    go_on()?;
     let image = decode(bytes)?;
     let mut out = Vec::with_capacity(SIZES.len() * 2);
     // Largest first, each smaller size resized from the one before (cheaper, same quality at
     // these ratios).
     let mut source = image;
     for &size in SIZES.iter().rev() {
+        go_on()?;
         let resized = fit(&source, size)?;
         for encoding in [Encoding::Webp, Encoding::Jpeg] {
+            go_on()?;
             let bytes = encode(&resized, encoding)?;
             let hex = sha256_hex(&bytes, 32);
             out.push(Rendition {

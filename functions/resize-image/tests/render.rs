@@ -204,3 +204,24 @@ fn transparent_png_and_webp_inputs_work() {
     let webp = out.iter().find(|r| r.encoding == Encoding::Webp).unwrap();
     assert_eq!(render(&webp.bytes).unwrap().len(), 6);
 }
+
+#[test]
+fn a_raised_stop_flag_stops_the_render() {
+    let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8, y as u8, 1]));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+        .encode_image(&img)
+        .unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    assert_eq!(
+        resize_image::render::render_until(&jpeg, &stop),
+        Err(Rejected::Stopped)
+    );
+    stop.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        resize_image::render::render_until(&jpeg, &stop)
+            .unwrap()
+            .len(),
+        6
+    );
+}

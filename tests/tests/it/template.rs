@@ -1125,3 +1125,65 @@ fn alarms_watch_only_resources_that_exist() {
         }
     }
 }
+
+/// The photo worker must unwind on panic (a codec panic fails one photo, not the batch), while
+/// the workspace release profile aborts. SAM builds it with `cargo lambda build --release
+/// --bin <Binary>` in its folder; for a build named by its binary, cargo-lambda applies the
+/// package's `[package.metadata.lambda.build.env]`, which overrides the release profile's panic
+/// strategy for that build only (docs/photos.md).
+#[test]
+fn the_photo_worker_is_built_to_unwind() {
+    let template = template();
+    let worker = &template["Resources"]["ResizeImageFunction"];
+    assert_eq!(
+        worker["Metadata"]["BuildMethod"].as_str(),
+        Some("rust-cargolambda")
+    );
+    assert_eq!(
+        worker["Metadata"]["BuildProperties"]["Binary"].as_str(),
+        Some("resize-image"),
+        "SAM must name the binary, or cargo-lambda ignores the package's build settings"
+    );
+    assert_eq!(
+        worker["Properties"]["CodeUri"].as_str(),
+        Some("functions/resize-image")
+    );
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = std::process::Command::new(cargo)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .current_dir(tests::repo_root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let package = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "resize-image")
+        .unwrap();
+    assert_eq!(
+        package["metadata"]["lambda"]["build"]["env"]["CARGO_PROFILE_RELEASE_PANIC"],
+        "unwind"
+    );
+    // `make build` builds the workspace without naming binaries (no package settings apply),
+    // so it builds the worker again on its own.
+    let makefile = std::fs::read_to_string(tests::repo_root().join("Makefile")).unwrap();
+    assert!(
+        makefile.contains(
+            "cargo lambda build --release --arm64 --output-format zip --locked --bin resize-image"
+        ),
+        "make build must rebuild the worker by its binary name"
+    );
+}
