@@ -99,6 +99,21 @@ impl Reply {
         })
     }
 
+    /// `200` with `json`, already serialized (list bodies, [`super::list`]).
+    pub(super) fn json_text(json: String, cache: CachePolicy) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: json,
+            cache,
+            headers: Vec::new(),
+        }
+    }
+
+    /// The JSON text of the body.
+    pub fn body_text(&self) -> &str {
+        &self.body
+    }
+
     /// Changes the status (e.g. `201`).
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
@@ -240,15 +255,6 @@ fn etag_matches(if_none_match: &str, etag: &str) -> bool {
         .split(',')
         .map(str::trim)
         .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == etag)
-}
-
-/// The body of every list endpoint: the page's items and the cursor for the next page
-/// (`null` on the last page).
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListBody<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
 }
 
 /// What a handler learns about its request.

@@ -97,27 +97,24 @@ where
                     // One more match exists: the page ends at the previous item.
                     items.truncate(limit);
                     let next = items.last().map(|(k, _)| k.clone());
-                    return Ok(Page {
-                        items: items.into_iter().map(|(_, v)| v).collect(),
-                        next,
-                    });
+                    return Ok(unzip(items, next));
                 }
             }
         }
         if exhausted {
-            return Ok(Page {
-                items: items.into_iter().map(|(_, v)| v).collect(),
-                next: None,
-            });
+            return Ok(unzip(items, None));
         }
         if read >= MAX_ITEMS_READ_PER_PAGE {
             // Bounded work: resume after the last item read, even if the page is short.
-            return Ok(Page {
-                items: items.into_iter().map(|(_, v)| v).collect(),
-                next: position,
-            });
+            return Ok(unzip(items, position));
         }
     }
+}
+
+/// A page from items read with their positions.
+fn unzip<T>(items: Vec<(PageKey, T)>, next: Option<PageKey>) -> Page<T> {
+    let (keys, items) = items.into_iter().unzip();
+    Page { items, keys, next }
 }
 
 /// One page of list partition `lpk`, newest first, unfiltered (reviews, saves, photos…).
@@ -184,10 +181,7 @@ impl<S: ItemTable> CafeReader for S {
             )
             .await?
         };
-        Ok(Page {
-            items: page.items.into_iter().map(|c| c.summary).collect(),
-            next: page.next,
-        })
+        Ok(page.map(|c: CafeEntry| c.summary))
     }
 
     #[instrument(skip_all, fields(cafe_id = %id))]
