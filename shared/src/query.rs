@@ -68,7 +68,7 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Each item's position in its list, in the same order as `items`: a cursor made from
     /// `keys[i]` resumes right after `items[i]`, so a response may end the page early (the list
-    /// byte budget, `shared::http::Reply::list`).
+    /// byte budget, `Reply::list` in the HTTP layer).
     pub keys: Vec<PageKey>,
     /// Present when more items may follow.
     pub next: Option<PageKey>,
