@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use tracing::info;
+use tracing::{info, warn};
 
 use super::problem::ApiError;
 use super::respond::{CachePolicy, Reply};
@@ -170,7 +170,13 @@ impl Reply {
             let body = envelope(&texts[..kept], resume.map(&cursor).as_deref(), &extra)
                 .map_err(internal)?;
             if body.len() <= LIST_BUDGET_BYTES || kept <= 1 {
-                if kept < texts.len() {
+                if body.len() > LIST_BUDGET_BYTES {
+                    // One item over the budget: validation should make this impossible.
+                    warn!(
+                        bytes = body.len(),
+                        "a single list item exceeds the page budget"
+                    );
+                } else if kept < texts.len() {
                     info!(
                         kept,
                         of = texts.len(),
