@@ -10,28 +10,38 @@ use shared::cursor::CursorCodec;
 use shared::domain::{EXCERPT_MAX_BYTES, Slug, Story, StoryId};
 use shared::http::LIST_BUDGET_BYTES;
 use shared::ports::StoryWriter;
+use shared::store::sqlite::SqliteStore;
 use shared::testing::{event, json_body};
+
+/// Story `n` by ana, written `n` seconds after the first.
+fn story(n: u128, tag: &str, title: &str, body: &str) -> Story {
+    Story {
+        id: StoryId::from_entropy(n),
+        author_id: shared::testing::public_id("ana"),
+        title: title.to_owned(),
+        body: body.to_owned(),
+        tags: vec![Slug::parse(tag).unwrap()],
+        cafe_ids: vec![],
+        created_at: jiff::Timestamp::from_second(1_700_000_000 + n as i64).unwrap(),
+        updated_at: None,
+    }
+}
+
+fn deps(store: SqliteStore) -> Deps<SqliteStore> {
+    Deps {
+        store,
+        cursors: CursorCodec::new(&[4u8; 32]).unwrap(),
+    }
+}
 
 #[tokio::test]
 async fn lists_stories_with_the_fixture_tag_newest_first() {
-    let store = shared::store::sqlite::SqliteStore::in_memory().unwrap();
+    let store = SqliteStore::in_memory().unwrap();
     for (n, tag) in [(1u128, "winter"), (2, "summer"), (3, "winter")] {
-        let story = Story {
-            id: StoryId::from_entropy(n),
-            author_id: shared::testing::public_id("ana"),
-            title: format!("Story {n}"),
-            body: "A cup worth writing about.".to_owned(),
-            tags: vec![Slug::parse(tag).unwrap()],
-            cafe_ids: vec![],
-            created_at: jiff::Timestamp::from_second(1_700_000_000 + n as i64).unwrap(),
-            updated_at: None,
-        };
+        let story = story(n, tag, &format!("Story {n}"), "A cup worth writing about.");
         store.create_story(&story).await.unwrap();
     }
-    let deps = Deps {
-        store,
-        cursors: CursorCodec::new(&[4u8; 32]).unwrap(),
-    };
+    let deps = deps(store);
     let response = handle(&deps, event("list-stories")).await;
     assert_eq!(response.status(), 200);
     let titles: Vec<String> = json_body(&response)["items"]
@@ -53,29 +63,19 @@ async fn lists_stories_with_the_fixture_tag_newest_first() {
 /// stay bounded, and paging returns every story exactly once, newest first.
 #[tokio::test]
 async fn the_largest_stories_page_within_the_byte_budget_and_each_comes_once() {
-    let store = shared::store::sqlite::SqliteStore::in_memory().unwrap();
+    let store = SqliteStore::in_memory().unwrap();
     // 120 grapheme clusters of ~480 bytes each: one "a" with 239 combining marks.
     let heavy = format!("a{}", "\u{301}\u{302}".repeat(120));
     let title = heavy.repeat(120);
     let body = "Long pour, longer story. ".repeat(800);
     let total = 100u128;
     for n in 1..=total {
-        let story = Story {
-            id: StoryId::from_entropy(n),
-            author_id: shared::testing::public_id("ana"),
-            title: title.clone(),
-            body: body.clone(),
-            tags: vec![Slug::parse("winter").unwrap()],
-            cafe_ids: vec![],
-            created_at: jiff::Timestamp::from_second(1_700_000_000 + n as i64).unwrap(),
-            updated_at: None,
-        };
-        store.create_story(&story).await.unwrap();
+        store
+            .create_story(&story(n, "winter", &title, &body))
+            .await
+            .unwrap();
     }
-    let deps = Deps {
-        store,
-        cursors: CursorCodec::new(&[4u8; 32]).unwrap(),
-    };
+    let deps = deps(store);
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     let mut pages = 0;
