@@ -3,8 +3,7 @@
 
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
-use shared::domain::StoryListView;
-use shared::domain::{CafeId, PublicUserId, Slug};
+use shared::domain::{CafeId, PublicUserId, Slug, StoryListView};
 use shared::http::routes::LIST_STORIES;
 use shared::http::{CachePolicy, ListPage, Query, Reply, parse_limit, serve};
 use shared::ports::{StoryFilter, StoryReader, UserReader};

@@ -58,13 +58,14 @@ async fn lists_stories_with_the_fixture_tag_newest_first() {
     assert!(first.get("body").is_none(), "{first}");
 }
 
-/// `limit=100` of stories as large as a request allows (a 120-character title of accented
-/// letters, a 20,000-character body): every page stays within the list byte budget, excerpts
-/// stay bounded, and paging returns every story exactly once, newest first.
+/// `limit=100` of stories with 120-character titles of heavy grapheme clusters (~58 KB, within
+/// the title rule, which counts clusters) and 20,000-character bodies: every page stays within
+/// the list byte budget, excerpts stay bounded, and paging returns every story exactly once,
+/// newest first.
 #[tokio::test]
 async fn the_largest_stories_page_within_the_byte_budget_and_each_comes_once() {
     let store = SqliteStore::in_memory().unwrap();
-    // 120 grapheme clusters of ~480 bytes each: one "a" with 239 combining marks.
+    // 120 grapheme clusters of 481 bytes each: one "a" with 240 combining marks.
     let heavy = format!("a{}", "\u{301}\u{302}".repeat(120));
     let title = heavy.repeat(120);
     let body = "Long pour, longer story. ".repeat(800);
