@@ -66,8 +66,32 @@ pub struct PageKey {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Each item's position in its list, in the same order as `items`: a cursor made from
+    /// `keys[i]` resumes right after `items[i]`, so a response may end the page early (the list
+    /// byte budget, `Reply::list` in the HTTP layer).
+    pub keys: Vec<PageKey>,
     /// Present when more items may follow.
     pub next: Option<PageKey>,
+}
+
+impl<T> Page<T> {
+    /// No items and no next page.
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            keys: Vec::new(),
+            next: None,
+        }
+    }
+
+    /// The same page with each item mapped (positions unchanged).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            keys: self.keys,
+            next: self.next,
+        }
+    }
 }
 
 /// How to order a café list.

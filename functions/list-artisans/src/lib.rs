@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::http::routes::LIST_ARTISANS;
-use shared::http::{CachePolicy, ListBody, Query, Reply, parse_limit, serve};
+use shared::http::{CachePolicy, ListPage, Query, Reply, parse_limit, serve};
 use shared::ports::ArtisanReader;
 
 /// Query parameters this route accepts.
@@ -28,12 +28,9 @@ pub async fn handle<S: ArtisanReader>(deps: &Deps<S>, req: Request) -> Response<
         q.finish()?;
         let after = cursor.map(|c| deps.cursors.decode(SCOPE, &c)).transpose()?;
         let page = deps.store.list_artisans(limit, after).await?;
-        let next_cursor = page.next.map(|key| deps.cursors.encode(SCOPE, &key));
-        Reply::json(
-            &ListBody {
-                items: page.items,
-                next_cursor,
-            },
+        Reply::list(
+            ListPage::from(page),
+            |key| deps.cursors.encode(SCOPE, key),
             CachePolicy::CATALOGUE,
         )
     })

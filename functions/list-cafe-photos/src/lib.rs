@@ -4,7 +4,7 @@ use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::domain::CafeId;
 use shared::http::routes::LIST_CAFE_PHOTOS;
-use shared::http::{ApiError, CachePolicy, ListBody, Query, Reply, parse_limit, serve};
+use shared::http::{ApiError, CachePolicy, ListPage, Query, Reply, parse_limit, serve};
 use shared::ports::{CafeReader, PhotoReader, UserReader};
 use shared::query::PageKey;
 
@@ -35,13 +35,11 @@ pub async fn handle<S: CafeReader + PhotoReader + UserReader>(
         if deps.store.get_cafe(&cafe_id).await?.is_none() {
             return Err(ApiError::not_found("café", &cafe_id));
         }
-        let page = deps.store.list_cafe_photos(&cafe_id, limit, after).await?;
-        let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
-        Reply::json(
-            &ListBody {
-                items: shared::views::photos(&deps.store, page.items).await?,
-                next_cursor,
-            },
+        let page = ListPage::from(deps.store.list_cafe_photos(&cafe_id, limit, after).await?);
+        let views = shared::views::many(&deps.store, page.items()).await?;
+        Reply::list(
+            page.with_items(views),
+            |key| deps.cursors.encode(&scope, key),
             CachePolicy::USER_CONTENT,
         )
     })

@@ -11,11 +11,11 @@ use shared::cursor::CursorCodec;
 use shared::domain::{CountryCode, PriceLevel, RoasterId, Slug, known_brewing_method};
 use shared::http::routes::LIST_CAFES;
 use shared::http::{
-    ApiError, CachePolicy, ListBody, Query, Reply, parse_amenity, parse_flag, parse_instant,
+    ApiError, CachePolicy, ListPage, Query, Reply, parse_amenity, parse_flag, parse_instant,
     parse_limit, parse_number_in, serve,
 };
 use shared::ports::CafeReader;
-use shared::query::{CafeFilter, CafeQuery, CafeSort, PageKey};
+use shared::query::{CafeFilter, CafeQuery, CafeSort, Page, PageKey};
 use shared::search::SearchText;
 
 /// Query parameters this route accepts.
@@ -208,36 +208,37 @@ fn scope(
 pub async fn handle<S: CafeReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
     serve(req, &LIST_CAFES, |_info, req| async move {
         let Some(Parsed { query, explicit_at }) = parse(&req, &deps.cursors)? else {
-            let empty: ListBody<shared::domain::CafeSummary> = ListBody {
-                items: Vec::new(),
-                next_cursor: None,
-            };
-            return Reply::json(&empty, CachePolicy::CATALOGUE);
+            let empty: Page<shared::domain::CafeSummary> = Page::empty();
+            return Reply::list(
+                ListPage::from(empty),
+                |_| String::new(),
+                CachePolicy::CATALOGUE,
+            );
         };
         let page = deps.store.list_cafes(&query).await?;
-        let next_cursor = page.next.map(|key| {
-            let scope = scope(
-                &query.filter,
-                query.search.as_ref(),
-                query.sort,
-                explicit_at,
-            );
-            let at = query.filter.open_at;
-            deps.cursors.encode(&scope, &Position { key, at })
-        });
+        let scope = scope(
+            &query.filter,
+            query.search.as_ref(),
+            query.sort,
+            explicit_at,
+        );
+        let at = query.filter.open_at;
+        let cursor = |key: &PageKey| {
+            deps.cursors.encode(
+                &scope,
+                &Position {
+                    key: key.clone(),
+                    at,
+                },
+            )
+        };
         // `openNow` without `at` changes with the clock: cache briefly.
         let cache = if query.filter.open_at.is_some() && !explicit_at {
             CachePolicy::LIVE
         } else {
             CachePolicy::CATALOGUE
         };
-        Reply::json(
-            &ListBody {
-                items: page.items,
-                next_cursor,
-            },
-            cache,
-        )
+        Reply::list(ListPage::from(page), cursor, cache)
     })
     .await
 }

@@ -4,7 +4,7 @@ use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::domain::CafeId;
 use shared::http::routes::LIST_REVIEWS;
-use shared::http::{ApiError, CachePolicy, ListBody, Query, Reply, parse_limit, serve};
+use shared::http::{ApiError, CachePolicy, ListPage, Query, Reply, parse_limit, serve};
 use shared::ports::{CafeReader, ReviewReader, UserReader};
 
 /// Query parameters this route accepts.
@@ -34,13 +34,11 @@ pub async fn handle<C: CafeReader + UserReader + ReviewReader>(
         if deps.catalog.get_cafe(&cafe_id).await?.is_none() {
             return Err(ApiError::not_found("café", &cafe_id));
         }
-        let page = deps.catalog.list_reviews(&cafe_id, limit, after).await?;
-        let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
-        Reply::json(
-            &ListBody {
-                items: shared::views::reviews(&deps.catalog, page.items).await?,
-                next_cursor,
-            },
+        let page = ListPage::from(deps.catalog.list_reviews(&cafe_id, limit, after).await?);
+        let views = shared::views::many(&deps.catalog, page.items()).await?;
+        Reply::list(
+            page.with_items(views),
+            |key| deps.cursors.encode(&scope, key),
             CachePolicy::USER_CONTENT,
         )
     })

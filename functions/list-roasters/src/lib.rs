@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::domain::CountryCode;
 use shared::http::routes::LIST_ROASTERS;
-use shared::http::{CachePolicy, ListBody, Query, Reply, parse_limit, serve};
+use shared::http::{CachePolicy, ListPage, Query, Reply, parse_limit, serve};
 use shared::ports::RoasterReader;
 use shared::query::RoasterQuery;
 use shared::search::SearchText;
@@ -50,14 +50,10 @@ pub async fn handle<S: RoasterReader>(deps: &Deps<S>, req: Request) -> Response<
                 after,
             })
             .await?;
-        let next_cursor = page
-            .next
-            .map(|key| deps.cursors.encode(&scope(country, search.as_ref()), &key));
-        Reply::json(
-            &ListBody {
-                items: page.items,
-                next_cursor,
-            },
+        let scope = scope(country, search.as_ref());
+        Reply::list(
+            ListPage::from(page),
+            |key| deps.cursors.encode(&scope, key),
             CachePolicy::CATALOGUE,
         )
     })

@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::http::routes::LIST_SAVED_CAFES;
-use shared::http::{CachePolicy, ListBody, Query, Reply, caller, parse_limit, serve};
+use shared::http::{CachePolicy, ListPage, Query, Reply, caller, parse_limit, serve};
 use shared::identity::UserKeys;
 use shared::ports::SavedCafeStore;
 
@@ -32,12 +32,9 @@ pub async fn handle<S: SavedCafeStore>(deps: &Deps<S>, req: Request) -> Response
             .map(|c| deps.cursors.decode(&scope, &c))
             .transpose()?;
         let page = deps.store.list_saved_cafes(&user, limit, after).await?;
-        let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
-        Reply::json(
-            &ListBody {
-                items: page.items,
-                next_cursor,
-            },
+        Reply::list(
+            ListPage::from(page),
+            |key| deps.cursors.encode(&scope, key),
             CachePolicy::NoStore,
         )
     })

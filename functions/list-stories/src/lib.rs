@@ -1,11 +1,11 @@
 //! `GET /stories`: stories newest first, optionally by one author, about one café and/or with
-//! one tag.
+//! one tag; each with an excerpt of its body (the whole story is at `GET /stories/{storyId}`).
 
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
-use shared::domain::{CafeId, PublicUserId, Slug};
+use shared::domain::{CafeId, PublicUserId, Slug, StoryListView};
 use shared::http::routes::LIST_STORIES;
-use shared::http::{CachePolicy, ListBody, Query, Reply, parse_limit, serve};
+use shared::http::{CachePolicy, ListPage, Query, Reply, parse_limit, serve};
 use shared::ports::{StoryFilter, StoryReader, UserReader};
 
 /// Query parameters this route accepts.
@@ -40,12 +40,16 @@ pub async fn handle<S: StoryReader + UserReader>(deps: &Deps<S>, req: Request) -
             .store
             .list_stories(&StoryFilter { cafe, tag, author }, limit, after)
             .await?;
-        let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
-        Reply::json(
-            &ListBody {
-                items: shared::views::stories(&deps.store, page.items).await?,
-                next_cursor,
-            },
+        let page = ListPage::from(page);
+        // Lists show excerpts; the whole body is at `GET /stories/{storyId}`.
+        let views: Vec<StoryListView> = shared::views::many(&deps.store, page.items())
+            .await?
+            .into_iter()
+            .map(StoryListView::from)
+            .collect();
+        Reply::list(
+            page.with_items(views),
+            |key| deps.cursors.encode(&scope, key),
             CachePolicy::USER_CONTENT,
         )
     })

@@ -4,7 +4,7 @@ use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::domain::PublicUserId;
 use shared::http::routes::LIST_USER_REVIEWS;
-use shared::http::{ApiError, CachePolicy, ListBody, Query, Reply, parse_limit, serve};
+use shared::http::{ApiError, CachePolicy, ListPage, Query, Reply, parse_limit, serve};
 use shared::ports::{ReviewReader, UserReader};
 
 /// Query parameters this route accepts.
@@ -31,13 +31,11 @@ pub async fn handle<S: UserReader + ReviewReader>(deps: &Deps<S>, req: Request) 
         if deps.store.get_profile(&user).await?.is_none() {
             return Err(ApiError::not_found("user", &user));
         }
-        let page = deps.store.list_user_reviews(&user, limit, after).await?;
-        let next_cursor = page.next.map(|key| deps.cursors.encode(&scope, &key));
-        Reply::json(
-            &ListBody {
-                items: shared::views::reviews(&deps.store, page.items).await?,
-                next_cursor,
-            },
+        let page = ListPage::from(deps.store.list_user_reviews(&user, limit, after).await?);
+        let views = shared::views::many(&deps.store, page.items()).await?;
+        Reply::list(
+            page.with_items(views),
+            |key| deps.cursors.encode(&scope, key),
             CachePolicy::USER_CONTENT,
         )
     })

@@ -9,8 +9,8 @@ use shared::cursor::CursorCodec;
 use shared::domain::{CafeSummary, Coordinates, Slug, known_brewing_method};
 use shared::http::routes::NEARBY_CAFES;
 use shared::http::{
-    ApiError, CachePolicy, Query, Reply, parse_amenity, parse_flag, parse_instant, parse_number_in,
-    serve,
+    ApiError, CachePolicy, ListPage, Query, Reply, parse_amenity, parse_flag, parse_instant,
+    parse_number_in, serve,
 };
 use shared::ports::NearbyReader;
 use shared::query::{
@@ -49,11 +49,9 @@ struct NearbyItem {
     open_now: bool,
 }
 
+/// What a nearby page adds after `items` and `nextCursor`.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct NearbyBody {
-    items: Vec<NearbyItem>,
-    next_cursor: Option<String>,
+struct NearbyExtra {
     /// The instant `openNow` was judged at.
     #[serde(with = "shared::domain::time::rfc3339_millis")]
     at: Timestamp,
@@ -163,10 +161,21 @@ pub async fn handle<S: NearbyReader>(deps: &Deps<S>, req: Request) -> Response<B
             returned = page.items.len(),
             "nearby search"
         );
-        let next_cursor = page.next.map(|key| {
-            deps.cursors
-                .encode(&scope(&query, explicit_at), &Position { key, at: query.at })
-        });
+        let scope = scope(&query, explicit_at);
+        let cursor = |key: &NearbyKey| {
+            deps.cursors.encode(
+                &scope,
+                &Position {
+                    key: key.clone(),
+                    at: query.at,
+                },
+            )
+        };
+        let keys = page
+            .items
+            .iter()
+            .map(|item| NearbyKey::new(item.distance_m, item.cafe.id.clone()))
+            .collect();
         let items = page
             .items
             .into_iter()
@@ -183,12 +192,10 @@ pub async fn handle<S: NearbyReader>(deps: &Deps<S>, req: Request) -> Response<B
         } else {
             CachePolicy::LIVE
         };
-        Reply::json(
-            &NearbyBody {
-                items,
-                next_cursor,
-                at: query.at,
-            },
+        Reply::list_with(
+            ListPage::new(items, keys, page.next),
+            cursor,
+            &NearbyExtra { at: query.at },
             cache,
         )
     })

@@ -31,7 +31,8 @@ pub use photo::{
 pub use rating::RatingSummary;
 pub use review::{Rating, Review, ReviewDraft, ReviewText, ReviewView, UserId};
 pub use story::{
-    MAX_BODY_CHARS, MAX_CAFES, MAX_TAGS, MAX_TITLE_CHARS, Story, StoryDraft, StoryView, plain_text,
+    EXCERPT_MAX_BYTES, EXCERPT_MAX_CHARS, MAX_BODY_CHARS, MAX_CAFES, MAX_TAGS, MAX_TITLE_CHARS,
+    Story, StoryDraft, StoryListView, StoryView, excerpt, plain_text,
 };
 pub use text::TextRule;
 pub use user::{

@@ -2,6 +2,7 @@
 //! parsing, conditional GETs and the `serve` wrapper that turns a handler's `Result` into a
 //! response with the request id on every log line.
 
+mod list;
 pub mod origin;
 mod params;
 pub mod photos;
@@ -12,10 +13,11 @@ pub mod routes;
 pub mod stories;
 mod write;
 
+pub use list::{LIST_BUDGET_BYTES, ListPage};
 pub use params::{Query, parse_amenity, parse_flag, parse_instant, parse_limit, parse_number_in};
 pub use problem::{ApiError, InvalidParam, PROBLEM_BASE, ParamLocation};
 pub use respond::{
-    CachePolicy, EXPOSED_HEADERS, ListBody, RATELIMIT, RATELIMIT_POLICY, REQUEST_ID_HEADER, Reply,
+    CachePolicy, EXPOSED_HEADERS, RATELIMIT, RATELIMIT_POLICY, REQUEST_ID_HEADER, Reply,
     RequestInfo, error_response, request_id, request_path, serve,
 };
 pub use routes::{ROUTES, RouteMatch, RouteSpec, match_route};

@@ -1,5 +1,9 @@
 //! Turning a handler's result into a response: JSON with a strong `ETag`, `304` for a matching
 //! `If-None-Match`, `Cache-Control` for CloudFront, and problem+json for every error.
+//!
+//! Every body is JSON, so it goes out as [`Body::Text`]: `lambda_http` base64-encodes only
+//! [`Body::Binary`] (`isBase64Encoded: true`), which would add a third to every response on its
+//! way through Lambda's 6 MB response limit.
 
 use std::future::Future;
 use std::time::Instant;
@@ -74,11 +78,11 @@ impl CachePolicy {
     }
 }
 
-/// A successful answer: status, JSON bytes, cache policy and extra headers.
+/// A successful answer: status, JSON text, cache policy and extra headers.
 #[derive(Clone, Debug)]
 pub struct Reply {
     status: StatusCode,
-    body: Vec<u8>,
+    body: String,
     cache: CachePolicy,
     headers: Vec<(HeaderName, String)>,
 }
@@ -86,13 +90,28 @@ pub struct Reply {
 impl Reply {
     /// `200` with `value` as JSON.
     pub fn json<T: Serialize>(value: &T, cache: CachePolicy) -> Result<Self, ApiError> {
-        let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(Box::new(e)))?;
+        let body = serde_json::to_string(value).map_err(|e| ApiError::Internal(Box::new(e)))?;
         Ok(Self {
             status: StatusCode::OK,
             body,
             cache,
             headers: Vec::new(),
         })
+    }
+
+    /// `200` with `json`, already serialized (list bodies, [`super::list`]).
+    pub(super) fn json_text(json: String, cache: CachePolicy) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: json,
+            cache,
+            headers: Vec::new(),
+        }
+    }
+
+    /// The JSON text of the body.
+    pub fn body_text(&self) -> &str {
+        &self.body
     }
 
     /// Changes the status (e.g. `201`).
@@ -144,7 +163,7 @@ impl Reply {
     pub fn no_content() -> Self {
         Self {
             status: StatusCode::NO_CONTENT,
-            body: Vec::new(),
+            body: String::new(),
             cache: CachePolicy::NoStore,
             headers: Vec::new(),
         }
@@ -154,7 +173,7 @@ impl Reply {
     pub fn to_stored(&self) -> crate::ports::StoredResponse {
         crate::ports::StoredResponse {
             status: self.status.as_u16(),
-            body: String::from_utf8_lossy(&self.body).into_owned(),
+            body: self.body.clone(),
             location: self
                 .headers
                 .iter()
@@ -167,7 +186,7 @@ impl Reply {
     pub fn from_stored(stored: &crate::ports::StoredResponse) -> Self {
         let mut reply = Self {
             status: StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK),
-            body: stored.body.clone().into_bytes(),
+            body: stored.body.clone(),
             cache: CachePolicy::NoStore,
             headers: vec![(
                 HeaderName::from_static("idempotent-replayed"),
@@ -183,7 +202,7 @@ impl Reply {
     }
 
     fn etag(&self) -> String {
-        format!("\"{}\"", sha256_hex(&self.body, 16))
+        format!("\"{}\"", sha256_hex(self.body.as_bytes(), 16))
     }
 
     fn into_response(self, if_none_match: Option<&str>, request_id: &str) -> Response<Body> {
@@ -206,8 +225,17 @@ impl Reply {
             builder
                 .status(self.status)
                 .header(CONTENT_TYPE, "application/json"),
-            Body::Binary(self.body),
+            body_of(self.body),
         )
+    }
+}
+
+/// JSON text as a Lambda body: `Text` (never base64), or `Empty` for a `204`.
+fn body_of(json: String) -> Body {
+    if json.is_empty() {
+        Body::Empty
+    } else {
+        Body::Text(json)
     }
 }
 
@@ -227,15 +255,6 @@ fn etag_matches(if_none_match: &str, etag: &str) -> bool {
         .split(',')
         .map(str::trim)
         .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == etag)
-}
-
-/// The body of every list endpoint: the page's items and the cursor for the next page
-/// (`null` on the last page).
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListBody<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
 }
 
 /// What a handler learns about its request.
@@ -320,7 +339,7 @@ pub fn error_response(err: &ApiError, instance: &str, request_id: &str) -> Respo
     } else {
         warn!(status = status.as_u16(), kind = err.kind(), error = %err, "request rejected");
     }
-    let body = serde_json::to_vec(&err.problem(instance, request_id)).unwrap_or_default();
+    let body = serde_json::to_string(&err.problem(instance, request_id)).unwrap_or_default();
     let mut builder = Response::builder()
         .status(status)
         .header(CONTENT_TYPE, "application/problem+json")
@@ -347,7 +366,7 @@ pub fn error_response(err: &ApiError, instance: &str, request_id: &str) -> Respo
         }
         _ => {}
     }
-    finish(builder, Body::Binary(body))
+    finish(builder, body_of(body))
 }
 
 /// The response to a `HEAD`: every header of the `GET` answer, `Content-Length` included, and
@@ -453,6 +472,70 @@ mod tests {
         assert!(etag_matches("*", tag));
         assert!(!etag_matches("\"abd\"", tag));
         assert!(!etag_matches("abc", tag));
+    }
+
+    /// What the Lambda runtime sends back to API Gateway for `response`, serialized: this goes
+    /// through `lambda_http`'s own adapter (the one `lambda_http::run` uses), from the
+    /// `events/get-story.json` fixture.
+    async fn as_sent_to_api_gateway(response: Response<Body>) -> serde_json::Value {
+        use lambda_http::tower::Service;
+        let event: lambda_http::request::LambdaRequest =
+            serde_json::from_str(include_str!("../../../events/get-story.json")).unwrap();
+        let mut adapter = lambda_http::Adapter::from(lambda_http::service_fn(move |_req| {
+            let response = response.clone();
+            async move { Ok::<_, std::convert::Infallible>(response) }
+        }));
+        let sent = adapter
+            .call(lambda_http::LambdaEvent::new(
+                event,
+                lambda_http::Context::default(),
+            ))
+            .await
+            .unwrap();
+        serde_json::to_value(sent).unwrap()
+    }
+
+    #[tokio::test]
+    async fn json_and_problems_go_out_as_text_never_base64() {
+        let value = serde_json::json!({ "title": "Café ☕", "n": 1 });
+        let ok = Reply::json(&value, CachePolicy::CATALOGUE)
+            .unwrap()
+            .into_response(None, "req-1");
+        let problem = error_response(&ApiError::not_found("story", "sty_1"), "/stories/x", "r");
+        for (what, response, content_type) in [
+            ("a 200", ok, "application/json"),
+            ("a 404", problem, "application/problem+json"),
+        ] {
+            let sent = as_sent_to_api_gateway(response).await;
+            assert_eq!(sent["isBase64Encoded"], false, "{what}: {sent}");
+            let body = sent["body"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{what}: {sent}"));
+            let parsed: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(
+                sent["headers"]["content-type"], content_type,
+                "{what}: {sent}"
+            );
+            if what == "a 200" {
+                assert_eq!(parsed, value, "the JSON text itself, not its base64");
+            }
+        }
+    }
+
+    #[test]
+    fn bodies_are_text_and_etags_hash_the_same_bytes() {
+        let reply = Reply::json(&serde_json::json!({"a": "é"}), CachePolicy::CATALOGUE).unwrap();
+        let expected = format!("\"{}\"", sha256_hex("{\"a\":\"é\"}".as_bytes(), 16));
+        let response = reply.clone().into_response(None, "r");
+        assert_eq!(response.headers()[ETAG], expected.as_str());
+        assert!(matches!(response.body(), Body::Text(t) if t == "{\"a\":\"é\"}"));
+        let not_modified = reply.into_response(Some(&expected), "r");
+        assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+        assert!(matches!(not_modified.body(), Body::Empty));
+        assert!(matches!(
+            Reply::no_content().into_response(None, "r").body(),
+            Body::Empty
+        ));
     }
 
     #[test]

@@ -73,10 +73,7 @@ impl<S: ItemTable> CafeReader for S {
             )
             .await?
         };
-        Ok(Page {
-            items: page.items.into_iter().map(|c| c.summary).collect(),
-            next: page.next,
-        })
+        Ok(page.map(|c: CafeEntry| c.summary))
     }
 
     #[instrument(skip_all, fields(cafe_id = %id))]

@@ -82,27 +82,24 @@ where
                     // One more match exists: the page ends at the previous item.
                     items.truncate(limit);
                     let next = items.last().map(|(k, _)| k.clone());
-                    return Ok(Page {
-                        items: items.into_iter().map(|(_, v)| v).collect(),
-                        next,
-                    });
+                    return Ok(unzip(items, next));
                 }
             }
         }
         if exhausted {
-            return Ok(Page {
-                items: items.into_iter().map(|(_, v)| v).collect(),
-                next: None,
-            });
+            return Ok(unzip(items, None));
         }
         if read >= MAX_ITEMS_READ_PER_PAGE {
             // Bounded work: resume after the last item read, even if the page is short.
-            return Ok(Page {
-                items: items.into_iter().map(|(_, v)| v).collect(),
-                next: position,
-            });
+            return Ok(unzip(items, position));
         }
     }
+}
+
+/// A page from items read with their positions.
+fn unzip<T>(items: Vec<(PageKey, T)>, next: Option<PageKey>) -> Page<T> {
+    let (keys, items) = items.into_iter().unzip();
+    Page { items, keys, next }
 }
 
 /// One page of list partition `lpk`, newest first, unfiltered (reviews, saves, photos…).

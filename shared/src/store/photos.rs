@@ -88,6 +88,7 @@ impl<S: ItemTable> PendingPhotoReader for S {
             .then(|| docs.last().map(|d| d.key.clone()))
             .flatten();
         let mut items = Vec::with_capacity(docs.len());
+        let mut positions = Vec::with_capacity(docs.len());
         for doc in docs {
             let photo: Photo = decode(&doc.key.pk, &doc.key.sk, &doc.doc)?;
             // Oldest first: the first one young enough ends the overdue ones.
@@ -98,9 +99,14 @@ impl<S: ItemTable> PendingPhotoReader for S {
             // The index may lag a finish by a moment: only pending photos are overdue.
             if photo.status == PhotoStatus::Pending {
                 items.push(photo);
+                positions.push(doc.key);
             }
         }
-        Ok(Page { items, next })
+        Ok(Page {
+            items,
+            keys: positions,
+            next,
+        })
     }
 }
 

@@ -150,8 +150,20 @@ where
         }
     });
     ranked.truncate(limit);
+    let (positions, items) = ranked
+        .into_iter()
+        .map(|(sort, pk, v)| {
+            let key = PageKey {
+                sort,
+                pk,
+                sk: keys::term_sk(word),
+            };
+            (key, v)
+        })
+        .unzip();
     Ok(Page {
-        items: ranked.into_iter().map(|(_, _, v)| v).collect(),
+        items,
+        keys: positions,
         next,
     })
 }

@@ -206,7 +206,8 @@ impl<S: ItemTable> SavedCafeStore for S {
             self.get_docs(summary_keys).await?
         };
         let mut items = Vec::with_capacity(page.items.len());
-        for (saved, doc) in page.items.into_iter().zip(docs) {
+        let mut positions = Vec::with_capacity(page.items.len());
+        for ((saved, position), doc) in page.items.into_iter().zip(page.keys).zip(docs) {
             let Some(doc) = doc else { continue };
             let (pk, sk) = keys::cafe_summary_key(&saved.cafe_id);
             let cafe: CafeSummary = decode(&pk, &sk, &doc)?;
@@ -214,9 +215,11 @@ impl<S: ItemTable> SavedCafeStore for S {
                 saved_at: saved.saved_at,
                 cafe,
             });
+            positions.push(position);
         }
         Ok(Page {
             items,
+            keys: positions,
             next: page.next,
         })
     }

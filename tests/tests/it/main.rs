@@ -10,6 +10,7 @@
 
 mod api;
 mod api_compat;
+mod bounded_api;
 mod contract;
 mod fuzz;
 mod http_api;
