@@ -10,6 +10,7 @@
 
 mod api;
 mod api_compat;
+mod chaos;
 mod contract;
 mod fuzz;
 mod http_api;

@@ -122,3 +122,64 @@ fn main_rs_files_are_wiring_only() {
         );
     }
 }
+
+/// ARCHITECTURE.md: no SDK call without a deadline. Every AWS SDK configuration and client is
+/// built by `shared/src/aws.rs`, which applies a budget (timeouts, retries, a breaker); nothing
+/// else may load a configuration or construct a client, and no other crate depends on
+/// aws-config.
+#[test]
+fn every_aws_sdk_client_is_built_with_a_budget_in_one_place() {
+    let allowed = root().join("shared/src/aws.rs");
+    let this = root().join("tests/tests/it/tidy.rs");
+    let dirs = [
+        "shared/src",
+        "functions",
+        "infra/local-server",
+        "tests",
+        "xtask/src",
+    ];
+    for dir in dirs {
+        for file in rust_files(&root().join(dir)) {
+            if file == allowed || file == this {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let builds_sdk_client =
+                    line.contains("Client::new(") && !line.contains("reqwest::");
+                for banned in ["aws_config::", "from_conf(", "load_defaults("] {
+                    assert!(
+                        !line.contains(banned),
+                        "{}:{}: `{banned}` outside shared/src/aws.rs; build SDK clients with shared::aws::Aws",
+                        file.display(),
+                        n + 1
+                    );
+                }
+                assert!(
+                    !builds_sdk_client,
+                    "{}:{}: a client constructed outside shared/src/aws.rs; use shared::aws::Aws",
+                    file.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+    let mut manifests = vec![
+        root().join("tests/Cargo.toml"),
+        root().join("xtask/Cargo.toml"),
+    ];
+    manifests.push(root().join("infra/local-server/Cargo.toml"));
+    for entry in std::fs::read_dir(root().join("functions")).unwrap() {
+        manifests.push(entry.unwrap().path().join("Cargo.toml"));
+    }
+    for manifest in manifests {
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.trim_start().starts_with("aws-config")),
+            "{} depends on aws-config; only shared (feature `aws`) may",
+            manifest.display()
+        );
+    }
+}
