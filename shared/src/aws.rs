@@ -514,6 +514,11 @@ where
 
 #[cfg(test)]
 mod tests {
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
     use super::*;
 
     #[test]
@@ -538,6 +543,71 @@ mod tests {
         // before the handler deadline.
         assert!(Budget::of(BudgetKind::Read).operation <= Duration::from_secs(1));
         assert!(Budget::of(BudgetKind::Write).operation <= Duration::from_secs(3));
+    }
+
+    fn service(status: u16, code: &str) -> SdkError<ErrorMetadata, HttpResponse> {
+        let meta = ErrorMetadata::builder().code(code).message("test").build();
+        let status = StatusCode::try_from(status).unwrap_or_else(|e| panic!("{e}"));
+        SdkError::service_error(meta, HttpResponse::new(status, SdkBody::empty()))
+    }
+
+    fn kind(err: SdkError<ErrorMetadata, HttpResponse>) -> &'static str {
+        match store_error("op", err) {
+            StoreError::Throttled { .. } => "throttled",
+            StoreError::Unavailable { .. } => "unavailable",
+            StoreError::Backend { .. } => "backend",
+            StoreError::Corrupt { .. } => "corrupt",
+        }
+    }
+
+    #[test]
+    fn throttling_timeouts_resets_5xx_and_an_open_breaker_are_503s_and_the_rest_is_not() {
+        for code in [
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "RequestLimitExceeded",
+        ] {
+            assert_eq!(kind(service(400, code)), "throttled", "{code}");
+        }
+        assert_eq!(kind(service(503, "SlowDown")), "throttled", "S3 SlowDown");
+        assert_eq!(kind(service(503, "ServiceUnavailable")), "unavailable");
+        assert_eq!(kind(service(500, "InternalServerError")), "unavailable");
+        assert_eq!(
+            kind(SdkError::timeout_error("attempt timed out")),
+            "unavailable"
+        );
+        let reset = ConnectorError::io("connection reset by peer".into());
+        assert_eq!(kind(SdkError::dispatch_failure(reset)), "unavailable");
+        let open = CircuitOpen {
+            downstream: "dynamodb",
+        };
+        assert_eq!(kind(SdkError::construction_failure(open)), "unavailable");
+        assert_eq!(kind(service(400, "ValidationException")), "backend");
+        assert_eq!(kind(service(403, "AccessDeniedException")), "backend");
+        assert_eq!(kind(SdkError::construction_failure("bad input")), "backend");
+    }
+
+    #[cfg(feature = "dynamodb")]
+    #[tokio::test]
+    async fn clients_carry_the_budget_timeouts_and_retries() {
+        let budget = Budget::of(BudgetKind::Read);
+        let aws = Aws::local(budget, "http://127.0.0.1:9").await;
+        let client = aws.dynamodb();
+        let timeouts = client
+            .config()
+            .timeout_config()
+            .cloned()
+            .unwrap_or_else(|| panic!("no timeout config"));
+        assert_eq!(timeouts.operation_timeout(), Some(budget.operation));
+        assert_eq!(timeouts.operation_attempt_timeout(), Some(budget.attempt));
+        assert_eq!(timeouts.connect_timeout(), Some(budget.connect));
+        let retries = client
+            .config()
+            .retry_config()
+            .cloned()
+            .unwrap_or_else(|| panic!("no retry config"));
+        assert_eq!(retries.max_attempts(), budget.max_attempts);
+        assert_eq!(retries.initial_backoff(), budget.initial_backoff);
     }
 
     #[test]
