@@ -136,7 +136,8 @@ const fn ms(millis: u64) -> Duration {
 }
 
 impl Budget {
-    /// The budget of `kind` (the table in docs/resilience.md; its test keeps them equal).
+    /// The budget of `kind`: the table in docs/resilience.md (`tests/tests/it/tidy.rs` keeps
+    /// the two equal).
     pub const fn of(kind: BudgetKind) -> Budget {
         match kind {
             BudgetKind::Read => Budget {

@@ -183,3 +183,57 @@ fn every_aws_sdk_client_is_built_with_a_budget_in_one_place() {
         );
     }
 }
+
+/// A duration as docs/resilience.md writes it: `250 ms`, `2 s`; `unit` for a bare number.
+fn doc_duration(text: &str, unit: &str) -> std::time::Duration {
+    let text = text.trim();
+    let (number, unit) = match text.split_once(' ') {
+        Some((number, unit)) => (number, unit),
+        None => (text, unit),
+    };
+    let number: u64 = number.replace(',', "").parse().unwrap();
+    match unit.trim() {
+        "ms" => std::time::Duration::from_millis(number),
+        "s" => std::time::Duration::from_secs(number),
+        other => panic!("unknown unit {other:?} in {text:?}"),
+    }
+}
+
+/// The budget table in docs/resilience.md states `shared::aws::Budget::of` again: they agree.
+#[test]
+fn the_budget_table_in_the_docs_is_the_code() {
+    use shared::aws::{Budget, BudgetKind};
+    let doc = std::fs::read_to_string(root().join("docs/resilience.md")).unwrap();
+    for kind in BudgetKind::ALL {
+        let prefix = format!("| `{kind}` |");
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("docs/resilience.md has no row for {kind}"));
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let b = Budget::of(kind);
+        assert_eq!(doc_duration(cells[2], ""), b.connect, "{kind} connect");
+        assert_eq!(doc_duration(cells[3], ""), b.attempt, "{kind} attempt");
+        assert_eq!(doc_duration(cells[4], ""), b.operation, "{kind} operation");
+        assert_eq!(
+            cells[5].parse::<u32>().unwrap(),
+            b.max_attempts,
+            "{kind} attempts"
+        );
+        let (low, high) = cells[6].split_once('–').unwrap();
+        let high_unit = high.trim().split_once(' ').unwrap().1;
+        assert_eq!(
+            doc_duration(low, high_unit),
+            b.initial_backoff,
+            "{kind} backoff"
+        );
+        assert_eq!(doc_duration(high, ""), b.max_backoff, "{kind} max backoff");
+        let failures: u32 = cells[7].split(' ').next().unwrap().parse().unwrap();
+        assert_eq!(failures, b.breaker_failures, "{kind} breaker failures");
+        assert_eq!(
+            doc_duration(cells[8], ""),
+            b.breaker_open,
+            "{kind} open for"
+        );
+    }
+}
