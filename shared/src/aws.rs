@@ -342,6 +342,28 @@ impl Storable for Refused {
     type Storer = StoreReplace<Self>;
 }
 
+/// Stored for each execution the breaker let through. The SDK runs `read_after_execution`
+/// inside its operation timeout, so an operation cut off by that timeout (or dropped at the
+/// handler's deadline) never reports; its configuration bag, and this guard with it, is dropped
+/// instead, which counts as a failure.
+#[derive(Debug)]
+struct InFlight {
+    breaker: Breaker,
+    settled: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if !self.settled.load(std::sync::atomic::Ordering::SeqCst) {
+            self.breaker.record(true);
+        }
+    }
+}
+
+impl Storable for InFlight {
+    type Storer = StoreReplace<Self>;
+}
+
 /// Logs the breaker's transitions.
 #[derive(Clone, Copy, Debug)]
 struct Log(&'static str);
@@ -435,6 +457,10 @@ impl Intercept for Breaker {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if self.permits() {
+            cfg.interceptor_state().store_put(InFlight {
+                breaker: self.clone(),
+                settled: std::sync::atomic::AtomicBool::new(false),
+            });
             return Ok(());
         }
         cfg.interceptor_state().store_put(Refused);
@@ -451,6 +477,11 @@ impl Intercept for Breaker {
     ) -> Result<(), BoxError> {
         if cfg.load::<Refused>().is_some() {
             return Ok(());
+        }
+        if let Some(in_flight) = cfg.load::<InFlight>() {
+            in_flight
+                .settled
+                .store(true, std::sync::atomic::Ordering::SeqCst);
         }
         let failed = match context.output_or_error() {
             None | Some(Ok(_)) => false,
@@ -609,6 +640,33 @@ mod tests {
             .unwrap_or_else(|| panic!("no retry config"));
         assert_eq!(retries.max_attempts(), budget.max_attempts);
         assert_eq!(retries.initial_backoff(), budget.initial_backoff);
+    }
+
+    #[test]
+    fn an_operation_cut_off_before_it_reports_counts_as_a_failure() {
+        let budget = Budget {
+            breaker_failures: 2,
+            ..Budget::of(BudgetKind::Read)
+        };
+        let breaker = Breaker::new("test", &budget);
+        for _ in 0..2 {
+            drop(InFlight {
+                breaker: breaker.clone(),
+                settled: std::sync::atomic::AtomicBool::new(false),
+            });
+        }
+        assert!(!breaker.permits(), "two unreported operations open it");
+        let settled = Breaker::new("test", &budget);
+        for _ in 0..2 {
+            drop(InFlight {
+                breaker: settled.clone(),
+                settled: std::sync::atomic::AtomicBool::new(true),
+            });
+        }
+        assert!(
+            settled.permits(),
+            "reported operations are counted where they report"
+        );
     }
 
     #[test]

@@ -242,6 +242,46 @@ async fn the_breaker_answers_fast_while_dynamodb_fails_and_closes_when_it_recove
     assert_eq!(slow, budget.breaker_failures);
 }
 
+#[tokio::test]
+async fn operations_cut_off_by_their_timeout_count_towards_the_breaker() {
+    // Attempts that cannot all fit in the operation timeout (the write budget's shape): the SDK
+    // never reports these operations, the breaker counts them when they are dropped.
+    let (direct, proxy, cafe) = setup().await;
+    let budget = Budget {
+        attempt: Duration::from_millis(450),
+        breaker_failures: 2,
+        ..Budget::of(BudgetKind::Read)
+    };
+    let store = DynamoStore::connect(&Aws::local(budget, &proxy.url()).await, direct.table());
+    let deps = read_deps(&store);
+    proxy.set(Fault::Stall);
+    for n in 0..2 {
+        let (status, _, took) = within_deadline(
+            &format!("stalled read {n}"),
+            READ_DEADLINE,
+            200,
+            get_cafe::handle(&deps, get_cafe_request(&cafe)),
+        )
+        .await;
+        assert_eq!(status, 503);
+        assert!(
+            took >= budget.operation,
+            "cut off by the operation timeout: {took:?}"
+        );
+    }
+    let seen = proxy.seen();
+    let (status, _, took) = within_deadline(
+        "read with the breaker open",
+        READ_DEADLINE,
+        200,
+        get_cafe::handle(&deps, get_cafe_request(&cafe)),
+    )
+    .await;
+    assert_eq!(status, 503);
+    assert!(took < Duration::from_millis(100), "fast 503: {took:?}");
+    assert_eq!(proxy.seen(), seen, "an open breaker sends nothing");
+}
+
 fn write_deps(store: &DynamoStore) -> create_story::Deps<DynamoStore, ReviewStore<DynamoStore>> {
     create_story::Deps {
         records: ReviewStore::new(store.clone(), "chaos"),
