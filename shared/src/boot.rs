@@ -1,6 +1,8 @@
 //! What every function's `main` does before it serves: start telemetry, read its typed
-//! configuration once (a missing or malformed variable fails the init phase with its name) and
-//! build the store client. A function's `main.rs` is then only its own wiring:
+//! configuration once (a missing or malformed variable fails the init phase with its name),
+//! load the AWS configuration once with the function's deadline budget (`CRAFTBEAN_BUDGET`, see
+//! [`crate::aws`]) and build the store client. A function's `main.rs` is then only its own
+//! wiring:
 //!
 //! ```text
 //! let boot = Boot::new().await?;
@@ -8,25 +10,35 @@
 //! shared::http::run_lambda(|req| handle(&deps, req)).await
 //! ```
 
+use crate::aws::{Aws, Budget};
 use crate::config::{self, ConfigError, vars};
 use crate::cursor::CursorCodec;
 use crate::identity::UserKeys;
 use crate::store::dynamodb::DynamoStore;
 use crate::store::reviews::ReviewStore;
 
-/// A started function: telemetry on, the table client built.
+/// A started function: telemetry on, the AWS configuration loaded, the table client built.
 pub struct Boot {
+    aws: Aws,
     store: DynamoStore,
 }
 
 impl Boot {
-    /// Starts telemetry and builds the client of the table named by `CRAFTBEAN_TABLE`.
+    /// Starts telemetry, reads the budget and loads the AWS configuration (once), and builds
+    /// the client of the table named by `CRAFTBEAN_TABLE`.
     pub async fn new() -> Result<Self, ConfigError> {
         crate::telemetry::init();
+        let budget = Budget::from_env()?;
         let table = config::required(vars::TABLE)?;
-        Ok(Self {
-            store: DynamoStore::from_env(table).await,
-        })
+        let aws = Aws::from_env(budget).await;
+        let store = DynamoStore::connect(&aws, table);
+        Ok(Self { aws, store })
+    }
+
+    /// The AWS configuration, for the function's other clients (`boot.aws().s3()`…): every
+    /// client shares its budget and the one credential chain loaded at start.
+    pub fn aws(&self) -> &Aws {
+        &self.aws
     }
 
     /// The table (a cheap clone of one client).

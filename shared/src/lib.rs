@@ -5,6 +5,8 @@
 //! `dynamodb`, `embedded`, `http`, `jwt`, `demo`, `telemetry`.
 
 pub mod account;
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod blob;
 #[cfg(all(feature = "dynamodb", feature = "telemetry"))]
 pub mod boot;

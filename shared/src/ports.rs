@@ -29,6 +29,14 @@ pub enum StoreError {
     /// The backing service is overloaded; retrying later may succeed.
     #[error("store is throttling requests: {operation}")]
     Throttled { operation: &'static str },
+    /// The backing service did not answer in time, dropped the connection, answered 5xx, or
+    /// failed so often that its circuit breaker is open; retrying later may succeed.
+    #[error("store unavailable: {operation}")]
+    Unavailable {
+        operation: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// An item in the store does not decode into the domain type it should hold.
     #[error("stored item {pk}/{sk} is corrupt")]
     Corrupt {

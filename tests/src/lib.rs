@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod chaos;
 pub mod compat;
 pub mod fixtures;
 pub mod openapi;
@@ -93,36 +94,26 @@ pub fn aws_endpoint() -> String {
     }
 }
 
-/// An SDK config pointing at the local protocol server with dummy credentials.
-pub async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(aws_endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await
+/// SDK clients for the local protocol server (dummy credentials, the `tool` budget), built
+/// where every client is built (`shared::aws`).
+pub async fn aws() -> shared::aws::Aws {
+    use shared::aws::{Aws, Budget, BudgetKind};
+    Aws::local(Budget::of(BudgetKind::Tool), &aws_endpoint()).await
 }
 
 /// A DynamoDB store on a brand-new table in the local protocol server, so tests can run in
 /// parallel without seeing each other's items.
 pub async fn dynamodb_store() -> DynamoStore {
-    let config = aws_config().await;
     let table = format!("contract-{}", uuid::Uuid::new_v4());
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = DynamoStore::connect(&aws().await, table);
     assert!(store.create_table().await.expect("create table over HTTP"));
     store
 }
 
 /// An S3 bucket with a fresh name in the local protocol server.
 pub async fn s3_bucket() -> shared::blob::s3::S3Blobs {
-    let config = aws_config().await;
-    let s3 = aws_sdk_s3::config::Builder::from(&config)
-        .force_path_style(true)
-        .build();
     let bucket = format!("contract-{}", uuid::Uuid::new_v4());
-    let blobs = shared::blob::s3::S3Blobs::new(aws_sdk_s3::Client::from_conf(s3), bucket);
+    let blobs = shared::blob::s3::S3Blobs::new(aws().await.s3(), bucket);
     blobs
         .create_bucket()
         .await
@@ -136,7 +127,7 @@ pub async fn sqs_queue_with_dlq(
     visibility_seconds: u32,
 ) -> (shared::blob::sqs::SqsQueue, shared::blob::sqs::SqsQueue) {
     use aws_sdk_sqs::types::QueueAttributeName;
-    let client = aws_sdk_sqs::Client::new(&aws_config().await);
+    let client = aws().await.sqs();
     let name = format!("photos-{}", uuid::Uuid::new_v4());
     let dlq_url = client
         .create_queue()

@@ -96,7 +96,7 @@ async fn photo_worker(args: &[String]) -> anyhow::Result<()> {
         media: shared::blob::s3::S3Blobs::new(s3, need("--media")?),
         media_base_url: need("--media-base-url")?.trim_end_matches('/').to_owned(),
     };
-    let queue = shared::blob::sqs::SqsQueue::new(aws_sdk_sqs_client(&aws), queue_url);
+    let queue = shared::blob::sqs::SqsQueue::new(aws.sqs(), queue_url);
     tracing::info!(queue = queue.url(), "photo worker polling");
     loop {
         let report = resize_image::poller::poll_once(&deps, &queue, 20).await?;
@@ -104,10 +104,6 @@ async fn photo_worker(args: &[String]) -> anyhow::Result<()> {
             tracing::info!(?report, "poll");
         }
     }
-}
-
-fn aws_sdk_sqs_client(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::new(config)
 }
 
 async fn reindex(args: &[String]) -> anyhow::Result<()> {

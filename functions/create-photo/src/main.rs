@@ -2,7 +2,7 @@
 
 use create_photo::{Deps, handle};
 use lambda_http::Error;
-use shared::blob::presign::{S3Uploads, config_from_env};
+use shared::blob::presign::S3Uploads;
 use shared::boot::Boot;
 use shared::config::vars;
 
@@ -12,7 +12,10 @@ async fn main() -> Result<(), Error> {
     let deps = Deps {
         store: boot.store(),
         guard: boot.guard()?,
-        uploads: S3Uploads::new(config_from_env().await, boot.var(vars::UPLOADS_BUCKET)?),
+        uploads: S3Uploads::new(
+            boot.aws().sdk_config().clone(),
+            boot.var(vars::UPLOADS_BUCKET)?,
+        ),
         users: boot.users()?,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await

@@ -2,7 +2,7 @@
 
 use create_upload_form::{Deps, handle};
 use lambda_http::Error;
-use shared::blob::presign::{S3Uploads, config_from_env};
+use shared::blob::presign::S3Uploads;
 use shared::boot::Boot;
 use shared::config::vars;
 
@@ -11,7 +11,10 @@ async fn main() -> Result<(), Error> {
     let boot = Boot::new().await?;
     let deps = Deps {
         store: boot.store(),
-        uploads: S3Uploads::new(config_from_env().await, boot.var(vars::UPLOADS_BUCKET)?),
+        uploads: S3Uploads::new(
+            boot.aws().sdk_config().clone(),
+            boot.var(vars::UPLOADS_BUCKET)?,
+        ),
         users: boot.users()?,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await

@@ -5,18 +5,17 @@
 use delete_photo::{Deps, handle};
 use lambda_http::Error;
 use shared::blob::cloudfront::CloudFrontInvalidator;
-use shared::blob::s3::{S3Blobs, client_from_env};
+use shared::blob::s3::S3Blobs;
 use shared::boot::Boot;
 use shared::config::vars;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let boot = Boot::new().await?;
-    let (s3, _) = client_from_env().await;
     let deps = Deps {
         store: boot.store(),
-        media: S3Blobs::new(s3, boot.var(vars::MEDIA_BUCKET)?),
-        cdn: CloudFrontInvalidator::from_env(boot.var(vars::DISTRIBUTION_ID)?).await,
+        media: S3Blobs::new(boot.aws().s3(), boot.var(vars::MEDIA_BUCKET)?),
+        cdn: CloudFrontInvalidator::new(boot.aws().cloudfront(), boot.var(vars::DISTRIBUTION_ID)?),
         users: boot.users()?,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await

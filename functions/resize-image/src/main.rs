@@ -6,24 +6,23 @@
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use resize_image::{Deps, Rendering, deadline_instant, handle_batch};
-use shared::blob::s3::{S3Blobs, client_from_env};
-use shared::config::{self, vars};
-use shared::store::dynamodb::DynamoStore;
+use shared::blob::s3::S3Blobs;
+use shared::boot::Boot;
+use shared::config::vars;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
+    let boot = Boot::new().await?;
     resize_image::check_panic_strategy()?;
-    let table = config::required(vars::TABLE)?;
-    let uploads = config::required(vars::UPLOADS_BUCKET)?;
-    let media = config::required(vars::MEDIA_BUCKET)?;
-    let media_base_url = config::required(vars::MEDIA_BASE_URL)?;
-    let (s3, _) = client_from_env().await;
+    let s3 = boot.aws().s3();
     let deps = Deps {
-        store: DynamoStore::from_env(table).await,
-        uploads: S3Blobs::new(s3.clone(), uploads),
-        media: S3Blobs::new(s3, media),
-        media_base_url: media_base_url.trim_end_matches('/').to_owned(),
+        store: boot.store(),
+        uploads: S3Blobs::new(s3.clone(), boot.var(vars::UPLOADS_BUCKET)?),
+        media: S3Blobs::new(s3, boot.var(vars::MEDIA_BUCKET)?),
+        media_base_url: boot
+            .var(vars::MEDIA_BASE_URL)?
+            .trim_end_matches('/')
+            .to_owned(),
     };
     let rendering = Rendering::default();
     lambda_runtime::run(service_fn(

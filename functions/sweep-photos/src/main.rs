@@ -4,7 +4,7 @@
 #![recursion_limit = "256"]
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use shared::blob::s3::{S3Blobs, client_from_env};
+use shared::blob::s3::S3Blobs;
 use shared::boot::Boot;
 use shared::config::vars;
 use sweep_photos::{Deps, handle};
@@ -12,10 +12,9 @@ use sweep_photos::{Deps, handle};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let boot = Boot::new().await?;
-    let (s3, _) = client_from_env().await;
     let deps = Deps {
         store: boot.store(),
-        uploads: S3Blobs::new(s3, boot.var(vars::UPLOADS_BUCKET)?),
+        uploads: S3Blobs::new(boot.aws().s3(), boot.var(vars::UPLOADS_BUCKET)?),
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         let deps = &deps;

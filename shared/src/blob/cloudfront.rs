@@ -22,10 +22,11 @@ impl CloudFrontInvalidator {
         }
     }
 
-    /// A client from the environment (the function's role in Lambda).
+    /// A client from the environment (the function's role in Lambda) with the budget
+    /// `CRAFTBEAN_BUDGET` names.
     pub async fn from_env(distribution_id: impl Into<String>) -> Self {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Self::new(Client::new(&config), distribution_id)
+        let aws = crate::aws::Aws::from_env_budget().await;
+        Self::new(aws.cloudfront(), distribution_id)
     }
 }
 
@@ -66,7 +67,7 @@ impl CdnInvalidator for CloudFrontInvalidator {
             .invalidation_batch(batch)
             .send()
             .await
-            .map_err(backend)?;
+            .map_err(|e| crate::aws::store_error("create_invalidation", e))?;
         Ok(())
     }
 }

@@ -3,19 +3,24 @@
 
 use aws_credential_types::provider::ProvideCredentials;
 
+use crate::aws::SdkConfig;
 use crate::domain::UploadType;
 use crate::ports::{StoreError, UploadSigner};
 use crate::upload::{SigningKey, UploadRule, UploadTarget, sign};
 
-/// The AWS configuration from the environment (region and credentials).
-pub async fn config_from_env() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+/// The AWS configuration from the environment (region and credentials), built where every
+/// SDK configuration is ([`crate::aws`]).
+pub async fn config_from_env() -> SdkConfig {
+    crate::aws::Aws::from_env_budget()
+        .await
+        .sdk_config()
+        .clone()
 }
 
 /// Presigned POST targets on the uploads bucket, signed with the function's own credentials.
 #[derive(Clone, Debug)]
 pub struct S3Uploads {
-    config: aws_config::SdkConfig,
+    config: SdkConfig,
     bucket: String,
     region: String,
     url: String,
@@ -24,7 +29,7 @@ pub struct S3Uploads {
 impl S3Uploads {
     /// Targets for `bucket`; the URL is the bucket's virtual-hosted endpoint, or path-style
     /// under `AWS_ENDPOINT_URL` when set.
-    pub fn new(config: aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
+    pub fn new(config: SdkConfig, bucket: impl Into<String>) -> Self {
         let bucket = bucket.into();
         let region = config
             .region()

@@ -11,27 +11,15 @@ fn backend<E>(operation: &'static str) -> impl FnOnce(SdkError<E>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    move |err| {
-        if matches!(err.code(), Some("SlowDown" | "ThrottlingException")) {
-            StoreError::Throttled { operation }
-        } else {
-            StoreError::Backend {
-                operation,
-                source: Box::new(err),
-            }
-        }
-    }
+    move |err| crate::aws::store_error(operation, err)
 }
 
-/// Builds an S3 client from the environment; path-style addressing when `AWS_ENDPOINT_URL`
-/// points at a local protocol server.
-pub async fn client_from_env() -> (Client, aws_config::SdkConfig) {
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some();
-    let s3 = aws_sdk_s3::config::Builder::from(&config)
-        .force_path_style(path_style)
-        .build();
-    (Client::from_conf(s3), config)
+/// Builds an S3 client from the environment with the budget `CRAFTBEAN_BUDGET` names
+/// (path-style addressing when `AWS_ENDPOINT_URL` points at a local protocol server), and the
+/// configuration it came from, for the other clients of the same function.
+pub async fn client_from_env() -> (Client, crate::aws::Aws) {
+    let aws = crate::aws::Aws::from_env_budget().await;
+    (aws.s3(), aws)
 }
 
 /// One bucket.

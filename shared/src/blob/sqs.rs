@@ -13,10 +13,7 @@ fn backend<E>(operation: &'static str) -> impl FnOnce(SdkError<E>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    move |err| StoreError::Backend {
-        operation,
-        source: Box::new(err),
-    }
+    move |err| crate::aws::store_error(operation, err)
 }
 
 /// One received message.

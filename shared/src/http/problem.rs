@@ -121,9 +121,15 @@ pub enum ApiError {
         method: String,
         allowed: Vec<&'static str>,
     },
-    /// 503 `unavailable`: the store is throttling; retry after a short wait.
-    #[error("store throttled")]
+    /// 503 `unavailable`: the store is throttling, timed out or unreachable, or the handler ran
+    /// out of time before its Lambda deadline; answered with `Retry-After`.
+    #[error("service unavailable")]
     Unavailable(#[source] StoreError),
+    /// 503 `unavailable`: the handler could not finish before its Lambda deadline (less a
+    /// margin), so it answers itself instead of letting the platform cut it off. With
+    /// `Retry-After`.
+    #[error("out of time before the function deadline")]
+    OutOfTime,
     /// 500 `internal`: our fault. The body is opaque; the cause chain is logged.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -132,7 +138,9 @@ pub enum ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Throttled { .. } => ApiError::Unavailable(err),
+            StoreError::Throttled { .. } | StoreError::Unavailable { .. } => {
+                ApiError::Unavailable(err)
+            }
             other => ApiError::Internal(Box::new(other)),
         }
     }
@@ -187,7 +195,7 @@ impl ApiError {
             Self::TooManyWrites { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound { .. } | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::OutOfTime => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -211,7 +219,7 @@ impl ApiError {
             Self::NotFound { .. } => "not-found",
             Self::RouteNotFound { .. } => "route-not-found",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
-            Self::Unavailable(_) => "unavailable",
+            Self::Unavailable(_) | Self::OutOfTime => "unavailable",
             Self::Internal(_) => "internal",
         }
     }
@@ -234,7 +242,7 @@ impl ApiError {
             Self::NotFound { .. } => "Resource not found",
             Self::RouteNotFound { .. } => "Route not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
-            Self::Unavailable(_) => "Service temporarily unavailable",
+            Self::Unavailable(_) | Self::OutOfTime => "Service temporarily unavailable",
             Self::Internal(_) => "Internal server error",
         }
     }
@@ -295,7 +303,7 @@ impl ApiError {
                     allowed.join(", ")
                 )
             }
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::OutOfTime => {
                 "the data store is busy; retry after the number of seconds in Retry-After"
                     .to_owned()
             }

@@ -349,7 +349,7 @@ pub fn error_response(err: &ApiError, instance: &str, request_id: &str) -> Respo
         ApiError::MethodNotAllowed { allowed, .. } => {
             builder = builder.header(ALLOW, allowed.join(", "))
         }
-        ApiError::Unavailable(_) | ApiError::InProgress => {
+        ApiError::Unavailable(_) | ApiError::OutOfTime | ApiError::InProgress => {
             builder = builder.header(RETRY_AFTER, HeaderValue::from_static("1"))
         }
         ApiError::TooManyWrites { quota } => {

@@ -60,24 +60,7 @@ fn classify<E>(operation: &'static str) -> impl FnOnce(SdkError<E>) -> StoreErro
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    move |err| {
-        let throttled = matches!(
-            err.code(),
-            Some(
-                "ThrottlingException"
-                    | "ProvisionedThroughputExceededException"
-                    | "RequestLimitExceeded"
-            )
-        );
-        if throttled {
-            StoreError::Throttled { operation }
-        } else {
-            StoreError::Backend {
-                operation,
-                source: Box::new(err),
-            }
-        }
-    }
+    move |err| crate::aws::store_error(operation, err)
 }
 
 fn s(value: &str) -> AttributeValue {
@@ -124,10 +107,15 @@ impl DynamoStore {
     }
 
     /// Builds a client from the environment (`AWS_REGION`, credentials, and `AWS_ENDPOINT_URL`
-    /// for a local protocol server).
+    /// for a local protocol server) with the budget `CRAFTBEAN_BUDGET` names
+    /// ([`crate::aws::Aws::from_env_budget`]).
     pub async fn from_env(table: impl Into<String>) -> Self {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Self::new(Client::new(&config), table)
+        Self::connect(&crate::aws::Aws::from_env_budget().await, table)
+    }
+
+    /// A store on `table` through a client built, with its budget, by `aws`.
+    pub fn connect(aws: &crate::aws::Aws, table: impl Into<String>) -> Self {
+        Self::new(aws.dynamodb(), table)
     }
 
     /// The table name.
@@ -652,6 +640,18 @@ impl ItemTable for DynamoStore {
                 .iter()
                 .any(|c| c.as_deref() == Some("TransactionConflict"))
                 || err.code() == Some("TransactionConflictException");
+            // A transaction DynamoDB cancels because one of its items is being throttled.
+            let throttled = reasons.iter().any(|c| {
+                matches!(
+                    c.as_deref(),
+                    Some("ThrottlingError" | "ProvisionedThroughputExceeded")
+                )
+            });
+            if throttled {
+                return Err(TransactError::Store(StoreError::Throttled {
+                    operation: "transact_write_items",
+                }));
+            }
             if !conflict {
                 return Err(TransactError::Store(classify("transact_write_items")(err)));
             }

@@ -11,6 +11,7 @@
 mod api;
 mod api_compat;
 mod bounded_api;
+mod chaos;
 mod contract;
 mod fuzz;
 mod http_api;

@@ -310,13 +310,7 @@ fn notification(bucket: &str, key: &str, message_id: &str) -> serde_json::Value 
 
 /// A bucket that does not exist: every write to it fails (a bucket outage).
 async fn missing_bucket() -> shared::blob::s3::S3Blobs {
-    let config = aws_sdk_s3::config::Builder::from(&tests::aws_config().await)
-        .force_path_style(true)
-        .build();
-    shared::blob::s3::S3Blobs::new(
-        aws_sdk_s3::Client::from_conf(config),
-        "no-such-bucket-anywhere",
-    )
+    shared::blob::s3::S3Blobs::new(tests::aws().await.s3(), "no-such-bucket-anywhere")
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

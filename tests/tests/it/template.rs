@@ -1187,3 +1187,56 @@ fn the_photo_worker_is_built_to_unwind() {
         "make build must rebuild the worker by its binary name"
     );
 }
+
+/// docs/resilience.md: every function names its deadline budget in `CRAFTBEAN_BUDGET` (a
+/// value `shared::aws` accepts; without it a function would run with the lenient `tool`
+/// budget), and the kind fits what it does: `read` for functions serving only GET routes (and
+/// the `$default` route), `write` for other routes, `worker` for queue workers, `sweep` for
+/// scheduled jobs.
+#[test]
+fn every_function_sets_the_budget_of_its_kind() {
+    use shared::aws::BudgetKind;
+    let template = template();
+    let mut checked = 0;
+    for (name, function) in functions(&template) {
+        let Some(value) =
+            function["Properties"]["Environment"]["Variables"]["CRAFTBEAN_BUDGET"].as_str()
+        else {
+            panic!("{name} sets no CRAFTBEAN_BUDGET");
+        };
+        let kind: BudgetKind = value
+            .parse()
+            .unwrap_or_else(|e| panic!("{name}: CRAFTBEAN_BUDGET: {e}"));
+        let events: Vec<(String, String)> = function["Properties"]["Events"]
+            .as_mapping()
+            .map(|events| {
+                events
+                    .values()
+                    .map(|e| {
+                        let p = &e["Properties"];
+                        (
+                            p["Path"].as_str().unwrap_or_default().to_owned(),
+                            p["Method"].as_str().unwrap_or_default().to_uppercase(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let reads_only = !events.is_empty()
+            && events
+                .iter()
+                .all(|(path, method)| path == "$default" || method == "GET" || method == "HEAD");
+        let expected = if WORKERS.contains(&name.as_str()) {
+            BudgetKind::Worker
+        } else if SCHEDULED.contains(&name.as_str()) {
+            BudgetKind::Sweep
+        } else if reads_only {
+            BudgetKind::Read
+        } else {
+            BudgetKind::Write
+        };
+        assert_eq!(kind, expected, "{name}: budget kind");
+        checked += 1;
+    }
+    assert_eq!(checked, 37, "every function checked");
+}

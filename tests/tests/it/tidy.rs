@@ -120,6 +120,144 @@ fn main_rs_files_are_wiring_only() {
             "{} has {lines} lines; move logic into lib.rs",
             main.display()
         );
+        // Configuration and clients come from `shared::boot::Boot`, read once and typed: no
+        // main reads the environment or builds a client itself (`route-not-found` needs neither).
+        let code = std::fs::read_to_string(&main).unwrap();
+        if main.ends_with("route-not-found/src/main.rs") {
+            continue;
+        }
+        assert!(
+            code.contains("Boot::new()"),
+            "{} does not start with Boot::new()",
+            main.display()
+        );
+        for banned in [
+            "from_env(",
+            "config::required",
+            "std::env",
+            "telemetry::init",
+        ] {
+            assert!(
+                !code.contains(banned),
+                "{}: `{banned}` in main.rs; go through shared::boot::Boot",
+                main.display()
+            );
+        }
+    }
+}
+
+/// ARCHITECTURE.md: no SDK call without a deadline. Every AWS SDK configuration and client is
+/// built by `shared/src/aws.rs`, which applies a budget (timeouts, retries, a breaker); nothing
+/// else may load a configuration or construct a client, and no other crate depends on
+/// aws-config.
+#[test]
+fn every_aws_sdk_client_is_built_with_a_budget_in_one_place() {
+    let allowed = root().join("shared/src/aws.rs");
+    let this = root().join("tests/tests/it/tidy.rs");
+    let dirs = [
+        "shared/src",
+        "functions",
+        "infra/local-server",
+        "tests",
+        "xtask/src",
+    ];
+    for dir in dirs {
+        for file in rust_files(&root().join(dir)) {
+            if file == allowed || file == this {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let builds_sdk_client =
+                    line.contains("Client::new(") && !line.contains("reqwest::");
+                for banned in ["aws_config::", "from_conf(", "load_defaults("] {
+                    assert!(
+                        !line.contains(banned),
+                        "{}:{}: `{banned}` outside shared/src/aws.rs; build SDK clients with shared::aws::Aws",
+                        file.display(),
+                        n + 1
+                    );
+                }
+                assert!(
+                    !builds_sdk_client,
+                    "{}:{}: a client constructed outside shared/src/aws.rs; use shared::aws::Aws",
+                    file.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+    let mut manifests = vec![
+        root().join("tests/Cargo.toml"),
+        root().join("xtask/Cargo.toml"),
+    ];
+    manifests.push(root().join("infra/local-server/Cargo.toml"));
+    for entry in std::fs::read_dir(root().join("functions")).unwrap() {
+        manifests.push(entry.unwrap().path().join("Cargo.toml"));
+    }
+    for manifest in manifests {
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.trim_start().starts_with("aws-config")),
+            "{} depends on aws-config; only shared (feature `aws`) may",
+            manifest.display()
+        );
+    }
+}
+
+/// A duration as docs/resilience.md writes it: `250 ms`, `2 s`; `unit` for a bare number.
+fn doc_duration(text: &str, unit: &str) -> std::time::Duration {
+    let text = text.trim();
+    let (number, unit) = match text.split_once(' ') {
+        Some((number, unit)) => (number, unit),
+        None => (text, unit),
+    };
+    let number: u64 = number.replace(',', "").parse().unwrap();
+    match unit.trim() {
+        "ms" => std::time::Duration::from_millis(number),
+        "s" => std::time::Duration::from_secs(number),
+        other => panic!("unknown unit {other:?} in {text:?}"),
+    }
+}
+
+/// The budget table in docs/resilience.md states `shared::aws::Budget::of` again: they agree.
+#[test]
+fn the_budget_table_in_the_docs_is_the_code() {
+    use shared::aws::{Budget, BudgetKind};
+    let doc = std::fs::read_to_string(root().join("docs/resilience.md")).unwrap();
+    for kind in BudgetKind::ALL {
+        let prefix = format!("| `{kind}` |");
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("docs/resilience.md has no row for {kind}"));
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let b = Budget::of(kind);
+        assert_eq!(doc_duration(cells[2], ""), b.connect, "{kind} connect");
+        assert_eq!(doc_duration(cells[3], ""), b.attempt, "{kind} attempt");
+        assert_eq!(doc_duration(cells[4], ""), b.operation, "{kind} operation");
+        assert_eq!(
+            cells[5].parse::<u32>().unwrap(),
+            b.max_attempts,
+            "{kind} attempts"
+        );
+        let (low, high) = cells[6].split_once('–').unwrap();
+        let high_unit = high.trim().split_once(' ').unwrap().1;
+        assert_eq!(
+            doc_duration(low, high_unit),
+            b.initial_backoff,
+            "{kind} backoff"
+        );
+        assert_eq!(doc_duration(high, ""), b.max_backoff, "{kind} max backoff");
+        let failures: u32 = cells[7].split(' ').next().unwrap().parse().unwrap();
+        assert_eq!(failures, b.breaker_failures, "{kind} breaker failures");
+        assert_eq!(
+            doc_duration(cells[8], ""),
+            b.breaker_open,
+            "{kind} open for"
+        );
     }
 }
 

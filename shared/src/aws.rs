@@ -1,0 +1,692 @@
+//! The one place AWS SDK configurations and clients are built (feature `aws`).
+//!
+//! Every client leaves here with a [`Budget`]: connect, attempt and operation timeouts, the
+//! SDK's standard retry mode (bounded attempts, exponential backoff, the retry quota's token
+//! bucket) and a circuit breaker ([`Breaker`]) on its downstream, so no SDK call can run
+//! without a deadline and a failing dependency is answered fast with 503s. The budget is
+//! chosen per function *kind* by `CRAFTBEAN_BUDGET` (docs/resilience.md has the table).
+//! Nothing else in the workspace may call `aws_config::` or a client constructor
+//! (tests/tests/it/tidy.rs).
+
+use std::error::Error;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use failsafe::failure_policy::{ConsecutiveFailures, consecutive_failures};
+use failsafe::{StateMachine, backoff};
+
+use crate::config::ConfigError;
+use crate::ports::StoreError;
+
+/// The AWS configuration type the presigner keeps (credentials and region).
+pub use aws_config::SdkConfig;
+
+/// The variable naming a function's budget kind (`read`, `write`, `worker`, `sweep`, `tool`).
+pub const BUDGET_VAR: &str = "CRAFTBEAN_BUDGET";
+
+/// Error codes that mean "slow down" across DynamoDB, S3, SQS and CloudFront.
+const THROTTLE_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "RequestThrottledException",
+];
+
+/// What a function does, which decides how long its SDK calls may take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BudgetKind {
+    /// API reads (`GET` routes): small items, a caller waiting.
+    Read,
+    /// API writes: transactions, idempotency records, a caller waiting.
+    Write,
+    /// The SQS photo worker: whole objects from S3, nobody waiting on the line.
+    Worker,
+    /// The scheduled sweep: pages of pending photos, nobody waiting.
+    Sweep,
+    /// Tools, tests and local runs (`xtask`, `cargo lambda watch` without the variable).
+    Tool,
+}
+
+impl BudgetKind {
+    /// Every kind, in the order docs/resilience.md lists them.
+    pub const ALL: [BudgetKind; 5] = [
+        BudgetKind::Read,
+        BudgetKind::Write,
+        BudgetKind::Worker,
+        BudgetKind::Sweep,
+        BudgetKind::Tool,
+    ];
+
+    /// The value `CRAFTBEAN_BUDGET` takes for this kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Worker => "worker",
+            Self::Sweep => "sweep",
+            Self::Tool => "tool",
+        }
+    }
+}
+
+impl fmt::Display for BudgetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for BudgetKind {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == value.trim())
+            .ok_or_else(|| {
+                format!(
+                    "unknown budget {value:?}; expected one of {}",
+                    Self::ALL.map(Self::as_str).join(", ")
+                )
+            })
+    }
+}
+
+/// How long one function's SDK calls may take, and how hard they retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub kind: BudgetKind,
+    /// Establishing a TCP/TLS connection.
+    pub connect: Duration,
+    /// One attempt: request sent, response read.
+    pub attempt: Duration,
+    /// The whole operation, every retry and backoff included.
+    pub operation: Duration,
+    /// Attempts per operation (1 = no retry), standard retry mode.
+    pub max_attempts: u32,
+    /// First backoff of the standard retry mode (then exponential, jittered).
+    pub initial_backoff: Duration,
+    /// Largest backoff between two attempts.
+    pub max_backoff: Duration,
+    /// Consecutive failed operations (timeouts, connection errors, 5xx, throttling) that open
+    /// the breaker on a downstream.
+    pub breaker_failures: u32,
+    /// How long an open breaker answers without calling; then one call probes (half-open).
+    pub breaker_open: Duration,
+}
+
+const fn ms(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}
+
+impl Budget {
+    /// The budget of `kind`: the table in docs/resilience.md (`tests/tests/it/tidy.rs` keeps
+    /// the two equal).
+    pub const fn of(kind: BudgetKind) -> Budget {
+        match kind {
+            BudgetKind::Read => Budget {
+                kind,
+                connect: ms(250),
+                attempt: ms(300),
+                operation: ms(1_000),
+                max_attempts: 3,
+                initial_backoff: ms(25),
+                max_backoff: ms(200),
+                breaker_failures: 5,
+                breaker_open: ms(2_000),
+            },
+            BudgetKind::Write => Budget {
+                kind,
+                connect: ms(250),
+                attempt: ms(700),
+                operation: ms(2_000),
+                max_attempts: 3,
+                initial_backoff: ms(50),
+                max_backoff: ms(400),
+                breaker_failures: 5,
+                breaker_open: ms(2_000),
+            },
+            BudgetKind::Worker => Budget {
+                kind,
+                connect: ms(1_000),
+                attempt: ms(10_000),
+                operation: ms(30_000),
+                max_attempts: 3,
+                initial_backoff: ms(100),
+                max_backoff: ms(2_000),
+                breaker_failures: 5,
+                breaker_open: ms(5_000),
+            },
+            BudgetKind::Sweep => Budget {
+                kind,
+                connect: ms(1_000),
+                attempt: ms(2_000),
+                operation: ms(6_000),
+                max_attempts: 3,
+                initial_backoff: ms(100),
+                max_backoff: ms(1_000),
+                breaker_failures: 5,
+                breaker_open: ms(5_000),
+            },
+            BudgetKind::Tool => Budget {
+                kind,
+                connect: ms(3_000),
+                attempt: ms(10_000),
+                operation: ms(60_000),
+                max_attempts: 5,
+                initial_backoff: ms(100),
+                max_backoff: ms(5_000),
+                breaker_failures: 20,
+                breaker_open: ms(1_000),
+            },
+        }
+    }
+
+    /// The budget `CRAFTBEAN_BUDGET` names; `tool` when unset (local runs, `cargo lambda
+    /// watch`); an unknown value fails start-up naming the variable.
+    pub fn from_env() -> Result<Budget, ConfigError> {
+        let kind = crate::config::optional(BUDGET_VAR, BudgetKind::from_str)?;
+        Ok(Budget::of(kind.unwrap_or(BudgetKind::Tool)))
+    }
+
+    fn timeouts(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+
+    fn retries(&self) -> RetryConfig {
+        RetryConfig::standard()
+            .with_max_attempts(self.max_attempts)
+            .with_initial_backoff(self.initial_backoff)
+            .with_max_backoff(self.max_backoff)
+    }
+}
+
+/// An SDK configuration with its budget applied; the only source of SDK clients.
+#[derive(Clone, Debug)]
+pub struct Aws {
+    sdk: SdkConfig,
+    budget: Budget,
+    /// S3 needs path-style addressing on a local protocol server.
+    path_style: bool,
+}
+
+impl Aws {
+    /// The environment's region and credentials (the function's role in Lambda), and
+    /// `AWS_ENDPOINT_URL` for a local protocol server, with `budget` applied.
+    pub async fn from_env(budget: Budget) -> Self {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(budget.timeouts())
+            .retry_config(budget.retries())
+            .load()
+            .await;
+        Self {
+            sdk,
+            budget,
+            path_style: std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+        }
+    }
+
+    /// As [`Aws::from_env`] with the budget `CRAFTBEAN_BUDGET` names. For `main` functions
+    /// whose constructors cannot return an error: an invalid value stops start-up with the
+    /// variable's name (the Lambda init fails, which is what a bad deployment should do).
+    pub async fn from_env_budget() -> Self {
+        match Budget::from_env() {
+            Ok(budget) => Self::from_env(budget).await,
+            Err(err) => {
+                tracing::error!(error = %err, "invalid configuration");
+                panic!("{err}");
+            }
+        }
+    }
+
+    /// A local protocol server at `endpoint` (moto, the chaos proxy) with dummy credentials
+    /// in `us-east-1`: tests and tools.
+    pub async fn local(budget: Budget, endpoint: &str) -> Self {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "testing", "testing", None, None, "local",
+            ))
+            .timeout_config(budget.timeouts())
+            .retry_config(budget.retries())
+            .load()
+            .await;
+        Self {
+            sdk,
+            budget,
+            path_style: true,
+        }
+    }
+
+    /// The budget every client from here gets.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    /// Region and credentials (the presigner signs with them; it needs no client).
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.sdk
+    }
+
+    /// A DynamoDB client with its own breaker.
+    #[cfg(feature = "dynamodb")]
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        let config = aws_sdk_dynamodb::config::Builder::from(&self.sdk)
+            .interceptor(Breaker::new("dynamodb", &self.budget))
+            .build();
+        aws_sdk_dynamodb::Client::from_conf(config)
+    }
+
+    /// An S3 client with its own breaker (path-style on a local endpoint).
+    #[cfg(feature = "s3")]
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.sdk)
+            .force_path_style(self.path_style)
+            .interceptor(Breaker::new("s3", &self.budget))
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    /// An SQS client with its own breaker.
+    #[cfg(feature = "sqs")]
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        let config = aws_sdk_sqs::config::Builder::from(&self.sdk)
+            .interceptor(Breaker::new("sqs", &self.budget))
+            .build();
+        aws_sdk_sqs::Client::from_conf(config)
+    }
+
+    /// A CloudFront client with its own breaker.
+    #[cfg(feature = "cloudfront")]
+    pub fn cloudfront(&self) -> aws_sdk_cloudfront::Client {
+        let config = aws_sdk_cloudfront::config::Builder::from(&self.sdk)
+            .interceptor(Breaker::new("cloudfront", &self.budget))
+            .build();
+        aws_sdk_cloudfront::Client::from_conf(config)
+    }
+}
+
+/// The error an operation fails with while its downstream's breaker is open.
+#[derive(Debug, thiserror::Error)]
+#[error("circuit open: {downstream} failed repeatedly; not calling it for now")]
+pub struct CircuitOpen {
+    pub downstream: &'static str,
+}
+
+/// Marks an execution the breaker refused, so its (failed) end is not counted again.
+#[derive(Debug)]
+struct Refused;
+
+impl Storable for Refused {
+    type Storer = StoreReplace<Self>;
+}
+
+/// Stored for each execution the breaker let through. The SDK runs `read_after_execution`
+/// inside its operation timeout, so an operation cut off by that timeout (or dropped at the
+/// handler's deadline) never reports; its configuration bag, and this guard with it, is dropped
+/// instead, which counts as a failure.
+#[derive(Debug)]
+struct InFlight {
+    breaker: Breaker,
+    settled: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if !self.settled.load(std::sync::atomic::Ordering::SeqCst) {
+            self.breaker.record(true);
+        }
+    }
+}
+
+impl Storable for InFlight {
+    type Storer = StoreReplace<Self>;
+}
+
+/// Logs the breaker's transitions.
+#[derive(Clone, Copy, Debug)]
+struct Log(&'static str);
+
+impl failsafe::Instrument for Log {
+    fn on_call_rejected(&self) {}
+
+    fn on_open(&self) {
+        tracing::warn!(downstream = self.0, "circuit breaker opened");
+    }
+
+    fn on_half_open(&self) {
+        tracing::info!(downstream = self.0, "circuit breaker half-open: probing");
+    }
+
+    fn on_closed(&self) {
+        tracing::info!(downstream = self.0, "circuit breaker closed");
+    }
+}
+
+/// A circuit breaker around one client's downstream, as an SDK interceptor: after
+/// `breaker_failures` consecutive failed operations it refuses calls for `breaker_open`, then
+/// lets calls probe; one success closes it. Failures are what retrying cannot cure quickly:
+/// timeouts, connection errors, unreadable responses, 5xx and throttling. A service's 4xx
+/// answer (a failed condition, a missing key) is a healthy downstream.
+#[derive(Clone, Debug)]
+pub struct Breaker {
+    downstream: &'static str,
+    machine: StateMachine<ConsecutiveFailures<backoff::Constant>, Log>,
+}
+
+impl Breaker {
+    /// A closed breaker for `downstream` sized by `budget`.
+    pub fn new(downstream: &'static str, budget: &Budget) -> Self {
+        let policy = consecutive_failures(
+            budget.breaker_failures,
+            backoff::constant(budget.breaker_open),
+        );
+        Self {
+            downstream,
+            machine: failsafe::Config::new()
+                .failure_policy(policy)
+                .instrument(Log(downstream))
+                .build(),
+        }
+    }
+
+    /// Whether a call may go out now (false while open).
+    pub fn permits(&self) -> bool {
+        self.machine.is_call_permitted()
+    }
+
+    /// Records an operation's outcome: `true` if it failed in a way that counts.
+    pub fn record(&self, failed: bool) {
+        if failed {
+            self.machine.on_error();
+        } else {
+            self.machine.on_success();
+        }
+    }
+}
+
+/// Whether a failed response's status and body say the service is overloaded or broken.
+fn response_counts_as_failure(response: &HttpResponse) -> bool {
+    let status = response.status().as_u16();
+    if status >= 500 || status == 429 {
+        return true;
+    }
+    let header = response
+        .headers()
+        .get("x-amzn-errortype")
+        .unwrap_or_default();
+    let body = response
+        .body()
+        .bytes()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    THROTTLE_CODES
+        .iter()
+        .any(|code| header.contains(code) || body.contains(code))
+}
+
+impl Intercept for Breaker {
+    fn name(&self) -> &'static str {
+        "CraftBeanCircuitBreaker"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if self.permits() {
+            cfg.interceptor_state().store_put(InFlight {
+                breaker: self.clone(),
+                settled: std::sync::atomic::AtomicBool::new(false),
+            });
+            return Ok(());
+        }
+        cfg.interceptor_state().store_put(Refused);
+        Err(Box::new(CircuitOpen {
+            downstream: self.downstream,
+        }))
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if cfg.load::<Refused>().is_some() {
+            return Ok(());
+        }
+        if let Some(in_flight) = cfg.load::<InFlight>() {
+            in_flight
+                .settled
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        let failed = match context.output_or_error() {
+            None | Some(Ok(_)) => false,
+            Some(Err(err)) if err.is_interceptor_error() => return Ok(()),
+            Some(Err(err)) => {
+                err.is_timeout_error()
+                    || err.is_connector_error()
+                    || err.is_response_error()
+                    || context.response().is_none_or(response_counts_as_failure)
+            }
+        };
+        self.record(failed);
+        Ok(())
+    }
+}
+
+/// Whether `err`'s cause chain holds `T`.
+fn chain_has<T: Error + 'static>(err: &(dyn Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if e.is::<T>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+/// An SDK failure as a [`StoreError`]: throttling becomes `Throttled`; timeouts, connection
+/// errors, unreadable responses, 5xx and an open breaker become `Unavailable` (both answer
+/// 503 with `Retry-After`); anything else (a bad request, missing permissions) stays
+/// `Backend` (500).
+pub fn store_error<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> StoreError
+where
+    E: ProvideErrorMetadata + Error + Send + Sync + 'static,
+{
+    if err
+        .code()
+        .is_some_and(|code| THROTTLE_CODES.contains(&code))
+    {
+        return StoreError::Throttled { operation };
+    }
+    let transient = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(service) => service.raw().status().as_u16() >= 500,
+        _ => chain_has::<CircuitOpen>(&err),
+    };
+    if transient {
+        StoreError::Unavailable {
+            operation,
+            source: Box::new(err),
+        }
+    } else {
+        StoreError::Backend {
+            operation,
+            source: Box::new(err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+
+    #[test]
+    fn every_kind_parses_from_its_name_and_nothing_else_does() {
+        for kind in BudgetKind::ALL {
+            assert_eq!(kind.as_str().parse::<BudgetKind>(), Ok(kind));
+        }
+        let err = "reads".parse::<BudgetKind>().unwrap_err();
+        assert!(err.contains("read, write, worker, sweep, tool"), "{err}");
+    }
+
+    #[test]
+    fn every_budget_fits_its_attempts_inside_its_operation_timeout() {
+        for kind in BudgetKind::ALL {
+            let b = Budget::of(kind);
+            assert!(b.connect <= b.attempt, "{kind}: connect within an attempt");
+            assert!(b.attempt < b.operation, "{kind}: an attempt is shorter");
+            assert!(b.initial_backoff <= b.max_backoff, "{kind}: backoff grows");
+            assert!(b.max_attempts >= 1 && b.breaker_failures >= 1, "{kind}");
+        }
+        // API functions run with a 10 s Lambda timeout; their operations must fail (503) well
+        // before the handler deadline.
+        assert!(Budget::of(BudgetKind::Read).operation <= Duration::from_secs(1));
+        assert!(Budget::of(BudgetKind::Write).operation <= Duration::from_secs(3));
+    }
+
+    fn service(status: u16, code: &str) -> SdkError<ErrorMetadata, HttpResponse> {
+        let meta = ErrorMetadata::builder().code(code).message("test").build();
+        let status = StatusCode::try_from(status).unwrap_or_else(|e| panic!("{e}"));
+        SdkError::service_error(meta, HttpResponse::new(status, SdkBody::empty()))
+    }
+
+    fn kind(err: SdkError<ErrorMetadata, HttpResponse>) -> &'static str {
+        match store_error("op", err) {
+            StoreError::Throttled { .. } => "throttled",
+            StoreError::Unavailable { .. } => "unavailable",
+            StoreError::Backend { .. } => "backend",
+            StoreError::Corrupt { .. } => "corrupt",
+        }
+    }
+
+    #[test]
+    fn throttling_timeouts_resets_5xx_and_an_open_breaker_are_503s_and_the_rest_is_not() {
+        for code in [
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "RequestLimitExceeded",
+        ] {
+            assert_eq!(kind(service(400, code)), "throttled", "{code}");
+        }
+        assert_eq!(kind(service(503, "SlowDown")), "throttled", "S3 SlowDown");
+        assert_eq!(kind(service(503, "ServiceUnavailable")), "unavailable");
+        assert_eq!(kind(service(500, "InternalServerError")), "unavailable");
+        assert_eq!(
+            kind(SdkError::timeout_error("attempt timed out")),
+            "unavailable"
+        );
+        let reset = ConnectorError::io("connection reset by peer".into());
+        assert_eq!(kind(SdkError::dispatch_failure(reset)), "unavailable");
+        let open = CircuitOpen {
+            downstream: "dynamodb",
+        };
+        assert_eq!(kind(SdkError::construction_failure(open)), "unavailable");
+        assert_eq!(kind(service(400, "ValidationException")), "backend");
+        assert_eq!(kind(service(403, "AccessDeniedException")), "backend");
+        assert_eq!(kind(SdkError::construction_failure("bad input")), "backend");
+    }
+
+    #[cfg(feature = "dynamodb")]
+    #[tokio::test]
+    async fn clients_carry_the_budget_timeouts_and_retries() {
+        let budget = Budget::of(BudgetKind::Read);
+        let aws = Aws::local(budget, "http://127.0.0.1:9").await;
+        let client = aws.dynamodb();
+        let timeouts = client
+            .config()
+            .timeout_config()
+            .cloned()
+            .unwrap_or_else(|| panic!("no timeout config"));
+        assert_eq!(timeouts.operation_timeout(), Some(budget.operation));
+        assert_eq!(timeouts.operation_attempt_timeout(), Some(budget.attempt));
+        assert_eq!(timeouts.connect_timeout(), Some(budget.connect));
+        let retries = client
+            .config()
+            .retry_config()
+            .cloned()
+            .unwrap_or_else(|| panic!("no retry config"));
+        assert_eq!(retries.max_attempts(), budget.max_attempts);
+        assert_eq!(retries.initial_backoff(), budget.initial_backoff);
+    }
+
+    #[test]
+    fn an_operation_cut_off_before_it_reports_counts_as_a_failure() {
+        let budget = Budget {
+            breaker_failures: 2,
+            ..Budget::of(BudgetKind::Read)
+        };
+        let breaker = Breaker::new("test", &budget);
+        for _ in 0..2 {
+            drop(InFlight {
+                breaker: breaker.clone(),
+                settled: std::sync::atomic::AtomicBool::new(false),
+            });
+        }
+        assert!(!breaker.permits(), "two unreported operations open it");
+        let settled = Breaker::new("test", &budget);
+        for _ in 0..2 {
+            drop(InFlight {
+                breaker: settled.clone(),
+                settled: std::sync::atomic::AtomicBool::new(true),
+            });
+        }
+        assert!(
+            settled.permits(),
+            "reported operations are counted where they report"
+        );
+    }
+
+    #[test]
+    fn the_breaker_opens_after_consecutive_failures_and_closes_after_a_probe() {
+        let budget = Budget {
+            breaker_failures: 3,
+            breaker_open: Duration::from_millis(50),
+            ..Budget::of(BudgetKind::Read)
+        };
+        let breaker = Breaker::new("test", &budget);
+        breaker.record(true);
+        breaker.record(false);
+        breaker.record(true);
+        breaker.record(true);
+        assert!(breaker.permits(), "a success in between resets the count");
+        breaker.record(true);
+        assert!(!breaker.permits(), "three in a row open it");
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(breaker.permits(), "after the open period one call probes");
+        breaker.record(false);
+        assert!(breaker.permits(), "a successful probe closes it");
+    }
+}
