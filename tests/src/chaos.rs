@@ -44,6 +44,7 @@ struct State {
     next: AtomicUsize,
     seen: AtomicUsize,
     forwarded: AtomicUsize,
+    lost: AtomicUsize,
     upstream: String,
     client: Client<HttpConnector, Full<Bytes>>,
 }
@@ -85,6 +86,7 @@ impl ChaosProxy {
             next: AtomicUsize::new(0),
             seen: AtomicUsize::new(0),
             forwarded: AtomicUsize::new(0),
+            lost: AtomicUsize::new(0),
             upstream: upstream.trim_end_matches('/').to_owned(),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
@@ -117,6 +119,11 @@ impl ChaosProxy {
     /// Requests that reached the proxy so far.
     pub fn seen(&self) -> usize {
         self.state.seen.load(Ordering::SeqCst)
+    }
+
+    /// Responses the proxy dropped after the upstream answered (`Fault::LoseResponse`).
+    pub fn lost(&self) -> usize {
+        self.state.lost.load(Ordering::SeqCst)
     }
 
     /// Requests the proxy forwarded to the upstream so far.
@@ -209,6 +216,7 @@ async fn answer(
     }
     let response = forward(req, state).await?;
     if fault == Fault::LoseResponse {
+        state.lost.fetch_add(1, Ordering::SeqCst);
         return Err(Dropped);
     }
     Ok(response)

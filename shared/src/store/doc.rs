@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::keys;
-use super::table::{ItemTable, SortIndex, StoredDoc};
+use super::table::{Item, ItemTable, SortIndex, StoredDoc};
 use crate::ports::StoreError;
 use crate::query::{Page, PageKey, PageLimit};
 
@@ -94,6 +94,21 @@ where
             return Ok(unzip(items, position));
         }
     }
+}
+
+/// Whether `item` is stored exactly as given (strongly consistent read). A conditional write
+/// whose condition failed may have failed against its own earlier attempt: the request
+/// committed, its response was lost, and the retry (the SDK's, or the client's under the same
+/// `Idempotency-Key`) met the item it wrote. Writers check this before calling it a conflict.
+pub(super) async fn stored_as<S: ItemTable>(store: &S, item: &Item) -> Result<bool, StoreError> {
+    let stored = store.get_item(&item.pk, &item.sk).await?;
+    Ok(stored.and_then(|s| s.doc).as_deref() == Some(item.doc.as_str()))
+}
+
+/// Whether nothing is stored at `(pk, sk)` any more (strongly consistent read): a delete whose
+/// condition failed because its own earlier attempt already deleted the item.
+pub(super) async fn gone<S: ItemTable>(store: &S, pk: &str, sk: &str) -> Result<bool, StoreError> {
+    Ok(store.get_item(pk, sk).await?.is_none())
 }
 
 /// A page from items read with their positions.

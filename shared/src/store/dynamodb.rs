@@ -612,10 +612,16 @@ impl ItemTable for DynamoStore {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            // A fresh idempotency token per attempt of this loop (each follows a definite
+            // cancellation, so nothing was written); the SDK's own retries of one attempt resend
+            // the same token, so a retried transaction that had committed succeeds instead of
+            // failing its own conditions.
+            let token = uuid::Uuid::new_v4().to_string();
             let err = match self
                 .client
                 .transact_write_items()
                 .set_transact_items(Some(actions.clone()))
+                .client_request_token(token)
                 .send()
                 .await
             {

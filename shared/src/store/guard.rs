@@ -21,6 +21,10 @@ pub const IN_PROGRESS_TTL_SECS: i64 = 60;
 #[derive(Serialize, Deserialize)]
 struct Record {
     hash: String,
+    /// Who holds an in-progress claim: a token unique to one `claim` call, so a claim whose
+    /// write committed but whose response was lost knows its own record on the retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claimant: Option<String>,
     response: Option<StoredResponse>,
 }
 
@@ -28,8 +32,10 @@ impl<S: ItemTable> IdempotencyStore for S {
     #[instrument(skip_all)]
     async fn claim(&self, key: &str, payload_hash: &str, now: i64) -> Result<Claim, StoreError> {
         let pk = keys::idempotency_pk(key);
+        let claimant = uuid::Uuid::new_v4().to_string();
         let record = Record {
             hash: payload_hash.to_owned(),
+            claimant: Some(claimant.clone()),
             response: None,
         };
         let doc = encode(&pk, keys::PROFILE_SK, &record)?;
@@ -55,6 +61,12 @@ impl<S: ItemTable> IdempotencyStore for S {
             .and_then(|d| serde_json::from_str(d).ok());
         Ok(match record {
             Some(r) if r.hash != payload_hash => Claim::PayloadMismatch,
+            // Our own claim: it committed, but its response was lost and the retry met it.
+            Some(Record {
+                claimant: Some(holder),
+                response: None,
+                ..
+            }) if holder == claimant => Claim::Acquired,
             Some(Record {
                 response: Some(response),
                 ..
@@ -73,6 +85,7 @@ impl<S: ItemTable> IdempotencyStore for S {
     ) -> Result<(), StoreError> {
         let record = Record {
             hash: payload_hash.to_owned(),
+            claimant: None,
             response: Some(response.clone()),
         };
         let pk = keys::idempotency_pk(key);

@@ -4,7 +4,7 @@
 
 use tracing::instrument;
 
-use super::doc::{decode, encode, read_page};
+use super::doc::{decode, encode, read_page, stored_as};
 use super::keys;
 use super::table::{Condition, Item, ItemTable, SortIndex, SortKeys, TransactError, Write};
 use crate::domain::{CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus};
@@ -145,7 +145,7 @@ impl<S: ItemTable> PhotoWriter for S {
         match self
             .transact(vec![
                 Write::Put {
-                    item,
+                    item: item.clone(),
                     condition: Condition::Absent,
                 },
                 Write::Put {
@@ -156,6 +156,8 @@ impl<S: ItemTable> PhotoWriter for S {
             .await
         {
             Ok(()) => Ok(()),
+            // Our own earlier attempt committed (its response was lost): done.
+            Err(TransactError::ConditionFailed { .. }) if stored_as(self, &item).await? => Ok(()),
             Err(TransactError::ConditionFailed { .. }) => Err(StoreError::Backend {
                 operation: "create_photo",
                 source: format!("photo {} already exists", photo.id).into(),

@@ -9,6 +9,7 @@
 
 use tracing::instrument;
 
+use super::doc::{gone, stored_as};
 use super::keys;
 use super::table::{Condition, Item, ItemTable, SortIndex, SortKeys, TransactError, Write};
 use crate::domain::{CafeId, PublicUserId, RatingSummary, Review, ReviewId};
@@ -170,9 +171,10 @@ impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
     #[instrument(skip_all, fields(review_id = %review.id, cafe_id = %review.cafe_id))]
     async fn create_review(&self, review: &Review) -> Result<(), ReviewWriteError> {
         let reviewer = reviewer_item(review);
+        let item = review_item(review)?;
         let writes = vec![
             Write::Put {
-                item: review_item(review)?,
+                item: item.clone(),
                 condition: Condition::Absent,
             },
             Write::Put {
@@ -198,7 +200,14 @@ impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
                     .and_then(|i| i.doc)
                     .and_then(|id| ReviewId::parse(&id).ok())
                     .ok_or(ReviewWriteError::Conflict)?;
+                if existing == review.id && stored_as(&self.table, &item).await? {
+                    // Our own earlier attempt committed (its response was lost): done.
+                    return Ok(());
+                }
                 Err(ReviewWriteError::Duplicate { existing })
+            }
+            Err(TransactError::ConditionFailed { .. }) if stored_as(&self.table, &item).await? => {
+                Ok(())
             }
             Err(e) => Err(map_transact(e, |_| ReviewWriteError::Conflict)),
         }
@@ -206,8 +215,9 @@ impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
 
     #[instrument(skip_all, fields(review_id = %after.id))]
     async fn update_review(&self, before: &Review, after: &Review) -> Result<(), ReviewWriteError> {
+        let item = review_item(after)?;
         let mut writes = vec![Write::Put {
-            item: review_item(after)?,
+            item: item.clone(),
             condition: Condition::VersionIs(version(before)),
         }];
         writes.push(Write::Put {
@@ -220,10 +230,14 @@ impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
                 vec![(bucket(before), -1), (bucket(after), 1)],
             ));
         }
-        self.table
-            .transact(writes)
-            .await
-            .map_err(|e| map_transact(e, |_| ReviewWriteError::Conflict))
+        let result = self.table.transact(writes).await;
+        if matches!(result, Err(TransactError::ConditionFailed { .. }))
+            && stored_as(&self.table, &item).await?
+        {
+            // Our own earlier attempt committed this very edit.
+            return Ok(());
+        }
+        result.map_err(|e| map_transact(e, |_| ReviewWriteError::Conflict))
     }
 
     #[instrument(skip_all, fields(review_id = %review.id))]
@@ -246,9 +260,13 @@ impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
                 condition: Condition::Always,
             },
         ];
-        self.table
-            .transact(writes)
-            .await
-            .map_err(|e| map_transact(e, |_| ReviewWriteError::Conflict))
+        let result = self.table.transact(writes).await;
+        if matches!(result, Err(TransactError::ConditionFailed { .. }))
+            && gone(&self.table, &keys::review_pk(&review.id), keys::PROFILE_SK).await?
+        {
+            // Already gone: our own earlier attempt (or another delete) removed it.
+            return Ok(());
+        }
+        result.map_err(|e| map_transact(e, |_| ReviewWriteError::Conflict))
     }
 }

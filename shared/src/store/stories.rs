@@ -5,7 +5,7 @@
 
 use tracing::instrument;
 
-use super::doc::{encode, read_page};
+use super::doc::{encode, gone, read_page, stored_as};
 use super::keys;
 use super::table::{Condition, Item, ItemTable, SortIndex, SortKeys, TransactError, Write};
 use crate::domain::{Story, StoryId};
@@ -107,7 +107,9 @@ impl<S: ItemTable> StoryReader for S {
 impl<S: ItemTable> StoryWriter for S {
     #[instrument(skip_all, fields(story_id = %story.id))]
     async fn create_story(&self, story: &Story) -> Result<(), StoreError> {
-        let writes = story_items(story)?
+        let items = story_items(story)?;
+        let profile = items.first().cloned();
+        let writes = items
             .into_iter()
             .enumerate()
             .map(|(i, item)| Write::Put {
@@ -119,19 +121,26 @@ impl<S: ItemTable> StoryWriter for S {
                 },
             })
             .collect();
-        self.transact(writes).await.map_err(|e| match e {
-            TransactError::Store(e) => e,
-            TransactError::ConditionFailed { .. } => StoreError::Backend {
-                operation: "create_story",
-                source: "a story with this id already exists".into(),
+        match self.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(TransactError::Store(e)) => Err(e),
+            Err(TransactError::ConditionFailed { .. }) => match &profile {
+                // Our own earlier attempt committed (its response was lost): done.
+                Some(item) if stored_as(self, item).await? => Ok(()),
+                _ => Err(StoreError::Backend {
+                    operation: "create_story",
+                    source: "a story with this id already exists".into(),
+                }),
             },
-        })
+        }
     }
 
     #[instrument(skip_all, fields(story_id = %after.id))]
     async fn update_story(&self, before: &Story, after: &Story) -> Result<(), StoryWriteError> {
         let pk = keys::story_pk(&after.id);
-        let mut writes: Vec<Write> = story_items(after)?
+        let items = story_items(after)?;
+        let profile = items.first().cloned();
+        let mut writes: Vec<Write> = items
             .into_iter()
             .enumerate()
             .map(|(i, item)| Write::Put {
@@ -151,9 +160,14 @@ impl<S: ItemTable> StoryWriter for S {
                 condition: Condition::Always,
             });
         }
-        self.transact(writes)
-            .await
-            .map_err(conflict("update_story"))
+        let result = self.transact(writes).await;
+        if let (Err(TransactError::ConditionFailed { .. }), Some(item)) = (&result, &profile)
+            && stored_as(self, item).await?
+        {
+            // Our own earlier attempt committed this very edit.
+            return Ok(());
+        }
+        result.map_err(conflict("update_story"))
     }
 
     #[instrument(skip_all, fields(story_id = %story.id))]
@@ -171,8 +185,13 @@ impl<S: ItemTable> StoryWriter for S {
                 condition: Condition::Always,
             });
         }
-        self.transact(writes)
-            .await
-            .map_err(conflict("delete_story"))
+        let result = self.transact(writes).await;
+        if matches!(result, Err(TransactError::ConditionFailed { .. }))
+            && gone(self, &pk, keys::PROFILE_SK).await?
+        {
+            // Already gone: our own earlier attempt (or another delete) removed it.
+            return Ok(());
+        }
+        result.map_err(conflict("delete_story"))
     }
 }

@@ -423,3 +423,32 @@ async fn writes_under_faults_are_neither_lost_nor_duplicated_and_replays_are_exa
         "replays wrote nothing"
     );
 }
+
+/// A committed write whose response is lost: the SDK retries the transaction, which meets the
+/// items its own first attempt wrote. The write path recognises its own write (the stored story
+/// equals what it wrote) instead of answering 500 and letting the client's retry publish again;
+/// in AWS the transaction's `ClientRequestToken` makes the retry succeed outright (moto ignores
+/// the token, so this proves the store-side recognition).
+#[tokio::test]
+async fn writes_whose_responses_are_lost_are_stored_once_and_acknowledged() {
+    let (direct, proxy, cafe) = setup().await;
+    let store = through(&proxy, direct.table(), BudgetKind::Write).await;
+    let count = 4;
+    let acked = publish_under(
+        &proxy,
+        &store,
+        &cafe,
+        vec![Fault::Pass, Fault::Pass, Fault::LoseResponse],
+        count,
+        "lost",
+    )
+    .await;
+    proxy.set(Fault::Pass);
+    assert_eq!(acked.len(), count, "every write is acknowledged in the end");
+    let counts = stories_by_title(&direct).await;
+    for n in 0..count {
+        let title = format!("lost story {n}");
+        assert_eq!(counts.get(&title), Some(&1), "{title} is stored once");
+    }
+    assert!(proxy.lost() > 0, "the proxy really dropped responses");
+}

@@ -135,11 +135,20 @@ async fn edits_and_deletes_keep_the_summary_exact<T: ItemTable>(table: T) {
         RatingSummary::from_histogram([0, 1, 1, 0, 0])
     );
 
-    // A stale copy can neither be edited nor deleted: no double counting.
+    // A stale copy can neither be edited nor deleted: no double counting. The very edit that
+    // is stored, sent again, is a retry of a write that committed: it succeeds and moves no
+    // count.
+    let mut other = edited.clone();
+    other.rating = Rating::new(4).unwrap();
     assert!(matches!(
-        store.update_review(&original, &edited).await,
+        store.update_review(&original, &other).await,
         Err(ReviewWriteError::Conflict)
     ));
+    store.update_review(&original, &edited).await.unwrap();
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 1, 1, 0, 0])
+    );
     assert!(matches!(
         store.delete_review(&original).await,
         Err(ReviewWriteError::Conflict)
@@ -304,8 +313,64 @@ async fn concurrent_spenders_never_overspend<T: ItemTable + Clone + 'static>(tab
     assert!(!after.allowed, "the bucket is empty after the race");
 }
 
+/// A write retried after its response was lost meets the items it wrote itself: the writer
+/// recognises its own write and succeeds without counting the review twice (the rating shard
+/// moves once), so a retry is never a 409, a 500 or a duplicate.
+async fn a_write_retried_after_it_committed_succeeds_once<T: ItemTable>(table: T) {
+    let store = ReviewStore::new(table, "eu-west-1");
+    let cafe = CafeId::from_entropy(5);
+    let first = review(50, &cafe, "ana", 4, 0);
+    store.create_review(&first).await.unwrap();
+    store.create_review(&first).await.unwrap();
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 0, 0, 1, 0])
+    );
+    // Someone else's review with the same author and café is still a duplicate.
+    let other = review(51, &cafe, "ana", 2, 1);
+    assert!(matches!(
+        store.create_review(&other).await,
+        Err(ReviewWriteError::Duplicate { existing }) if existing == first.id
+    ));
+    let mut edited = first.clone();
+    edited.rating = Rating::new(2).unwrap();
+    edited.updated_at = Timestamp::from_second(1_700_000_100).unwrap();
+    store.update_review(&first, &edited).await.unwrap();
+    store.update_review(&first, &edited).await.unwrap();
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 1, 0, 0, 0])
+    );
+    // An edit that lost to a different one is still a conflict.
+    let mut stale = first.clone();
+    stale.rating = Rating::new(5).unwrap();
+    stale.updated_at = Timestamp::from_second(1_700_000_200).unwrap();
+    assert!(matches!(
+        store.update_review(&first, &stale).await,
+        Err(ReviewWriteError::Conflict)
+    ));
+    store.delete_review(&edited).await.unwrap();
+    store.delete_review(&edited).await.unwrap();
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 0, 0, 0, 0])
+    );
+    // The claim of an idempotency key knows its own record only by its claimant token: a
+    // second claim with the same payload is a concurrent duplicate, not the same claim.
+    let now = 1_700_000_000;
+    assert!(matches!(
+        store.claim("k-own", "h", now).await.unwrap(),
+        Claim::Acquired
+    ));
+    assert!(matches!(
+        store.claim("k-own", "h", now).await.unwrap(),
+        Claim::InProgress
+    ));
+}
+
 tests::contract_suite!(
     creates_lists_and_summarises,
+    a_write_retried_after_it_committed_succeeds_once,
     one_review_per_author_per_cafe,
     edits_and_deletes_keep_the_summary_exact,
     idempotency_claims_replays_and_expires,

@@ -119,10 +119,14 @@ async fn publishes_gets_and_filters_stories<S: StoryReader + StoryWriter>(store:
             .is_empty()
         );
     }
+    let mut clash = stories[0].clone();
+    clash.title = "Another story under the same id".to_owned();
     assert!(
-        store.create_story(&stories[0]).await.is_err(),
+        store.create_story(&clash).await.is_err(),
         "ids are never reused"
     );
+    // The same story again is a retry of a write that committed: it succeeds, changing nothing.
+    store.create_story(&stories[0]).await.unwrap();
 }
 
 async fn lists_a_persons_stories<S: StoryReader + StoryWriter>(store: S) {
@@ -194,11 +198,15 @@ async fn edits_move_list_entries_and_deletes_remove_them<S: StoryReader + StoryW
         ["Story 1, revised"]
     );
 
-    // Edits and deletes against a stale read change nothing.
+    // Edits and deletes against a stale read change nothing; the very edit that is stored
+    // again is a retry of a write that committed, and succeeds without changing anything.
+    let mut other = edited.clone();
+    other.title = "Story 1, revised differently".to_owned();
     assert!(matches!(
-        store.update_story(&original, &edited).await,
+        store.update_story(&original, &other).await,
         Err(shared::ports::StoryWriteError::Conflict)
     ));
+    store.update_story(&original, &edited).await.unwrap();
     assert!(matches!(
         store.delete_story(&original).await,
         Err(shared::ports::StoryWriteError::Conflict)
