@@ -226,7 +226,8 @@ impl Budget {
 pub struct Aws {
     sdk: SdkConfig,
     budget: Budget,
-    /// S3 needs path-style addressing on a local protocol server.
+    /// S3 needs path-style addressing on a local protocol server (read only by the S3 client).
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
     path_style: bool,
 }
 

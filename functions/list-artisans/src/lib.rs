@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::http::routes::LIST_ARTISANS;
-use shared::http::{CachePolicy, ListPage, Query, Reply, parse_limit, serve};
+use shared::http::{CachePolicy, ListPage, Paging, Query, serve};
 use shared::ports::ArtisanReader;
 
 /// Query parameters this route accepts.
@@ -23,16 +23,11 @@ pub struct Deps<S> {
 pub async fn handle<S: ArtisanReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
     serve(req, &LIST_ARTISANS, |_info, req| async move {
         let mut q = Query::from_request(&req, PARAMS);
-        let limit = q.take("limit", parse_limit).unwrap_or_default();
-        let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
+        let paging = Paging::take(&mut q, &deps.cursors);
         q.finish()?;
-        let after = cursor.map(|c| deps.cursors.decode(SCOPE, &c)).transpose()?;
-        let page = deps.store.list_artisans(limit, after).await?;
-        Reply::list(
-            ListPage::from(page),
-            |key| deps.cursors.encode(SCOPE, key),
-            CachePolicy::CATALOGUE,
-        )
+        let after = paging.after(SCOPE)?;
+        let page = deps.store.list_artisans(paging.limit, after).await?;
+        paging.reply(ListPage::from(page), SCOPE, CachePolicy::CATALOGUE)
     })
     .await
 }

@@ -4,7 +4,7 @@ use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::domain::CafeId;
 use shared::http::routes::LIST_CAFE_PHOTOS;
-use shared::http::{ApiError, CachePolicy, ListPage, Query, Reply, parse_limit, serve};
+use shared::http::{ApiError, CachePolicy, ListPage, Paging, Query, serve};
 use shared::ports::{CafeReader, PhotoReader, UserReader};
 use shared::query::PageKey;
 
@@ -25,23 +25,20 @@ pub async fn handle<S: CafeReader + PhotoReader + UserReader>(
     serve(req, &LIST_CAFE_PHOTOS, |info, req| async move {
         let cafe_id = info.parse_path("cafeId", CafeId::parse)?;
         let mut q = Query::from_request(&req, PARAMS);
-        let limit = q.take("limit", parse_limit).unwrap_or_default();
-        let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
+        let paging = Paging::take(&mut q, &deps.cursors);
         q.finish()?;
         let scope = format!("photos|{cafe_id}");
-        let after: Option<PageKey> = cursor
-            .map(|c| deps.cursors.decode(&scope, &c))
-            .transpose()?;
+        let after: Option<PageKey> = paging.after(&scope)?;
         if deps.store.get_cafe(&cafe_id).await?.is_none() {
             return Err(ApiError::not_found("café", &cafe_id));
         }
-        let page = ListPage::from(deps.store.list_cafe_photos(&cafe_id, limit, after).await?);
+        let page = ListPage::from(
+            deps.store
+                .list_cafe_photos(&cafe_id, paging.limit, after)
+                .await?,
+        );
         let views = shared::views::many(&deps.store, page.items()).await?;
-        Reply::list(
-            page.with_items(views),
-            |key| deps.cursors.encode(&scope, key),
-            CachePolicy::USER_CONTENT,
-        )
+        paging.reply(page.with_items(views), &scope, CachePolicy::USER_CONTENT)
     })
     .await
 }

@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::domain::CountryCode;
 use shared::http::routes::LIST_ROASTERS;
-use shared::http::{CachePolicy, ListPage, Query, Reply, parse_limit, serve};
+use shared::http::{CachePolicy, ListPage, Paging, Query, serve};
 use shared::ports::RoasterReader;
 use shared::query::RoasterQuery;
 use shared::search::SearchText;
@@ -35,27 +35,19 @@ pub async fn handle<S: RoasterReader>(deps: &Deps<S>, req: Request) -> Response<
         let mut q = Query::from_request(&req, PARAMS);
         let search = q.take("q", SearchText::parse);
         let country = q.take("country", CountryCode::parse);
-        let limit = q.take("limit", parse_limit).unwrap_or_default();
-        let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
+        let paging = Paging::take(&mut q, &deps.cursors);
         q.finish()?;
-        let after = cursor
-            .map(|c| deps.cursors.decode(&scope(country, search.as_ref()), &c))
-            .transpose()?;
+        let scope = scope(country, search.as_ref());
         let page = deps
             .store
             .list_roasters(&RoasterQuery {
                 country,
                 search: search.clone(),
-                limit,
-                after,
+                limit: paging.limit,
+                after: paging.after(&scope)?,
             })
             .await?;
-        let scope = scope(country, search.as_ref());
-        Reply::list(
-            ListPage::from(page),
-            |key| deps.cursors.encode(&scope, key),
-            CachePolicy::CATALOGUE,
-        )
+        paging.reply(ListPage::from(page), &scope, CachePolicy::CATALOGUE)
     })
     .await
 }

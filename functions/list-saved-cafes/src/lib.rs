@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::http::routes::LIST_SAVED_CAFES;
-use shared::http::{CachePolicy, ListPage, Query, Reply, caller, parse_limit, serve};
+use shared::http::{CachePolicy, ListPage, Paging, Query, caller, serve};
 use shared::identity::UserKeys;
 use shared::ports::SavedCafeStore;
 
@@ -23,20 +23,16 @@ pub async fn handle<S: SavedCafeStore>(deps: &Deps<S>, req: Request) -> Response
     serve(req, &LIST_SAVED_CAFES, |_info, req| async move {
         let user = caller(&req, &deps.users)?;
         let mut q = Query::from_request(&req, PARAMS);
-        let limit = q.take("limit", parse_limit).unwrap_or_default();
-        let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
+        let paging = Paging::take(&mut q, &deps.cursors);
         q.finish()?;
         // The scope binds a cursor to its owner: another user's cursor is refused.
         let scope = format!("saved|{user}");
-        let after = cursor
-            .map(|c| deps.cursors.decode(&scope, &c))
-            .transpose()?;
-        let page = deps.store.list_saved_cafes(&user, limit, after).await?;
-        Reply::list(
-            ListPage::from(page),
-            |key| deps.cursors.encode(&scope, key),
-            CachePolicy::NoStore,
-        )
+        let after = paging.after(&scope)?;
+        let page = deps
+            .store
+            .list_saved_cafes(&user, paging.limit, after)
+            .await?;
+        paging.reply(ListPage::from(page), &scope, CachePolicy::NoStore)
     })
     .await
 }

@@ -5,7 +5,7 @@ use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::domain::{CafeId, PublicUserId, Slug, StoryListView};
 use shared::http::routes::LIST_STORIES;
-use shared::http::{CachePolicy, ListPage, Query, Reply, parse_limit, serve};
+use shared::http::{CachePolicy, ListPage, Paging, Query, serve};
 use shared::ports::{StoryFilter, StoryReader, UserReader};
 
 /// Query parameters this route accepts.
@@ -24,8 +24,7 @@ pub async fn handle<S: StoryReader + UserReader>(deps: &Deps<S>, req: Request) -
         let author = q.take("author", PublicUserId::parse);
         let cafe = q.take("cafeId", CafeId::parse);
         let tag = q.take("tag", Slug::parse);
-        let limit = q.take("limit", parse_limit).unwrap_or_default();
-        let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
+        let paging = Paging::take(&mut q, &deps.cursors);
         q.finish()?;
         let scope = format!(
             "stories|{}|{}|{}",
@@ -33,12 +32,10 @@ pub async fn handle<S: StoryReader + UserReader>(deps: &Deps<S>, req: Request) -
             cafe.as_ref().map_or("", CafeId::as_str),
             tag.as_ref().map_or("", Slug::as_str)
         );
-        let after = cursor
-            .map(|c| deps.cursors.decode(&scope, &c))
-            .transpose()?;
+        let after = paging.after(&scope)?;
         let page = deps
             .store
-            .list_stories(&StoryFilter { cafe, tag, author }, limit, after)
+            .list_stories(&StoryFilter { cafe, tag, author }, paging.limit, after)
             .await?;
         let page = ListPage::from(page);
         // Lists show excerpts; the whole body is at `GET /stories/{storyId}`.
@@ -47,11 +44,7 @@ pub async fn handle<S: StoryReader + UserReader>(deps: &Deps<S>, req: Request) -
             .into_iter()
             .map(StoryListView::from)
             .collect();
-        Reply::list(
-            page.with_items(views),
-            |key| deps.cursors.encode(&scope, key),
-            CachePolicy::USER_CONTENT,
-        )
+        paging.reply(page.with_items(views), &scope, CachePolicy::USER_CONTENT)
     })
     .await
 }

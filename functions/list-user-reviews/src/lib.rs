@@ -4,7 +4,7 @@ use lambda_http::{Body, Request, Response};
 use shared::cursor::CursorCodec;
 use shared::domain::PublicUserId;
 use shared::http::routes::LIST_USER_REVIEWS;
-use shared::http::{ApiError, CachePolicy, ListPage, Query, Reply, parse_limit, serve};
+use shared::http::{ApiError, CachePolicy, ListPage, Paging, Query, serve};
 use shared::ports::{ReviewReader, UserReader};
 
 /// Query parameters this route accepts.
@@ -21,23 +21,20 @@ pub async fn handle<S: UserReader + ReviewReader>(deps: &Deps<S>, req: Request) 
     serve(req, &LIST_USER_REVIEWS, |info, req| async move {
         let user = info.parse_path("userId", PublicUserId::parse)?;
         let mut q = Query::from_request(&req, PARAMS);
-        let limit = q.take("limit", parse_limit).unwrap_or_default();
-        let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
+        let paging = Paging::take(&mut q, &deps.cursors);
         q.finish()?;
         let scope = format!("user-reviews|{user}");
-        let after = cursor
-            .map(|c| deps.cursors.decode(&scope, &c))
-            .transpose()?;
+        let after = paging.after(&scope)?;
         if deps.store.get_profile(&user).await?.is_none() {
             return Err(ApiError::not_found("user", &user));
         }
-        let page = ListPage::from(deps.store.list_user_reviews(&user, limit, after).await?);
+        let page = ListPage::from(
+            deps.store
+                .list_user_reviews(&user, paging.limit, after)
+                .await?,
+        );
         let views = shared::views::many(&deps.store, page.items()).await?;
-        Reply::list(
-            page.with_items(views),
-            |key| deps.cursors.encode(&scope, key),
-            CachePolicy::USER_CONTENT,
-        )
+        paging.reply(page.with_items(views), &scope, CachePolicy::USER_CONTENT)
     })
     .await
 }

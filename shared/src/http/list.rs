@@ -123,6 +123,51 @@ struct Misaligned {
 #[error("extra list fields must serialize to a JSON object")]
 struct NotAnObject;
 
+/// A list route's paging: `limit` (default 20, 1–100) and a `cursor` signed for the route's
+/// scope, read once from the query, and the reply that hands out the next cursor under the same
+/// scope. Every paged route goes through it, so a cursor from another list or another filter is
+/// a 400 everywhere.
+pub struct Paging<'a> {
+    cursors: &'a crate::cursor::CursorCodec,
+    /// The page size asked for.
+    pub limit: crate::query::PageLimit,
+    cursor: Option<String>,
+}
+
+impl<'a> Paging<'a> {
+    /// Takes `limit` and `cursor` from `query` (bad values are reported by `query.finish()`).
+    pub fn take(query: &mut super::Query, cursors: &'a crate::cursor::CursorCodec) -> Self {
+        Self {
+            cursors,
+            limit: query.take("limit", super::parse_limit).unwrap_or_default(),
+            cursor: query.take("cursor", |v| Ok::<_, String>(v.to_owned())),
+        }
+    }
+
+    /// Where the page starts: after the position in the cursor, which must have been signed for
+    /// `scope` (else 400 `invalid-cursor`); `None` without a cursor.
+    pub fn after<K: serde::de::DeserializeOwned>(
+        &self,
+        scope: &str,
+    ) -> Result<Option<K>, ApiError> {
+        Ok(self
+            .cursor
+            .as_deref()
+            .map(|c| self.cursors.decode(scope, c))
+            .transpose()?)
+    }
+
+    /// [`Reply::list`] with cursors signed for `scope`.
+    pub fn reply<T: Serialize, K: Serialize>(
+        &self,
+        page: ListPage<T, K>,
+        scope: &str,
+        cache: CachePolicy,
+    ) -> Result<Reply, ApiError> {
+        Reply::list(page, |key| self.cursors.encode(scope, key), cache)
+    }
+}
+
 impl Reply {
     /// `200` with `{"items": […], "nextCursor": …}`: the page's items as long as the body stays
     /// within [`LIST_BUDGET_BYTES`]; when it would not, the page ends early and `nextCursor`

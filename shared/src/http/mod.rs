@@ -13,7 +13,7 @@ pub mod routes;
 pub mod stories;
 mod write;
 
-pub use list::{LIST_BUDGET_BYTES, ListPage};
+pub use list::{LIST_BUDGET_BYTES, ListPage, Paging};
 pub use params::{Query, parse_amenity, parse_flag, parse_instant, parse_limit, parse_number_in};
 pub use problem::{ApiError, InvalidParam, PROBLEM_BASE, ParamLocation};
 pub use respond::{
