@@ -1,0 +1,385 @@
+//! What one review write costs in DynamoDB, counted: the review functions' handlers run on
+//! the embedded store behind a counting [`ItemTable`] that turns each primitive call into the
+//! DynamoDB requests the DynamoDB adapter makes for it, and estimates the write units those
+//! requests consume (DynamoDB's rules: a transactional write costs 2 units per started KB of
+//! each item, a plain write 1). The asserted figures are the "after" column of docs/reviews.md;
+//! a change that makes a review write dearer, or makes it touch a café again, fails here.
+//!
+//! It also enforces ARCHITECTURE.md's invariant "a review write never rewrites the café":
+//! every item a review route writes is a review, its author-list entry, the author marker, this
+//! region's rating shard, or the request's own bookkeeping (idempotency record, write-limit
+//! bucket, the author's profile) — never a `CAFE#` item.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use shared::domain::{Rating, Review, ReviewDraft, ReviewId, ReviewText};
+use shared::http::WriteGuard;
+use shared::ports::{CafeReader, CatalogWriter, ReviewReader, ReviewWriter, StoreError};
+use shared::query::PageKey;
+use shared::store::reviews::ReviewStore;
+use shared::store::sqlite::SqliteStore;
+use shared::store::{
+    Item, ItemTable, SortIndex, StoredDoc, StoredItem, TransactError, Write, keys,
+};
+use shared::testing::{event, json_body};
+
+/// What the counted calls cost.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// DynamoDB requests by operation name.
+    pub calls: BTreeMap<&'static str, usize>,
+    /// Estimated write capacity units.
+    pub write_units: u64,
+    /// `(PK, SK)` of every item written (put, updated or deleted), in order.
+    pub written: Vec<(String, String)>,
+    /// `(PK, SK)` of the items of each `TransactWriteItems` request, in order.
+    pub transactions: Vec<Vec<(String, String)>>,
+}
+
+impl Tally {
+    fn call(&mut self, operation: &'static str) {
+        *self.calls.entry(operation).or_default() += 1;
+    }
+
+    /// Every DynamoDB request counted.
+    pub fn requests(&self) -> usize {
+        self.calls.values().sum()
+    }
+}
+
+/// An [`ItemTable`] that counts what it is asked to do before passing it on.
+#[derive(Clone)]
+pub struct Counting<T> {
+    inner: T,
+    tally: Arc<Mutex<Tally>>,
+}
+
+impl<T> Counting<T> {
+    pub fn new(inner: T) -> Self {
+        Self {
+            inner,
+            tally: Arc::default(),
+        }
+    }
+
+    /// The tally so far, which starts again from zero.
+    pub fn take(&self) -> Tally {
+        std::mem::take(&mut *self.tally.lock().unwrap())
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Tally)) {
+        f(&mut self.tally.lock().unwrap());
+    }
+}
+
+/// DynamoDB's size of an item as the adapter writes it: attribute names plus values.
+fn item_bytes(item: &Item) -> u64 {
+    let mut bytes = 2 + item.pk.len() + 2 + item.sk.len() + 3 + item.doc.len();
+    if let Some(lpk) = &item.lpk {
+        bytes += 3 + lpk.len();
+        for (index, value) in item.sort.iter() {
+            if let Some(value) = value {
+                bytes += index.attribute().len() + value.len();
+            }
+        }
+    }
+    if item.version.is_some() {
+        bytes += 3 + 21;
+    }
+    if item.expires_at.is_some() {
+        bytes += 9 + 21;
+    }
+    bytes as u64
+}
+
+/// Write units for an item of `bytes`: one per started KB, twice inside a transaction.
+fn units(bytes: u64, transactional: bool) -> u64 {
+    bytes.div_ceil(1024).max(1) * if transactional { 2 } else { 1 }
+}
+
+impl<T: ItemTable> ItemTable for Counting<T> {
+    async fn get_doc(&self, pk: &str, sk: &str) -> Result<Option<String>, StoreError> {
+        self.with(|t| t.call("GetItem"));
+        self.inner.get_doc(pk, sk).await
+    }
+
+    async fn query_index(
+        &self,
+        index: SortIndex,
+        lpk: &str,
+        after: Option<&PageKey>,
+        limit: usize,
+    ) -> Result<Vec<StoredDoc>, StoreError> {
+        self.with(|t| t.call("Query"));
+        self.inner.query_index(index, lpk, after, limit).await
+    }
+
+    async fn query_range(
+        &self,
+        index: SortIndex,
+        lpk: &str,
+        from: &str,
+        to: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredDoc>, StoreError> {
+        self.with(|t| t.call("Query"));
+        self.inner.query_range(index, lpk, from, to, limit).await
+    }
+
+    async fn get_docs(
+        &self,
+        keys: Vec<(String, String)>,
+    ) -> Result<Vec<Option<String>>, StoreError> {
+        self.with(|t| t.call("BatchGetItem"));
+        self.inner.get_docs(keys).await
+    }
+
+    async fn replace_partition(&self, pk: &str, items: Vec<Item>) -> Result<(), StoreError> {
+        // The DynamoDB adapter queries the partition's keys, then writes the new items and
+        // deletes the stale ones in one transaction.
+        let existing = self.inner.query_prefix(pk, "").await?;
+        let stale: Vec<String> = existing
+            .into_iter()
+            .map(|s| s.sk)
+            .filter(|sk| !items.iter().any(|i| &i.sk == sk))
+            .collect();
+        self.with(|t| {
+            t.call("Query");
+            t.call("TransactWriteItems");
+            let mut keys = Vec::new();
+            for item in &items {
+                t.write_units += units(item_bytes(item), true);
+                keys.push((item.pk.clone(), item.sk.clone()));
+            }
+            for sk in &stale {
+                t.write_units += units(1, true);
+                keys.push((pk.to_owned(), sk.clone()));
+            }
+            t.written.extend(keys.iter().cloned());
+            t.transactions.push(keys);
+        });
+        self.inner.replace_partition(pk, items).await
+    }
+
+    async fn put_items(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        self.with(|t| {
+            for _ in 0..items.len().div_ceil(25) {
+                t.call("BatchWriteItem");
+            }
+            for item in &items {
+                t.write_units += units(item_bytes(item), false);
+                t.written.push((item.pk.clone(), item.sk.clone()));
+            }
+        });
+        self.inner.put_items(items).await
+    }
+
+    async fn get_item(&self, pk: &str, sk: &str) -> Result<Option<StoredItem>, StoreError> {
+        self.with(|t| t.call("GetItem"));
+        self.inner.get_item(pk, sk).await
+    }
+
+    async fn query_prefix(&self, pk: &str, sk_prefix: &str) -> Result<Vec<StoredItem>, StoreError> {
+        self.with(|t| t.call("Query"));
+        self.inner.query_prefix(pk, sk_prefix).await
+    }
+
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), TransactError> {
+        self.with(|t| {
+            t.call("TransactWriteItems");
+            let mut keys = Vec::new();
+            for write in &writes {
+                let (pk, sk, bytes) = match write {
+                    Write::Put { item, .. } => (&item.pk, &item.sk, item_bytes(item)),
+                    // A delete or a counter update is billed on the item's size; both kinds
+                    // here (markers, reviews' list entries, shards) are under 1 KB.
+                    Write::Delete { pk, sk, .. } | Write::Add { pk, sk, .. } => (pk, sk, 1),
+                };
+                t.write_units += units(bytes, true);
+                keys.push((pk.clone(), sk.clone()));
+            }
+            t.written.extend(keys.iter().cloned());
+            t.transactions.push(keys);
+        });
+        self.inner.transact(writes).await
+    }
+}
+
+type Store = Counting<SqliteStore>;
+
+async fn store() -> Store {
+    Counting::new(shared::seed::demo_memory_store().await.unwrap())
+}
+
+fn guard(store: &Store) -> WriteGuard<Store> {
+    WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30))
+}
+
+/// The review the update and delete fixtures name, by the fixtures' author, on the first
+/// demo café (written uncounted).
+async fn fixture_review(store: &Store) -> Review {
+    let cafe = shared::demo::catalog().unwrap().cafes[0].id.clone();
+    let review = Review::new(
+        ReviewId::parse("rev_0000000000000001").unwrap(),
+        cafe,
+        shared::testing::public_id("fixture-user"),
+        ReviewDraft {
+            rating: Rating::new(5).unwrap(),
+            text: ReviewText::parse("First visit: a superb naturally processed Ethiopian.")
+                .unwrap(),
+            brewing_method: None,
+            visited_on: None,
+        },
+        jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+    );
+    ReviewStore::new(store.clone(), "test")
+        .create_review(&review)
+        .await
+        .unwrap();
+    // The café shows the summary with this review in it, as it would once converged.
+    let mut cafe = store.get_cafe(&review.cafe_id).await.unwrap().unwrap();
+    cafe.rating = store.rating_summary(&review.cafe_id).await.unwrap();
+    store.put_cafe(&cafe).await.unwrap();
+    store.take();
+    review
+}
+
+/// What `POST /cafes/{id}/reviews` costs (the create-review fixture).
+pub async fn create_cost() -> Tally {
+    let store = store().await;
+    store.take();
+    let deps = create_review::Deps {
+        catalog: store.clone(),
+        reviews: ReviewStore::new(store.clone(), "test"),
+        users: shared::testing::user_keys(),
+        guard: guard(&store),
+    };
+    let response = create_review::handle(&deps, event("create-review")).await;
+    assert_eq!(response.status(), 201, "{}", json_body(&response));
+    store.take()
+}
+
+/// What `PUT /reviews/{id}` costs (the update-review fixture: 5 stars become 3).
+pub async fn update_cost() -> Tally {
+    let store = store().await;
+    fixture_review(&store).await;
+    let deps = update_review::Deps {
+        catalog: store.clone(),
+        reviews: ReviewStore::new(store.clone(), "test"),
+        users: shared::testing::user_keys(),
+        guard: guard(&store),
+    };
+    let response = update_review::handle(&deps, event("update-review")).await;
+    assert_eq!(response.status(), 200, "{}", json_body(&response));
+    store.take()
+}
+
+/// What `DELETE /reviews/{id}` costs (the delete-review fixture).
+pub async fn delete_cost() -> Tally {
+    let store = store().await;
+    let review = fixture_review(&store).await;
+    let deps = delete_review::Deps {
+        catalog: store.clone(),
+        reviews: ReviewStore::new(store.clone(), "test"),
+        users: shared::testing::user_keys(),
+        guard: guard(&store),
+    };
+    let response = delete_review::handle(&deps, event("delete-review")).await;
+    assert_eq!(response.status(), 204, "{}", json_body(&response));
+    assert!(store.get_review(&review.id).await.unwrap().is_none());
+    store.take()
+}
+
+/// The sizes of the transactions of a tally.
+fn transaction_sizes(tally: &Tally) -> Vec<usize> {
+    tally.transactions.iter().map(Vec::len).collect()
+}
+
+fn calls(pairs: &[(&'static str, usize)]) -> BTreeMap<&'static str, usize> {
+    pairs.iter().copied().collect()
+}
+
+/// The figures in docs/reviews.md ("after"): a review write is the idempotency claim (create
+/// only), the write-limit token, the author's profile (create only) and one transaction of at
+/// most four items; nothing of the café.
+#[tokio::test]
+async fn a_review_write_costs_what_docs_reviews_md_says() {
+    let create = create_cost().await;
+    assert_eq!(
+        create.calls,
+        calls(&[("GetItem", 3), ("TransactWriteItems", 5)]),
+        "{create:#?}"
+    );
+    assert_eq!(transaction_sizes(&create), [1, 1, 1, 4, 1]);
+    assert_eq!(create.write_units, 16);
+    assert_eq!(create.requests(), 8);
+
+    let update = update_cost().await;
+    assert_eq!(
+        update.calls,
+        calls(&[
+            ("BatchGetItem", 1),
+            ("GetItem", 2),
+            ("TransactWriteItems", 2)
+        ]),
+        "{update:#?}"
+    );
+    assert_eq!(transaction_sizes(&update), [1, 3]);
+    assert_eq!(update.write_units, 8);
+    assert_eq!(update.requests(), 5);
+
+    let delete = delete_cost().await;
+    assert_eq!(
+        delete.calls,
+        calls(&[("GetItem", 3), ("TransactWriteItems", 2)]),
+        "{delete:#?}"
+    );
+    assert_eq!(transaction_sizes(&delete), [1, 4]);
+    assert_eq!(delete.write_units, 10);
+    assert_eq!(delete.requests(), 5);
+}
+
+/// ARCHITECTURE.md: "a review write never rewrites the café". Every item the review routes write
+/// is of the review's own families or the request's bookkeeping, and the review transaction holds
+/// only the review, its author-list entry, the author marker and this region's shard.
+#[tokio::test]
+async fn a_review_write_never_rewrites_the_cafe() {
+    let cafe = keys::cafe_pk(&shared::demo::catalog().unwrap().cafes[0].id);
+    let ratings = keys::ratings_pk(&shared::demo::catalog().unwrap().cafes[0].id);
+    let shard = keys::shard_sk("test");
+    let reviewer = keys::reviewer_sk(&shared::testing::public_id("fixture-user"));
+    for (route, tally) in [
+        ("create", create_cost().await),
+        ("update", update_cost().await),
+        ("delete", delete_cost().await),
+    ] {
+        assert!(
+            tally.written.iter().all(|(pk, _)| pk != &cafe),
+            "{route} wrote the café: {:?}",
+            tally.written
+        );
+        for (pk, _) in &tally.written {
+            assert!(
+                ["REVIEW#", "RATINGS#", "USER#", "RATE#", "IDEMPOTENCY#"]
+                    .iter()
+                    .any(|family| pk.starts_with(family)),
+                "{route} wrote {pk}"
+            );
+        }
+        let review_tx: Vec<&Vec<(String, String)>> = tally
+            .transactions
+            .iter()
+            .filter(|t| t.iter().any(|(pk, _)| pk.starts_with("REVIEW#")))
+            .collect();
+        assert_eq!(review_tx.len(), 1, "{route}: one review transaction");
+        let items = review_tx[0];
+        assert!(items.len() <= 4, "{route}: {items:?}");
+        for (pk, sk) in items {
+            let review_item =
+                pk.starts_with("REVIEW#") && (sk == keys::PROFILE_SK || sk == keys::USER_LIST_SK);
+            let counted = pk == &ratings && (sk == &shard || sk == &reviewer);
+            assert!(review_item || counted, "{route}: {pk} {sk}");
+        }
+    }
+}
