@@ -383,3 +383,42 @@ async fn a_review_write_never_rewrites_the_cafe() {
         }
     }
 }
+
+/// What the asynchronous side costs: one `apply_rating` per café per stream batch (however many
+/// reviews of that café the batch holds), and nothing but two reads when the café already shows
+/// its summary (a redelivered batch). Figures in docs/reviews.md.
+#[tokio::test]
+async fn the_rating_refresh_costs_one_cafe_rewrite_per_batch() {
+    use shared::ports::RatingWriter;
+    let store = store().await;
+    let review = fixture_review(&store).await;
+    // Two more reviews arrive before the batch is applied.
+    for (n, author) in [(2u128, "second"), (3, "third")] {
+        let mut other = review.clone();
+        other.id = ReviewId::from_entropy(n);
+        other.author_id = shared::testing::public_id(author);
+        ReviewStore::new(store.clone(), "test")
+            .create_review(&other)
+            .await
+            .unwrap();
+    }
+    store.take();
+
+    store.apply_rating(&review.cafe_id).await.unwrap();
+    let changed = store.take();
+    assert_eq!(
+        changed.calls,
+        calls(&[("GetItem", 1), ("Query", 1), ("TransactWriteItems", 1)]),
+        "{changed:#?}"
+    );
+    let cafe = keys::cafe_pk(&review.cafe_id);
+    assert!(changed.written.iter().all(|(pk, _)| pk == &cafe));
+    // The first demo café: profile, 11 list, 3 geo and 7 term entries.
+    assert_eq!(transaction_sizes(&changed), [22]);
+    assert_eq!(changed.write_units, 48);
+
+    store.apply_rating(&review.cafe_id).await.unwrap();
+    let unchanged = store.take();
+    assert_eq!(unchanged.calls, calls(&[("GetItem", 1), ("Query", 1)]));
+    assert_eq!(unchanged.write_units, 0);
+}
