@@ -742,7 +742,7 @@ fn stream_consumers_read_only_shard_changes_through_live_with_retries_and_a_dead
             .filter(|s| strings(&s["Action"]).iter().any(|a| a.starts_with("sqs:")))
             .flat_map(|s| strings(&s["Resource"]))
             .collect();
-        assert_eq!(sends, [destination.clone()], "{consumer}");
+        assert_eq!(sends, std::slice::from_ref(&destination), "{consumer}");
         let stream_reads: Vec<&Value> = statements
             .iter()
             .filter(|s| strings(&s["Action"]).contains(&"dynamodb:GetRecords".to_owned()))
