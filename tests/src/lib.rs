@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod compat;
+pub mod counting;
 pub mod fixtures;
 pub mod openapi;
 

@@ -4,23 +4,18 @@
 //! never undoes a catalogue edit or a cover change that lands between its read and its write,
 //! changes no other field, and never creates a café.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-
 use shared::domain::{
     Cafe, CafeId, CoverPhoto, PhotoId, Rating, RatingSummary, Rendition, Review, ReviewDraft,
     ReviewId, ReviewText,
 };
 use shared::ports::{
     CafeReader, CatalogWriter, CoverChange, CoverWriter, RatingChange, RatingWriter, ReviewReader,
-    ReviewWriter, StoreError,
+    ReviewWriter,
 };
-use shared::query::{CafeQuery, CafeSort, PageKey, PageLimit};
+use shared::query::{CafeQuery, CafeSort, PageLimit};
 use shared::store::reviews::ReviewStore;
-use shared::store::{
-    Item, ItemTable, SortIndex, StoredDoc, StoredItem, TransactError, Write, keys,
-};
+use shared::store::{ItemTable, StoredItem, keys};
+use tests::counting::{Counting, Hook};
 use tests::fixtures::{Fixtures, fixtures, load};
 
 /// Every item of the café's partition (DynamoDB refuses an empty `begins_with` prefix, so one
@@ -238,74 +233,10 @@ fn cover(n: u128) -> CoverPhoto {
     }
 }
 
-type Hook = Pin<Box<dyn Future<Output = ()> + Send>>;
-
 /// A table that runs `hook` (another writer's change to the same café) just before its first
 /// transaction: between `apply_rating`'s read and its write.
-#[derive(Clone)]
-struct Interleaved<T> {
-    inner: T,
-    hook: Arc<Mutex<Option<Hook>>>,
-    transactions: Arc<Mutex<usize>>,
-}
-
-impl<T: ItemTable> ItemTable for Interleaved<T> {
-    async fn get_doc(&self, pk: &str, sk: &str) -> Result<Option<String>, StoreError> {
-        self.inner.get_doc(pk, sk).await
-    }
-    async fn query_index(
-        &self,
-        index: SortIndex,
-        lpk: &str,
-        after: Option<&PageKey>,
-        limit: usize,
-    ) -> Result<Vec<StoredDoc>, StoreError> {
-        self.inner.query_index(index, lpk, after, limit).await
-    }
-    async fn query_range(
-        &self,
-        index: SortIndex,
-        lpk: &str,
-        from: &str,
-        to: &str,
-        limit: usize,
-    ) -> Result<Vec<StoredDoc>, StoreError> {
-        self.inner.query_range(index, lpk, from, to, limit).await
-    }
-    async fn get_docs(
-        &self,
-        keys: Vec<(String, String)>,
-    ) -> Result<Vec<Option<String>>, StoreError> {
-        self.inner.get_docs(keys).await
-    }
-    async fn replace_partition(&self, pk: &str, items: Vec<Item>) -> Result<(), StoreError> {
-        self.inner.replace_partition(pk, items).await
-    }
-    async fn put_items(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        self.inner.put_items(items).await
-    }
-    async fn get_item(&self, pk: &str, sk: &str) -> Result<Option<StoredItem>, StoreError> {
-        self.inner.get_item(pk, sk).await
-    }
-    async fn query_prefix(&self, pk: &str, sk_prefix: &str) -> Result<Vec<StoredItem>, StoreError> {
-        self.inner.query_prefix(pk, sk_prefix).await
-    }
-    async fn transact(&self, writes: Vec<Write>) -> Result<(), TransactError> {
-        let hook = self.hook.lock().unwrap().take();
-        if let Some(hook) = hook {
-            hook.await;
-        }
-        *self.transactions.lock().unwrap() += 1;
-        self.inner.transact(writes).await
-    }
-}
-
-fn interleaved<T: ItemTable + Clone + 'static>(table: &T, hook: Hook) -> Interleaved<T> {
-    Interleaved {
-        inner: table.clone(),
-        hook: Arc::new(Mutex::new(Some(hook))),
-        transactions: Arc::default(),
-    }
+fn interleaved<T: ItemTable + Clone>(table: &T, hook: Hook) -> Counting<T> {
+    Counting::interleaved(table.clone(), hook)
 }
 
 async fn a_catalogue_edit_between_read_and_write_is_not_undone<T: ItemTable + Clone + 'static>(
@@ -334,7 +265,7 @@ async fn a_catalogue_edit_between_read_and_write_is_not_undone<T: ItemTable + Cl
     );
 
     assert_eq!(
-        *racing.transactions.lock().unwrap(),
+        racing.take().transactions.len(),
         2,
         "the first write lost the version race and was made again from a fresh read"
     );
@@ -386,7 +317,7 @@ async fn a_cover_change_between_read_and_write_is_not_undone<T: ItemTable + Clon
         RatingChange::Changed
     );
 
-    assert_eq!(*racing.transactions.lock().unwrap(), 2);
+    assert_eq!(racing.take().transactions.len(), 2);
     assert_converged(&table, &cafe.id).await;
     let shown = table.get_cafe(&cafe.id).await.unwrap().unwrap();
     assert_eq!(

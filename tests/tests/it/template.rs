@@ -282,10 +282,27 @@ fn every_function_ships_by_canary_guarded_by_its_own_alarms() {
     }
 }
 
+/// The properties of the one event source mapping that feeds `function`'s `live` alias.
+fn mapping_on_live<'a>(template: &'a Value, function: &str) -> &'a Value {
+    let alias = format!("{function}.Alias");
+    let mappings: Vec<&Value> = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Lambda::EventSourceMapping"))
+        .filter(|r| ref_target(&r["Properties"]["FunctionName"]).as_deref() == Some(alias.as_str()))
+        .collect();
+    assert_eq!(
+        mappings.len(),
+        1,
+        "{function}: one event source mapping on {alias}"
+    );
+    &mappings[0]["Properties"]
+}
+
 #[test]
 fn workers_drain_their_queue_through_live_with_partial_failures_and_a_dead_letter_queue() {
     let template = template();
-    let resources = template["Resources"].as_mapping().unwrap();
     for worker in WORKERS {
         let function = &template["Resources"][*worker];
         assert_eq!(
@@ -297,20 +314,7 @@ fn workers_drain_their_queue_through_live_with_partial_failures_and_a_dead_lette
             function["Properties"]["Events"].is_null(),
             "{worker}: an SQS event would attach AWSLambdaSQSQueueExecutionRole (every queue)"
         );
-        let alias = format!("{worker}.Alias");
-        let mappings: Vec<&Value> = resources
-            .values()
-            .filter(|r| r["Type"].as_str() == Some("AWS::Lambda::EventSourceMapping"))
-            .filter(|r| {
-                ref_target(&r["Properties"]["FunctionName"]).as_deref() == Some(alias.as_str())
-            })
-            .collect();
-        assert_eq!(
-            mappings.len(),
-            1,
-            "{worker}: one event source mapping on {alias}"
-        );
-        let mapping = &mappings[0]["Properties"];
+        let mapping = mapping_on_live(&template, worker);
         let types = strings(&mapping["FunctionResponseTypes"]);
         assert_eq!(
             types,
@@ -668,23 +672,13 @@ fn review_writes_never_reach_a_cafe_and_only_the_rating_consumer_rewrites_rating
 #[test]
 fn stream_consumers_read_only_shard_changes_through_live_with_retries_and_a_dead_letter_queue() {
     let template = template();
-    let resources = template["Resources"].as_mapping().unwrap();
     for consumer in STREAM_CONSUMERS {
         let function = &template["Resources"][*consumer];
         assert!(
             function["Properties"]["Events"].is_null(),
             "{consumer}: a SAM DynamoDB event would invoke the unaliased function"
         );
-        let alias = format!("{consumer}.Alias");
-        let mappings: Vec<&Value> = resources
-            .values()
-            .filter(|r| r["Type"].as_str() == Some("AWS::Lambda::EventSourceMapping"))
-            .filter(|r| {
-                ref_target(&r["Properties"]["FunctionName"]).as_deref() == Some(alias.as_str())
-            })
-            .collect();
-        assert_eq!(mappings.len(), 1, "{consumer}: one mapping on {alias}");
-        let mapping = &mappings[0]["Properties"];
+        let mapping = mapping_on_live(&template, consumer);
         let source = strings(&mapping["EventSourceArn"]);
         assert!(
             source.contains(&"Table.StreamArn".to_owned())
