@@ -18,8 +18,8 @@ use shared::ports::{
     ReviewWriter, UserReader, UserWriter, WriteLimiter,
 };
 
-/// What the handler needs: the catalogue (café exists, brewing method known, rating refresh),
-/// the review store, the caller's profile, the user-id hash and the write settings.
+/// What the handler needs: the catalogue reads (café exists, brewing method known), the
+/// review store, the caller's profile, the user-id hash and the write settings.
 pub struct Deps<C, R> {
     pub catalog: C,
     pub reviews: R,
