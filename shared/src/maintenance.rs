@@ -2,7 +2,9 @@
 //! store (`cargo run -p xtask -- reindex` and `migrate-authors`, and the local server on start).
 
 use crate::domain::{ArtisanId, City, Location};
-use crate::ports::{ArtisanReader, CafeReader, CatalogWriter, RoasterReader, StoreError};
+use crate::ports::{
+    ArtisanReader, CafeReader, CatalogWriter, RatingChange, RatingWriter, RoasterReader, StoreError,
+};
 use crate::query::{CafeQuery, PageLimit, RoasterQuery};
 
 /// Rewrites every café through [`CatalogWriter::put_cafe`], so each café partition holds
@@ -50,6 +52,43 @@ pub async fn rewrite_cafes<S: CafeReader + CatalogWriter + ArtisanReader>(
     }
     store.put_cities(&City::tally(&locations)).await?;
     Ok(rewritten)
+}
+
+/// What [`refresh_ratings`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RatingsRefreshed {
+    /// Cafés whose items now show the sum of their shards.
+    pub changed: usize,
+    /// Cafés that already showed it.
+    pub unchanged: usize,
+}
+
+/// Applies [`RatingWriter::apply_rating`] to every café (`CAFES#ALL`, one page at a time): the
+/// repair when the stream consumer gave up on a batch (`RatingsDeadLetterQueue`), or after
+/// loading reviews outside the review write path. Idempotent; safe to stop and re-run
+/// (`cargo run -p xtask -- refresh-ratings`).
+pub async fn refresh_ratings<S: CafeReader + RatingWriter>(
+    store: &S,
+) -> Result<RatingsRefreshed, StoreError> {
+    let mut query = CafeQuery {
+        limit: PageLimit::max(),
+        ..CafeQuery::default()
+    };
+    let mut done = RatingsRefreshed::default();
+    loop {
+        let page = store.list_cafes(&query).await?;
+        for summary in &page.items {
+            match store.apply_rating(&summary.id).await? {
+                RatingChange::Changed => done.changed += 1,
+                RatingChange::Unchanged | RatingChange::NoCafe => done.unchanged += 1,
+            }
+        }
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+    }
+    Ok(done)
 }
 
 /// Rewrites every roaster through [`CatalogWriter::put_roaster`] (list and term entries), the

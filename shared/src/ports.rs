@@ -149,6 +149,33 @@ pub trait CoverWriter: Send + Sync {
     ) -> impl Future<Output = Result<CoverChange, StoreError>> + Send;
 }
 
+/// What a rating refresh did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RatingChange {
+    /// The café's profile and its list, geo and term entries now show the current summary.
+    Changed,
+    /// They already showed it: nothing was written.
+    Unchanged,
+    /// No such café: nothing was written.
+    NoCafe,
+}
+
+/// Keeps the rating a café's items show (profile `rating`, the summaries in its list, geo and
+/// term entries, and the list entries' rating sort key) equal to the sum of its rating shards.
+/// The stream consumer `refresh-ratings` (and the local server after a review write) calls it;
+/// review writes themselves never touch a café.
+pub trait RatingWriter: Send + Sync {
+    /// Recomputes the café's summary from its shards (consistent read, after reading the
+    /// profile) and writes it in one transaction conditioned on the profile's version,
+    /// re-reading on conflict. Only rating fields change, so a concurrent catalogue edit or
+    /// cover change is never undone, and since the summary is read at apply time, a late or
+    /// redelivered trigger never writes an older one. No write when nothing changed.
+    fn apply_rating(
+        &self,
+        cafe: &CafeId,
+    ) -> impl Future<Output = Result<RatingChange, StoreError>> + Send;
+}
+
 /// Reads brewing guides.
 pub trait BrewingMethodReader: Send + Sync {
     /// Every brewing method, by name. The set is small and curated.

@@ -7,6 +7,7 @@
 
 pub mod chaos;
 pub mod compat;
+pub mod counting;
 pub mod fixtures;
 pub mod openapi;
 

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use serde_json::{Value, json};
+use shared::store::keys;
 
 /// One fixture: file stem, route key, method, concrete path, query string, path parameters.
 struct Fixture {
@@ -596,6 +597,28 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
     text.push('\n');
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     println!("wrote {}", path.display());
+    // What the table's stream hands refresh-ratings (the shape of `sam local generate-event
+    // dynamodb update`, NEW_AND_OLD_IMAGES): this region's shard of the first demo café changed
+    // twice, another region's shard of the second café replicated in, and a reviewer marker (which
+    // the mapping's filter keeps out; the handler skips it if one gets through).
+    let second = catalog
+        .cafes
+        .get(1)
+        .context("demo catalogue has fewer than two cafés")?;
+    let (first, second) = (keys::ratings_pk(&cafe.id), keys::ratings_pk(&second.id));
+    let (here, there) = (keys::shard_sk("eu-west-1"), keys::shard_sk("us-east-1"));
+    let marker = keys::reviewer_sk(&person.id);
+    let stream = json!({"Records": [
+        stream_record(1, "MODIFY", &first, &here, Some((3, 11)), Some((3, 10))),
+        stream_record(2, "INSERT", &second, &there, Some((0, 1)), None),
+        stream_record(3, "INSERT", &first, &marker, None, None),
+        stream_record(4, "MODIFY", &first, &here, Some((2, 11)), Some((3, 11))),
+    ]});
+    let path = dir.join("refresh-ratings.json");
+    let mut text = serde_json::to_string_pretty(&stream)?;
+    text.push('\n');
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
     for f in &fixtures {
         let path = dir.join(format!("{}.json", f.file));
         let mut text = serde_json::to_string_pretty(&event(f))?;
@@ -604,4 +627,42 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// One DynamoDB stream record of an item in a café's ratings partition. A shard's images carry
+/// its counters as `(h4, h5)`; a marker's new image holds the review id.
+fn stream_record(
+    n: u64,
+    name: &str,
+    pk: &str,
+    sk: &str,
+    new: Option<(i64, i64)>,
+    old: Option<(i64, i64)>,
+) -> Value {
+    let keys = json!({"PK": {"S": pk}, "SK": {"S": sk}});
+    let image = |counters: Option<(i64, i64)>| match counters {
+        Some((h4, h5)) => json!({"PK": {"S": pk}, "SK": {"S": sk},
+                                 "h4": {"N": h4.to_string()}, "h5": {"N": h5.to_string()}}),
+        None => json!({"PK": {"S": pk}, "SK": {"S": sk}, "doc": {"S": "rev_0000000000000001"}}),
+    };
+    let mut change = json!({
+        "ApproximateCreationDateTime": 1_795_428_000 + n,
+        "Keys": keys,
+        "NewImage": image(new),
+        "SequenceNumber": format!("{}", 4_421_584_500_000_000_000_000_000u128 + u128::from(n)),
+        "SizeBytes": 112,
+        "StreamViewType": "NEW_AND_OLD_IMAGES"
+    });
+    if old.is_some() {
+        change["OldImage"] = image(old);
+    }
+    json!({
+        "eventID": format!("c4ca4238a0b923820dcc509a6f75849{n}"),
+        "eventName": name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-west-1",
+        "dynamodb": change,
+        "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/craftbean-dev-catalog/stream/2026-11-01T00:00:00.000"
+    })
 }

@@ -10,6 +10,9 @@
 //!   the geo and term indexes of entities written before they existed), re-write the artisans
 //!   the cafés name (the artisan list) and rebuild the city list from the whole catalogue.
 //!   Idempotent; safe to stop and re-run.
+//! - `refresh-ratings --store embedded|dynamodb [--data-dir DIR] [--table NAME]`: make every
+//!   café show the sum of its rating shards (what the `refresh-ratings` stream consumer does per
+//!   café): the repair for batches it dead-lettered. Idempotent.
 //! - `migrate-authors --store embedded|dynamodb [--data-dir DIR] [--table NAME]`: convert a
 //!   store written before public user ids (reviews, stories and ready photos that name their
 //!   author by the token subject), keyed by `CRAFTBEAN_USER_ID_SECRET` (embedded: else the
@@ -43,6 +46,7 @@ const USAGE: &str =
        xtask sizes
        xtask token [--sub USER] [--hours N] [--data-dir DIR]
        xtask reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]
+       xtask refresh-ratings --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask migrate-authors --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask bench-nearby
        xtask bench-photos <file>…
@@ -69,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
         Some("token") => token(&args[1..]),
         Some("bench-nearby") => bench_nearby::run().await,
         Some("reindex") => reindex(&args[1..]).await,
+        Some("refresh-ratings") => refresh_ratings(&args[1..]).await,
         Some("migrate-authors") => migrate_authors(&args[1..]).await,
         Some("photo-worker") => photo_worker(&args[1..]).await,
         Some("bench-photos") => bench_photos::run_all(&args[1..]),
@@ -127,6 +132,31 @@ async fn reindex(args: &[String]) -> anyhow::Result<()> {
     println!(
         "rewrote {} cafés and {} roasters",
         rewritten.cafes, rewritten.roasters
+    );
+    Ok(())
+}
+
+async fn refresh_ratings(args: &[String]) -> anyhow::Result<()> {
+    let done = match flag_value(args, "--store").as_deref() {
+        Some("embedded") => {
+            let dir = flag_value(args, "--data-dir")
+                .or_else(|| std::env::var("CRAFTBEAN_DATA_DIR").ok())
+                .unwrap_or_else(|| ".craftbean".to_owned());
+            let store = SqliteStore::open(&PathBuf::from(&dir).join("craftbean.sqlite3"))?;
+            shared::maintenance::refresh_ratings(&store).await?
+        }
+        Some("dynamodb") => {
+            let table = flag_value(args, "--table")
+                .or_else(|| std::env::var("CRAFTBEAN_TABLE").ok())
+                .unwrap_or_else(|| DEFAULT_TABLE.to_owned());
+            let store = DynamoStore::from_env(table).await;
+            shared::maintenance::refresh_ratings(&store).await?
+        }
+        _ => bail!("{USAGE}"),
+    };
+    println!(
+        "{} cafés now show their shards' sum, {} already did",
+        done.changed, done.unchanged
     );
     Ok(())
 }

@@ -14,13 +14,12 @@ use shared::http::{
 };
 use shared::identity::UserKeys;
 use shared::ports::{
-    BrewingMethodReader, CafeReader, CatalogWriter, IdempotencyStore, ReviewReader,
-    ReviewWriteError, ReviewWriter, UserReader, UserWriter, WriteLimiter,
+    BrewingMethodReader, CafeReader, IdempotencyStore, ReviewReader, ReviewWriteError,
+    ReviewWriter, UserReader, UserWriter, WriteLimiter,
 };
-use shared::reviewing::refresh_cafe_rating;
 
-/// What the handler needs: the catalogue (café exists, brewing method known, rating refresh),
-/// the review store, the caller's profile, the user-id hash and the write settings.
+/// What the handler needs: the catalogue reads (café exists, brewing method known), the
+/// review store, the caller's profile, the user-id hash and the write settings.
 pub struct Deps<C, R> {
     pub catalog: C,
     pub reviews: R,
@@ -33,7 +32,6 @@ pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
 where
     C: CafeReader
         + BrewingMethodReader
-        + CatalogWriter
         + UserReader
         + UserWriter
         + ReviewReader
@@ -72,7 +70,6 @@ where
                 Err(ReviewWriteError::Store(e)) => return Err(e.into()),
             }
             tracing::info!(review_id = %review.id, cafe_id = %cafe_id, rating = review.rating.stars(), "review created");
-            refresh_cafe_rating(&deps.catalog, &cafe_id).await;
             Ok(Reply::json(&review.view(author.author()), CachePolicy::NoStore)?
                 .with_status(StatusCode::CREATED)
                 .with_header(LOCATION, format!("/reviews/{}", review.id))

@@ -7,10 +7,9 @@ use shared::domain::WriteAction;
 use shared::http::routes::DELETE_REVIEW;
 use shared::http::{ApiError, Query, Reply, WriteGuard, caller, serve};
 use shared::ports::{
-    CafeReader, CatalogWriter, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter,
-    WriteLimiter,
+    CafeReader, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter, WriteLimiter,
 };
-use shared::reviewing::{authored_review, refresh_cafe_rating};
+use shared::reviewing::authored_review;
 
 /// What the handler needs.
 pub struct Deps<C, R> {
@@ -23,7 +22,7 @@ pub struct Deps<C, R> {
 /// Handles one request.
 pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
 where
-    C: CafeReader + CatalogWriter + ReviewReader + IdempotencyStore + WriteLimiter,
+    C: CafeReader + ReviewReader + IdempotencyStore + WriteLimiter,
     R: ReviewWriter,
 {
     serve(req, &DELETE_REVIEW, |info, req| async move {
@@ -44,7 +43,6 @@ where
             }
             Err(ReviewWriteError::Store(e)) => return Err(e.into()),
         }
-        refresh_cafe_rating(&deps.catalog, &current.cafe_id).await;
         Ok(Reply::no_content().with_rate_limit(&quota))
     })
     .await

@@ -9,10 +9,10 @@ use shared::http::reviews::parse_review;
 use shared::http::routes::UPDATE_REVIEW;
 use shared::http::{ApiError, CachePolicy, Query, Reply, WriteGuard, caller, serve};
 use shared::ports::{
-    BrewingMethodReader, CafeReader, CatalogWriter, IdempotencyStore, ReviewReader,
-    ReviewWriteError, ReviewWriter, UserReader, WriteLimiter,
+    BrewingMethodReader, CafeReader, IdempotencyStore, ReviewReader, ReviewWriteError,
+    ReviewWriter, UserReader, WriteLimiter,
 };
-use shared::reviewing::{authored_review, refresh_cafe_rating};
+use shared::reviewing::authored_review;
 
 /// What the handler needs.
 pub struct Deps<C, R> {
@@ -27,7 +27,6 @@ pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
 where
     C: CafeReader
         + BrewingMethodReader
-        + CatalogWriter
         + UserReader
         + ReviewReader
         + IdempotencyStore
@@ -52,7 +51,6 @@ where
             }
             Err(ReviewWriteError::Store(e)) => return Err(e.into()),
         }
-        refresh_cafe_rating(&deps.catalog, &edited.cafe_id).await;
         Ok(Reply::json(
             &shared::views::review(&deps.catalog, &edited).await?,
             CachePolicy::NoStore,

@@ -31,8 +31,10 @@ use tokio::sync::mpsc;
 use tracing::info;
 
 mod cors;
+mod ratings;
 
 pub use cors::{CORS_ORIGINS_VAR, CorsPolicy};
+pub use ratings::ConvergingReviews;
 
 /// Largest request body read for an API route: the same limit the handlers enforce (no read
 /// route takes a body at all). Larger bodies are a 413 problem+json and are never read whole.
@@ -115,10 +117,10 @@ pub struct App {
     users: UserKeys,
     list_cafe_photos: list_cafe_photos::Deps<SqliteStore>,
     get_photo: get_photo::Deps<SqliteStore>,
-    create_review: create_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    create_review: create_review::Deps<SqliteStore, ConvergingReviews>,
     list_reviews: list_reviews::Deps<SqliteStore>,
-    update_review: update_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
-    delete_review: delete_review::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    update_review: update_review::Deps<SqliteStore, ConvergingReviews>,
+    delete_review: delete_review::Deps<SqliteStore, ConvergingReviews>,
     create_story: create_story::Deps<SqliteStore, SqliteStore>,
     list_stories: list_stories::Deps<SqliteStore>,
     get_story: get_story::Deps<SqliteStore>,
@@ -142,7 +144,7 @@ pub struct App {
     get_review: get_review::Deps<SqliteStore>,
     update_story: update_story::Deps<SqliteStore, SqliteStore>,
     delete_story: delete_story::Deps<SqliteStore, SqliteStore>,
-    delete_me: delete_me::Deps<SqliteStore, ReviewStore<SqliteStore>>,
+    delete_me: delete_me::Deps<SqliteStore, ConvergingReviews>,
     export_me: export_me::Deps<SqliteStore>,
 }
 
@@ -238,7 +240,10 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         Some(secret) => secret.clone(),
         None => load_or_create_secret(&config.data_dir, JWT_SECRET_FILE)?,
     };
-    let reviews = ReviewStore::new(store.clone(), config.writes.region.clone());
+    let reviews = ConvergingReviews::new(ReviewStore::new(
+        store.clone(),
+        config.writes.region.clone(),
+    ));
     let guard = WriteGuard::new(store.clone(), config.writes.limits);
     let cursors: CursorCodec = config::cursor_codec(vars::CURSOR_SECRET, &secret)?;
     let (queue, queue_rx) = mpsc::unbounded_channel();

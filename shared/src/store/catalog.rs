@@ -16,7 +16,7 @@ use crate::domain::{
 };
 use crate::ports::{
     ArtisanReader, BrewingMethodReader, CafeReader, CatalogBatch, CatalogWriter, CityReader,
-    CoverChange, CoverWriter, RoasterReader, StoreError,
+    CoverChange, CoverWriter, RatingChange, RatingWriter, ReviewReader, RoasterReader, StoreError,
 };
 use crate::query::{CafeFilter, CafeQuery, CafeSort, Page, PageKey, PageLimit, RoasterQuery};
 
@@ -402,8 +402,68 @@ async fn recount_city<S: ItemTable>(
     }
 }
 
-/// Most attempts at a cover change that keeps losing its version race.
-const COVER_ATTEMPTS: usize = 5;
+/// Most attempts at a café change (cover, rating) that keeps losing its version race.
+const CHANGE_ATTEMPTS: usize = 5;
+
+/// A café profile as read for a conditional change: the café and the condition that holds
+/// while nobody else has written it since.
+struct Versioned {
+    cafe: Cafe,
+    condition: Condition,
+    next_version: i64,
+}
+
+/// Reads the café profile (consistently) with its version; `None` when there is no café.
+async fn read_versioned<S: ItemTable>(
+    store: &S,
+    pk: &str,
+) -> Result<Option<Versioned>, StoreError> {
+    let Some(stored) = store.get_item(pk, keys::PROFILE_SK).await? else {
+        return Ok(None);
+    };
+    let Some(doc) = stored.doc.as_deref() else {
+        return Ok(None);
+    };
+    Ok(Some(Versioned {
+        cafe: decode(pk, keys::PROFILE_SK, doc)?,
+        condition: match stored.version {
+            Some(version) => Condition::VersionIs(version),
+            // Written before profiles had versions.
+            None => Condition::Unversioned,
+        },
+        next_version: stored.version.unwrap_or(0) + 1,
+    }))
+}
+
+/// Rewrites the profile and every list, geo and term entry derived from `read.cafe` in one
+/// transaction, the profile conditioned on the version that was read. `false`: someone else
+/// wrote the café meanwhile, nothing was written.
+async fn write_versioned<S: ItemTable>(store: &S, read: &Versioned) -> Result<bool, StoreError> {
+    let (_, items) = cafe_items(&read.cafe, read.next_version)?;
+    let writes = items
+        .into_iter()
+        .map(|item| Write::Put {
+            condition: if item.sk == keys::PROFILE_SK {
+                read.condition.clone()
+            } else {
+                Condition::Always
+            },
+            item,
+        })
+        .collect();
+    match store.transact(writes).await {
+        Ok(()) => Ok(true),
+        Err(TransactError::ConditionFailed { .. }) => Ok(false),
+        Err(TransactError::Store(e)) => Err(e),
+    }
+}
+
+fn kept_changing(operation: &'static str, id: &CafeId) -> StoreError {
+    StoreError::Backend {
+        operation,
+        source: format!("café {id} changed on every one of {CHANGE_ATTEMPTS} attempts").into(),
+    }
+}
 
 /// Reads the café profile, asks `decide` for the new cover (`None`: leave it), and rewrites the
 /// profile and its list entries in one transaction conditioned on the profile's version.
@@ -413,46 +473,44 @@ async fn change_cover<S: ItemTable>(
     decide: impl Fn(Option<&CoverPhoto>) -> Option<Option<CoverPhoto>>,
 ) -> Result<CoverChange, StoreError> {
     let pk = keys::cafe_pk(id);
-    for _ in 0..COVER_ATTEMPTS {
-        let Some(stored) = store.get_item(&pk, keys::PROFILE_SK).await? else {
+    for _ in 0..CHANGE_ATTEMPTS {
+        let Some(mut read) = read_versioned(store, &pk).await? else {
             return Ok(CoverChange::NoCafe);
         };
-        let Some(doc) = stored.doc.as_deref() else {
-            return Ok(CoverChange::NoCafe);
-        };
-        let mut cafe: Cafe = decode(&pk, keys::PROFILE_SK, doc)?;
-        let Some(cover) = decide(cafe.cover_photo.as_ref()) else {
+        let Some(cover) = decide(read.cafe.cover_photo.as_ref()) else {
             return Ok(CoverChange::Unchanged);
         };
-        cafe.cover_photo = cover;
-        let condition = match stored.version {
-            Some(version) => Condition::VersionIs(version),
-            // Written before profiles had versions.
-            None => Condition::Unversioned,
-        };
-        let (_, items) = cafe_items(&cafe, stored.version.unwrap_or(0) + 1)?;
-        let writes = items
-            .into_iter()
-            .map(|item| Write::Put {
-                condition: if item.sk == keys::PROFILE_SK {
-                    condition.clone()
-                } else {
-                    Condition::Always
-                },
-                item,
-            })
-            .collect();
-        match store.transact(writes).await {
-            Ok(()) => return Ok(CoverChange::Changed),
-            // Someone else changed the café between our read and our write: decide again.
-            Err(TransactError::ConditionFailed { .. }) => {}
-            Err(TransactError::Store(e)) => return Err(e),
+        read.cafe.cover_photo = cover;
+        if write_versioned(store, &read).await? {
+            return Ok(CoverChange::Changed);
         }
+        // Someone else changed the café between our read and our write: decide again.
     }
-    Err(StoreError::Backend {
-        operation: "change_cover",
-        source: format!("café {id} changed on every one of {COVER_ATTEMPTS} attempts").into(),
-    })
+    Err(kept_changing("change_cover", id))
+}
+
+impl<S: ItemTable> RatingWriter for S {
+    #[instrument(skip_all, fields(cafe_id = %cafe))]
+    async fn apply_rating(&self, cafe: &CafeId) -> Result<RatingChange, StoreError> {
+        let pk = keys::cafe_pk(cafe);
+        for _ in 0..CHANGE_ATTEMPTS {
+            let Some(mut read) = read_versioned(self, &pk).await? else {
+                return Ok(RatingChange::NoCafe);
+            };
+            // The shards are read after the profile: a write conditioned on that profile's
+            // version carries a sum at least as new as any write it follows, so summaries only
+            // move forward whatever order triggers arrive in.
+            let summary = self.rating_summary(cafe).await?;
+            if read.cafe.rating == summary {
+                return Ok(RatingChange::Unchanged);
+            }
+            read.cafe.rating = summary;
+            if write_versioned(self, &read).await? {
+                return Ok(RatingChange::Changed);
+            }
+        }
+        Err(kept_changing("apply_rating", cafe))
+    }
 }
 
 impl<S: ItemTable> CoverWriter for S {

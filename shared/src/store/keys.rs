@@ -114,6 +114,16 @@ pub fn shard_sk(region: &str) -> String {
     format!("{SHARD_PREFIX}{region}")
 }
 
+/// The café whose rating shard is at `(pk, sk)`; `None` for any other item (markers included).
+/// The stream consumer uses it to keep only shard changes.
+pub fn shard_cafe(pk: &str, sk: &str) -> Option<CafeId> {
+    if !sk.starts_with(SHARD_PREFIX) {
+        return None;
+    }
+    let cafe = CafeId::parse(pk.strip_prefix("RATINGS#")?).ok()?;
+    (ratings_pk(&cafe) == pk).then_some(cafe)
+}
+
 /// Marks that `user` reviewed the café; holds the review id.
 pub fn reviewer_sk(user: &crate::domain::PublicUserId) -> String {
     format!("REVIEWER#{user}")
@@ -432,6 +442,19 @@ pub fn roaster_dims(roaster: &Roaster) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_rating_shards_name_their_cafe() {
+        let cafe = CafeId::from_entropy(7);
+        assert_eq!(
+            shard_cafe(&ratings_pk(&cafe), &shard_sk("eu-west-1")),
+            Some(cafe.clone())
+        );
+        let user = crate::domain::PublicUserId::from_entropy(3);
+        assert_eq!(shard_cafe(&ratings_pk(&cafe), &reviewer_sk(&user)), None);
+        assert_eq!(shard_cafe(&cafe_pk(&cafe), &shard_sk("eu-west-1")), None);
+        assert_eq!(shard_cafe("RATINGS#not-an-id", &shard_sk("x")), None);
+    }
 
     #[test]
     fn rating_keys_sort_best_first() {

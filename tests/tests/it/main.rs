@@ -22,6 +22,8 @@ mod people_api;
 mod people_contract;
 mod photos_api;
 mod photos_contract;
+mod ratings_contract;
+mod review_cost;
 mod reviews_api;
 mod reviews_contract;
 mod routes;

@@ -2,7 +2,8 @@
 //! privilege (no `*` actions, no `*` resources but S3 key prefixes, no managed or templated
 //! policies), tracing, a log group with retention, the `live` alias, authorization on exactly
 //! the write routes, queue workers fed through their `live` alias with partial batch
-//! failures and a dead-letter queue, and no trace of the development-only token secret.
+//! failures and a dead-letter queue, the table stream consumer filtered to rating shards with
+//! its lag alarmed, and no trace of the development-only token secret.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,12 +12,16 @@ use shared::http::ROUTES;
 
 /// Functions that serve no route: queue workers, each fed by an `AWS::Lambda::EventSourceMapping`.
 const WORKERS: &[&str] = &["ResizeImageFunction"];
+/// Functions that serve no route: DynamoDB stream consumers, each fed by an
+/// `AWS::Lambda::EventSourceMapping` on the table's stream.
+const STREAM_CONSUMERS: &[&str] = &["RefreshRatingsFunction"];
 /// Functions that serve no route: scheduled jobs, each run by an `AWS::Events::Rule`.
 const SCHEDULED: &[&str] = &["SweepPhotosFunction"];
 
 /// The only non-DynamoDB actions a function may hold: reading, writing and deleting S3 objects
-/// (uploads, renditions), consuming its SQS queue, and invalidating the CDN's copies of deleted
-/// renditions (on the one distribution; no wildcard resource is allowed for it).
+/// (uploads, renditions), consuming its SQS queue, sending a stream mapping's failed batches to
+/// its dead-letter queue, and invalidating the CDN's copies of deleted renditions (on the one
+/// distribution; no wildcard resource is allowed for it).
 const OTHER_ACTIONS: &[&str] = &[
     "s3:GetObject",
     "s3:PutObject",
@@ -25,6 +30,7 @@ const OTHER_ACTIONS: &[&str] = &[
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
+    "sqs:SendMessage",
 ];
 
 fn template() -> Value {
@@ -97,8 +103,8 @@ fn every_policy_is_inline_least_privilege() {
     let all = functions(&template);
     assert_eq!(
         all.len(),
-        ROUTES.len() + 1 + WORKERS.len() + SCHEDULED.len(),
-        "one function per route plus route-not-found plus the queue workers and scheduled jobs"
+        ROUTES.len() + 1 + WORKERS.len() + STREAM_CONSUMERS.len() + SCHEDULED.len(),
+        "one function per route plus route-not-found plus the queue workers, stream consumers and scheduled jobs"
     );
     for (name, function) in all {
         let policies = function["Properties"]["Policies"]
@@ -276,10 +282,27 @@ fn every_function_ships_by_canary_guarded_by_its_own_alarms() {
     }
 }
 
+/// The properties of the one event source mapping that feeds `function`'s `live` alias.
+fn mapping_on_live<'a>(template: &'a Value, function: &str) -> &'a Value {
+    let alias = format!("{function}.Alias");
+    let mappings: Vec<&Value> = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Lambda::EventSourceMapping"))
+        .filter(|r| ref_target(&r["Properties"]["FunctionName"]).as_deref() == Some(alias.as_str()))
+        .collect();
+    assert_eq!(
+        mappings.len(),
+        1,
+        "{function}: one event source mapping on {alias}"
+    );
+    &mappings[0]["Properties"]
+}
+
 #[test]
 fn workers_drain_their_queue_through_live_with_partial_failures_and_a_dead_letter_queue() {
     let template = template();
-    let resources = template["Resources"].as_mapping().unwrap();
     for worker in WORKERS {
         let function = &template["Resources"][*worker];
         assert_eq!(
@@ -291,20 +314,7 @@ fn workers_drain_their_queue_through_live_with_partial_failures_and_a_dead_lette
             function["Properties"]["Events"].is_null(),
             "{worker}: an SQS event would attach AWSLambdaSQSQueueExecutionRole (every queue)"
         );
-        let alias = format!("{worker}.Alias");
-        let mappings: Vec<&Value> = resources
-            .values()
-            .filter(|r| r["Type"].as_str() == Some("AWS::Lambda::EventSourceMapping"))
-            .filter(|r| {
-                ref_target(&r["Properties"]["FunctionName"]).as_deref() == Some(alias.as_str())
-            })
-            .collect();
-        assert_eq!(
-            mappings.len(),
-            1,
-            "{worker}: one event source mapping on {alias}"
-        );
-        let mapping = &mappings[0]["Properties"];
+        let mapping = mapping_on_live(&template, worker);
         let types = strings(&mapping["FunctionResponseTypes"]);
         assert_eq!(
             types,
@@ -456,28 +466,15 @@ fn the_dev_token_secret_is_nowhere_in_samconfig() {
 /// Transactions are authorised item by item, so a family written only inside a transaction (or
 /// only condition-checked) belongs here too.
 const WRITE_FAMILIES: &[(&str, &[&str])] = &[
-    // review + author-list entry, reviewer marker and this region's rating shard, the café's
-    // rating copy (refresh: the café partition, no location change so no city recount), the
-    // author's profile on first write, the write-limit bucket, the idempotency record.
+    // review + author-list entry, reviewer marker and this region's rating shard, the author's
+    // profile on first write, the write-limit bucket, the idempotency record. Never the café:
+    // refresh-ratings converges its rating from the stream.
     (
         "CreateReviewFunction",
-        &[
-            "REVIEW#",
-            "RATINGS#",
-            "CAFE#",
-            "USER#",
-            "RATE#",
-            "IDEMPOTENCY#",
-        ],
+        &["REVIEW#", "RATINGS#", "USER#", "RATE#", "IDEMPOTENCY#"],
     ),
-    (
-        "UpdateReviewFunction",
-        &["REVIEW#", "RATINGS#", "CAFE#", "RATE#"],
-    ),
-    (
-        "DeleteReviewFunction",
-        &["REVIEW#", "RATINGS#", "CAFE#", "RATE#"],
-    ),
+    ("UpdateReviewFunction", &["REVIEW#", "RATINGS#", "RATE#"]),
+    ("DeleteReviewFunction", &["REVIEW#", "RATINGS#", "RATE#"]),
     // Stories keep every list entry in the story's own partition.
     (
         "CreateStoryFunction",
@@ -505,6 +502,8 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
     ("SweepPhotosFunction", &["PHOTO#"]),
     // The worker finishes photos and offers a ready one as the café's cover.
     ("ResizeImageFunction", &["PHOTO#", "CAFE#"]),
+    // The stream consumer rewrites the café's rating fields (profile, list, geo, term entries).
+    ("RefreshRatingsFunction", &["CAFE#"]),
 ];
 
 /// DynamoDB actions that change an item (each authorised per item, in transactions too).
@@ -641,6 +640,137 @@ fn every_write_role_reaches_only_its_item_families() {
         listed, writers,
         "WRITE_FAMILIES lists exactly the functions that write"
     );
+}
+
+#[test]
+fn review_writes_never_reach_a_cafe_and_only_the_rating_consumer_rewrites_ratings() {
+    let families = |name: &str| {
+        WRITE_FAMILIES
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, families)| *families)
+            .unwrap()
+    };
+    for review_writer in [
+        "CreateReviewFunction",
+        "UpdateReviewFunction",
+        "DeleteReviewFunction",
+        "DeleteMeFunction",
+    ] {
+        assert!(
+            !families(review_writer).contains(&"CAFE#"),
+            "{review_writer} may write cafés"
+        );
+    }
+    assert_eq!(families("RefreshRatingsFunction"), ["CAFE#"]);
+}
+
+/// The table stream consumer: fed through its `live` alias by a mapping on this region's table
+/// stream, filtered to rating shard items, batched, with partial batch failures, bisection,
+/// bounded retries and an SQS on-failure destination it alone may send to; it may read that
+/// stream and no other, and its lag (iterator age) raises an alarm.
+#[test]
+fn stream_consumers_read_only_shard_changes_through_live_with_retries_and_a_dead_letter_queue() {
+    let template = template();
+    for consumer in STREAM_CONSUMERS {
+        let function = &template["Resources"][*consumer];
+        assert!(
+            function["Properties"]["Events"].is_null(),
+            "{consumer}: a SAM DynamoDB event would invoke the unaliased function"
+        );
+        let mapping = mapping_on_live(&template, consumer);
+        let source = strings(&mapping["EventSourceArn"]);
+        assert!(
+            source.contains(&"Table.StreamArn".to_owned())
+                && source
+                    .iter()
+                    .any(|s| s.contains("/stream/${ExistingTableStreamLabel}")),
+            "{consumer}: the table's stream in this region (created or existing): {source:?}"
+        );
+        assert_eq!(
+            strings(&mapping["FunctionResponseTypes"]),
+            ["ReportBatchItemFailures"]
+        );
+        assert_eq!(mapping["BisectBatchOnFunctionError"].as_bool(), Some(true));
+        let retries = mapping["MaximumRetryAttempts"].as_u64().unwrap();
+        assert!((1..=10).contains(&retries), "{consumer}: {retries} retries");
+        let window = mapping["MaximumBatchingWindowInSeconds"].as_u64().unwrap();
+        assert!(
+            (1..=10).contains(&window),
+            "{consumer}: batching window {window} s"
+        );
+        assert!(mapping["BatchSize"].as_u64().is_some());
+        // The filter keeps exactly the rating shard items the handler acts on.
+        let filters = mapping["FilterCriteria"]["Filters"].as_sequence().unwrap();
+        assert_eq!(filters.len(), 1);
+        let pattern: serde_json::Value =
+            serde_json::from_str(filters[0]["Pattern"].as_str().unwrap()).unwrap();
+        let keys = &pattern["dynamodb"]["Keys"];
+        let pk = keys["PK"]["S"][0]["prefix"].as_str().unwrap();
+        let sk = keys["SK"]["S"][0]["prefix"].as_str().unwrap();
+        let cafe = shared::domain::CafeId::from_entropy(5);
+        let shard_pk = shared::store::keys::ratings_pk(&cafe);
+        let shard_sk = shared::store::keys::shard_sk("eu-west-1");
+        assert!(shard_pk.starts_with(pk) && shard_sk.starts_with(sk));
+        assert_eq!(sk, shared::store::keys::SHARD_PREFIX);
+        assert!(
+            !shared::store::keys::cafe_pk(&cafe).starts_with(pk),
+            "the consumer's own café writes must not trigger it"
+        );
+        // Failed batches go to a queue only this consumer may send to.
+        let destination = get_att(&mapping["DestinationConfig"]["OnFailure"]["Destination"])
+            .unwrap_or_else(|| panic!("{consumer}: no on-failure destination"));
+        let queue = destination.strip_suffix(".Arn").unwrap();
+        assert_eq!(
+            template["Resources"][queue]["Type"].as_str(),
+            Some("AWS::SQS::Queue")
+        );
+        let statements: Vec<Value> = function["Properties"]["Policies"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+            .collect();
+        let sends: Vec<String> = statements
+            .iter()
+            .filter(|s| strings(&s["Action"]).iter().any(|a| a.starts_with("sqs:")))
+            .flat_map(|s| strings(&s["Resource"]))
+            .collect();
+        assert_eq!(sends, std::slice::from_ref(&destination), "{consumer}");
+        let stream_reads: Vec<&Value> = statements
+            .iter()
+            .filter(|s| strings(&s["Action"]).contains(&"dynamodb:GetRecords".to_owned()))
+            .collect();
+        assert_eq!(stream_reads.len(), 1);
+        assert_eq!(
+            strings(&stream_reads[0]["Resource"]),
+            source,
+            "{consumer}: reads only the stream it is fed"
+        );
+        // Its lag pages someone.
+        let function_name: String = (*consumer).to_owned();
+        let lag = alarms(&template).into_iter().find(|(_, a)| {
+            a["MetricName"].as_str() == Some("IteratorAge")
+                && ref_target(&a["Dimensions"][0]["Value"]).as_deref()
+                    == Some(function_name.as_str())
+        });
+        let (name, lag) = lag.unwrap_or_else(|| panic!("{consumer}: no iterator age alarm"));
+        assert_eq!(
+            lag["ComparisonOperator"].as_str(),
+            Some("GreaterThanThreshold"),
+            "{name}"
+        );
+        assert!(
+            lag["Threshold"].as_u64().unwrap() <= 15 * 60 * 1000,
+            "{name}"
+        );
+        let dead_letters = alarms(&template).into_iter().any(|(_, a)| {
+            a["Namespace"].as_str() == Some("AWS/SQS")
+                && get_att(&a["Dimensions"][0]["Value"]).as_deref()
+                    == Some(format!("{queue}.QueueName").as_str())
+        });
+        assert!(dead_letters, "{consumer}: no alarm on {queue}");
+    }
 }
 
 #[test]
