@@ -10,7 +10,7 @@ use shared::domain::{CafeId, Review, ReviewId, UserProfile, WriteAction};
 use shared::http::reviews::parse_review;
 use shared::http::routes::CREATE_REVIEW;
 use shared::http::{
-    ApiError, CachePolicy, Query, Reply, WriteGuard, caller, idempotency_key, serve,
+    ApiError, CachePolicy, Query, Reply, WriteGuard, caller, idempotency_key, new_id_entropy, serve,
 };
 use shared::identity::UserKeys;
 use shared::ports::{
@@ -48,16 +48,26 @@ where
         let (draft, body) = parse_review(&req, &deps.catalog, now).await?;
         let payload = json!({ "cafeId": cafe_id, "body": body });
         let scope = format!("create-review#{user}");
+        let id = ReviewId::from_entropy(new_id_entropy(&user, "create-review", key.as_deref()));
         deps.guard.once(key, &scope, &payload, now.as_second(), || async {
             if deps.catalog.get_cafe(&cafe_id).await?.is_none() {
                 return Err(ApiError::not_found("café", &cafe_id));
             }
             let quota = deps.guard.spend(&user, WriteAction::Reviews, now).await?;
             let author = deps.catalog.ensure_profile(&UserProfile::first(user.clone(), now)).await?;
-            let id = ReviewId::from_entropy(uuid::Uuid::new_v4().as_u128());
-            let review = Review::new(id, cafe_id.clone(), user.clone(), draft, now);
+            let review = Review::new(id.clone(), cafe_id.clone(), user.clone(), draft, now);
             match deps.reviews.create_review(&review).await {
                 Ok(()) => {}
+                // The id follows from the Idempotency-Key: the review already there is this
+                // request's own (its claim expired before it completed, or it ran in another
+                // region), so it is the answer.
+                Err(ReviewWriteError::Duplicate { existing }) if existing == id => {
+                    let stored = deps.catalog.get_review(&id).await?.ok_or_else(|| ApiError::Conflict("the review changed concurrently; retry".to_owned()))?;
+                    return Ok(Reply::json(&stored.view(author.author()), CachePolicy::NoStore)?
+                        .with_status(StatusCode::CREATED)
+                        .with_header(LOCATION, format!("/reviews/{}", stored.id))
+                        .with_rate_limit(&quota));
+                }
                 Err(ReviewWriteError::Duplicate { existing }) => {
                     return Err(ApiError::AlreadyExists {
                         detail: "you have already reviewed this café; edit that review instead".to_owned(),

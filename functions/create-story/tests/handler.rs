@@ -63,3 +63,51 @@ async fn with_the_dev_secret_a_local_token_publishes_as_its_subject() {
         "application/problem+json"
     );
 }
+
+/// A request whose idempotency record is gone (its claim expired before it completed: a
+/// throttled completion, a timeout) runs again, and its key names the same story: the story it
+/// already published is the answer, and no second one is written.
+#[tokio::test]
+async fn a_rerun_of_a_keyed_request_answers_the_story_it_already_published() {
+    use shared::ports::StoryReader;
+    use shared::store::{ItemTable, Write};
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    let deps = Deps {
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
+        store: store.clone(),
+        users: shared::testing::user_keys(),
+    };
+    let keyed = || {
+        let mut req = event("create-story");
+        req.headers_mut()
+            .insert("idempotency-key", "rerun-key-1".parse().unwrap());
+        req
+    };
+    let first = handle(&deps, keyed()).await;
+    assert_eq!(first.status(), 201, "{}", json_body(&first));
+    let user = shared::testing::public_id("fixture-user");
+    let record = shared::store::keys::idempotency_pk(&format!("create-story#{user}#rerun-key-1"));
+    store
+        .transact(vec![Write::Delete {
+            pk: record,
+            sk: shared::store::keys::PROFILE_SK.to_owned(),
+            condition: shared::store::Condition::Always,
+        }])
+        .await
+        .unwrap();
+    let again = handle(&deps, keyed()).await;
+    assert_eq!(again.status(), 201, "{}", json_body(&again));
+    assert_eq!(json_body(&again)["id"], json_body(&first)["id"]);
+    let mine = store
+        .list_stories(
+            &shared::ports::StoryFilter {
+                author: Some(user),
+                ..Default::default()
+            },
+            shared::query::PageLimit::default(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(mine.items.len(), 1, "one story, however often it runs");
+}

@@ -1,5 +1,8 @@
 //! Lambda entry point: wiring only. The logic is in `lib.rs`.
 
+// The store's futures nest deeply.
+#![recursion_limit = "256"]
+
 use delete_me::{Deps, handle};
 use lambda_http::Error;
 use shared::boot::Boot;

@@ -23,7 +23,7 @@ pub use respond::{
 pub use routes::{ROUTES, RouteMatch, RouteSpec, match_route};
 pub use write::{
     Fields, IDEMPOTENCY_KEY, MAX_BODY_BYTES, WriteGuard, authenticated_user, caller,
-    idempotency_key, is_json_content_type, json_object, verify_bearer,
+    idempotency_key, is_json_content_type, json_object, new_id_entropy, verify_bearer,
 };
 
 /// How long before the Lambda deadline a handler that is still running gives up and answers

@@ -217,6 +217,22 @@ pub fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
     })
 }
 
+/// The entropy of a new resource's id (`StoryId::from_entropy`…): derived from the caller, the
+/// route's scope and the `Idempotency-Key` when the request has one, so every run of the same
+/// request — a re-run after its idempotency claim expired, or a client's retry that fails over
+/// to another region — names the same resource and cannot create a second one; random
+/// otherwise.
+pub fn new_id_entropy(user: &PublicUserId, scope: &str, key: Option<&str>) -> u128 {
+    use sha2::Digest;
+    let Some(key) = key else {
+        return uuid::Uuid::new_v4().as_u128();
+    };
+    let digest = sha2::Sha256::digest(format!("{user}\n{scope}\n{key}").as_bytes());
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(first)
+}
+
 /// What every write function guards its writes with: idempotent execution keyed by the
 /// `Idempotency-Key` header, and the caller's per-action write limits. Any store that keeps
 /// idempotency records and token buckets serves (every `ItemTable` does).

@@ -241,7 +241,7 @@ impl ItemTable for DynamoStore {
         limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
         let attribute = index.attribute();
-        let mut start = after.map(|key| {
+        let start = after.map(|key| {
             HashMap::from([
                 (PK.to_owned(), s(&key.pk)),
                 (SK.to_owned(), s(&key.sk)),
@@ -249,31 +249,20 @@ impl ItemTable for DynamoStore {
                 (attribute.to_owned(), s(&key.sort)),
             ])
         });
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index.name())
+            .key_condition_expression("#lpk = :lpk")
+            .expression_attribute_names("#lpk", LPK)
+            .expression_attribute_values(":lpk", s(lpk));
         let mut out = Vec::with_capacity(limit);
-        // A Query page also stops at 1 MB, so keep reading until `limit` items or the end.
-        while out.len() < limit {
-            let want = i32::try_from(limit - out.len()).unwrap_or(i32::MAX);
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index.name())
-                .key_condition_expression("#lpk = :lpk")
-                .expression_attribute_names("#lpk", LPK)
-                .expression_attribute_values(":lpk", s(lpk))
-                .set_exclusive_start_key(start.take())
-                .limit(want)
-                .send()
-                .await
-                .map_err(classify("query"))?;
-            for item in page.items.unwrap_or_default() {
-                out.push(stored_doc(&item, attribute, "query")?);
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
+        query_pages("query", query, start, Some(limit), |item| {
+            out.push(stored_doc(&item, attribute, "query")?);
+            Ok(())
+        })
+        .await?;
         Ok(out)
     }
 
@@ -287,38 +276,25 @@ impl ItemTable for DynamoStore {
         limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
         let attribute = index.attribute();
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index.name())
+            .key_condition_expression("#lpk = :lpk AND #sort BETWEEN :from AND :to")
+            .expression_attribute_names("#lpk", LPK)
+            .expression_attribute_names("#sort", attribute)
+            .expression_attribute_values(":lpk", s(lpk))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to));
         let mut out = Vec::new();
-        let mut start = None;
-        let mut pages = 0u32;
-        while out.len() < limit {
-            pages += 1;
-            // Unbounded callers (nearby search) send no Limit at all.
-            let want = i32::try_from(limit - out.len()).ok();
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index.name())
-                .key_condition_expression("#lpk = :lpk AND #sort BETWEEN :from AND :to")
-                .expression_attribute_names("#lpk", LPK)
-                .expression_attribute_names("#sort", attribute)
-                .expression_attribute_values(":lpk", s(lpk))
-                .expression_attribute_values(":from", s(from))
-                .expression_attribute_values(":to", s(to))
-                .set_exclusive_start_key(start.take())
-                .set_limit(want)
-                .send()
-                .await
-                .map_err(classify("query_range"))?;
-            for item in page.items.unwrap_or_default() {
-                out.push(stored_doc(&item, attribute, "query_range")?);
-            }
-            // A Query page stops at 1 MB; the caller asked for the whole range (up to `limit`).
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
+        // The caller asked for the whole range, up to `limit` (unbounded callers, such as the
+        // nearby search, pass a limit too large to send).
+        let pages = query_pages("query_range", query, None, Some(limit), |item| {
+            out.push(stored_doc(&item, attribute, "query_range")?);
+            Ok(())
+        })
+        .await?;
         tracing::Span::current().record("pages", pages);
         Ok(out)
     }
@@ -343,7 +319,7 @@ impl ItemTable for DynamoStore {
             }
             if attempt > 1 {
                 // Unprocessed keys mean the table is busy: back off before asking again.
-                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(6))).await;
+                tokio::time::sleep(backoff(attempt)).await;
             }
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(std::mem::take(&mut pending)))
@@ -381,30 +357,21 @@ impl ItemTable for DynamoStore {
     async fn replace_partition(&self, pk: &str, items: Vec<Item>) -> Result<(), StoreError> {
         // Find what the partition holds now, so stale list entries (a café that changed city)
         // are deleted in the same transaction as the new items are written.
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(pk))
+            .projection_expression("#sk");
         let mut existing = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(pk))
-                .projection_expression("#sk")
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify("query_partition"))?;
-            for item in page.items.unwrap_or_default() {
-                existing.push(string_attr(&item, SK, "query_partition")?);
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
+        query_pages("query_partition", query, None, None, |item| {
+            existing.push(string_attr(&item, SK, "query_partition")?);
+            Ok(())
+        })
+        .await?;
         let stale: Vec<String> = existing
             .into_iter()
             .filter(|sk| !items.iter().any(|item| &item.sk == sk))
@@ -471,9 +438,8 @@ impl ItemTable for DynamoStore {
                     });
                 }
                 if attempt > 1 {
-                    // Unprocessed items mean the table is throttling: back off exponentially.
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(6)))
-                        .await;
+                    // Unprocessed items mean the table is throttling: back off.
+                    tokio::time::sleep(backoff(attempt)).await;
                 }
                 let out = self
                     .client
@@ -508,29 +474,23 @@ impl ItemTable for DynamoStore {
 
     #[instrument(skip_all, fields(store = "dynamodb", pk, sk_prefix))]
     async fn query_prefix(&self, pk: &str, sk_prefix: &str) -> Result<Vec<StoredItem>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(sk_prefix))
+            .consistent_read(true);
         let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(pk))
-                .expression_attribute_values(":prefix", s(sk_prefix))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify("query_prefix"))?;
-            out.extend(page.items.unwrap_or_default().iter().map(stored_item));
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(out),
-            }
-        }
+        query_pages("query_prefix", query, None, None, |item| {
+            out.push(stored_item(&item));
+            Ok(())
+        })
+        .await?;
+        Ok(out)
     }
 
     #[instrument(skip_all, fields(store = "dynamodb", writes = writes.len()))]
@@ -754,4 +714,50 @@ fn stored_item(item: &HashMap<String, AttributeValue>) -> StoredItem {
         expires_at: item.get(EXPIRES_AT).and_then(number),
         counters,
     }
+}
+
+/// The wait before attempt `attempt` (2, 3, …) of a batch call whose previous answer left
+/// unprocessed items: exponential from 100 ms, capped at 1.6 s, the one backoff every batch
+/// retry loop here uses.
+fn backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(25 << attempt.clamp(1, 6))
+}
+
+/// Runs `query` page by page (DynamoDB stops each page at 1 MB) from `start`, handing every
+/// item to `each`, until `limit` items were handed over or the results end. Returns the number
+/// of pages read. The one `LastEvaluatedKey` loop of this adapter.
+async fn query_pages(
+    operation: &'static str,
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    mut start: Option<HashMap<String, AttributeValue>>,
+    limit: Option<usize>,
+    mut each: impl FnMut(HashMap<String, AttributeValue>) -> Result<(), StoreError>,
+) -> Result<u32, StoreError> {
+    let mut taken = 0usize;
+    let mut pages = 0u32;
+    loop {
+        let want = match limit {
+            Some(limit) if taken >= limit => break,
+            // A limit too large to send reads to the end.
+            Some(limit) => i32::try_from(limit - taken).ok(),
+            None => None,
+        };
+        pages += 1;
+        let page = query
+            .clone()
+            .set_exclusive_start_key(start.take())
+            .set_limit(want)
+            .send()
+            .await
+            .map_err(classify(operation))?;
+        for item in page.items.unwrap_or_default() {
+            taken += 1;
+            each(item)?;
+        }
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => break,
+        }
+    }
+    Ok(pages)
 }

@@ -189,7 +189,10 @@ impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
         ];
         match self.table.transact(writes).await {
             Ok(()) => Ok(()),
-            Err(TransactError::ConditionFailed { index: 1 }) => {
+            Err(TransactError::ConditionFailed { .. }) => {
+                // The author's marker names the review this author already has here, if any
+                // (the review itself may be the one that failed its condition: a retry of this
+                // very write, or a re-run under the same derived id).
                 let existing = self
                     .table
                     .get_item(
@@ -198,16 +201,13 @@ impl<T: ItemTable> ReviewWriter for ReviewStore<T> {
                     )
                     .await?
                     .and_then(|i| i.doc)
-                    .and_then(|id| ReviewId::parse(&id).ok())
-                    .ok_or(ReviewWriteError::Conflict)?;
-                if existing == review.id && stored_as(&self.table, &item).await? {
+                    .and_then(|id| ReviewId::parse(&id).ok());
+                match existing {
                     // Our own earlier attempt committed (its response was lost): done.
-                    return Ok(());
+                    Some(id) if id == review.id && stored_as(&self.table, &item).await? => Ok(()),
+                    Some(existing) => Err(ReviewWriteError::Duplicate { existing }),
+                    None => Err(ReviewWriteError::Conflict),
                 }
-                Err(ReviewWriteError::Duplicate { existing })
-            }
-            Err(TransactError::ConditionFailed { .. }) if stored_as(&self.table, &item).await? => {
-                Ok(())
             }
             Err(e) => Err(map_transact(e, |_| ReviewWriteError::Conflict)),
         }

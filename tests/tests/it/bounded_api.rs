@@ -191,11 +191,18 @@ fn every_get_route_states_its_bound_and_every_paged_one_goes_through_the_budget(
             tests::repo_root().join(format!("functions/{function}/src/lib.rs")),
         )
         .unwrap();
-        let budgeted = source.contains("Reply::list");
+        // `Paging::reply` is `Reply::list` with the route's cursor scope.
+        let budgeted = source.contains("Reply::list") || source.contains("paging.reply(");
         match kind.as_str() {
-            "page" => assert!(budgeted, "{function} is paged but skips Reply::list"),
+            "page" => assert!(
+                budgeted,
+                "{function} is paged but skips Reply::list / Paging::reply"
+            ),
             "item" | "whole list" | "export" => {
-                assert!(!budgeted, "{function} uses Reply::list: call it `page`")
+                assert!(
+                    !budgeted,
+                    "{function} uses Reply::list / Paging::reply: call it `page`"
+                )
             }
             other => panic!("{function}: unknown kind `{other}` in docs/responses.md"),
         }
