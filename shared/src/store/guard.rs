@@ -123,6 +123,17 @@ impl<S: ItemTable> IdempotencyStore for S {
     }
 }
 
+/// A token bucket as stored: its state, and which `take_token` attempt wrote it (a token unique
+/// to the attempt), so an attempt whose response was lost recognises its own write on the
+/// retry instead of taking a second token. Buckets written before `writer` existed read fine.
+#[derive(Serialize, Deserialize)]
+struct StoredBucket {
+    #[serde(flatten)]
+    state: BucketState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    writer: Option<String>,
+}
+
 /// Attempts at a conditional bucket update before answering "busy": each failed attempt means
 /// another request for the same user and action won a token meanwhile.
 const BUCKET_ATTEMPTS: usize = 8;
@@ -145,7 +156,8 @@ impl<S: ItemTable> WriteLimiter for S {
             let state: Option<BucketState> = stored
                 .as_ref()
                 .and_then(|item| item.doc.as_deref())
-                .and_then(|doc| serde_json::from_str(doc).ok());
+                .and_then(|doc| serde_json::from_str::<StoredBucket>(doc).ok())
+                .map(|bucket| bucket.state);
             let (quota, next) = policy.take(action, state, now_ms);
             let Some(next) = next else {
                 return Ok(quota);
@@ -157,7 +169,15 @@ impl<S: ItemTable> WriteLimiter for S {
                 // An item without a version (never written by this code): replace it once.
                 (Some(_), None) => Condition::Always,
             };
-            let doc = encode(&pk, &sk, &next)?;
+            let writer = uuid::Uuid::new_v4().to_string();
+            let doc = encode(
+                &pk,
+                &sk,
+                &StoredBucket {
+                    state: next,
+                    writer: Some(writer.clone()),
+                },
+            )?;
             let put = Write::Put {
                 item: Item {
                     version: Some(version.unwrap_or(0) + 1),
@@ -169,7 +189,19 @@ impl<S: ItemTable> WriteLimiter for S {
             };
             match self.transact(vec![put]).await {
                 Ok(()) => return Ok(quota),
-                Err(TransactError::ConditionFailed { .. }) => continue,
+                Err(TransactError::ConditionFailed { .. }) => {
+                    // Our own write, retried after its response was lost, meets itself: the
+                    // token was taken. Anyone else's write means a lost race: read again.
+                    let now_stored = self.get_item(&pk, &sk).await?;
+                    let ours = now_stored
+                        .as_ref()
+                        .and_then(|item| item.doc.as_deref())
+                        .and_then(|doc| serde_json::from_str::<StoredBucket>(doc).ok())
+                        .is_some_and(|bucket| bucket.writer.as_deref() == Some(writer.as_str()));
+                    if ours {
+                        return Ok(quota);
+                    }
+                }
                 Err(TransactError::Store(e)) => return Err(e),
             }
         }

@@ -1356,17 +1356,18 @@ fn every_function_sets_the_budget_of_its_kind() {
             && events
                 .iter()
                 .all(|(path, method)| path == "$default" || method == "GET" || method == "HEAD");
-        let expected = if WORKERS.contains(&name.as_str()) {
-            BudgetKind::Worker
-        } else if SCHEDULED.contains(&name.as_str()) {
-            BudgetKind::Sweep
-        } else if reads_only {
-            BudgetKind::Read
-        } else {
-            BudgetKind::Write
-        };
+        let expected =
+            if WORKERS.contains(&name.as_str()) || STREAM_CONSUMERS.contains(&name.as_str()) {
+                BudgetKind::Worker
+            } else if SCHEDULED.contains(&name.as_str()) {
+                BudgetKind::Sweep
+            } else if reads_only {
+                BudgetKind::Read
+            } else {
+                BudgetKind::Write
+            };
         assert_eq!(kind, expected, "{name}: budget kind");
         checked += 1;
     }
-    assert_eq!(checked, 37, "every function checked");
+    assert_eq!(checked, 38, "every function checked");
 }
