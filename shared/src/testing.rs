@@ -79,3 +79,23 @@ pub fn public_id(sub: &str) -> crate::domain::PublicUserId {
     let sub = crate::domain::UserId::parse(sub).unwrap_or_else(|e| panic!("subject {sub:?}: {e}"));
     user_keys().public_id(&sub)
 }
+
+/// Deletes the idempotency record of `key` under `scope` (`"create-story#<user>"`…), as if its
+/// in-progress claim had expired before the request completed: the next request with that key
+/// runs again.
+pub async fn forget_idempotency_record<S: crate::store::ItemTable>(
+    store: &S,
+    scope: &str,
+    key: &str,
+) {
+    let deleted = store
+        .transact(vec![crate::store::Write::Delete {
+            pk: crate::store::keys::idempotency_pk(&format!("{scope}#{key}")),
+            sk: crate::store::keys::PROFILE_SK.to_owned(),
+            condition: crate::store::Condition::Always,
+        }])
+        .await;
+    if let Err(e) = deleted {
+        panic!("deleting the idempotency record: {e:?}");
+    }
+}

@@ -72,21 +72,16 @@ async fn without_authorizer_claims_it_is_a_401() {
 #[tokio::test]
 async fn a_rerun_of_a_keyed_request_answers_the_review_it_already_wrote() {
     use shared::ports::ReviewReader;
-    use shared::store::{ItemTable, Write};
     let deps = deps().await;
     let first = handle(&deps, event("create-review")).await;
     assert_eq!(first.status(), 201, "{}", json_body(&first));
     let user = shared::testing::public_id("fixture-user");
-    let record =
-        shared::store::keys::idempotency_pk(&format!("create-review#{user}#fixture-create-review"));
-    deps.catalog
-        .transact(vec![Write::Delete {
-            pk: record,
-            sk: shared::store::keys::PROFILE_SK.to_owned(),
-            condition: shared::store::Condition::Always,
-        }])
-        .await
-        .unwrap();
+    shared::testing::forget_idempotency_record(
+        &deps.catalog,
+        &format!("create-review#{user}"),
+        "fixture-create-review",
+    )
+    .await;
     let again = handle(&deps, event("create-review")).await;
     assert_eq!(again.status(), 201, "{}", json_body(&again));
     assert_eq!(json_body(&again)["id"], json_body(&first)["id"]);

@@ -70,7 +70,6 @@ async fn with_the_dev_secret_a_local_token_publishes_as_its_subject() {
 #[tokio::test]
 async fn a_rerun_of_a_keyed_request_answers_the_story_it_already_published() {
     use shared::ports::StoryReader;
-    use shared::store::{ItemTable, Write};
     let store = shared::seed::demo_memory_store().await.unwrap();
     let deps = Deps {
         guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
@@ -86,15 +85,12 @@ async fn a_rerun_of_a_keyed_request_answers_the_story_it_already_published() {
     let first = handle(&deps, keyed()).await;
     assert_eq!(first.status(), 201, "{}", json_body(&first));
     let user = shared::testing::public_id("fixture-user");
-    let record = shared::store::keys::idempotency_pk(&format!("create-story#{user}#rerun-key-1"));
-    store
-        .transact(vec![Write::Delete {
-            pk: record,
-            sk: shared::store::keys::PROFILE_SK.to_owned(),
-            condition: shared::store::Condition::Always,
-        }])
-        .await
-        .unwrap();
+    shared::testing::forget_idempotency_record(
+        &store,
+        &format!("create-story#{user}"),
+        "rerun-key-1",
+    )
+    .await;
     let again = handle(&deps, keyed()).await;
     assert_eq!(again.status(), 201, "{}", json_body(&again));
     assert_eq!(json_body(&again)["id"], json_body(&first)["id"]);

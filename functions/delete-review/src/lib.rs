@@ -6,9 +6,7 @@ use shared::domain::ReviewId;
 use shared::domain::WriteAction;
 use shared::http::routes::DELETE_REVIEW;
 use shared::http::{ApiError, Query, Reply, WriteGuard, caller, serve};
-use shared::ports::{
-    CafeReader, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter, WriteLimiter,
-};
+use shared::ports::{CafeReader, ReviewReader, ReviewWriteError, ReviewWriter, WriteLimiter};
 use shared::reviewing::authored_review;
 
 /// What the handler needs.
@@ -22,7 +20,7 @@ pub struct Deps<C, R> {
 /// Handles one request.
 pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
 where
-    C: CafeReader + ReviewReader + IdempotencyStore + WriteLimiter,
+    C: CafeReader + ReviewReader + WriteLimiter,
     R: ReviewWriter,
 {
     serve(req, &DELETE_REVIEW, |info, req| async move {

@@ -9,8 +9,8 @@ use shared::http::reviews::parse_review;
 use shared::http::routes::UPDATE_REVIEW;
 use shared::http::{ApiError, CachePolicy, Query, Reply, WriteGuard, caller, serve};
 use shared::ports::{
-    BrewingMethodReader, CafeReader, IdempotencyStore, ReviewReader, ReviewWriteError,
-    ReviewWriter, UserReader, WriteLimiter,
+    BrewingMethodReader, CafeReader, ReviewReader, ReviewWriteError, ReviewWriter, UserReader,
+    WriteLimiter,
 };
 use shared::reviewing::authored_review;
 
@@ -25,12 +25,7 @@ pub struct Deps<C, R> {
 /// Handles one request.
 pub async fn handle<C, R>(deps: &Deps<C, R>, req: Request) -> Response<Body>
 where
-    C: CafeReader
-        + BrewingMethodReader
-        + UserReader
-        + ReviewReader
-        + IdempotencyStore
-        + WriteLimiter,
+    C: CafeReader + BrewingMethodReader + UserReader + ReviewReader + WriteLimiter,
     R: ReviewWriter,
 {
     serve(req, &UPDATE_REVIEW, |info, req| async move {
