@@ -335,7 +335,7 @@ impl Planned {
             builder = builder.json(body);
         }
         let request = GooseRequest::builder()
-            .method(self.method.clone())
+            .method(self.method)
             .path(self.path.as_str())
             .name(self.name)
             .set_request_builder(builder)
