@@ -1,5 +1,5 @@
 # CraftBean developer commands. Everything a newcomer needs: `make run` and `make test`.
-.PHONY: run test token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos
+.PHONY: run test token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos load
 
 # Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR).
 run:
@@ -63,3 +63,9 @@ bench-nearby:
 # Photo benchmark: resize-image against sharp on the same photos (figures in docs/photos.md).
 bench-photos:
 	bash scripts/bench-photos.sh
+
+# Load proof, not part of `make test`: the local server built optimised on fresh demo data, one
+# fixed-rate goose run of the realistic mix (70 % browse, 20 % nearby, 10 % writes), then every
+# acknowledged write checked. RATE=req/s DURATION=s; figures in docs/load.md.
+load:
+	scripts/load.sh

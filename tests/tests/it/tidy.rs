@@ -90,6 +90,7 @@ fn every_module_says_what_it_is_for_and_nothing_is_ignored() {
         "shared/src",
         "functions",
         "infra/local-server/src",
+        "bench/load/src",
         "tests",
         "xtask/src",
     ];
