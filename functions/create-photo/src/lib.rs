@@ -20,10 +20,11 @@ use shared::domain::{
 use shared::http::routes::CREATE_PHOTO;
 use shared::http::{
     ApiError, CachePolicy, Fields, Query, Reply, WriteGuard, caller, idempotency_key, json_object,
-    serve,
+    new_id_entropy, serve,
 };
 use shared::ports::{
-    CafeReader, IdempotencyStore, PhotoWriter, UploadSigner, UserReader, UserWriter, WriteLimiter,
+    CafeReader, IdempotencyStore, PhotoReader, PhotoWriter, UploadSigner, UserReader, UserWriter,
+    WriteLimiter,
 };
 use shared::upload::UploadTarget;
 
@@ -91,7 +92,7 @@ fn parse(req: &Request) -> Result<(Input, Value), ApiError> {
 /// Handles one request.
 pub async fn handle<S, R, U>(deps: &Deps<S, R, U>, req: Request) -> Response<Body>
 where
-    S: CafeReader + PhotoWriter + UserReader + UserWriter,
+    S: CafeReader + PhotoReader + PhotoWriter + UserReader + UserWriter,
     R: IdempotencyStore + WriteLimiter,
     U: UploadSigner,
 {
@@ -106,13 +107,34 @@ where
             return Err(ApiError::not_found("café", &cafe_id));
         }
         let scope = format!("create-photo#{user}#{cafe_id}");
+        let id = PhotoId::from_entropy(new_id_entropy(&user, &scope, key.as_deref()));
         deps.guard.once(key, &scope, &payload, now.as_second(), || async {
+            // The id follows from the Idempotency-Key: if this request already announced its
+            // photo (its claim expired before it completed, or it ran in another region), that
+            // photo is the answer, with a fresh upload form while it waits for its file.
+            if let Some(announced) = deps.store.get_photo(&id).await?.filter(|p| p.uploaded_by == user) {
+                if announced.status != PhotoStatus::Pending {
+                    return Err(ApiError::Conflict(format!(
+                        "this request's photo {} is no longer pending; see /photos/{}",
+                        announced.id, announced.id
+                    )));
+                }
+                let upload = deps
+                    .uploads
+                    .upload_target(&announced.upload_key(), announced.content_type, announced.content_length, now)
+                    .await?;
+                let location = format!("/photos/{}", announced.id);
+                let photo = shared::views::photo(&deps.store, &announced).await?;
+                return Ok(Reply::json(&Created { photo, upload }, CachePolicy::NoStore)?
+                    .with_status(StatusCode::CREATED)
+                    .with_header(LOCATION, location));
+            }
             let quota = deps.guard.spend(&user, WriteAction::Photos, now).await?;
             deps.store
                 .ensure_profile(&shared::domain::UserProfile::first(user.clone(), now))
                 .await?;
             let photo = Photo {
-                id: PhotoId::from_entropy(uuid::Uuid::new_v4().as_u128()),
+                id: id.clone(),
                 cafe_id: cafe_id.clone(),
                 uploaded_by: user.clone(),
                 caption: input.caption,

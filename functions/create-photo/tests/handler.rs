@@ -83,3 +83,36 @@ async fn invalid_fixture_names_every_bad_field() {
         .collect();
     assert_eq!(names, vec!["contentType", "contentLength"]);
 }
+
+/// A request whose idempotency record is gone (its claim expired before it completed) runs
+/// again, and its key names the same photo: the pending photo it already announced is the
+/// answer, with a fresh upload form, and no second photo is announced.
+#[tokio::test]
+async fn a_rerun_of_a_keyed_request_answers_the_photo_it_already_announced() {
+    let deps = deps().await;
+    let first = handle(&deps, event("create-photo")).await;
+    assert_eq!(first.status(), 201, "{}", json_body(&first));
+    let body = json_body(&first);
+    let user = shared::testing::public_id("fixture-user");
+    let cafe = body["photo"]["cafeId"].as_str().unwrap().to_owned();
+    shared::testing::forget_idempotency_record(
+        &deps.store,
+        &format!("create-photo#{user}#{cafe}"),
+        "fixture-create-photo",
+    )
+    .await;
+    let again = handle(&deps, event("create-photo")).await;
+    assert_eq!(again.status(), 201, "{}", json_body(&again));
+    let again = json_body(&again);
+    assert_eq!(again["photo"]["id"], body["photo"]["id"]);
+    assert!(again["upload"]["url"].is_string(), "{again}");
+    let mine = shared::ports::PhotoReader::user_photo_ids(
+        &deps.store,
+        &user,
+        shared::query::PageLimit::default(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(mine.items.len(), 1, "one photo, however often it runs");
+}
