@@ -96,7 +96,7 @@ async fn photo_worker(args: &[String]) -> anyhow::Result<()> {
         .unwrap_or_else(|| DEFAULT_TABLE.to_owned());
     let (s3, aws) = shared::blob::s3::client_from_env().await;
     let deps = resize_image::Deps {
-        store: DynamoStore::from_env(table).await,
+        store: DynamoStore::connect(&aws, table),
         uploads: shared::blob::s3::S3Blobs::new(s3.clone(), need("--uploads")?),
         media: shared::blob::s3::S3Blobs::new(s3, need("--media")?),
         media_base_url: need("--media-base-url")?.trim_end_matches('/').to_owned(),

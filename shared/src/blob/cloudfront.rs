@@ -21,13 +21,6 @@ impl CloudFrontInvalidator {
             distribution_id: distribution_id.into(),
         }
     }
-
-    /// A client from the environment (the function's role in Lambda) with the budget
-    /// `CRAFTBEAN_BUDGET` names.
-    pub async fn from_env(distribution_id: impl Into<String>) -> Self {
-        let aws = crate::aws::Aws::from_env_budget().await;
-        Self::new(aws.cloudfront(), distribution_id)
-    }
 }
 
 fn backend(source: impl std::error::Error + Send + Sync + 'static) -> StoreError {

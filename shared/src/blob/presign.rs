@@ -8,15 +8,6 @@ use crate::domain::UploadType;
 use crate::ports::{StoreError, UploadSigner};
 use crate::upload::{SigningKey, UploadRule, UploadTarget, sign};
 
-/// The AWS configuration from the environment (region and credentials), built where every
-/// SDK configuration is ([`crate::aws`]).
-pub async fn config_from_env() -> SdkConfig {
-    crate::aws::Aws::from_env_budget()
-        .await
-        .sdk_config()
-        .clone()
-}
-
 /// Presigned POST targets on the uploads bucket, signed with the function's own credentials.
 #[derive(Clone, Debug)]
 pub struct S3Uploads {
