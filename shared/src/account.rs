@@ -10,7 +10,7 @@
 //! (24 h). Work per call is bounded: the caller repeats until [`Erasure::complete`], and the
 //! profile goes last, so an interrupted erasure is resumed by the next call.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     Author, PhotoView, PublicUserId, Review, ReviewView, SavedCafeView, Story, StoryView,
@@ -20,7 +20,7 @@ use crate::ports::{
     PhotoReader, PhotoWriter, ReviewReader, ReviewWriteError, ReviewWriter, SavedCafeStore,
     StoreError, StoryFilter, StoryReader, StoryWriteError, StoryWriter, UserReader, UserWriter,
 };
-use crate::query::PageLimit;
+use crate::query::{PageKey, PageLimit};
 
 /// What one erasure call removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -174,90 +174,178 @@ async fn delete_story<S: StoryReader + StoryWriter>(
     }
 }
 
-/// Everything stored about one person (`GET /me/export`).
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountExport {
-    #[serde(with = "crate::domain::time::rfc3339_millis")]
-    pub exported_at: jiff::Timestamp,
-    pub profile: Option<UserProfile>,
-    pub reviews: Vec<ReviewView>,
-    pub stories: Vec<StoryView>,
-    pub saved_cafes: Vec<SavedCafeView>,
-    pub photos: Vec<PhotoView>,
+/// The parts of an account an export walks through, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportPart {
+    #[serde(rename = "p")]
+    Profile,
+    #[serde(rename = "r")]
+    Reviews,
+    #[serde(rename = "s")]
+    Stories,
+    #[serde(rename = "f")]
+    Photos,
+    #[serde(rename = "c")]
+    SavedCafes,
 }
 
-/// Most items of each kind an export holds (far above what the write limits let a person
-/// create in years); a larger account is exported up to this bound and says so in the logs.
-pub const MAX_EXPORT_ITEMS: usize = 10_000;
+impl ExportPart {
+    /// The part after this one, `None` after the last.
+    fn next(self) -> Option<Self> {
+        match self {
+            Self::Profile => Some(Self::Reviews),
+            Self::Reviews => Some(Self::Stories),
+            Self::Stories => Some(Self::Photos),
+            Self::Photos => Some(Self::SavedCafes),
+            Self::SavedCafes => None,
+        }
+    }
+}
 
-/// Collects everything stored about `user`.
-pub async fn export<S>(
+/// Where an export resumes: a part, and the position inside it (`None`: its start). Travels
+/// inside a signed cursor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportPosition {
+    #[serde(rename = "k")]
+    pub part: ExportPart,
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<PageKey>,
+}
+
+impl ExportPosition {
+    /// The beginning of an export (the profile).
+    pub fn start() -> Self {
+        Self::at(ExportPart::Profile)
+    }
+
+    fn at(part: ExportPart) -> Self {
+        Self { part, after: None }
+    }
+
+    fn after(part: ExportPart, key: PageKey) -> Self {
+        Self {
+            part,
+            after: Some(key),
+        }
+    }
+}
+
+/// One thing stored about a person, as `GET /me/export` lists it: `{"review": {…}}` and so on.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExportEntry {
+    Profile(UserProfile),
+    Review(ReviewView),
+    Story(StoryView),
+    Photo(PhotoView),
+    SavedCafe(SavedCafeView),
+}
+
+/// One page of an export: entries of a single part, each with the position right after it, and
+/// where the next page starts (`None` once everything was listed).
+#[derive(Clone, Debug)]
+pub struct ExportPage {
+    pub entries: Vec<ExportEntry>,
+    pub keys: Vec<ExportPosition>,
+    pub next: Option<ExportPosition>,
+}
+
+/// Reads one page of everything stored about `user` (`GET /me/export`), starting at `from`:
+/// the profile, then reviews, stories, photos and saved cafés, each in its list's order, up to
+/// `limit` entries. A page goes on into the next part when one ends, so a small account is one
+/// page; each part costs one store page (photos one read per photo, made concurrently) plus one
+/// read of the profile for the authors, so a call makes at most six reads. Paging through
+/// returns every item exactly once, however large the account.
+pub async fn export_page<S>(
     store: &S,
     user: &PublicUserId,
-    now: jiff::Timestamp,
-) -> Result<AccountExport, StoreError>
+    from: ExportPosition,
+    limit: PageLimit,
+) -> Result<ExportPage, StoreError>
 where
     S: UserReader + SavedCafeStore + StoryReader + PhotoReader + ReviewReader,
 {
-    let limit = PageLimit::max();
     let profile = store.get_profile(user).await?;
     let author = profile
         .as_ref()
         .map_or_else(|| Author::unnamed(user.clone()), UserProfile::author);
-    let mut out = AccountExport {
-        exported_at: now,
-        profile,
-        reviews: Vec::new(),
-        stories: Vec::new(),
-        saved_cafes: Vec::new(),
-        photos: Vec::new(),
+    let mut out = ExportPage {
+        entries: Vec::new(),
+        keys: Vec::new(),
+        next: None,
     };
-    let mut after = None;
+    let mut at = from;
     loop {
-        let page = store.list_user_reviews(user, limit, after).await?;
-        out.reviews
-            .extend(page.items.iter().map(|r| r.view(author.clone())));
-        match page.next {
-            Some(next) if out.reviews.len() < MAX_EXPORT_ITEMS => after = Some(next),
-            _ => break,
-        }
-    }
-    let by_user = StoryFilter {
-        author: Some(user.clone()),
-        ..StoryFilter::default()
-    };
-    let mut after = None;
-    loop {
-        let page = store.list_stories(&by_user, limit, after).await?;
-        out.stories
-            .extend(page.items.iter().map(|s| s.view(author.clone())));
-        match page.next {
-            Some(next) if out.stories.len() < MAX_EXPORT_ITEMS => after = Some(next),
-            _ => break,
-        }
-    }
-    let mut after = None;
-    loop {
-        let page = store.user_photo_ids(user, limit, after).await?;
-        for id in &page.items {
-            if let Some(photo) = store.get_photo(id).await? {
-                out.photos.push(photo.view(author.clone()));
+        let room = limit.get().saturating_sub(out.entries.len());
+        let Some(room) = u32::try_from(room).ok().and_then(PageLimit::new) else {
+            out.next = Some(at);
+            return Ok(out);
+        };
+        let part = at.part;
+        let (entries, keys, next): (Vec<ExportEntry>, Vec<PageKey>, Option<PageKey>) = match part {
+            ExportPart::Profile => {
+                if let Some(profile) = &profile {
+                    out.entries.push(ExportEntry::Profile(profile.clone()));
+                    out.keys.push(ExportPosition::at(ExportPart::Reviews));
+                }
+                (Vec::new(), Vec::new(), None)
             }
-        }
-        match page.next {
-            Some(next) if out.photos.len() < MAX_EXPORT_ITEMS => after = Some(next),
-            _ => break,
+            ExportPart::Reviews => {
+                let page = store.list_user_reviews(user, room, at.after).await?;
+                let entries = page
+                    .items
+                    .iter()
+                    .map(|r| ExportEntry::Review(r.view(author.clone())))
+                    .collect();
+                (entries, page.keys, page.next)
+            }
+            ExportPart::Stories => {
+                let by_user = StoryFilter {
+                    author: Some(user.clone()),
+                    ..StoryFilter::default()
+                };
+                let page = store.list_stories(&by_user, room, at.after).await?;
+                let entries = page
+                    .items
+                    .iter()
+                    .map(|s| ExportEntry::Story(s.view(author.clone())))
+                    .collect();
+                (entries, page.keys, page.next)
+            }
+            ExportPart::Photos => {
+                let page = store.user_photo_ids(user, room, at.after).await?;
+                let photos = futures_util::future::try_join_all(
+                    page.items.iter().map(|id| store.get_photo(id)),
+                )
+                .await?;
+                // A photo deleted between the two reads is left out, with its position.
+                let (entries, keys) = photos
+                    .into_iter()
+                    .zip(page.keys)
+                    .filter_map(|(photo, key)| {
+                        photo.map(|p| (ExportEntry::Photo(p.view(author.clone())), key))
+                    })
+                    .unzip();
+                (entries, keys, page.next)
+            }
+            ExportPart::SavedCafes => {
+                let page = store.list_saved_cafes(user, room, at.after).await?;
+                let entries = page.items.into_iter().map(ExportEntry::SavedCafe).collect();
+                (entries, page.keys, page.next)
+            }
+        };
+        out.entries.extend(entries);
+        out.keys
+            .extend(keys.into_iter().map(|k| ExportPosition::after(part, k)));
+        match (next, part.next()) {
+            // More of this part may follow: end the page here (the store's page may have been
+            // cut short by its own size limit).
+            (Some(key), _) => {
+                out.next = Some(ExportPosition::after(part, key));
+                return Ok(out);
+            }
+            (None, Some(following)) => at = ExportPosition::at(following),
+            (None, None) => return Ok(out),
         }
     }
-    let mut after = None;
-    loop {
-        let page = store.list_saved_cafes(user, limit, after).await?;
-        out.saved_cafes.extend(page.items);
-        match page.next {
-            Some(next) if out.saved_cafes.len() < MAX_EXPORT_ITEMS => after = Some(next),
-            _ => break,
-        }
-    }
-    Ok(out)
 }

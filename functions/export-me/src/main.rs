@@ -10,6 +10,7 @@ async fn main() -> Result<(), Error> {
     let deps = Deps {
         store: boot.store(),
         users: boot.users()?,
+        cursors: boot.cursors()?,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

@@ -30,14 +30,16 @@ async fn exports_everything_about_the_caller_and_nothing_else() {
     let deps = Deps {
         store,
         users: user_keys(),
+        cursors: shared::cursor::CursorCodec::new(b"test-cursor-secret-0123456789abcdef").unwrap(),
     };
     let response = handle(&deps, event("export-me")).await;
     assert_eq!(response.status(), 200, "{}", json_body(&response));
     assert_eq!(response.headers()["cache-control"], "no-store");
     let body = json_body(&response);
-    assert_eq!(body["profile"]["id"], me.as_str());
-    assert_eq!(body["savedCafes"][0]["cafe"]["id"], cafe.as_str());
-    assert_eq!(body["reviews"], serde_json::json!([]));
+    assert_eq!(body["items"][0]["profile"]["id"], me.as_str());
+    assert_eq!(body["items"][1]["savedCafe"]["cafe"]["id"], cafe.as_str());
+    assert_eq!(body["items"].as_array().unwrap().len(), 2, "{body}");
+    assert_eq!(body["nextCursor"], serde_json::Value::Null);
     assert!(
         !body.to_string().contains("fixture-user"),
         "no token subject"

@@ -352,6 +352,7 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         export_me: export_me::Deps {
             store: store.clone(),
             users: users.clone(),
+            cursors: cursors.clone(),
         },
         list_stories: list_stories::Deps {
             store: store.clone(),

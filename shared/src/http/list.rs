@@ -166,6 +166,17 @@ impl<'a> Paging<'a> {
     ) -> Result<Reply, ApiError> {
         Reply::list(page, |key| self.cursors.encode(scope, key), cache)
     }
+
+    /// [`Paging::reply`] with `extra` fields after `nextCursor` (see [`Reply::list_with`]).
+    pub fn reply_with<T: Serialize, K: Serialize, E: Serialize>(
+        &self,
+        page: ListPage<T, K>,
+        scope: &str,
+        extra: &E,
+        cache: CachePolicy,
+    ) -> Result<Reply, ApiError> {
+        Reply::list_with(page, |key| self.cursors.encode(scope, key), extra, cache)
+    }
 }
 
 impl Reply {

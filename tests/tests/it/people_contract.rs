@@ -7,11 +7,11 @@
 use jiff::Timestamp;
 use shared::domain::{
     Author, CafeId, PublicUserId, Rating, RatingSummary, Review, ReviewDraft, ReviewId, ReviewText,
-    SavedCafe, UserProfile,
+    SavedCafe, Story, StoryId, UserProfile,
 };
 use shared::ports::{
-    CatalogWriter, ProfileWriteError, ReviewReader, ReviewWriter, SavedCafeStore, UserReader,
-    UserWriter,
+    CatalogWriter, ProfileWriteError, ReviewReader, ReviewWriter, SavedCafeStore, StoryWriter,
+    UserReader, UserWriter,
 };
 use shared::query::PageLimit;
 use shared::store::reviews::ReviewStore;
@@ -496,17 +496,103 @@ async fn exporting_an_account_returns_everything_stored<T: ItemTable + Clone>(ta
             .await
             .unwrap();
     }
-    let export = shared::account::export(&table, &ana, at(999))
-        .await
-        .unwrap();
-    assert_eq!(export.profile, Some(profile));
-    assert_eq!(export.reviews.len(), 3);
-    assert!(export.stories.is_empty());
-    let nobody = shared::account::export(&table, &user("nobody"), at(999))
-        .await
-        .unwrap();
-    assert_eq!(nobody.profile, None);
-    assert!(nobody.reviews.is_empty());
+    let story = Story::new(
+        StoryId::from_entropy(7),
+        ana.clone(),
+        shared::domain::StoryDraft {
+            title: "Three cups".to_owned(),
+            body: "A long afternoon of pour-overs.".to_owned(),
+            tags: Vec::new(),
+            cafe_ids: vec![CafeId::from_entropy(1)],
+        },
+        at(5),
+    );
+    table.create_story(&story).await.unwrap();
+    let f = tests::fixtures::fixtures();
+    tests::fixtures::load(&table, &f).await;
+    for (i, cafe) in f.cafes.iter().take(3).enumerate() {
+        table
+            .save_cafe(
+                &ana,
+                &SavedCafe {
+                    cafe_id: cafe.id.clone(),
+                    saved_at: at(i as i64 + 10),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    // Pages of two: resuming mid-part and across parts lists each entry once, in export order.
+    let (entries, pages) = export_all(&table, &ana, 2).await;
+    let kinds: Vec<&str> = entries.iter().map(|(kind, _)| *kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            "profile",
+            "review",
+            "review",
+            "review",
+            "story",
+            "savedCafe",
+            "savedCafe",
+            "savedCafe"
+        ]
+    );
+    // 4 pages, or 5 where the store cannot tell that a full page was the last.
+    assert!(
+        (4..=5).contains(&pages),
+        "8 entries in pages of two: {pages} pages"
+    );
+    let reviews: Vec<&str> = entries
+        .iter()
+        .filter(|(kind, _)| *kind == "review")
+        .map(|(_, id)| id.as_str())
+        .collect();
+    let mut unique = reviews.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 3, "each review once: {reviews:?}");
+    assert_eq!(entries[0].1, ana.as_str());
+    assert_eq!(entries[4].1, story.id.as_str());
+    // One big page holds everything too.
+    let (all, pages) = export_all(&table, &ana, 100).await;
+    assert_eq!(all, entries);
+    assert_eq!(pages, 1, "a small account is one page");
+
+    let (nothing, pages) = export_all(&table, &user("nobody"), 100).await;
+    assert!(nothing.is_empty());
+    assert_eq!(pages, 1, "an empty account is one empty page");
+}
+
+/// Pages through `user`'s export `limit` entries at a time: each entry's kind and id (the
+/// café's id for a saved café), and the number of pages read.
+async fn export_all<T: ItemTable>(
+    table: &T,
+    user: &PublicUserId,
+    limit: u32,
+) -> (Vec<(&'static str, String)>, usize) {
+    use shared::account::{ExportEntry, ExportPosition, export_page};
+    let limit = shared::query::PageLimit::new(limit).unwrap();
+    let mut at = ExportPosition::start();
+    let mut entries = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = export_page(table, user, at, limit).await.unwrap();
+        pages += 1;
+        assert_eq!(page.entries.len(), page.keys.len());
+        assert!(page.entries.len() <= limit.get());
+        entries.extend(page.entries.iter().map(|e| match e {
+            ExportEntry::Profile(p) => ("profile", p.id.as_str().to_owned()),
+            ExportEntry::Review(r) => ("review", r.id.as_str().to_owned()),
+            ExportEntry::Story(s) => ("story", s.id.as_str().to_owned()),
+            ExportEntry::Photo(p) => ("photo", p.photo.id.as_str().to_owned()),
+            ExportEntry::SavedCafe(c) => ("savedCafe", c.cafe.id.as_str().to_owned()),
+        }));
+        match page.next {
+            Some(next) => at = next,
+            None => return (entries, pages),
+        }
+    }
 }
 
 tests::contract_suite!(
