@@ -1,5 +1,5 @@
 # CraftBean developer commands. Everything a newcomer needs: `make run` and `make test`.
-.PHONY: run test token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos load
+.PHONY: run test token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos bench-coldstart load
 
 # Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR).
 run:
@@ -63,6 +63,11 @@ bench-nearby:
 # Photo benchmark: resize-image against sharp on the same photos (figures in docs/photos.md).
 bench-photos:
 	bash scripts/bench-photos.sh
+
+# Cold starts (docs/coldstart.md): each API function built alone with the release profile, under
+# a Lambda Runtime API emulator, beside a hello-world floor. FUNCTIONS="a b" limits the set.
+bench-coldstart:
+	scripts/bench-coldstart.sh
 
 # Load proof, not part of `make test`: the local server built optimised on fresh demo data, one
 # fixed-rate goose run of the realistic mix (70 % browse, 20 % nearby, 10 % writes), then every

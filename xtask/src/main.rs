@@ -23,6 +23,11 @@
 //! - `photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET
 //!   --media-base-url URL`: run the resize worker against an SQS queue outside Lambda (e.g. moto
 //!   at `AWS_ENDPOINT_URL`), deleting handled messages and leaving failures for redelivery.
+//! - `bench-coldstart [--bins DIR] [--functions a,b] [--starts N] [--invocations N] [--table
+//!   NAME] [--report DIR]`: init, first and warm invoke, peak RSS and size of each function
+//!   binary under a Lambda Runtime API emulator, beside a hello world (run it through
+//!   `make bench-coldstart`, which builds the binaries as Lambda runs them; docs/coldstart.md).
+//! - `http-functions`: the functions behind API routes, space-separated (for scripts).
 //! - `bench-photos <file>…`, `render-one <file>`, `enlarge <in> <out> <MP>`: the photo
 //!   benchmark against sharp (run it through `scripts/bench-photos.sh`).
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
@@ -31,6 +36,7 @@
 
 mod bench_nearby;
 mod bench_photos;
+mod coldstart;
 mod events;
 
 use std::path::PathBuf;
@@ -49,6 +55,8 @@ const USAGE: &str =
        xtask refresh-ratings --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask migrate-authors --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask bench-nearby
+       xtask bench-coldstart [--bins DIR] [--functions a,b] [--starts N] [--invocations N] [--table NAME] [--report DIR]
+       xtask http-functions
        xtask bench-photos <file>…
        xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL";
 
@@ -72,6 +80,11 @@ async fn main() -> anyhow::Result<()> {
         Some("sizes") => sizes(),
         Some("token") => token(&args[1..]),
         Some("bench-nearby") => bench_nearby::run().await,
+        Some("bench-coldstart") => coldstart::run(&args[1..]).await,
+        Some("http-functions") => {
+            println!("{}", coldstart::http_functions().join(" "));
+            Ok(())
+        }
         Some("reindex") => reindex(&args[1..]).await,
         Some("refresh-ratings") => refresh_ratings(&args[1..]).await,
         Some("migrate-authors") => migrate_authors(&args[1..]).await,
