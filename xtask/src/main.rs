@@ -23,6 +23,10 @@
 //! - `photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET
 //!   --media-base-url URL`: run the resize worker against an SQS queue outside Lambda (e.g. moto
 //!   at `AWS_ENDPOINT_URL`), deleting handled messages and leaving failures for redelivery.
+//! - `deploy-web --stack NAME [--dist web/dist] [--auth-domain URL] [--basemap-tile-url URL]`:
+//!   publish the built web app to the stack's web bucket (app-config.json from the stack's
+//!   outputs, Content-Type and Cache-Control per file, stale files deleted) and invalidate its
+//!   entry points on the distribution (`make deploy-web`; docs/deploy.md, "Web app").
 //! - `bench-photos <file>…`, `render-one <file>`, `enlarge <in> <out> <MP>`: the photo
 //!   benchmark against sharp (run it through `scripts/bench-photos.sh`).
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
@@ -31,6 +35,7 @@
 
 mod bench_nearby;
 mod bench_photos;
+mod deploy_web;
 mod events;
 
 use std::path::PathBuf;
@@ -50,7 +55,8 @@ const USAGE: &str =
        xtask migrate-authors --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask bench-nearby
        xtask bench-photos <file>…
-       xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL";
+       xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL
+       xtask deploy-web (--stack NAME | --bucket B --distribution-id D --auth-domain URL --web-client-id ID) [--dist DIR] [--auth-domain URL] [--basemap-tile-url URL]";
 
 /// Default table name for local DynamoDB runs.
 const DEFAULT_TABLE: &str = "craftbean-local";
@@ -76,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
         Some("refresh-ratings") => refresh_ratings(&args[1..]).await,
         Some("migrate-authors") => migrate_authors(&args[1..]).await,
         Some("photo-worker") => photo_worker(&args[1..]).await,
+        Some("deploy-web") => deploy_web::run(|name| flag_value(&args[1..], name)).await,
         Some("bench-photos") => bench_photos::run_all(&args[1..]),
         Some("render-one") => bench_photos::render_one(args.get(1).map_or("", String::as_str)),
         Some("enlarge") => bench_photos::enlarge(
