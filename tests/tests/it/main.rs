@@ -24,6 +24,7 @@ mod people_contract;
 mod photos_api;
 mod photos_contract;
 mod ratings_contract;
+mod regions;
 mod review_cost;
 mod reviews_api;
 mod reviews_contract;
