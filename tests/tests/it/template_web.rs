@@ -248,3 +248,135 @@ fn the_hosted_ui_domain_is_an_output() {
     );
     assert!(strings(value).iter().any(|s| s == "CreateUserPool"));
 }
+
+/// `value` with every scalar as a string, as CloudFormation hands a custom resource its
+/// properties, and the two intrinsics of the client settings resolved.
+fn as_cloudformation_sends(value: &Value, pool: &str) -> serde_json::Value {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "!Ref" => serde_json::json!(pool),
+        Value::Tagged(tagged) if tagged.tag == "!Sub" => {
+            serde_json::json!(
+                tagged
+                    .value
+                    .as_str()
+                    .unwrap()
+                    .replace("${AWS::StackName}", "stack")
+            )
+        }
+        Value::Mapping(map) => map
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().unwrap().to_owned(),
+                    as_cloudformation_sends(v, pool),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        Value::Sequence(items) => items
+            .iter()
+            .map(|v| as_cloudformation_sends(v, pool))
+            .collect(),
+        Value::Bool(b) => serde_json::json!(b.to_string()),
+        Value::Number(n) => serde_json::json!(n.to_string()),
+        Value::String(s) => serde_json::json!(s),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// Runs the custom resource's own code (the template's inline Python, with a `cfnresponse`
+/// stand-in that records the answer) against moto's Cognito: the settings mapping must be a
+/// valid `UpdateUserPoolClient` call once CloudFormation has stringified it, and a failure must
+/// be reported to CloudFormation rather than left to time out.
+#[test]
+fn the_hosted_ui_custom_resource_applies_the_settings_over_moto() {
+    let endpoint = tests::aws_endpoint();
+    let template = template();
+    let resources = &template["Resources"];
+    let code = resources["WebClientHostedUiFunction"]["Properties"]["Code"]["ZipFile"]
+        .as_str()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.py"), code).unwrap();
+    std::fs::write(
+        dir.path().join("cfnresponse.py"),
+        "import json\nSUCCESS = 'SUCCESS'\nFAILED = 'FAILED'\nANSWERS = []\n\
+         def send(event, context, status, data, physical, reason=None):\n    \
+         ANSWERS.append({'status': status, 'physical': physical, 'reason': reason})\n",
+    )
+    .unwrap();
+    let client = &resources["WebClient"]["Properties"];
+    let oauth = serde_json::json!({
+        "AllowedOAuthFlowsUserPoolClient": "true",
+        "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": ["openid", "email", "profile"],
+        "CallbackURLs": ["https://d111.cloudfront.net/auth/callback"],
+        "LogoutURLs": ["https://d111.cloudfront.net/"],
+    });
+    let settings = as_cloudformation_sends(client, "POOL");
+    let driver = format!(
+        r#"
+import json, sys, boto3
+sys.path.insert(0, {dir:?})
+import index, cfnresponse
+idp = boto3.client("cognito-idp", endpoint_url={endpoint:?}, region_name="us-east-1")
+pool = idp.create_user_pool(PoolName="web")["UserPool"]["Id"]
+client = idp.create_user_pool_client(UserPoolId=pool, ClientName="stack-web")["UserPoolClient"]["ClientId"]
+settings = json.loads({settings:?}.replace("POOL", pool))
+oauth = json.loads({oauth:?})
+def event(kind, client_id):
+    return {{"RequestType": kind, "LogicalResourceId": "WebClientHostedUi",
+             "ResourceProperties": {{"ClientId": client_id, "Client": settings, "OAuth": oauth}}}}
+index.handler(event("Create", client), None)
+index.handler(event("Update", "no-such-client"), None)
+index.handler(event("Delete", client), None)
+described = idp.describe_user_pool_client(UserPoolId=pool, ClientId=client)["UserPoolClient"]
+print(json.dumps({{"answers": cfnresponse.ANSWERS, "client": described}}, default=str))
+"#,
+        dir = dir.path().display().to_string(),
+        settings = settings.to_string(),
+        oauth = oauth.to_string(),
+    );
+    let output = Command::new(tests::repo_root().join(".venv/bin/python"))
+        .arg("-c")
+        .arg(&driver)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output()
+        .expect("the project venv's python (boto3 comes with moto)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The handler logs to stdout too (what CloudWatch keeps); the driver's report is the last line.
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let answers = result["answers"].as_array().unwrap();
+    let statuses: Vec<&str> = answers
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["SUCCESS", "FAILED", "SUCCESS"],
+        "create applies, an update that cannot is reported FAILED, delete does nothing: {answers:?}"
+    );
+    assert!(answers[1]["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    let described = &result["client"];
+    assert_eq!(described["AllowedOAuthFlows"], serde_json::json!(["code"]));
+    assert_eq!(described["AllowedOAuthFlowsUserPoolClient"], true);
+    assert_eq!(
+        described["CallbackURLs"],
+        serde_json::json!(["https://d111.cloudfront.net/auth/callback"])
+    );
+    assert_eq!(
+        described["LogoutURLs"],
+        serde_json::json!(["https://d111.cloudfront.net/"])
+    );
+    assert_eq!(described["AccessTokenValidity"], 60);
+    assert_eq!(
+        described["ExplicitAuthFlows"],
+        serde_json::json!(["ALLOW_REFRESH_TOKEN_AUTH"])
+    );
+}
