@@ -512,6 +512,17 @@ mod tests {
         )
     }
 
+    async fn read(s3: &S3, bucket: &str, key: &str) -> Vec<u8> {
+        let out = s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        out.body.collect().await.unwrap().into_bytes().to_vec()
+    }
+
     #[tokio::test]
     async fn sync_over_moto_uploads_with_metadata_and_prunes_stale_files() {
         let aws = moto().await;
@@ -586,32 +597,10 @@ mod tests {
             )
         );
         // The uploaded config is the one the stack describes.
-        let body = s3
-            .get_object()
-            .bucket(&bucket)
-            .key("app-config.json")
-            .send()
-            .await
-            .unwrap()
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes();
+        let body = read(&s3, &bucket, "app-config.json").await;
         let config: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(config, target.app_config());
-        let index = s3
-            .get_object()
-            .bucket(&bucket)
-            .key("index.html")
-            .send()
-            .await
-            .unwrap()
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes();
+        let index = read(&s3, &bucket, "index.html").await;
         assert!(String::from_utf8_lossy(&index).contains("index-NEW.js"));
 
         // A second deploy of the same build changes nothing and deletes nothing.

@@ -7,21 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_yaml::Value;
-
-fn template() -> Value {
-    let text = std::fs::read_to_string(tests::repo_root().join("template.yaml")).unwrap();
-    serde_yaml::from_str(&text).unwrap()
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    match value {
-        Value::String(s) => vec![s.clone()],
-        Value::Sequence(items) => items.iter().flat_map(strings).collect(),
-        Value::Mapping(map) => map.values().flat_map(strings).collect(),
-        Value::Tagged(tagged) => strings(&tagged.value),
-        _ => Vec::new(),
-    }
-}
+use tests::template_yaml::{strings, template};
 
 /// Resources of these types exist only for routing.
 const ROUTING_TYPES: [&str; 5] = [

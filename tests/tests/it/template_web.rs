@@ -9,22 +9,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde_yaml::Value;
-
-fn template() -> Value {
-    let text = std::fs::read_to_string(tests::repo_root().join("template.yaml")).unwrap();
-    serde_yaml::from_str(&text).unwrap()
-}
-
-/// Every string inside `value`, intrinsic functions included.
-fn strings(value: &Value) -> Vec<String> {
-    match value {
-        Value::String(s) => vec![s.clone()],
-        Value::Sequence(items) => items.iter().flat_map(strings).collect(),
-        Value::Mapping(map) => map.values().flat_map(strings).collect(),
-        Value::Tagged(tagged) => strings(&tagged.value),
-        _ => Vec::new(),
-    }
-}
+use tests::template_yaml::{strings, template};
 
 fn seq_strs(value: &Value) -> Vec<&str> {
     value
