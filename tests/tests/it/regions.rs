@@ -810,3 +810,80 @@ async fn a_retry_through_another_region_names_the_same_review() {
         &format!("{doubled} creates executed in two regions (one review each, counted twice)"),
     );
 }
+
+/// The documented rule for one person's two *different* reviews of a café, written in two
+/// regions within the replication window (two devices, two keys): both reviews survive, each
+/// counted once (the summary stays exact), and the author marker, which refuses a third, names
+/// the last writer's review. (docs/reviews.md: the marker-based fix would keep only that one.)
+#[tokio::test]
+async fn two_devices_reviewing_in_two_regions_at_once_keep_both_reviews_and_the_last_marker() {
+    let cafes = demo_cafes(1);
+    let ids: Vec<CafeId> = cafes.iter().map(|c| c.id.clone()).collect();
+    let mut sim = Sim::new(3, 30, &cafes).await;
+    let mut ledger = Ledger::default();
+    let device = |prefs: [usize; 3], tag: &str| Client {
+        sub: "two-devices".to_owned(),
+        prefs,
+        cafe: ids[0].clone(),
+        review: None,
+        acked: None,
+        writes: if tag == "phone" { 0 } else { 100 },
+    };
+    let mut phone = device([0, 1, 2], "phone");
+    let mut laptop = device([1, 0, 2], "laptop");
+    assert!(
+        send(
+            &mut sim,
+            &mut phone,
+            Op::Create(2),
+            &mut ledger,
+            false,
+            false
+        )
+        .await
+    );
+    assert!(
+        send(
+            &mut sim,
+            &mut laptop,
+            Op::Create(5),
+            &mut ledger,
+            false,
+            false
+        )
+        .await
+    );
+    assert_ne!(phone.review, laptop.review, "two keys, two ids");
+    sim.heal().await;
+
+    let author = shared::testing::public_id("two-devices");
+    let marker = (
+        shared::store::keys::ratings_pk(&ids[0]),
+        shared::store::keys::reviewer_sk(&author),
+    );
+    for (r, region) in sim.regions.iter().enumerate() {
+        let listed = reviews_paged_across_regions(&sim, &ids[0], r).await;
+        let mut found: Vec<&str> = listed.iter().map(|v| v["id"].as_str().unwrap()).collect();
+        found.sort_unstable();
+        let mut expected = [
+            phone.review.as_deref().unwrap(),
+            laptop.review.as_deref().unwrap(),
+        ];
+        expected.sort_unstable();
+        assert_eq!(found, expected, "{}: both reviews survive", REGIONS[r]);
+        let summary = region.table.rating_summary(&ids[0]).await.unwrap();
+        assert_eq!(summary.histogram, [0, 1, 0, 0, 1], "each counted once");
+        let named = region
+            .table
+            .get_item(&marker.0, &marker.1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            named.doc.as_deref(),
+            laptop.review.as_deref(),
+            "{}: the marker names the later write's review",
+            REGIONS[r]
+        );
+    }
+}
