@@ -1,5 +1,5 @@
 # CraftBean developer commands. Everything a newcomer needs: `make run` and `make test`.
-.PHONY: run test token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos bench-coldstart load
+.PHONY: run test token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos bench-coldstart load deploy-web
 
 # Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR).
 run:
@@ -74,3 +74,13 @@ bench-coldstart:
 # acknowledged write checked. RATE=req/s DURATION=s; figures in docs/load.md.
 load:
 	scripts/load.sh
+
+# Build the web app and publish it to a deployed stack: STACK=name (the `sam deploy` stack in
+# AWS_REGION), optional BASEMAP_TILE_URL and, in a secondary region, AUTH_DOMAIN (the primary
+# stack's AuthDomain output). Writes app-config.json, uploads web/dist with its Cache-Control,
+# deletes stale files, invalidates /index.html and /app-config.json (docs/deploy.md, "Web app").
+deploy-web:
+	@test -n "$(STACK)" || { echo "STACK=<stack name> is required, e.g. make deploy-web STACK=craftbean"; exit 1; }
+	npm --prefix web ci
+	npm --prefix web run build
+	cargo run --locked -p xtask -- deploy-web --stack $(STACK) --dist web/dist $(if $(AUTH_DOMAIN),--auth-domain $(AUTH_DOMAIN)) $(if $(BASEMAP_TILE_URL),--basemap-tile-url '$(BASEMAP_TILE_URL)')

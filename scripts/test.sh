@@ -51,4 +51,11 @@ if [[ "$(.venv/checkov/bin/checkov --version 2>/dev/null)" != "${checkov_pin#che
 fi
 echo "==> checkov ($checkov_pin) template.yaml"
 .venv/checkov/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
+# The same three checks with the optional multi-region routing parameters set (they are empty by
+# default, so the checks above see routing off).
+echo "==> template.yaml with routing parameters set (sam validate --lint, cfn-lint, checkov)"
+.venv/bin/python scripts/template-routed.py target/template-routed.yaml
+.venv/bin/sam validate --lint --template target/template-routed.yaml --region us-east-1
+.venv/bin/cfn-lint target/template-routed.yaml
+.venv/checkov/bin/checkov -f target/template-routed.yaml --framework cloudformation --quiet --compact --skip-download
 echo "==> all checks passed"

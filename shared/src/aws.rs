@@ -318,6 +318,15 @@ impl Aws {
         aws_sdk_sqs::Client::from_conf(config)
     }
 
+    /// A CloudFormation client with its own breaker (stack outputs for deploy tools).
+    #[cfg(feature = "cloudformation")]
+    pub fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
+        let config = aws_sdk_cloudformation::config::Builder::from(&self.sdk)
+            .interceptor(Breaker::new("cloudformation", &self.budget))
+            .build();
+        aws_sdk_cloudformation::Client::from_conf(config)
+    }
+
     /// A CloudFront client with its own breaker.
     #[cfg(feature = "cloudfront")]
     pub fn cloudfront(&self) -> aws_sdk_cloudfront::Client {

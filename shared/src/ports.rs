@@ -47,6 +47,13 @@ pub enum StoreError {
     },
 }
 
+/// The health check's read: is this region's copy of the table answering?
+pub trait ReplicaProbe: Send + Sync {
+    /// One single-item read (the schema marker; its absence is still an answer). Errors mean
+    /// the replica did not answer.
+    fn probe(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
 /// Reads cafés: list with filters and sort, and full profiles.
 pub trait CafeReader: Send + Sync {
     /// One page of cafés matching the query. A page may hold fewer than `limit` items even when

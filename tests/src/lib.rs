@@ -1,7 +1,8 @@
 //! Test support shared by the suites in `tests/tests/it/`: fresh stores for the contract suites
 //! (embedded SQLite, and DynamoDB over HTTP on the moto server `make test` starts), a
 //! `spawn_app()` that runs the local server on port 0, a small hand-made catalogue, an
-//! OpenAPI response validator, and the API compatibility checker (`compat`).
+//! OpenAPI response validator, the API compatibility checker (`compat`) and template.yaml as
+//! data (`template_yaml`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,6 +11,7 @@ pub mod compat;
 pub mod counting;
 pub mod fixtures;
 pub mod openapi;
+pub mod template_yaml;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -241,6 +241,16 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             body: None,
         },
         Fixture {
+            file: "health",
+            route_key: "GET /health",
+            method: "GET",
+            path: "/health".into(),
+            query: "",
+            path_params: vec![],
+            sub: None,
+            body: None,
+        },
+        Fixture {
             file: "list-brewing-methods",
             route_key: "GET /brewing-methods",
             method: "GET",

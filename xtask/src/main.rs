@@ -28,6 +28,10 @@
 //!   binary under a Lambda Runtime API emulator, beside a hello world (run it through
 //!   `make bench-coldstart`, which builds the binaries as Lambda runs them; docs/coldstart.md).
 //! - `http-functions`: the functions behind API routes, space-separated (for scripts).
+//! - `deploy-web --stack NAME [--dist web/dist] [--auth-domain URL] [--basemap-tile-url URL]`:
+//!   publish the built web app to the stack's web bucket (app-config.json from the stack's
+//!   outputs, Content-Type and Cache-Control per file, stale files deleted) and invalidate its
+//!   entry points on the distribution (`make deploy-web`; docs/deploy.md, "Web app").
 //! - `bench-photos <file>…`, `render-one <file>`, `enlarge <in> <out> <MP>`: the photo
 //!   benchmark against sharp (run it through `scripts/bench-photos.sh`).
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
@@ -37,6 +41,7 @@
 mod bench_nearby;
 mod bench_photos;
 mod coldstart;
+mod deploy_web;
 mod events;
 
 use std::path::PathBuf;
@@ -58,7 +63,8 @@ const USAGE: &str =
        xtask bench-coldstart [--bins DIR] [--functions a,b] [--starts N] [--invocations N] [--table NAME] [--report DIR]
        xtask http-functions
        xtask bench-photos <file>…
-       xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL";
+       xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL
+       xtask deploy-web (--stack NAME | --bucket B --distribution-id D --auth-domain URL --web-client-id ID) [--dist DIR] [--auth-domain URL] [--basemap-tile-url URL]";
 
 /// Default table name for local DynamoDB runs.
 const DEFAULT_TABLE: &str = "craftbean-local";
@@ -89,6 +95,7 @@ async fn main() -> anyhow::Result<()> {
         Some("refresh-ratings") => refresh_ratings(&args[1..]).await,
         Some("migrate-authors") => migrate_authors(&args[1..]).await,
         Some("photo-worker") => photo_worker(&args[1..]).await,
+        Some("deploy-web") => deploy_web::run(|name| flag_value(&args[1..], name)).await,
         Some("bench-photos") => bench_photos::run_all(&args[1..]),
         Some("render-one") => bench_photos::render_one(args.get(1).map_or("", String::as_str)),
         Some("enlarge") => bench_photos::enlarge(

@@ -734,6 +734,15 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
                 "delete-story" => delete_story::handle(&app.delete_story, req).await,
                 "delete-me" => delete_me::handle(&app.delete_me, req).await,
                 "export-me" => export_me::handle(&app.export_me, req).await,
+                "health" => {
+                    let deps = health::Deps {
+                        store: app.store.clone(),
+                        region: "local".to_owned(),
+                        version: health::VERSION,
+                        probe_timeout: health::PROBE_TIMEOUT,
+                    };
+                    health::handle(&deps, req).await
+                }
                 // A route in the table without a handler here: the routes test catches this.
                 _ => route_not_found::handle(&req),
             }

@@ -43,7 +43,28 @@ where
     F: Fn(lambda_http::Request) -> Fut,
     Fut: std::future::Future<Output = lambda_http::Response<lambda_http::Body>> + Send,
 {
-    let guard = origin::OriginGuard::from_env()?;
+    serve_lambda(origin::OriginGuard::from_env()?, handler).await
+}
+
+/// As [`run_lambda`] without the origin check: only for `GET /health`, which Route 53's health
+/// checkers call on each region's API domain directly and which reveals nothing but the region,
+/// the version and whether the replica answers (`tidy::only_the_health_check_skips_the_origin_check`).
+pub async fn run_lambda_unguarded<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(lambda_http::Request) -> Fut,
+    Fut: std::future::Future<Output = lambda_http::Response<lambda_http::Body>> + Send,
+{
+    serve_lambda(origin::OriginGuard::disabled(), handler).await
+}
+
+async fn serve_lambda<F, Fut>(
+    guard: origin::OriginGuard,
+    handler: F,
+) -> Result<(), lambda_http::Error>
+where
+    F: Fn(lambda_http::Request) -> Fut,
+    Fut: std::future::Future<Output = lambda_http::Response<lambda_http::Body>> + Send,
+{
     tracing::info!(
         origin_check = guard.is_enabled(),
         "answering requests (origin check on: only through the CDN)"

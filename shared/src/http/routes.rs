@@ -260,6 +260,14 @@ pub const EXPORT_ME: RouteSpec = RouteSpec {
 };
 
 /// Every routed function.
+/// `GET /health`: what Route 53's health checks probe in each region.
+pub const HEALTH: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/health",
+    function: "health",
+    auth: false,
+};
+
 pub const ROUTES: &[RouteSpec] = &[
     LIST_CAFES,
     GET_CAFE,
@@ -295,6 +303,7 @@ pub const ROUTES: &[RouteSpec] = &[
     EXPORT_ME,
     DELETE_PHOTO,
     CREATE_UPLOAD_FORM,
+    HEALTH,
 ];
 
 /// The route a function serves (`None` for a name not in [`ROUTES`], which the route-table

@@ -9,6 +9,7 @@ mod cafe_entry;
 mod catalog;
 mod doc;
 pub mod guard;
+mod health;
 mod import;
 pub mod keys;
 mod migrate;

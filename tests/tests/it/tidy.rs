@@ -445,3 +445,19 @@ fn every_dependency_comes_from_the_workspace_table() {
         offenders.join("\n")
     );
 }
+
+/// ARCHITECTURE.md: no request reaches a handler in AWS unless it came through CloudFront,
+/// except `GET /health`, which Route 53's health checkers call directly. Only its `main.rs`
+/// serves without the origin check.
+#[test]
+fn only_the_health_check_skips_the_origin_check() {
+    let mut unguarded = Vec::new();
+    for entry in std::fs::read_dir(root().join("functions")).unwrap() {
+        let dir = entry.unwrap().path();
+        let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
+        if main.contains("run_lambda_unguarded") {
+            unguarded.push(dir.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    assert_eq!(unguarded, ["health"]);
+}

@@ -1,0 +1,889 @@
+//! Three regions in one test: each an embedded store behind the real review handlers, joined by
+//! an asynchronous replicator that behaves like a DynamoDB global table (every item change
+//! captured with a timestamp, shipped to the other regions after a random lag, so changes arrive
+//! out of order, and applied last-writer-wins per item on that timestamp; a region that is down
+//! or cut off keeps its changes until it is back). Clients talk to the nearest region that is up
+//! and fail over to the next; a lost response is retried with the same `Idempotency-Key`.
+//!
+//! Scenarios: concurrent reviews, edits and deletes in all three; a region that dies with
+//! unreplicated writes and comes back; a partition that heals; a client whose retry goes through
+//! another region. After healing, every region holds the same items, every acknowledged write is
+//! there, no review exists twice, cursors issued in one region page on in another, and each
+//! region's rating summary equals the histogram of the surviving reviews, except for the one
+//! case docs/reviews.md states as a known limit (a write executed in two regions before either
+//! replicated counts twice), which is asserted to the exact count. Figures (printed with
+//! `--nocapture`) are in docs/deploy.md, "Routing and failover".
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+use shared::cursor::CursorCodec;
+use shared::domain::{CafeId, RatingSummary};
+use shared::http::WriteGuard;
+use shared::ports::{CatalogWriter, ReviewReader};
+use shared::store::reviews::ReviewStore;
+use shared::store::sqlite::{RawRow, SqliteStore};
+use shared::store::{Condition, ItemTable, Write};
+use shared::testing::json_body;
+
+const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+const CURSOR_SECRET: &str = "the-same-cursor-secret-in-every-region";
+
+type Key = (String, String);
+/// When and where an item version was written: (logical time, region index). Compared as a
+/// tuple: the later write wins, the region breaks ties (DynamoDB's rule is also deterministic).
+type Stamp = (u64, usize);
+
+/// An item change on its way to one region.
+#[derive(Clone, Debug)]
+struct Change {
+    key: Key,
+    row: Option<RawRow>,
+    stamp: Stamp,
+    deliver_at: u64,
+}
+
+struct Region {
+    table: SqliteStore,
+    up: bool,
+    /// The rows as last captured or applied, to find what a request changed.
+    snapshot: BTreeMap<Key, RawRow>,
+    /// The stamp of each key's current version (deletes included, as tombstones).
+    stamps: BTreeMap<Key, Stamp>,
+}
+
+/// What the replicator did (the simulation's figures).
+#[derive(Debug, Default)]
+struct Figures {
+    captured: usize,
+    applied: usize,
+    /// Arrived after a newer version of the same item: dropped by last-writer-wins.
+    discarded_older: usize,
+    /// Applied although a later change from the same region had already been applied.
+    reordered: usize,
+    /// The most changes waiting for delivery at once.
+    max_in_flight: usize,
+}
+
+struct Sim {
+    regions: Vec<Region>,
+    clock: u64,
+    rng: tests::Rng,
+    max_lag: u64,
+    /// Per destination region.
+    in_flight: Vec<Vec<Change>>,
+    /// `link[a][b]`: changes flow between regions a and b.
+    link: [[bool; 3]; 3],
+    last_applied_from: Vec<Vec<u64>>,
+    figures: Figures,
+}
+
+fn key_of(row: &RawRow) -> Key {
+    (row.pk.clone(), row.sk.clone())
+}
+
+async fn rows(table: &SqliteStore) -> BTreeMap<Key, RawRow> {
+    table
+        .export_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (key_of(&r), r))
+        .collect()
+}
+
+impl Sim {
+    /// Three regions holding the same `cafes` (written before the regions diverge).
+    async fn new(seed: u64, max_lag: u64, cafes: &[shared::domain::Cafe]) -> Self {
+        let mut regions = Vec::new();
+        for _ in REGIONS {
+            let table = SqliteStore::in_memory().unwrap();
+            for cafe in cafes {
+                table.put_cafe(cafe).await.unwrap();
+            }
+            let snapshot = rows(&table).await;
+            let stamps = snapshot.keys().map(|k| (k.clone(), (0, 0))).collect();
+            regions.push(Region {
+                table,
+                up: true,
+                snapshot,
+                stamps,
+            });
+        }
+        Self {
+            regions,
+            clock: 1,
+            rng: tests::Rng(seed),
+            max_lag,
+            in_flight: vec![Vec::new(), Vec::new(), Vec::new()],
+            link: [[true; 3]; 3],
+            last_applied_from: vec![vec![0; 3]; 3],
+            figures: Figures::default(),
+        }
+    }
+
+    /// Records what region `r`'s last request changed, stamped now, and ships it.
+    async fn capture(&mut self, r: usize) {
+        self.clock += 1;
+        let stamp = (self.clock, r);
+        let now = rows(&self.regions[r].table).await;
+        let before = std::mem::take(&mut self.regions[r].snapshot);
+        let mut changes = Vec::new();
+        for (key, row) in &now {
+            if before.get(key) != Some(row) {
+                changes.push((key.clone(), Some(row.clone())));
+            }
+        }
+        for key in before.keys().filter(|k| !now.contains_key(*k)) {
+            changes.push((key.clone(), None));
+        }
+        self.regions[r].snapshot = now;
+        for (key, row) in changes {
+            self.figures.captured += 1;
+            self.regions[r].stamps.insert(key.clone(), stamp);
+            for d in (0..REGIONS.len()).filter(|d| *d != r) {
+                let lag = 1 + self.rng.next_u64() % self.max_lag.max(1);
+                self.in_flight[d].push(Change {
+                    key: key.clone(),
+                    row: row.clone(),
+                    stamp,
+                    deliver_at: self.clock + lag,
+                });
+            }
+        }
+        let waiting: usize = self.in_flight.iter().map(Vec::len).sum();
+        self.figures.max_in_flight = self.figures.max_in_flight.max(waiting);
+    }
+
+    fn deliverable(&self, d: usize, change: &Change, until: u64) -> bool {
+        let from = change.stamp.1;
+        change.deliver_at <= until
+            && self.regions[d].up
+            && self.regions[from].up
+            && self.link[from][d]
+    }
+
+    /// Delivers every change due by now (in arrival order, which is not write order).
+    async fn tick(&mut self) {
+        self.clock += 1;
+        self.deliver_until(self.clock).await;
+    }
+
+    async fn deliver_until(&mut self, until: u64) {
+        for d in 0..REGIONS.len() {
+            let queue = std::mem::take(&mut self.in_flight[d]);
+            let (mut due, later): (Vec<Change>, Vec<Change>) = queue
+                .into_iter()
+                .partition(|c| self.deliverable(d, c, until));
+            self.in_flight[d] = later;
+            due.sort_by_key(|c| (c.deliver_at, c.stamp));
+            for change in due {
+                self.apply(d, change).await;
+            }
+        }
+    }
+
+    /// Last writer wins: a change older than the version there is dropped.
+    async fn apply(&mut self, d: usize, change: Change) {
+        let region = &mut self.regions[d];
+        if region
+            .stamps
+            .get(&change.key)
+            .is_some_and(|s| *s > change.stamp)
+        {
+            self.figures.discarded_older += 1;
+            return;
+        }
+        let from = change.stamp.1;
+        if self.last_applied_from[d][from] > change.stamp.0 {
+            self.figures.reordered += 1;
+        }
+        self.last_applied_from[d][from] = self.last_applied_from[d][from].max(change.stamp.0);
+        match &change.row {
+            Some(row) => {
+                region.table.import_rows(vec![row.clone()]).await.unwrap();
+                region.snapshot.insert(change.key.clone(), row.clone());
+            }
+            None => {
+                let delete = Write::Delete {
+                    pk: change.key.0.clone(),
+                    sk: change.key.1.clone(),
+                    condition: Condition::Always,
+                };
+                region.table.transact(vec![delete]).await.unwrap();
+                region.snapshot.remove(&change.key);
+            }
+        }
+        region.stamps.insert(change.key, change.stamp);
+        self.figures.applied += 1;
+    }
+
+    /// Everything up, every link restored, every change delivered.
+    async fn heal(&mut self) {
+        for region in &mut self.regions {
+            region.up = true;
+        }
+        self.link = [[true; 3]; 3];
+        self.deliver_until(u64::MAX).await;
+        assert!(self.in_flight.iter().all(Vec::is_empty));
+    }
+
+    /// Acknowledged writes of region `r` that no other region holds yet: what its loss would
+    /// cost now (the RPO window, counted in item changes).
+    fn unreplicated_from(&self, r: usize) -> usize {
+        self.in_flight
+            .iter()
+            .flatten()
+            .filter(|c| c.stamp.1 == r)
+            .map(|c| &c.key)
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
+
+    async fn execute(&mut self, r: usize, request: Request, kind: Op) -> Response<Body> {
+        let table = self.regions[r].table.clone();
+        let guard = WriteGuard::new(
+            table.clone(),
+            shared::config::WriteLimits::all_per_hour(1000),
+        );
+        let reviews = ReviewStore::new(table.clone(), REGIONS[r]);
+        let users = shared::testing::user_keys();
+        let response = match kind {
+            Op::Create(_) => {
+                let deps = create_review::Deps {
+                    catalog: table,
+                    reviews,
+                    users,
+                    guard,
+                };
+                create_review::handle(&deps, request).await
+            }
+            Op::Edit(_) => {
+                let deps = update_review::Deps {
+                    catalog: table,
+                    reviews,
+                    users,
+                    guard,
+                };
+                update_review::handle(&deps, request).await
+            }
+            Op::Delete => {
+                let deps = delete_review::Deps {
+                    catalog: table,
+                    reviews,
+                    users,
+                    guard,
+                };
+                delete_review::handle(&deps, request).await
+            }
+        };
+        self.capture(r).await;
+        response
+    }
+}
+
+/// A client's write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Create(i64),
+    Edit(i64),
+    Delete,
+}
+
+fn request(sub: &str, cafe: &CafeId, review: Option<&str>, op: Op, key: &str) -> Request {
+    let (fixture, method, path, body) = match op {
+        Op::Create(stars) => (
+            "create-review",
+            "POST",
+            format!("/cafes/{cafe}/reviews"),
+            json!({ "rating": stars, "text": "A bright washed Kenyan, carefully poured." }),
+        ),
+        Op::Edit(stars) => (
+            "update-review",
+            "PUT",
+            format!("/reviews/{}", review.unwrap()),
+            json!({ "rating": stars, "text": "Went back: the espresso is even better now." }),
+        ),
+        Op::Delete => (
+            "delete-review",
+            "DELETE",
+            format!("/reviews/{}", review.unwrap()),
+            Value::Null,
+        ),
+    };
+    let text =
+        std::fs::read_to_string(tests::repo_root().join(format!("events/{fixture}.json"))).unwrap();
+    let mut event: Value = serde_json::from_str(&text).unwrap();
+    event["rawPath"] = json!(path);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["requestContext"]["http"]["method"] = json!(method);
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = json!(sub);
+    event["headers"]["idempotency-key"] = json!(key);
+    event["pathParameters"] = match review {
+        Some(id) => json!({ "reviewId": id }),
+        None => json!({ "cafeId": cafe.as_str() }),
+    };
+    event["body"] = if body.is_null() {
+        Value::Null
+    } else {
+        json!(body.to_string())
+    };
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+/// One person: their nearest regions in order, the café they review, what the API last
+/// acknowledged, and every write they had executed (region by region).
+struct Client {
+    sub: String,
+    prefs: [usize; 3],
+    cafe: CafeId,
+    review: Option<String>,
+    /// The acknowledged state: the review's stars, or none.
+    acked: Option<i64>,
+    writes: u32,
+}
+
+/// What a write did to the histogram, per region that executed it (not a replay).
+#[derive(Default)]
+struct Ledger {
+    acknowledged: usize,
+    /// Writes executed in more than one region: (histogram change, extra executions).
+    doubled: Vec<([i64; 5], usize)>,
+    failovers: usize,
+    retries: usize,
+}
+
+fn bucket(stars: i64) -> usize {
+    usize::try_from(stars - 1).unwrap()
+}
+
+impl Client {
+    fn delta(&self, op: Op) -> [i64; 5] {
+        let mut d = [0; 5];
+        if let (Some(old), Op::Edit(_) | Op::Delete) = (self.acked, op) {
+            d[bucket(old)] -= 1;
+        }
+        match op {
+            Op::Create(s) | Op::Edit(s) => d[bucket(s)] += 1,
+            Op::Delete => {}
+        }
+        d
+    }
+}
+
+/// Sends `op` for `client` to its nearest region that is up, retrying with the same key (at most
+/// 8 attempts, the replicator ticking in between) when the response is lost (`lose_first`) or
+/// the answer says to retry; fails over when a region is down. `after_execute` runs after the
+/// first execution (a region dying then, before it replicates).
+async fn send(
+    sim: &mut Sim,
+    client: &mut Client,
+    op: Op,
+    ledger: &mut Ledger,
+    lose_first: bool,
+    kill_after_first: bool,
+) -> bool {
+    client.writes += 1;
+    let key = format!("{}-w{}", client.sub, client.writes);
+    let mut executed_in = BTreeSet::new();
+    let mut lose = lose_first;
+    let mut lost_at = None;
+    for attempt in 0..8 {
+        let Some(&r) = client.prefs.iter().find(|r| sim.regions[**r].up) else {
+            return false;
+        };
+        if r != client.prefs[0] {
+            ledger.failovers += 1;
+        }
+        if attempt > 0 {
+            ledger.retries += 1;
+        }
+        let req = request(
+            &client.sub,
+            &client.cafe,
+            client.review.as_deref(),
+            op,
+            &key,
+        );
+        let response = sim.execute(r, req, op).await;
+        let status = response.status().as_u16();
+        let replayed = response.headers().contains_key("idempotent-replayed");
+        if (200..300).contains(&status) && !replayed {
+            executed_in.insert(r);
+        }
+        if kill_after_first && attempt == 0 {
+            sim.regions[r].up = false;
+        }
+        if lose {
+            lose = false;
+            lost_at = Some(r);
+            sim.tick().await;
+            continue;
+        }
+        // A retried DELETE whose first attempt went through here answers 404 (deletes are not
+        // replayed): in the same region that means it is gone.
+        let gone = op == Op::Delete && status == 404 && lost_at == Some(r);
+        match if gone { 204 } else { status } {
+            200..=299 => {
+                if let Op::Create(_) = op {
+                    client.review = Some(json_body(&response)["id"].as_str().unwrap().to_owned());
+                }
+                if executed_in.len() > 1 {
+                    ledger
+                        .doubled
+                        .push((client.delta(op), executed_in.len() - 1));
+                }
+                client.acked = match op {
+                    Op::Create(s) | Op::Edit(s) => Some(s),
+                    Op::Delete => None,
+                };
+                if op == Op::Delete {
+                    client.review = None;
+                }
+                ledger.acknowledged += 1;
+                return true;
+            }
+            // In progress elsewhere (a claim replicated before its result), throttled, or the
+            // review not replicated here yet: wait for the replicator and try again.
+            404 | 409 | 429 | 503 => sim.tick().await,
+            other => panic!("{op:?} answered {other}: {}", json_body(&response)),
+        }
+    }
+    false
+}
+
+fn clients(cafes: &[CafeId], n: usize) -> Vec<Client> {
+    (0..n)
+        .map(|i| {
+            let home = i % 3;
+            Client {
+                sub: format!("person-{i}"),
+                prefs: [home, (home + 1) % 3, (home + 2) % 3],
+                cafe: cafes[i % cafes.len()].clone(),
+                review: None,
+                acked: None,
+                writes: 0,
+            }
+        })
+        .collect()
+}
+
+fn demo_cafes(n: usize) -> Vec<shared::domain::Cafe> {
+    shared::demo::catalog()
+        .unwrap()
+        .cafes
+        .into_iter()
+        .take(n)
+        .collect()
+}
+
+/// Every review of `cafe` in region `r`, paged through the list-reviews handler, each page
+/// asked of the next region (a cursor issued by one region must work in the others).
+async fn reviews_paged_across_regions(sim: &Sim, cafe: &CafeId, start: usize) -> Vec<Value> {
+    let cursors = CursorCodec::new(CURSOR_SECRET.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut r = start;
+    loop {
+        let deps = list_reviews::Deps {
+            catalog: sim.regions[r].table.clone(),
+            cursors: cursors.clone(),
+        };
+        let text =
+            std::fs::read_to_string(tests::repo_root().join("events/list-reviews.json")).unwrap();
+        let mut event: Value = serde_json::from_str(&text).unwrap();
+        let path = format!("/cafes/{cafe}/reviews");
+        event["rawPath"] = json!(path);
+        event["requestContext"]["http"]["path"] = json!(path);
+        event["pathParameters"] = json!({ "cafeId": cafe.as_str() });
+        let mut query = json!({ "limit": "2" });
+        if let Some(c) = &cursor {
+            query["cursor"] = json!(c);
+        }
+        event["rawQueryString"] = json!(match &cursor {
+            Some(c) => format!("limit=2&cursor={c}"),
+            None => "limit=2".to_owned(),
+        });
+        event["queryStringParameters"] = query;
+        let response = list_reviews::handle(
+            &deps,
+            lambda_http::request::from_str(&event.to_string()).unwrap(),
+        )
+        .await;
+        assert_eq!(response.status(), 200, "{}", json_body(&response));
+        let body = json_body(&response);
+        out.extend(body["items"].as_array().unwrap().iter().cloned());
+        match body["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return out,
+        }
+        r = (r + 1) % REGIONS.len();
+    }
+}
+
+/// The checks every scenario ends with, after healing: the same items in every region; in each,
+/// exactly the acknowledged reviews (one per person and café, paged with cursors issued by the
+/// other regions), and a rating summary equal to their histogram plus exactly the histogram
+/// changes of writes executed in two regions (`ledger.doubled`; none unless a scenario provokes
+/// it).
+async fn assert_converged(sim: &Sim, clients: &[Client], cafes: &[CafeId], ledger: &Ledger) {
+    let first = rows(&sim.regions[0].table).await;
+    for region in &sim.regions[1..] {
+        assert!(
+            rows(&region.table).await == first,
+            "regions hold different items"
+        );
+    }
+    let mut doubled = [0i64; 5];
+    for (d, extra) in &ledger.doubled {
+        for (slot, v) in doubled.iter_mut().zip(d) {
+            *slot += v * i64::try_from(*extra).unwrap();
+        }
+    }
+    for (r, region) in sim.regions.iter().enumerate() {
+        let mut drift = [0i64; 5];
+        for cafe in cafes {
+            let listed = reviews_paged_across_regions(sim, cafe, r).await;
+            let mut authors = BTreeSet::new();
+            let mut histogram = [0u32; 5];
+            for review in &listed {
+                assert!(
+                    authors.insert(review["author"]["id"].as_str().unwrap().to_owned()),
+                    "one review per person and café"
+                );
+                histogram[bucket(review["rating"].as_i64().unwrap())] += 1;
+            }
+            let mut expected = [0u32; 5];
+            for client in clients.iter().filter(|c| &c.cafe == cafe) {
+                if let Some(stars) = client.acked {
+                    expected[bucket(stars)] += 1;
+                }
+                let found = listed
+                    .iter()
+                    .find(|v| Some(v["id"].as_str().unwrap()) == client.review.as_deref());
+                assert_eq!(
+                    found.map(|v| v["rating"].as_i64().unwrap()),
+                    client.acked,
+                    "{}'s acknowledged review in {}",
+                    client.sub,
+                    REGIONS[r]
+                );
+            }
+            assert_eq!(histogram, expected, "{}: the reviews of {cafe}", REGIONS[r]);
+            let summary = region.table.rating_summary(cafe).await.unwrap();
+            let truth = RatingSummary::from_histogram(histogram);
+            if ledger.doubled.is_empty() {
+                assert_eq!(summary, truth, "{}: rating of {cafe}", REGIONS[r]);
+            }
+            for (i, slot) in drift.iter_mut().enumerate() {
+                *slot += i64::from(summary.histogram[i]) - i64::from(truth.histogram[i]);
+            }
+        }
+        assert_eq!(
+            drift, doubled,
+            "{}: summaries differ from the surviving reviews by exactly the writes executed twice",
+            REGIONS[r]
+        );
+    }
+}
+
+fn print_figures(scenario: &str, sim: &Sim, ledger: &Ledger, extra: &str) {
+    println!(
+        "{scenario}: {} acknowledged writes ({} retries, {} failovers); {} item changes captured, \
+         {} applied, {} reordered, {} older versions dropped by last-writer-wins, at most {} in \
+         flight; {extra}",
+        ledger.acknowledged,
+        ledger.retries,
+        ledger.failovers,
+        sim.figures.captured,
+        sim.figures.applied,
+        sim.figures.reordered,
+        sim.figures.discarded_older,
+        sim.figures.max_in_flight,
+    );
+}
+
+/// Every client's write in turn (so all three regions write while earlier writes are still in
+/// flight), `tick`ing the replicator between rounds.
+async fn round(
+    sim: &mut Sim,
+    clients: &mut [Client],
+    ledger: &mut Ledger,
+    pick: impl Fn(usize, &Client) -> Option<Op>,
+) {
+    for (i, client) in clients.iter_mut().enumerate() {
+        let Some(op) = pick(i, client) else {
+            continue;
+        };
+        let lose = sim.rng.next_u64().is_multiple_of(4);
+        let acked = send(sim, client, op, ledger, lose, false).await;
+        assert!(acked, "{} {op:?} was never acknowledged", client.sub);
+    }
+    sim.tick().await;
+}
+
+fn stars(i: usize, salt: usize) -> i64 {
+    i64::try_from((i * 7 + salt) % 5 + 1).unwrap()
+}
+
+#[tokio::test]
+async fn concurrent_reviews_edits_and_deletes_in_three_regions_converge() {
+    let cafes = demo_cafes(3);
+    let ids: Vec<CafeId> = cafes.iter().map(|c| c.id.clone()).collect();
+    let mut sim = Sim::new(7, 6, &cafes).await;
+    let mut clients = clients(&ids, 36);
+    let mut ledger = Ledger::default();
+
+    round(&mut sim, &mut clients, &mut ledger, |i, _| {
+        Some(Op::Create(stars(i, 0)))
+    })
+    .await;
+    // The edits and deletes go to the region that holds the review (each person's nearest).
+    round(&mut sim, &mut clients, &mut ledger, |i, _| {
+        (i % 3 == 0).then(|| Op::Edit(stars(i, 3)))
+    })
+    .await;
+    round(&mut sim, &mut clients, &mut ledger, |i, _| {
+        (i % 5 == 0).then_some(Op::Delete)
+    })
+    .await;
+    round(&mut sim, &mut clients, &mut ledger, |i, c| {
+        (i % 10 == 0 && c.acked.is_none()).then(|| Op::Create(stars(i, 1)))
+    })
+    .await;
+    sim.heal().await;
+
+    assert!(ledger.doubled.is_empty(), "no write ran in two regions");
+    assert!(
+        sim.figures.reordered > 0,
+        "the replicator reordered changes"
+    );
+    assert_converged(&sim, &clients, &ids, &ledger).await;
+    print_figures("concurrent", &sim, &ledger, "");
+}
+
+#[tokio::test]
+async fn a_region_that_dies_with_unreplicated_writes_loses_nothing_once_back() {
+    let cafes = demo_cafes(2);
+    let ids: Vec<CafeId> = cafes.iter().map(|c| c.id.clone()).collect();
+    // Slow replication: the dying region's last writes are still in flight.
+    let mut sim = Sim::new(11, 40, &cafes).await;
+    let mut clients = clients(&ids, 24);
+    let mut ledger = Ledger::default();
+
+    round(&mut sim, &mut clients, &mut ledger, |i, _| {
+        Some(Op::Create(stars(i, 2)))
+    })
+    .await;
+    let unreplicated = sim.unreplicated_from(0);
+    sim.regions[0].up = false;
+    // While us-east-1 is away, what it acknowledged is missing from the others.
+    let mut missing = 0;
+    for client in clients.iter().filter(|c| c.prefs[0] == 0) {
+        let id = shared::domain::ReviewId::parse(client.review.as_deref().unwrap()).unwrap();
+        if sim.regions[1]
+            .table
+            .get_review(&id)
+            .await
+            .unwrap()
+            .is_none()
+        {
+            missing += 1;
+        }
+    }
+    assert!(
+        missing > 0,
+        "the outage hides acknowledged reviews until the region is back"
+    );
+    // Everyone carries on through the next region; people whose review is in the dead region
+    // cannot edit it yet (404 until it replicates): those edits are not acknowledged.
+    let mut refused = 0;
+    for (i, client) in clients.iter_mut().enumerate().filter(|(i, _)| i % 2 == 0) {
+        if !send(
+            &mut sim,
+            client,
+            Op::Edit(stars(i, 4)),
+            &mut ledger,
+            false,
+            false,
+        )
+        .await
+        {
+            refused += 1;
+        }
+    }
+    sim.heal().await;
+
+    assert!(ledger.doubled.is_empty());
+    assert!(ledger.failovers > 0 || refused > 0);
+    assert_converged(&sim, &clients, &ids, &ledger).await;
+    print_figures(
+        "region outage",
+        &sim,
+        &ledger,
+        &format!(
+            "{unreplicated} item changes of us-east-1 unreplicated when it died, {missing} acknowledged reviews invisible elsewhere during the outage, {refused} edits refused meanwhile"
+        ),
+    );
+}
+
+#[tokio::test]
+async fn a_partition_heals_into_one_history() {
+    let cafes = demo_cafes(2);
+    let ids: Vec<CafeId> = cafes.iter().map(|c| c.id.clone()).collect();
+    let mut sim = Sim::new(23, 4, &cafes).await;
+    let mut clients = clients(&ids, 30);
+    let mut ledger = Ledger::default();
+
+    round(&mut sim, &mut clients, &mut ledger, |i, _| {
+        Some(Op::Create(stars(i, 0)))
+    })
+    .await;
+    // us-east-1 is cut off from the other two; both sides keep writing.
+    sim.link[0][1] = false;
+    sim.link[1][0] = false;
+    sim.link[0][2] = false;
+    sim.link[2][0] = false;
+    for _ in 0..5 {
+        sim.tick().await;
+    }
+    round(&mut sim, &mut clients, &mut ledger, |i, _| {
+        (i % 2 == 0).then(|| Op::Edit(stars(i, 1)))
+    })
+    .await;
+    round(&mut sim, &mut clients, &mut ledger, |i, _| {
+        (i % 7 == 0).then_some(Op::Delete)
+    })
+    .await;
+    let held = sim.in_flight.iter().map(Vec::len).sum::<usize>();
+    sim.heal().await;
+
+    assert!(ledger.doubled.is_empty());
+    assert_converged(&sim, &clients, &ids, &ledger).await;
+    print_figures(
+        "partition",
+        &sim,
+        &ledger,
+        &format!("{held} changes held by the partition"),
+    );
+}
+
+#[tokio::test]
+async fn a_retry_through_another_region_names_the_same_review() {
+    let cafes = demo_cafes(2);
+    let ids: Vec<CafeId> = cafes.iter().map(|c| c.id.clone()).collect();
+    let mut sim = Sim::new(5, 30, &cafes).await;
+    let mut clients = clients(&ids, 12);
+    let mut ledger = Ledger::default();
+
+    // Six people: their create commits in us-east-1, the response is lost and the region dies
+    // before replicating it; the client retries with the same key in eu-west-1, which runs it
+    // again under the same derived id. The region comes back after each.
+    for client in clients.iter_mut().filter(|c| c.prefs[0] == 0) {
+        let op = Op::Create(if client.sub.ends_with('0') { 5 } else { 3 });
+        assert!(send(&mut sim, client, op, &mut ledger, true, true).await);
+        sim.regions[0].up = true;
+    }
+    // The others retry after their first region's write has replicated: the retry is a replay.
+    for client in clients.iter_mut().filter(|c| c.prefs[0] != 0) {
+        sim.max_lag = 1;
+        assert!(send(&mut sim, client, Op::Create(4), &mut ledger, true, false).await);
+    }
+    sim.heal().await;
+
+    let doubled = ledger.doubled.len();
+    assert_eq!(
+        doubled, 4,
+        "each retry that ran in a second region before replication"
+    );
+    // One review per person, under the id both regions derived: no duplicate resource. The
+    // rating counts each of those reviews twice: the known limit in docs/reviews.md, asserted
+    // here to the exact count.
+    assert_converged(&sim, &clients, &ids, &ledger).await;
+    print_figures(
+        "retry through another region",
+        &sim,
+        &ledger,
+        &format!("{doubled} creates executed in two regions (one review each, counted twice)"),
+    );
+}
+
+/// The documented rule for one person's two *different* reviews of a café, written in two
+/// regions within the replication window (two devices, two keys): both reviews survive, each
+/// counted once (the summary stays exact), and the author marker, which refuses a third, names
+/// the last writer's review. (docs/reviews.md: the marker-based fix would keep only that one.)
+#[tokio::test]
+async fn two_devices_reviewing_in_two_regions_at_once_keep_both_reviews_and_the_last_marker() {
+    let cafes = demo_cafes(1);
+    let ids: Vec<CafeId> = cafes.iter().map(|c| c.id.clone()).collect();
+    let mut sim = Sim::new(3, 30, &cafes).await;
+    let mut ledger = Ledger::default();
+    let device = |prefs: [usize; 3], tag: &str| Client {
+        sub: "two-devices".to_owned(),
+        prefs,
+        cafe: ids[0].clone(),
+        review: None,
+        acked: None,
+        writes: if tag == "phone" { 0 } else { 100 },
+    };
+    let mut phone = device([0, 1, 2], "phone");
+    let mut laptop = device([1, 0, 2], "laptop");
+    assert!(
+        send(
+            &mut sim,
+            &mut phone,
+            Op::Create(2),
+            &mut ledger,
+            false,
+            false
+        )
+        .await
+    );
+    assert!(
+        send(
+            &mut sim,
+            &mut laptop,
+            Op::Create(5),
+            &mut ledger,
+            false,
+            false
+        )
+        .await
+    );
+    assert_ne!(phone.review, laptop.review, "two keys, two ids");
+    sim.heal().await;
+
+    let author = shared::testing::public_id("two-devices");
+    let marker = (
+        shared::store::keys::ratings_pk(&ids[0]),
+        shared::store::keys::reviewer_sk(&author),
+    );
+    for (r, region) in sim.regions.iter().enumerate() {
+        let listed = reviews_paged_across_regions(&sim, &ids[0], r).await;
+        let mut found: Vec<&str> = listed.iter().map(|v| v["id"].as_str().unwrap()).collect();
+        found.sort_unstable();
+        let mut expected = [
+            phone.review.as_deref().unwrap(),
+            laptop.review.as_deref().unwrap(),
+        ];
+        expected.sort_unstable();
+        assert_eq!(found, expected, "{}: both reviews survive", REGIONS[r]);
+        let summary = region.table.rating_summary(&ids[0]).await.unwrap();
+        assert_eq!(summary.histogram, [0, 1, 0, 0, 1], "each counted once");
+        let named = region
+            .table
+            .get_item(&marker.0, &marker.1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            named.doc.as_deref(),
+            laptop.review.as_deref(),
+            "{}: the marker names the later write's review",
+            REGIONS[r]
+        );
+    }
+}
