@@ -1,9 +1,14 @@
 # CraftBean developer commands. Everything a newcomer needs: `make run` and `make test`.
-.PHONY: run test token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos load
+.PHONY: run web test web-budgets web-screenshots token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos load
 
-# Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR).
-run:
+# Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR), and the
+# web app beside it at http://127.0.0.1:$(PORT)/ (built first: needs Node.js 20).
+run: web
 	cargo run --locked -p local-server
+
+# Build the web app into web/dist (npm ci when its lockfile changed, then npm run build).
+web:
+	scripts/web-build.sh
 
 # Full suite: installs its Python tools, starts/stops moto, runs every test and template check.
 test:

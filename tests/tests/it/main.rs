@@ -33,3 +33,5 @@ mod stories_contract;
 mod template;
 mod tidy;
 mod two_regions;
+mod web;
+mod web_serving;
