@@ -10,6 +10,15 @@ run: web
 web:
 	scripts/web-build.sh
 
+# Web budgets in headless Chromium on fresh demo data (first-load JS, home transfer, LCP, CLS,
+# LCP at 4x CPU throttling); `make test` asserts the same. Figures in docs/web.md.
+web-budgets:
+	scripts/web-local.sh budgets
+
+# Regenerate docs/screenshots/ (main pages at 390 px and 1280 px).
+web-screenshots:
+	scripts/web-local.sh screenshots
+
 # Full suite: installs its Python tools, starts/stops moto, runs every test and template check.
 test:
 	scripts/test.sh

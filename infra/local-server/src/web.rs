@@ -102,28 +102,25 @@ pub fn cache_control_for(path: &str) -> &'static str {
 }
 
 /// The file at the request's path in the web directory (gzip when accepted), or `None` when
-/// there is none. Only for `GET`/`HEAD`.
+/// there is none. Only for `GET`/`HEAD`. A directory (`/` included) is no file: `index.html`
+/// comes only for page loads ([`index`]), so the API's answer for `GET /` stays a problem.
 pub async fn file(
     web: &WebConfig,
     head: &http::request::Parts,
 ) -> Option<axum::response::Response> {
     let service = tower::ServiceBuilder::new()
         .layer(CompressionLayer::new())
-        .service(ServeDir::new(&web.dir).append_index_html_on_directories(true));
+        .service(ServeDir::new(&web.dir).append_index_html_on_directories(false));
     let request = http::Request::from_parts(head.clone(), axum::body::Body::empty());
     let response = service.oneshot(request).await.ok()?;
     if response.status() == StatusCode::NOT_FOUND {
         return None;
     }
     let mut response = response.map(axum::body::Body::new);
-    let cache = if head.uri.path().ends_with('/') {
-        NO_CACHE
-    } else {
-        cache_control_for(head.uri.path())
-    };
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static(cache));
+    response.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static(cache_control_for(head.uri.path())),
+    );
     Some(response)
 }
 

@@ -105,6 +105,7 @@ async fn files_deep_links_and_the_api_share_one_origin() {
         ("POST", "/cafe/caf_0000000000000000", vec![PAGE]),
         ("GET", "/api/cafe/caf_0000000000000000", vec![PAGE]),
         ("GET", "/api", vec![PAGE]),
+        ("GET", "/", vec![]),
     ] {
         let reply = app.request(method, path, &headers).await;
         assert_eq!(reply.status, 404, "{method} {path}");
@@ -208,5 +209,29 @@ async fn a_dev_sign_in_token_is_accepted_by_the_api_and_bad_input_is_a_problem()
             .as_str()
             .unwrap()
             .ends_with("/route-not-found")
+    );
+}
+
+/// The development sign-in is the local server's alone: no route of the table, template or
+/// contract mentions it, so no AWS build can serve it.
+#[test]
+fn the_dev_sign_in_is_in_no_route_table_template_or_contract() {
+    let root = tests::repo_root();
+    for file in [
+        "template.yaml",
+        "infra/openapi.yaml",
+        "shared/src/http/routes.rs",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        assert!(
+            !text.contains("_dev"),
+            "{file} mentions the development sign-in"
+        );
+    }
+    assert!(
+        shared::http::ROUTES
+            .iter()
+            .all(|r| !r.path.starts_with("/_dev") && !r.path.starts_with("/api")),
+        "the route table holds a local-only path"
     );
 }
