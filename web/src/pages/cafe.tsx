@@ -373,10 +373,16 @@ function ReviewForm(props: { cafeId: string; existing?: Review; onDone: () => vo
 }
 
 function Stories(props: { cafeId: string }) {
+  const session = useSession();
   const [stories] = useLoad(() => ok(api.GET("/stories", { params: { query: { cafeId: props.cafeId, limit: 10 } } })), [props.cafeId]);
   return (
     <section aria-labelledby="stories">
       <h2 id="stories">Stories that mention it</h2>
+      {session ? (
+        <p>
+          <a href={`/write?cafe=${props.cafeId}`}>Write a story about this café</a>
+        </p>
+      ) : null}
       <Show value={stories} label="stories">
         {(page) =>
           page.items.length === 0 ? (
