@@ -2,8 +2,10 @@
 //! demo data serving the built app (`web/dist`), then runs the browser journeys and the
 //! axe-core checks (`web/test/browser/journeys.test.mjs`, node's test runner driving Debian's
 //! `/usr/bin/chromium` through playwright-core) against it, the way `fuzz` runs schemathesis,
-//! and then the budgets (`web/test/browser/budgets.mjs`: first-load JS, home transfer, LCP and
-//! CLS, LCP at 4× CPU throttling), after the journeys so the two never share the CPU.
+//! then a write over the limit explained in words (`limits.test.mjs`, a server with one write
+//! token per action), and then the budgets (`web/test/browser/budgets.mjs`: first-load JS,
+//! home transfer, LCP and CLS, LCP at 4× CPU throttling), after the journeys so the two never
+//! share the CPU.
 //! Fails, never skips, when node, the built app, its packages or chromium are missing, saying
 //! what to run (`make test` does all of it: scripts/test.sh builds the app first).
 
@@ -95,6 +97,28 @@ async fn journeys_accessibility_and_budgets_in_headless_chromium() {
     assert!(
         stdout.contains("# pass 2"),
         "the browser tests did not all run:\n{stdout}"
+    );
+
+    // Errors in words: a server whose write buckets hold one token an hour answers the second
+    // save with a 429, which the page must explain.
+    let limited = tests::spawn_app_with_limit(1).await;
+    let (limits_dir, limits_base) = (web_dir.clone(), limited.url(""));
+    let limits = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(["--test", "test/browser/limits.test.mjs"])
+            .current_dir(&limits_dir)
+            .env("CRAFTBEAN_WEB_URL", limits_base)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run node");
+    let limits_out = String::from_utf8_lossy(&limits.stdout);
+    assert!(
+        limits.status.success() && limits_out.contains("# pass 1"),
+        "the rate-limit test failed:\n{limits_out}\n{}",
+        String::from_utf8_lossy(&limits.stderr)
     );
 
     let budgets = tokio::task::spawn_blocking(move || {
