@@ -35,6 +35,11 @@ echo "==> cargo test (unit, handler, contract suites on SQLite and on DynamoDB v
 cargo test --workspace --locked --all-targets --no-fail-fast
 cargo test --workspace --locked --doc
 
+# Speed budgets are timed on a quiet machine, after the parallel test suite rather than beside
+# it: a fresh local server, the median of three loads (docs/web.md, Budgets).
+echo "==> web budgets (first-load JS, home transfer, LCP, CLS, LCP at 4x CPU throttling)"
+scripts/web-local.sh budgets
+
 echo "==> openapi-spec-validator infra/openapi.yaml"
 .venv/bin/openapi-spec-validator infra/openapi.yaml
 echo "==> sam validate --lint"

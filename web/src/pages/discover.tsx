@@ -117,7 +117,7 @@ export function Discover() {
   const [methods] = useLoad(() => ok(api.GET("/brewing-methods")), []);
   const [q, setQ] = useState(search.q);
   const [geoError, setGeoError] = useState<string | null>(null);
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useState<{ id: string; fromMap: boolean } | null>(null);
   const [MapView, setMapView] = useState<ComponentType<MapProps> | null>(null);
   useEffect(() => setQ(search.q), [search.q]);
   useEffect(() => {
@@ -246,7 +246,13 @@ export function Discover() {
               ) : (
                 <ol class="cafes" aria-label="Cafés">
                   {items.map((c) => (
-                    <CafeItem cafe={c} key={c.id} selected={selected === c.id} />
+                    <CafeItem
+                      cafe={c}
+                      key={c.id}
+                      selected={selected?.id === c.id}
+                      scroll={!!selected?.fromMap}
+                      onHighlight={() => setSelected({ id: c.id, fromMap: false })}
+                    />
                   ))}
                 </ol>
               )
@@ -258,8 +264,8 @@ export function Discover() {
             <MapView
               cafes={items}
               center={search.lat != null && search.lng != null ? { lat: search.lat, lng: search.lng } : null}
-              selected={selected}
-              onSelect={setSelected}
+              selected={selected?.id ?? null}
+              onSelect={(id, fromMap) => setSelected({ id, fromMap })}
               onMove={(c, radiusM) => go({ q: "", city: "", lat: c.lat, lng: c.lng, radiusM }, true)}
             />
           ) : (
@@ -271,14 +277,20 @@ export function Discover() {
   );
 }
 
-function CafeItem(props: { cafe: Listed; selected: boolean }) {
+function CafeItem(props: { cafe: Listed; selected: boolean; scroll: boolean; onHighlight: () => void }) {
   const c = props.cafe;
   const li = useRef<HTMLLIElement>(null);
   useEffect(() => {
-    if (props.selected) li.current?.scrollIntoView({ block: "nearest" });
-  }, [props.selected]);
+    if (props.selected && props.scroll) li.current?.scrollIntoView({ block: "nearest" });
+  }, [props.selected, props.scroll]);
   return (
-    <li ref={li} class={props.selected ? "cafe selected" : "cafe"} data-cafe-id={c.id}>
+    <li
+      ref={li}
+      class={props.selected ? "cafe selected" : "cafe"}
+      data-cafe-id={c.id}
+      onMouseEnter={props.onHighlight}
+      onFocusIn={props.onHighlight}
+    >
       <a href={`/cafe/${c.id}`}>{c.name}</a>
       <span class="meta">
         {c.location.neighbourhood ? `${c.location.neighbourhood}, ` : ""}

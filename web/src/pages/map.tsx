@@ -11,7 +11,8 @@ export interface MapProps {
   cafes: Listed[];
   center: { lat: number; lng: number } | null;
   selected: string | null;
-  onSelect: (id: string) => void;
+  /** `fromMap`: the marker was clicked (the list scrolls to the café). */
+  onSelect: (id: string, fromMap: boolean) => void;
   onMove: (center: { lat: number; lng: number }, radiusM: number) => void;
 }
 
@@ -20,6 +21,7 @@ export function MapView(props: MapProps) {
   const el = useRef<HTMLDivElement>(null);
   const map = useRef<L.Map | null>(null);
   const layer = useRef<L.LayerGroup | null>(null);
+  const markers = useRef(new Map<string, L.Marker>());
   const programmatic = useRef(false);
   const handlers = useRef(props);
   handlers.current = props;
@@ -46,20 +48,22 @@ export function MapView(props: MapProps) {
     const group = layer.current;
     if (!m || !group) return;
     group.clearLayers();
+    markers.current.clear();
     for (const c of props.cafes) {
       const icon = L.divIcon({
         className: props.selected === c.id ? "pin selected" : "pin",
         html: "",
         iconSize: [18, 18],
       });
-      L.marker([c.location.coordinates.lat, c.location.coordinates.lng], {
+      const marker = L.marker([c.location.coordinates.lat, c.location.coordinates.lng], {
         icon,
         title: c.name,
         alt: c.name,
         keyboard: true,
       })
-        .on("click", () => handlers.current.onSelect(c.id))
+        .on("click", () => handlers.current.onSelect(c.id, true))
         .addTo(group);
+      markers.current.set(c.id, marker);
     }
     programmatic.current = true;
     if (props.center) {
@@ -75,7 +79,15 @@ export function MapView(props: MapProps) {
       m.fitBounds(bounds, { padding: [24, 24], maxZoom: 14, animate: false });
     }
     setTimeout(() => (programmatic.current = false), 0);
-  }, [props.cafes, props.selected]);
+  }, [props.cafes]);
+
+  // The list and the map stay in step: the café hovered or focused in the list, or clicked
+  // on the map, is the highlighted marker.
+  useEffect(() => {
+    for (const [id, marker] of markers.current) {
+      marker.getElement()?.classList.toggle("selected", id === props.selected);
+    }
+  }, [props.selected, props.cafes]);
 
   return <div ref={el} class="map" role="application" aria-label="Map of the cafés listed" />;
 }
