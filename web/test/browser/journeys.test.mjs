@@ -31,7 +31,7 @@ async function signIn(page, name) {
   await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
-test("a coffee lover's journey: search, profile, nearby, sign in, review, photo, save, story, reload", async () => {
+test("a coffee lover's journey: search, profile, nearby, sign in, review, photo, save, story, reload, profile", async () => {
   const quiet = process.env.CRAFTBEAN_QUIET_CAFE;
   const jpeg = process.env.CRAFTBEAN_TEST_JPEG;
   assert.ok(quiet && jpeg, "CRAFTBEAN_QUIET_CAFE and CRAFTBEAN_TEST_JPEG are set by tests/tests/it/web.rs");
@@ -155,6 +155,17 @@ async function journey(page, problems, quiet, jpeg) {
   await page.reload();
   await page.getByRole("heading", { level: 1, name: title }).waitFor();
   await page.getByRole("link", { name: quietName }).waitFor();
+
+  // Edit the profile; the story's byline follows the new name.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).click();
+  await page.getByRole("heading", { level: 1, name: "Your account" }).waitFor();
+  await page.getByLabel("Display name").fill("Ana from the journey");
+  await page.getByLabel("Home city").fill("Lisbon");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await page.getByText("Your profile is saved.").waitFor();
+  await page.goBack();
+  await page.getByRole("heading", { level: 1, name: title }).waitFor();
+  await page.getByRole("link", { name: "Ana from the journey" }).waitFor();
 
   assert.deepEqual(problems, [], "no uncaught errors in the page");
 }
