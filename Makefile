@@ -1,9 +1,23 @@
 # CraftBean developer commands. Everything a newcomer needs: `make run` and `make test`.
-.PHONY: run test token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos bench-coldstart load deploy-web
+.PHONY: run web test web-budgets web-screenshots token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos bench-coldstart load deploy-web
 
-# Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR).
-run:
+# Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR), and the
+# web app beside it at http://127.0.0.1:$(PORT)/ (built first: needs Node.js 20).
+run: web
 	cargo run --locked -p local-server
+
+# Build the web app into web/dist (npm ci when its lockfile changed, then npm run build).
+web:
+	scripts/web-build.sh
+
+# Web budgets in headless Chromium on fresh demo data (first-load JS, home transfer, LCP, CLS,
+# LCP at 4x CPU throttling); `make test` asserts the same. Figures in docs/web.md.
+web-budgets:
+	scripts/web-local.sh budgets
+
+# Regenerate docs/screenshots/ (main pages at 390 px and 1280 px).
+web-screenshots:
+	scripts/web-local.sh screenshots
 
 # Full suite: installs its Python tools, starts/stops moto, runs every test and template check.
 test:

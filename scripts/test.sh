@@ -25,9 +25,20 @@ if [[ "$(.venv/schemathesis/bin/st --version 2>/dev/null | awk '{print $NF}')" !
   .venv/schemathesis/bin/python -m pip install --quiet --disable-pip-version-check "$st_pin"
 fi
 
+# The web app: built before cargo test, whose `web` suite drives it in headless Chromium
+# (Debian's chromium package: .ci/run installs it when missing).
+scripts/web-build.sh
+echo "==> web unit tests (PKCE, callback parsing, errors in words, idempotency keys, formatting)"
+(cd web && npm run --silent test:unit)
+
 echo "==> cargo test (unit, handler, contract suites on SQLite and on DynamoDB via moto, end-to-end, schemathesis)"
 cargo test --workspace --locked --all-targets --no-fail-fast
 cargo test --workspace --locked --doc
+
+# Speed budgets are timed on a quiet machine, after the parallel test suite rather than beside
+# it: a fresh local server, the median of three loads (docs/web.md, Budgets).
+echo "==> web budgets (first-load JS, home transfer, LCP, CLS, LCP at 4x CPU throttling)"
+scripts/web-local.sh budgets
 
 echo "==> openapi-spec-validator infra/openapi.yaml"
 .venv/bin/openapi-spec-validator infra/openapi.yaml

@@ -298,6 +298,10 @@ pub fn test_config(data_dir: &std::path::Path, max_writes: u32) -> local_server:
             region: "local".to_owned(),
         },
         cors: local_server::CorsPolicy::default(),
+        web: local_server::WebConfig {
+            dir: repo_root().join("web/dist"),
+            basemap_tile_url: None,
+        },
     }
 }
 
@@ -342,6 +346,20 @@ pub async fn spawn_app_with_limit(max_writes: u32) -> TestApp {
 
 /// Like [`spawn_app`], with these write limits.
 pub async fn spawn_app_with_limits(limits: shared::config::WriteLimits) -> TestApp {
+    spawn_app_with(limits, None).await
+}
+
+/// Like [`spawn_app`], serving the web app from `web_dir` instead of the repository's
+/// `web/dist`.
+pub async fn spawn_app_with_web_dir(web_dir: &std::path::Path) -> TestApp {
+    spawn_app_with(
+        shared::config::WriteLimits::all_per_hour(30),
+        Some(web_dir.to_path_buf()),
+    )
+    .await
+}
+
+async fn spawn_app_with(limits: shared::config::WriteLimits, web_dir: Option<PathBuf>) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let template = tokio::task::spawn_blocking(|| seeded_template().clone())
         .await
@@ -350,6 +368,9 @@ pub async fn spawn_app_with_limits(limits: shared::config::WriteLimits) -> TestA
         .expect("copy seeded store");
     let mut config = test_config(data_dir.path(), 1);
     config.writes.limits = limits;
+    if let Some(dir) = web_dir {
+        config.web.dir = dir;
+    }
     let app = local_server::open(&config).await.expect("open app");
     let listener = local_server::bind(0).await.expect("bind");
     let addr = listener.local_addr().expect("addr");

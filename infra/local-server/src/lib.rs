@@ -32,9 +32,11 @@ use tracing::info;
 
 mod cors;
 mod ratings;
+pub mod web;
 
 pub use cors::{CORS_ORIGINS_VAR, CorsPolicy};
 pub use ratings::ConvergingReviews;
+pub use web::WebConfig;
 
 /// Largest request body read for an API route: the same limit the handlers enforce (no read
 /// route takes a body at all). Larger bodies are a 413 problem+json and are never read whole.
@@ -69,11 +71,15 @@ pub struct LocalConfig {
     /// `CRAFTBEAN_CORS_ORIGINS`: origins browsers may call from (default any port on
     /// `http://localhost` and `http://127.0.0.1`, for a web dev server).
     pub cors: CorsPolicy,
+    /// The web app served beside the API: `CRAFTBEAN_WEB_DIR` (default `web/dist`) and
+    /// `CRAFTBEAN_BASEMAP_TILE_URL` (default none).
+    pub web: WebConfig,
 }
 
 impl LocalConfig {
     /// Reads `PORT`, `CRAFTBEAN_DATA_DIR`, `CRAFTBEAN_CURSOR_SECRET`, `CRAFTBEAN_JWT_SECRET`,
-    /// `CRAFTBEAN_WRITE_LIMIT_<ACTION>` and `CRAFTBEAN_CORS_ORIGINS`.
+    /// `CRAFTBEAN_WRITE_LIMIT_<ACTION>`, `CRAFTBEAN_CORS_ORIGINS`, `CRAFTBEAN_WEB_DIR` and
+    /// `CRAFTBEAN_BASEMAP_TILE_URL`.
     pub fn from_env() -> Result<Self, config::ConfigError> {
         Ok(Self {
             port: config::optional("PORT", |v| v.parse::<u16>())?.unwrap_or(3000),
@@ -93,6 +99,13 @@ impl LocalConfig {
                 ..WriteConfig::from_env()?
             },
             cors: config::optional(CORS_ORIGINS_VAR, CorsPolicy::parse)?.unwrap_or_default(),
+            web: WebConfig {
+                dir: config::optional(web::WEB_DIR_VAR, |v| Ok::<_, String>(PathBuf::from(v)))?
+                    .unwrap_or_else(|| WebConfig::default().dir),
+                basemap_tile_url: config::optional(web::BASEMAP_VAR, |v| {
+                    Ok::<_, String>(v.to_owned())
+                })?,
+            },
         })
     }
 }
@@ -101,6 +114,8 @@ impl LocalConfig {
 pub struct App {
     store: SqliteStore,
     cors: CorsPolicy,
+    /// The built web app and its runtime configuration.
+    web: WebConfig,
     jwt_secret: String,
     /// Signs and checks local upload targets (the local stand-in for S3 POST policies).
     upload_secret: String,
@@ -247,8 +262,15 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
     let guard = WriteGuard::new(store.clone(), config.writes.limits);
     let cursors: CursorCodec = config::cursor_codec(vars::CURSOR_SECRET, &secret)?;
     let (queue, queue_rx) = mpsc::unbounded_channel();
+    if !config.web.dir.join("index.html").is_file() {
+        tracing::warn!(
+            web_dir = %config.web.dir.display(),
+            "the web app is not built there: run `npm ci && npm run build` in web/ (make run does)"
+        );
+    }
     Ok(Arc::new(App {
         cors: config.cors.clone(),
+        web: config.web.clone(),
         upload_secret: format!("uploads:{secret}"),
         blobs: DirBlobs::new(config.data_dir.join("blobs")),
         base_url: OnceLock::new(),
@@ -400,6 +422,14 @@ pub fn router(app: Arc<App>) -> Router {
             )),
         )
         .route("/media/{name}", axum::routing::get(media))
+        .route(
+            web::DEV_SIGN_IN_PATH,
+            axum::routing::post(dev_sign_in).fallback(dispatch),
+        )
+        .route(
+            web::APP_CONFIG_PATH,
+            axum::routing::get(app_config).fallback(dispatch),
+        )
         .fallback(dispatch)
         .with_state(app)
 }
@@ -600,12 +630,69 @@ fn to_axum(response: lambda_http::Response<Body>) -> axum::response::Response {
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// Applies the CORS policy (as API Gateway's `CorsConfiguration` does in AWS): answers
-/// preflights itself and marks responses to allowed origins readable.
+/// `GET /app-config.json`: the web app's runtime configuration (API under `/api`, development
+/// sign-in, the basemap if one is configured).
+async fn app_config(State(app): State<Arc<App>>) -> axum::response::Response {
+    web::json_response(&web::app_config(&app.web), "no-cache")
+}
+
+/// `POST /_dev/sign-in` with `{"sub": "…"}`: an HS256 token this server accepts, for the web
+/// app's development sign-in (the local stand-in for Cognito's hosted UI; never in AWS).
+async fn dev_sign_in(
+    State(app): State<Arc<App>>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let content_type = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let parsed = match axum::body::to_bytes(req.into_body(), web::MAX_SIGN_IN_BYTES).await {
+        Ok(body) => web::parse_sign_in(content_type.as_deref(), &body),
+        Err(_) => Err(ApiError::PayloadTooLarge {
+            limit: web::MAX_SIGN_IN_BYTES,
+        }),
+    };
+    match parsed {
+        Ok(sub) => {
+            info!("development sign-in");
+            web::sign_in_response(&sub, &app.jwt_secret, jiff::Timestamp::now().as_second())
+        }
+        Err(err) => to_axum(error_response(&err, web::DEV_SIGN_IN_PATH, &request_id)),
+    }
+}
+
+/// Routes a request the router has no route for: the API (also under `/api`, prefix stripped),
+/// else a file of the web app, else `index.html` for a page load, else the API's
+/// `route-not-found` problem ([`web`] explains the order).
 async fn dispatch(
     State(app): State<Arc<App>>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
+    let (mut parts, body) = req.into_parts();
+    if let Some(uri) = web::strip_api_prefix(&parts.uri) {
+        parts.uri = uri;
+    } else if matches!(
+        match_route(parts.method.as_str(), parts.uri.path()),
+        RouteMatch::NotFound
+    ) && (parts.method == http::Method::GET || parts.method == http::Method::HEAD)
+    {
+        if let Some(file) = web::file(&app.web, &parts).await {
+            return file;
+        }
+        if web::wants_page(&parts.method, &parts.headers)
+            && let Some(index) = web::index(&app.web, &parts).await
+        {
+            return index;
+        }
+    }
+    call_api(&app, axum::extract::Request::from_parts(parts, body)).await
+}
+
+/// Applies the CORS policy (as API Gateway's `CorsConfiguration` does in AWS): answers
+/// preflights itself and marks responses to allowed origins readable.
+async fn call_api(app: &App, req: axum::extract::Request) -> axum::response::Response {
     let origin = req
         .headers()
         .get(http::header::ORIGIN)
@@ -614,7 +701,7 @@ async fn dispatch(
     if let Some(preflight) = app.cors.preflight(req.method(), req.headers()) {
         return preflight;
     }
-    let mut response = call_function(&app, req).await;
+    let mut response = call_function(app, req).await;
     app.cors.decorate(origin.as_deref(), response.headers_mut());
     response
 }

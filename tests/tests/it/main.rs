@@ -37,3 +37,5 @@ mod template_routing;
 mod template_web;
 mod tidy;
 mod two_regions;
+mod web;
+mod web_serving;

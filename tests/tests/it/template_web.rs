@@ -327,6 +327,9 @@ print(json.dumps({{"answers": cfnresponse.ANSWERS, "client": described}}, defaul
         .arg(&driver)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
+        // Lambda sets the region; so must the stand-in, whatever the caller's shell has.
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_REGION", "us-east-1")
         .output()
         .expect("the project venv's python (boto3 comes with moto)");
     assert!(
