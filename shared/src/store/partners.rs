@@ -384,10 +384,17 @@ impl<S: ItemTable> Meter for S {
             }
             windows
         };
-        let refuse = |name: &'static str, after: u64| AdmissionOutcome {
-            admitted: false,
-            windows: windows(0),
-            refused_by: Some((name, after)),
+        // The window that refused is spent, whatever the earlier read saw.
+        let refuse = |name: &'static str, after: u64| {
+            let mut windows = windows(0);
+            for w in windows.iter_mut().filter(|w| w.name == name) {
+                w.remaining = 0;
+            }
+            AdmissionOutcome {
+                admitted: false,
+                windows,
+                refused_by: Some((name, after)),
+            }
         };
         if used[0] >= per_second {
             return Ok(refuse("second", next_second));

@@ -18,6 +18,7 @@ mod http_api;
 mod migrate_authors;
 mod nearby_api;
 mod nearby_contract;
+mod partners_api;
 mod partners_contract;
 mod people_api;
 mod people_contract;
