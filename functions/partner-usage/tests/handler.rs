@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use lambda_http::{Body, Request, RequestExt};
 use partner_usage::{Deps, handle_at};
-use shared::domain::partner::{ApiKeySecret, KeyRecord, Limits, Partner, PartnerStatus, Tier};
-use shared::domain::{ApiKeyId, PartnerId};
+use shared::domain::partner::{ApiKeySecret, Limits, Partner, PartnerStatus, Tier};
 use shared::ports::PartnerStore;
 use shared::store::sqlite::SqliteStore;
 use shared::testing::json_body;
@@ -40,30 +39,7 @@ async fn partner_with_key(
     tier: Tier,
     limits: Limits,
 ) -> (Partner, ApiKeySecret) {
-    let mut partner = Partner::new(
-        PartnerId::from_entropy(1),
-        "Bean Maps",
-        tier,
-        at("2026-11-01T00:00:00Z"),
-    )
-    .unwrap();
-    partner.limits = limits;
-    store.create_partner(&partner).await.unwrap();
-    let key = ApiKeySecret::new(ApiKeyId::from_entropy(5), [7; 32]);
-    store
-        .add_key(
-            &KeyRecord {
-                key_id: key.id().clone(),
-                partner_id: partner.id.clone(),
-                hash: key.hash(),
-                created_at: at("2026-11-01T00:00:00Z"),
-                valid_until: None,
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    (partner, key)
+    shared::testing::partner_with_key(store, 1, tier, limits, at("2026-11-01T00:00:00Z")).await
 }
 
 fn problem_type(response: &lambda_http::Response<Body>) -> String {

@@ -5,36 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jiff::Timestamp;
-use shared::domain::PartnerId;
-use shared::domain::partner::{ApiKeySecret, KeyRecord, Limits, Partner, Tier, utc_day};
-use shared::ports::{Meter, PartnerStore};
+use shared::domain::partner::{ApiKeySecret, Limits, Partner, Tier, utc_day};
+use shared::ports::Meter;
 use shared::store::sqlite::SqliteStore;
 
 async fn partner_in(app: &tests::TestApp, limits: Limits) -> (SqliteStore, Partner, ApiKeySecret) {
     let store = SqliteStore::open(&app.data_dir.path().join(local_server::DB_FILE)).unwrap();
-    let mut partner = Partner::new(
-        PartnerId::from_entropy(42),
-        "Roast Radar",
-        Tier::Free,
-        Timestamp::now(),
-    )
-    .unwrap();
-    partner.limits = limits;
-    store.create_partner(&partner).await.unwrap();
-    let key = ApiKeySecret::generate();
-    store
-        .add_key(
-            &KeyRecord {
-                key_id: key.id().clone(),
-                partner_id: partner.id.clone(),
-                hash: key.hash(),
-                created_at: Timestamp::now(),
-                valid_until: None,
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let (partner, key) =
+        shared::testing::partner_with_key(&store, 42, Tier::Free, limits, Timestamp::now()).await;
     (store, partner, key)
 }
 
