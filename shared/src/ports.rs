@@ -772,3 +772,35 @@ pub trait Meter: Send + Sync {
         to: jiff::civil::Date,
     ) -> impl Future<Output = Result<Vec<crate::domain::partner::UsageRow>, StoreError>> + Send;
 }
+
+/// Users' consents to partners (P9): granted and withdrawn by the user on the consumer API,
+/// checked on every partner request that names a user.
+pub trait ConsentStore: Send + Sync {
+    /// Records a consent (`NotFound` when the partner does not exist). Granting again keeps the
+    /// first grant, which is returned.
+    fn grant_consent(
+        &self,
+        consent: &crate::domain::partner::Consent,
+    ) -> impl Future<Output = Result<crate::domain::partner::Consent, PartnerWriteError>> + Send;
+
+    /// Withdraws `user`'s consent to `partner`; the next partner request for that user finds
+    /// none. `false` when there was none.
+    fn withdraw_consent(
+        &self,
+        user: &PublicUserId,
+        partner: &crate::domain::PartnerId,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The consent behind a partner's pseudonymous id, if the user still gives it.
+    fn consent_of(
+        &self,
+        partner: &crate::domain::PartnerId,
+        user: &crate::domain::PartnerUserId,
+    ) -> impl Future<Output = Result<Option<crate::domain::partner::Consent>, StoreError>> + Send;
+
+    /// Every consent `user` gives.
+    fn consents(
+        &self,
+        user: &PublicUserId,
+    ) -> impl Future<Output = Result<Vec<crate::domain::partner::Consent>, StoreError>> + Send;
+}

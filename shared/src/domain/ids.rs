@@ -110,6 +110,14 @@ opaque_id!(
     "key"
 );
 
+opaque_id!(
+    /// A person as one partner knows them, e.g. `pu_…`: a keyed hash of the partner and the
+    /// public user id (`crate::identity::UserKeys::partner_user_id`), so partners cannot link
+    /// their users with each other's or with CraftBean's public ids.
+    PartnerUserId,
+    "pu"
+);
+
 fn encode(mut bits: u128, prefix: &str) -> String {
     let mut body = [b'0'; ID_BODY_LEN];
     for slot in body.iter_mut().rev() {

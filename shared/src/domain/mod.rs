@@ -21,8 +21,8 @@ pub use catalog::{
     Technique, known_brewing_method,
 };
 pub use ids::{
-    ApiKeyId, ArtisanId, CafeId, ID_BODY_LEN, PartnerId, PhotoId, PublicUserId, ReviewId,
-    RoasterId, StoryId,
+    ApiKeyId, ArtisanId, CafeId, ID_BODY_LEN, PartnerId, PartnerUserId, PhotoId, PublicUserId,
+    ReviewId, RoasterId, StoryId,
 };
 pub use limits::{BucketPolicy, BucketState, Quota, WriteAction};
 pub use photo::{

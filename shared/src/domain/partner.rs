@@ -330,6 +330,18 @@ impl Billing {
     }
 }
 
+/// A user's consent that one partner may receive recommendations from their in-app activity,
+/// under the pseudonymous id only that partner knows them by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Consent {
+    pub partner_id: PartnerId,
+    pub user_id: crate::domain::PublicUserId,
+    pub partner_user_id: crate::domain::PartnerUserId,
+    #[serde(with = "super::time::rfc3339_millis")]
+    pub granted_at: Timestamp,
+}
+
 /// The UTC calendar day of `ts`.
 pub fn utc_day(ts: Timestamp) -> Date {
     ts.to_zoned(jiff::tz::TimeZone::UTC).date()

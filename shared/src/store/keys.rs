@@ -26,6 +26,8 @@
 //! | partner key's second | `RATE#<keyId>` | `SECOND#<epoch second>` | – |
 //! | admitted partner request | `METER#<partnerId>#<hash of request id>` | `PROFILE` | – |
 //! | partner quota counters | `USAGE#<partnerId>#<YYYY-MM>` | `QUOTA#DAY#<DD>`, `QUOTA#MONTH` | – |
+//! | consent (by the partner's pseudonym) | `CONSENT#<partnerId>#<partnerUserId>` | `PROFILE` | – |
+//! | consent in its user's partition | `USER#<publicId>` | `CONSENT#<partnerId>` | – |
 //! | partner usage counter | `USAGE#<partnerId>#<YYYY-MM>` | `DAY#<DD>#KEY#<keyId>#ROUTE#<route>` | – |
 //!
 //! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
@@ -519,6 +521,23 @@ pub fn parse_usage_sk(sk: &str) -> Option<(i8, crate::domain::ApiKeyId, String)>
     let (key, route) = rest.split_once("#ROUTE#")?;
     let key = crate::domain::ApiKeyId::parse(key).ok()?;
     Some((day.parse().ok()?, key, route.to_owned()))
+}
+
+/// `CONSENT#<partnerId>#<partnerUserId>`: a user's consent to one partner, found by the
+/// pseudonymous id the partner holds (one `GetItem` per partner request).
+pub fn consent_pk(
+    partner: &crate::domain::PartnerId,
+    user: &crate::domain::PartnerUserId,
+) -> String {
+    format!("CONSENT#{partner}#{user}")
+}
+
+/// Sort-key prefix of the consents in a user's partition.
+pub const USER_CONSENT_PREFIX: &str = "CONSENT#";
+
+/// The consent's entry in its user's partition (`USER#<publicId>`): `CONSENT#<partnerId>`.
+pub fn user_consent_sk(partner: &crate::domain::PartnerId) -> String {
+    format!("{USER_CONSENT_PREFIX}{partner}")
 }
 
 #[cfg(test)]

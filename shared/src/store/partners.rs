@@ -11,6 +11,9 @@
 //! condition and changes nothing, so each admitted request is counted exactly once, and
 //! concurrent requests never overspend a quota. A month is totalled by one `Query` of its
 //! partition `USAGE#<partner>#<YYYY-MM>`.
+//!
+//! Users' consents to partners ([`ConsentStore`]) live here too: a look-up by the partner's
+//! pseudonymous id and an entry in the user's partition, written and deleted together.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -23,11 +26,13 @@ use super::table::{
     Condition, Item, ItemTable, SortIndex, SortKeys, StoredItem, TransactError, Write,
 };
 use crate::domain::partner::{
-    Billing, KeyHash, KeyRecord, Partner, UsageRow, secs_to_next_day, secs_to_next_month, utc_day,
+    Billing, Consent, KeyHash, KeyRecord, Partner, UsageRow, secs_to_next_day, secs_to_next_month,
+    utc_day,
 };
-use crate::domain::{ApiKeyId, PartnerId};
+use crate::domain::{ApiKeyId, PartnerId, PartnerUserId, PublicUserId};
 use crate::ports::{
-    Admission, AdmissionOutcome, Meter, PartnerStore, PartnerWriteError, RateWindow, StoreError,
+    Admission, AdmissionOutcome, ConsentStore, Meter, PartnerStore, PartnerWriteError, RateWindow,
+    StoreError,
 };
 
 /// How long an admission record is kept: longer than any retry of its request.
@@ -616,5 +621,104 @@ impl<S: ItemTable> Meter for S {
             ))
         });
         Ok(rows)
+    }
+}
+
+/// The two items of a consent: the look-up by the partner's pseudonym, and the entry in the
+/// user's partition (what the user lists and withdraws).
+fn consent_items(consent: &Consent) -> Result<[Item; 2], StoreError> {
+    let pk = keys::consent_pk(&consent.partner_id, &consent.partner_user_id);
+    let lookup = Item::plain(
+        pk.clone(),
+        keys::PROFILE_SK,
+        encode(&pk, keys::PROFILE_SK, consent)?,
+    );
+    let user_pk = keys::user_pk(&consent.user_id);
+    let sk = keys::user_consent_sk(&consent.partner_id);
+    let entry = Item::plain(user_pk.clone(), sk.clone(), encode(&user_pk, &sk, consent)?);
+    Ok([lookup, entry])
+}
+
+impl<S: ItemTable> ConsentStore for S {
+    #[instrument(skip_all, fields(partner = %consent.partner_id, user = %consent.user_id))]
+    async fn grant_consent(&self, consent: &Consent) -> Result<Consent, PartnerWriteError> {
+        if self.get_partner(&consent.partner_id).await?.is_none() {
+            return Err(PartnerWriteError::NotFound);
+        }
+        let writes = consent_items(consent)?
+            .into_iter()
+            .map(|item| Write::Put {
+                item,
+                condition: Condition::Absent,
+            })
+            .collect();
+        match self.transact(writes).await {
+            Ok(()) => Ok(consent.clone()),
+            // Granted before: the first grant stands.
+            Err(TransactError::ConditionFailed { .. }) => {
+                let user_pk = keys::user_pk(&consent.user_id);
+                let sk = keys::user_consent_sk(&consent.partner_id);
+                match self.get_doc(&user_pk, &sk).await? {
+                    Some(doc) => Ok(decode(&user_pk, &sk, &doc)?),
+                    None => Err(PartnerWriteError::Conflict),
+                }
+            }
+            Err(TransactError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    #[instrument(skip_all, fields(partner = %partner, user = %user))]
+    async fn withdraw_consent(
+        &self,
+        user: &PublicUserId,
+        partner: &PartnerId,
+    ) -> Result<bool, StoreError> {
+        let user_pk = keys::user_pk(user);
+        let sk = keys::user_consent_sk(partner);
+        let Some(doc) = self.get_doc(&user_pk, &sk).await? else {
+            return Ok(false);
+        };
+        let consent: Consent = decode(&user_pk, &sk, &doc)?;
+        // The look-up first in the same transaction: once it is gone, the partner sees nothing.
+        let writes = vec![
+            Write::Delete {
+                pk: keys::consent_pk(partner, &consent.partner_user_id),
+                sk: keys::PROFILE_SK.to_owned(),
+                condition: Condition::Always,
+            },
+            Write::Delete {
+                pk: user_pk,
+                sk,
+                condition: Condition::Always,
+            },
+        ];
+        self.transact(writes)
+            .await
+            .map_err(store_error("withdraw_consent"))?;
+        Ok(true)
+    }
+
+    #[instrument(skip_all, fields(partner = %partner))]
+    async fn consent_of(
+        &self,
+        partner: &PartnerId,
+        user: &PartnerUserId,
+    ) -> Result<Option<Consent>, StoreError> {
+        let pk = keys::consent_pk(partner, user);
+        match self.get_doc(&pk, keys::PROFILE_SK).await? {
+            Some(doc) => decode(&pk, keys::PROFILE_SK, &doc).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    #[instrument(skip_all, fields(user = %user))]
+    async fn consents(&self, user: &PublicUserId) -> Result<Vec<Consent>, StoreError> {
+        let pk = keys::user_pk(user);
+        self.query_prefix(&pk, keys::USER_CONSENT_PREFIX)
+            .await?
+            .into_iter()
+            .filter_map(|item| item.doc.map(|doc| (item.sk, doc)))
+            .map(|(sk, doc)| decode(&pk, &sk, &doc))
+            .collect()
     }
 }

@@ -398,7 +398,58 @@ async fn concurrent_calls_are_billed_exactly_n<T: ItemTable + 'static>(store: T)
     assert_eq!(billed(&rows), 40);
 }
 
+async fn consent_is_found_by_pseudonym_and_withdrawal_is_immediate<T: ItemTable>(store: T) {
+    use shared::domain::PublicUserId;
+    use shared::domain::partner::Consent;
+    use shared::ports::ConsentStore;
+    let keys = shared::testing::user_keys();
+    let (p1, p2) = (partner(7, Tier::Standard), partner(8, Tier::Free));
+    store.create_partner(&p1).await.unwrap();
+    store.create_partner(&p2).await.unwrap();
+    let ana = PublicUserId::from_entropy(1);
+    let grant = |p: &Partner, user: &PublicUserId, when: &str| Consent {
+        partner_id: p.id.clone(),
+        user_id: user.clone(),
+        partner_user_id: keys.partner_user_id(&p.id, user),
+        granted_at: at(when),
+    };
+    let first = grant(&p1, &ana, "2026-11-20T10:00:00Z");
+    assert_eq!(store.grant_consent(&first).await.unwrap(), first);
+    // Granting again keeps the first grant.
+    let again = grant(&p1, &ana, "2026-11-21T10:00:00Z");
+    assert_eq!(store.grant_consent(&again).await.unwrap(), first);
+    store
+        .grant_consent(&grant(&p2, &ana, "2026-11-22T10:00:00Z"))
+        .await
+        .unwrap();
+    // Each partner knows ana under its own pseudonym, and only that one finds her.
+    let as_p1 = keys.partner_user_id(&p1.id, &ana);
+    let as_p2 = keys.partner_user_id(&p2.id, &ana);
+    assert_ne!(as_p1, as_p2);
+    assert_eq!(
+        store.consent_of(&p1.id, &as_p1).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(store.consent_of(&p2.id, &as_p1).await.unwrap(), None);
+    assert_eq!(store.consents(&ana).await.unwrap().len(), 2);
+    // A partner that does not exist cannot be consented to.
+    let ghost = partner(9, Tier::Free);
+    assert!(matches!(
+        store
+            .grant_consent(&grant(&ghost, &ana, "2026-11-22T10:00:00Z"))
+            .await,
+        Err(PartnerWriteError::NotFound)
+    ));
+    // Withdrawal: the very next look-up finds nothing; withdrawing twice is harmless.
+    assert!(store.withdraw_consent(&ana, &p1.id).await.unwrap());
+    assert_eq!(store.consent_of(&p1.id, &as_p1).await.unwrap(), None);
+    assert!(!store.withdraw_consent(&ana, &p1.id).await.unwrap());
+    assert_eq!(store.consents(&ana).await.unwrap().len(), 1);
+    assert!(store.consent_of(&p2.id, &as_p2).await.unwrap().is_some());
+}
+
 tests::contract_suite!(
+    consent_is_found_by_pseudonym_and_withdrawal_is_immediate,
     keys_rotate_with_a_grace_period_suspend_and_delete,
     the_per_second_limit_and_the_daily_quota_are_exact,
     retried_admissions_and_settlements_count_once,
