@@ -38,8 +38,8 @@ pub struct Erasure {
 /// Items read per page while erasing or exporting.
 const PAGE: u32 = 25;
 
-/// Deletes up to `budget` of the user's items (reviews, stories, saved cafés), then the profile
-/// once nothing else is left.
+/// Deletes up to `budget` of the user's items (reviews, stories, saved cafés), then, once
+/// nothing else is left, their consents to partners and the profile.
 pub async fn erase<S, R>(
     store: &S,
     reviews: &R,
@@ -53,7 +53,8 @@ where
         + StoryWriter
         + PhotoReader
         + PhotoWriter
-        + ReviewReader,
+        + ReviewReader
+        + crate::ports::ConsentStore,
     R: ReviewWriter,
 {
     let limit = PageLimit::new(PAGE).unwrap_or_default();
@@ -104,6 +105,11 @@ where
         }
     }
     if spent(&done) < budget {
+        // Consents to partners (at most one per partner) go before the profile, so no partner
+        // can find the person once the erasure completes.
+        for consent in store.consents(user).await? {
+            store.withdraw_consent(user, &consent.partner_id).await?;
+        }
         store.delete_profile(user).await?;
         done.complete = true;
     }

@@ -16,7 +16,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::domain::{PublicUserId, UserId};
+use crate::domain::{PartnerId, PartnerUserId, PublicUserId, UserId};
 
 /// Fewest bytes a user-id secret may have.
 pub const MIN_SECRET_LEN: usize = 32;
@@ -108,6 +108,22 @@ impl UserKeys {
         bits.copy_from_slice(&digest[..16]);
         PublicUserId::from_entropy(u128::from_be_bytes(bits))
     }
+
+    /// The pseudonymous id under which `partner` knows `user`: 16 base-36 characters of the
+    /// same keyed hash over the partner and the public id (domain-separated from
+    /// [`UserKeys::public_id`]). Stable, different for every partner, and unlinkable to the
+    /// public id without the secret; the partner learns it only through a consent.
+    pub fn partner_user_id(&self, partner: &PartnerId, user: &PublicUserId) -> PartnerUserId {
+        let mut mac = self.mac.clone();
+        mac.update(b"craftbean-partner-user:");
+        mac.update(partner.as_str().as_bytes());
+        mac.update(b":");
+        mac.update(user.as_str().as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut bits = [0u8; 16];
+        bits.copy_from_slice(&digest[..16]);
+        PartnerUserId::from_entropy(u128::from_be_bytes(bits))
+    }
 }
 
 #[cfg(test)]
@@ -132,6 +148,21 @@ mod tests {
         assert!(id.as_str().starts_with("usr_"));
         assert!(!id.as_str().contains("3f1c"));
         assert_eq!(PublicUserId::parse(id.as_str()), Ok(id));
+    }
+
+    #[test]
+    fn partner_user_ids_differ_per_partner_and_hide_the_public_id() {
+        let a = keys("an example secret that is long enough!!");
+        let user = PublicUserId::from_entropy(77);
+        let (p1, p2) = (PartnerId::from_entropy(1), PartnerId::from_entropy(2));
+        let id = a.partner_user_id(&p1, &user);
+        assert_eq!(id, a.partner_user_id(&p1, &user));
+        assert_ne!(id, a.partner_user_id(&p2, &user));
+        assert_ne!(id, a.partner_user_id(&p1, &PublicUserId::from_entropy(78)));
+        assert!(id.as_str().starts_with("pu_"));
+        assert!(!id.as_str().contains(&user.as_str()[4..]));
+        let public = a.public_id(&UserId::parse("x").unwrap_or_else(|_| panic!()));
+        assert_ne!(&id.as_str()[3..], &public.as_str()[4..]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod domain;
 pub mod geo;
 pub mod identity;
 pub mod maintenance;
+pub mod partners;
 pub mod ports;
 pub mod query;
 pub mod reviewing;

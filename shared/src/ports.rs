@@ -621,3 +621,193 @@ pub trait CdnInvalidator: Send + Sync {
     fn invalidate(&self, paths: Vec<String>)
     -> impl Future<Output = Result<(), StoreError>> + Send;
 }
+
+// ---- Partner API (P9) ----
+
+/// Why a partner write did nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum PartnerWriteError {
+    /// No partner (or key) with this id.
+    #[error("no such partner or key")]
+    NotFound,
+    /// A partner with this id exists already (create), or it changed meanwhile (update).
+    #[error("the partner exists already or changed meanwhile")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Partners and their API keys: what ops tools write and the key check reads.
+pub trait PartnerStore: Send + Sync {
+    /// Stores a new partner (`Conflict` if its id exists).
+    fn create_partner(
+        &self,
+        partner: &crate::domain::partner::Partner,
+    ) -> impl Future<Output = Result<(), PartnerWriteError>> + Send;
+
+    /// A partner's profile.
+    fn get_partner(
+        &self,
+        id: &crate::domain::PartnerId,
+    ) -> impl Future<Output = Result<Option<crate::domain::partner::Partner>, StoreError>> + Send;
+
+    /// Every partner, by name (ops tools and the monthly bill; API Gateway caps an account at
+    /// 10,000 keys, so the list stays small).
+    fn list_partners(
+        &self,
+    ) -> impl Future<Output = Result<Vec<crate::domain::partner::Partner>, StoreError>> + Send;
+
+    /// Replaces a partner's tier, limits, name or status (`NotFound` if absent; `Conflict` when a
+    /// concurrent update won).
+    fn update_partner(
+        &self,
+        partner: &crate::domain::partner::Partner,
+    ) -> impl Future<Output = Result<(), PartnerWriteError>> + Send;
+
+    /// Deletes a partner and every key it holds (they stop working at once); its usage counters
+    /// stay, for invoicing. Returns the deleted key ids (`NotFound` if absent).
+    fn delete_partner(
+        &self,
+        id: &crate::domain::PartnerId,
+    ) -> impl Future<Output = Result<Vec<crate::domain::ApiKeyId>, PartnerWriteError>> + Send;
+
+    /// Adds a key to its partner. With `retire_others_at`, every other key of the partner that
+    /// is still valid then stops being valid at that instant (a rotation's grace period).
+    fn add_key(
+        &self,
+        key: &crate::domain::partner::KeyRecord,
+        retire_others_at: Option<jiff::Timestamp>,
+    ) -> impl Future<Output = Result<(), PartnerWriteError>> + Send;
+
+    /// Makes a key invalid from `at` on (`NotFound` if the partner has no such key).
+    fn revoke_key(
+        &self,
+        partner: &crate::domain::PartnerId,
+        key: &crate::domain::ApiKeyId,
+        at: jiff::Timestamp,
+    ) -> impl Future<Output = Result<(), PartnerWriteError>> + Send;
+
+    /// A partner's keys, valid or not.
+    fn keys(
+        &self,
+        partner: &crate::domain::PartnerId,
+    ) -> impl Future<Output = Result<Vec<crate::domain::partner::KeyRecord>, StoreError>> + Send;
+
+    /// The key with this hash and its partner (two `GetItem`s), whatever their state: the caller
+    /// decides between valid, expired and suspended.
+    fn find_key(
+        &self,
+        hash: &crate::domain::partner::KeyHash,
+    ) -> impl Future<
+        Output = Result<
+            Option<(
+                crate::domain::partner::KeyRecord,
+                crate::domain::partner::Partner,
+            )>,
+            StoreError,
+        >,
+    > + Send;
+}
+
+/// One partner request asking to be admitted.
+#[derive(Clone, Debug)]
+pub struct Admission<'a> {
+    pub partner: &'a crate::domain::PartnerId,
+    pub key: &'a crate::domain::ApiKeyId,
+    /// The route's name in usage reports (`usage`, `cafes`, …).
+    pub route: &'a str,
+    /// Unique per request and the same on every retry of it (API Gateway's request id).
+    pub request_id: &'a str,
+    pub limits: crate::domain::partner::Limits,
+    pub now: jiff::Timestamp,
+}
+
+/// The partner's budget as one admission left it: what `RateLimit` reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateWindow {
+    /// Policy name on the wire: `second`, `day` or `month`.
+    pub name: &'static str,
+    /// The draft's `q`: requests allowed per window.
+    pub quota: u64,
+    /// The draft's `w`: the window in seconds.
+    pub window_secs: u64,
+    /// The draft's `r`: requests left.
+    pub remaining: u64,
+    /// The draft's `t`: seconds until the window resets (the bucket refills, the day or month
+    /// ends).
+    pub reset_secs: u64,
+}
+
+/// The answer to an [`Admission`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdmissionOutcome {
+    /// Whether the request may run (and will be billed by the rule once settled).
+    pub admitted: bool,
+    /// Every window of the partner's limits, tightest first.
+    pub windows: Vec<RateWindow>,
+    /// When refused: the window that refused, and seconds until it admits again.
+    pub refused_by: Option<(&'static str, u64)>,
+}
+
+/// Admission control and exact metering of partner requests.
+pub trait Meter: Send + Sync {
+    /// Spends a token of the key's per-second bucket and a unit of the partner's daily and
+    /// monthly quotas, atomically with a record of the request, or refuses without spending
+    /// anything. Admitting the same request again (a retry) spends nothing more.
+    fn admit(
+        &self,
+        admission: &Admission<'_>,
+    ) -> impl Future<Output = Result<AdmissionOutcome, StoreError>> + Send;
+
+    /// Records how an admitted request ended, once: billed or not by
+    /// [`crate::domain::partner::Billing::of_status`] in the counter of its key, route and
+    /// UTC day (the day it was admitted); a 5xx gives its quota units back. Settling the same
+    /// request again changes nothing.
+    fn settle(
+        &self,
+        partner: &crate::domain::PartnerId,
+        request_id: &str,
+        status: u16,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Usage counters of a partner from `from` to `to` (UTC days, inclusive): one `Query` per
+    /// calendar month in the range.
+    fn usage(
+        &self,
+        partner: &crate::domain::PartnerId,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> impl Future<Output = Result<Vec<crate::domain::partner::UsageRow>, StoreError>> + Send;
+}
+
+/// Users' consents to partners (P9): granted and withdrawn by the user on the consumer API,
+/// checked on every partner request that names a user.
+pub trait ConsentStore: Send + Sync {
+    /// Records a consent (`NotFound` when the partner does not exist). Granting again keeps the
+    /// first grant, which is returned.
+    fn grant_consent(
+        &self,
+        consent: &crate::domain::partner::Consent,
+    ) -> impl Future<Output = Result<crate::domain::partner::Consent, PartnerWriteError>> + Send;
+
+    /// Withdraws `user`'s consent to `partner`; the next partner request for that user finds
+    /// none. `false` when there was none.
+    fn withdraw_consent(
+        &self,
+        user: &PublicUserId,
+        partner: &crate::domain::PartnerId,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The consent behind a partner's pseudonymous id, if the user still gives it.
+    fn consent_of(
+        &self,
+        partner: &crate::domain::PartnerId,
+        user: &crate::domain::PartnerUserId,
+    ) -> impl Future<Output = Result<Option<crate::domain::partner::Consent>, StoreError>> + Send;
+
+    /// Every consent `user` gives.
+    fn consents(
+        &self,
+        user: &PublicUserId,
+    ) -> impl Future<Output = Result<Vec<crate::domain::partner::Consent>, StoreError>> + Send;
+}

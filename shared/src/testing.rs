@@ -99,3 +99,41 @@ pub async fn forget_idempotency_record<S: crate::store::ItemTable>(
         panic!("deleting the idempotency record: {e:?}");
     }
 }
+
+/// Stores a new partner (`Partner <n>`, on `tier` with `limits`) and one key for it, created at
+/// `now`; returns the partner and the key a test sends in `x-api-key`.
+pub async fn partner_with_key<S: crate::ports::PartnerStore>(
+    store: &S,
+    n: u128,
+    tier: crate::domain::partner::Tier,
+    limits: crate::domain::partner::Limits,
+    now: jiff::Timestamp,
+) -> (
+    crate::domain::partner::Partner,
+    crate::domain::partner::ApiKeySecret,
+) {
+    use crate::domain::partner::{ApiKeySecret, KeyRecord, Partner};
+    let mut partner = Partner::new(
+        crate::domain::PartnerId::from_entropy(n),
+        &format!("Partner {n}"),
+        tier,
+        now,
+    )
+    .unwrap_or_else(|e| panic!("test partner: {e}"));
+    partner.limits = limits;
+    if let Err(e) = store.create_partner(&partner).await {
+        panic!("storing the test partner: {e}");
+    }
+    let key = ApiKeySecret::new(crate::domain::ApiKeyId::from_entropy(n), [n as u8; 32]);
+    let record = KeyRecord {
+        key_id: key.id().clone(),
+        partner_id: partner.id.clone(),
+        hash: key.hash(),
+        created_at: now,
+        valid_until: None,
+    };
+    if let Err(e) = store.add_key(&record, None).await {
+        panic!("storing the test key: {e}");
+    }
+    (partner, key)
+}

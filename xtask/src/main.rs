@@ -34,6 +34,9 @@
 //!   entry points on the distribution (`make deploy-web`; docs/deploy.md, "Web app").
 //! - `bench-photos <file>…`, `render-one <file>`, `enlarge <in> <out> <MP>`: the photo
 //!   benchmark against sharp (run it through `scripts/bench-photos.sh`).
+//! - `partner create|issue-key|revoke-key|set-tier|suspend|resume|delete|list|bill …
+//!   --store embedded|dynamodb`: partner lifecycle and the monthly bill as CSV (see
+//!   `partner::USAGE` and docs/partners.md).
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
 //!   accepts (HS256, signed with `CRAFTBEAN_JWT_SECRET`, else `CRAFTBEAN_DEV_JWT_SECRET` — what
 //!   functions under `cargo lambda watch` verify with — else the data directory's secret).
@@ -43,6 +46,7 @@ mod bench_photos;
 mod coldstart;
 mod deploy_web;
 mod events;
+mod partner;
 
 use std::path::PathBuf;
 
@@ -59,6 +63,7 @@ const USAGE: &str =
        xtask reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask refresh-ratings --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask migrate-authors --store embedded|dynamodb [--data-dir DIR] [--table NAME]
+       xtask partner <command> --store embedded|dynamodb …   (xtask partner for details)
        xtask bench-nearby
        xtask bench-coldstart [--bins DIR] [--functions a,b] [--starts N] [--invocations N] [--table NAME] [--report DIR]
        xtask http-functions
@@ -92,6 +97,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some("reindex") => reindex(&args[1..]).await,
+        Some("partner") => partner_command(&args[1..]).await,
         Some("refresh-ratings") => refresh_ratings(&args[1..]).await,
         Some("migrate-authors") => migrate_authors(&args[1..]).await,
         Some("photo-worker") => photo_worker(&args[1..]).await,
@@ -128,6 +134,28 @@ async fn photo_worker(args: &[String]) -> anyhow::Result<()> {
         if report.received > 0 {
             tracing::info!(?report, "poll");
         }
+    }
+}
+
+async fn partner_command(args: &[String]) -> anyhow::Result<()> {
+    let now = shared::domain::time::now_millis();
+    let mut out = std::io::stdout().lock();
+    match flag_value(args, "--store").as_deref() {
+        Some("embedded") => {
+            let dir = flag_value(args, "--data-dir")
+                .or_else(|| std::env::var("CRAFTBEAN_DATA_DIR").ok())
+                .unwrap_or_else(|| ".craftbean".to_owned());
+            let store = SqliteStore::open(&PathBuf::from(&dir).join("craftbean.sqlite3"))?;
+            partner::run(&store, args, now, &mut out).await
+        }
+        Some("dynamodb") => {
+            let table = flag_value(args, "--table")
+                .or_else(|| std::env::var("CRAFTBEAN_TABLE").ok())
+                .unwrap_or_else(|| DEFAULT_TABLE.to_owned());
+            let store = DynamoStore::from_env(table).await;
+            partner::run(&store, args, now, &mut out).await
+        }
+        _ => bail!("{}", partner::USAGE),
     }
 }
 

@@ -9,8 +9,8 @@ use shared::http::routes::DELETE_ME;
 use shared::http::{CachePolicy, Query, Reply, caller, serve};
 use shared::identity::UserKeys;
 use shared::ports::{
-    PhotoReader, PhotoWriter, ReviewReader, ReviewWriter, SavedCafeStore, StoryReader, StoryWriter,
-    UserWriter,
+    ConsentStore, PhotoReader, PhotoWriter, ReviewReader, ReviewWriter, SavedCafeStore,
+    StoryReader, StoryWriter, UserWriter,
 };
 
 /// Items one call deletes at most, so a call ends well within the function's timeout.
@@ -33,7 +33,8 @@ where
         + StoryWriter
         + PhotoReader
         + PhotoWriter
-        + ReviewReader,
+        + ReviewReader
+        + ConsentStore,
     R: ReviewWriter,
 {
     serve(req, &DELETE_ME, |_info, req| async move {

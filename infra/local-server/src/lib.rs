@@ -749,6 +749,19 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
     let req = lambda_http::Request::from_parts(parts, body)
         .with_query_string_parameters(query)
         .with_raw_http_path(path.clone());
+    // The partner API (`/partner/v1/…`): its own route table, the same key check and limits as
+    // in AWS (the gate is inside each partner handler).
+    if let Some(route) = shared::http::partner::PARTNER_ROUTES
+        .iter()
+        .find(|r| r.path == path && (r.method == method || (method == "HEAD" && r.method == "GET")))
+    {
+        let store = app.store.clone();
+        let response = match route.function {
+            "partner-usage" => partner_usage::handle(&partner_usage::Deps { store }, req).await,
+            _ => route_not_found::handle(&req),
+        };
+        return to_axum(response);
+    }
     let response = match match_route(&method, &path) {
         RouteMatch::Found(route, params) => {
             let params: std::collections::HashMap<String, String> = params.into_iter().collect();

@@ -98,6 +98,26 @@ opaque_id!(
     "art"
 );
 
+opaque_id!(
+    /// Identifies a partner company using the partner API, e.g. `ptn_…`.
+    PartnerId,
+    "ptn"
+);
+opaque_id!(
+    /// Identifies one of a partner's API keys, e.g. `key_…`: public (it names the key in
+    /// usage reports and ops output); the secret part of the key is never stored.
+    ApiKeyId,
+    "key"
+);
+
+opaque_id!(
+    /// A person as one partner knows them, e.g. `pu_…`: a keyed hash of the partner and the
+    /// public user id (`crate::identity::UserKeys::partner_user_id`), so partners cannot link
+    /// their users with each other's or with CraftBean's public ids.
+    PartnerUserId,
+    "pu"
+);
+
 fn encode(mut bits: u128, prefix: &str) -> String {
     let mut body = [b'0'; ID_BODY_LEN];
     for slot in body.iter_mut().rev() {

@@ -5,6 +5,7 @@
 mod catalog;
 mod ids;
 mod limits;
+pub mod partner;
 mod photo;
 mod rating;
 mod review;
@@ -20,7 +21,8 @@ pub use catalog::{
     Technique, known_brewing_method,
 };
 pub use ids::{
-    ArtisanId, CafeId, ID_BODY_LEN, PhotoId, PublicUserId, ReviewId, RoasterId, StoryId,
+    ApiKeyId, ArtisanId, CafeId, ID_BODY_LEN, PartnerId, PartnerUserId, PhotoId, PublicUserId,
+    ReviewId, RoasterId, StoryId,
 };
 pub use limits::{BucketPolicy, BucketState, Quota, WriteAction};
 pub use photo::{

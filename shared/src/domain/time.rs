@@ -42,6 +42,28 @@ pub mod rfc3339_millis {
     }
 }
 
+/// `#[serde(default, skip_serializing_if = "Option::is_none", with = "option_rfc3339_millis")]`
+/// for `Option<Timestamp>` fields.
+pub mod option_rfc3339_millis {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes [`super::format_millis`] (callers skip `None`).
+    pub fn serialize<S: Serializer>(ts: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match ts {
+            Some(ts) => s.serialize_str(&super::format_millis(*ts)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads any RFC 3339 instant, or null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        let raw = Option::<std::borrow::Cow<str>>::deserialize(d)?;
+        raw.map(|r| r.parse().map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 mod list;
 pub mod origin;
 mod params;
+pub mod partner;
 pub mod photos;
 mod problem;
 mod respond;

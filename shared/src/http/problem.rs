@@ -109,6 +109,20 @@ pub enum ApiError {
     /// `Retry-After` (the true wait for the next token), `RateLimit-Policy` and `RateLimit`.
     #[error("too many writes")]
     TooManyWrites { quota: crate::domain::Quota },
+    /// 401 `invalid-api-key` (partner API): no `x-api-key`, or one we never issued. Answered
+    /// with `WWW-Authenticate: ApiKey`.
+    #[error("invalid API key: {0}")]
+    InvalidApiKey(String),
+    /// 403 `api-key-refused` (partner API): the key was revoked, its rotation grace period
+    /// ended, or its partner is suspended.
+    #[error("API key refused: {0}")]
+    ApiKeyRefused(String),
+    /// 429 `rate-limited` (partner API): a per-second limit or a daily or monthly quota is
+    /// spent. Answered with `Retry-After`, `RateLimit-Policy` and `RateLimit`.
+    #[error("rate limited by the {} limit", outcome.refused_by.map_or("", |r| r.0))]
+    RateLimited {
+        outcome: crate::ports::AdmissionOutcome,
+    },
     /// 404 `not-found`: no such resource.
     #[error("{resource} {id} not found")]
     NotFound { resource: &'static str, id: String },
@@ -192,7 +206,9 @@ impl ApiError {
             }
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyWrites { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyWrites { .. } | Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::InvalidApiKey(_) => StatusCode::UNAUTHORIZED,
+            Self::ApiKeyRefused(_) => StatusCode::FORBIDDEN,
             Self::NotFound { .. } | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable(_) | Self::OutOfTime => StatusCode::SERVICE_UNAVAILABLE,
@@ -216,6 +232,9 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType { .. } => "unsupported-media-type",
             Self::TooManyWrites { .. } => "too-many-writes",
+            Self::InvalidApiKey(_) => "invalid-api-key",
+            Self::ApiKeyRefused(_) => "api-key-refused",
+            Self::RateLimited { .. } => "rate-limited",
             Self::NotFound { .. } => "not-found",
             Self::RouteNotFound { .. } => "route-not-found",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
@@ -239,6 +258,9 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "Payload too large",
             Self::UnsupportedMediaType { .. } => "Unsupported media type",
             Self::TooManyWrites { .. } => "Too many writes",
+            Self::InvalidApiKey(_) => "Invalid API key",
+            Self::ApiKeyRefused(_) => "API key refused",
+            Self::RateLimited { .. } => "Rate limit reached",
             Self::NotFound { .. } => "Resource not found",
             Self::RouteNotFound { .. } => "Route not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
@@ -268,8 +290,19 @@ impl ApiError {
                 .map(|p| format!("{} '{}' {}", location_word(p.location), p.name, p.reason))
                 .collect::<Vec<_>>()
                 .join("; "),
-            Self::Unauthorized(reason) | Self::Forbidden(reason) | Self::Conflict(reason) => {
-                reason.clone()
+            Self::Unauthorized(reason)
+            | Self::Forbidden(reason)
+            | Self::Conflict(reason)
+            | Self::InvalidApiKey(reason)
+            | Self::ApiKeyRefused(reason) => reason.clone(),
+            Self::RateLimited { outcome } => {
+                let (name, after) = outcome.refused_by.unwrap_or(("second", 1));
+                let quota = outcome
+                    .windows
+                    .iter()
+                    .find(|w| w.name == name)
+                    .map_or(0, |w| w.quota);
+                format!("the {name} limit of {quota} requests is reached; retry in {after} seconds")
             }
             Self::AlreadyExists { detail, .. } => detail.clone(),
             Self::InProgress => {

@@ -358,6 +358,19 @@ pub fn error_response(err: &ApiError, instance: &str, request_id: &str) -> Respo
                 .header(RATELIMIT_POLICY, quota.policy_header())
                 .header(RATELIMIT, quota.limit_header())
         }
+        ApiError::RateLimited { outcome } => {
+            let after = outcome.refused_by.map_or(1, |r| r.1.max(1));
+            builder = builder.header(RETRY_AFTER, after.to_string());
+            for (name, value) in super::partner::rate_limit_headers(&outcome.windows) {
+                builder = builder.header(name, value);
+            }
+        }
+        ApiError::InvalidApiKey(_) => {
+            builder = builder.header(
+                http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("ApiKey header=\"x-api-key\""),
+            )
+        }
         ApiError::Unauthorized(_) => {
             builder = builder.header(
                 http::header::WWW_AUTHENTICATE,

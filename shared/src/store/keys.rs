@@ -20,6 +20,15 @@
 //! | pending photo (the profile itself) | `PHOTO#<id>` | `PROFILE` | `PHOTOS#PENDING`, oldest first by `SN` |
 //! | schema marker | `SCHEMA` | `PROFILE` | – |
 //! | idempotency record | `IDEMPOTENCY#<hash>` | `PROFILE` | – |
+//! | partner profile | `PARTNER#<id>` | `PROFILE` | `PARTNERS#ALL` (by name) |
+//! | partner key entry | `PARTNER#<id>` | `KEY#<keyId>` | – |
+//! | key look-up by hash | `APIKEY#<sha256>` | `PROFILE` | – |
+//! | partner key's second | `RATE#<keyId>` | `SECOND#<epoch second>` | – |
+//! | admitted partner request | `METER#<partnerId>#<hash of request id>` | `PROFILE` | – |
+//! | partner quota counters | `USAGE#<partnerId>#<YYYY-MM>` | `QUOTA#DAY#<DD>`, `QUOTA#MONTH` | – |
+//! | consent (by the partner's pseudonym) | `CONSENT#<partnerId>#<partnerUserId>` | `PROFILE` | – |
+//! | consent in its user's partition | `USER#<publicId>` | `CONSENT#<partnerId>` | – |
+//! | partner usage counter | `USAGE#<partnerId>#<YYYY-MM>` | `DAY#<DD>#KEY#<keyId>#ROUTE#<route>` | – |
 //!
 //! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
 //! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
@@ -437,6 +446,98 @@ pub fn cafe_matches(filter: &CafeFilter, cafe: &CafeSummary) -> bool {
 /// Every list dimension a roaster appears in.
 pub fn roaster_dims(roaster: &Roaster) -> Vec<String> {
     vec![ALL.to_owned(), country_dim(roaster.country)]
+}
+
+// ---- Partner API (P9): partners, keys, per-key buckets, admissions and usage counters ----
+
+/// `PARTNER#<id>`: a partner's profile and its key entries.
+pub fn partner_pk(id: &crate::domain::PartnerId) -> String {
+    format!("PARTNER#{id}")
+}
+
+/// List partition of every partner (by name).
+pub fn partners_lpk() -> String {
+    format!("PARTNERS#{ALL}")
+}
+
+/// Sort-key prefix of a partner's key entries.
+pub const PARTNER_KEY_PREFIX: &str = "KEY#";
+
+/// A key's entry in its partner's partition: `KEY#<keyId>`.
+pub fn partner_key_sk(key: &crate::domain::ApiKeyId) -> String {
+    format!("{PARTNER_KEY_PREFIX}{key}")
+}
+
+/// `APIKEY#<sha256 of the key>`: the key look-up by hash (one `GetItem` per request).
+pub fn api_key_pk(hash: &crate::domain::partner::KeyHash) -> String {
+    format!("APIKEY#{}", hash.as_str())
+}
+
+/// The admission counter of one partner key in one second: `RATE#<keyId>` /
+/// `SECOND#<epoch second>` (a conditional add below the key's per-second limit).
+pub fn partner_second_key(key: &crate::domain::ApiKeyId, epoch_second: i64) -> (String, String) {
+    (format!("RATE#{key}"), format!("SECOND#{epoch_second}"))
+}
+
+/// `METER#<partnerId>#<first 16 bytes of sha256(request id), hex>`: one admitted request, so a
+/// retried admission or settlement of the same request counts once.
+pub fn admission_pk(partner: &crate::domain::PartnerId, request_id: &str) -> String {
+    format!(
+        "METER#{partner}#{}",
+        crate::digest::sha256_hex(request_id.as_bytes(), 16)
+    )
+}
+
+/// `USAGE#<partnerId>#<YYYY-MM>`: a partner's quota and usage counters for one UTC month, so a
+/// month is totalled by one `Query` of one partition (no Scan).
+pub fn usage_pk(partner: &crate::domain::PartnerId, day: jiff::civil::Date) -> String {
+    format!("USAGE#{partner}#{}", day.strftime("%Y-%m"))
+}
+
+/// The partner's quota counter of one UTC day: `QUOTA#DAY#<DD>`.
+pub fn day_quota_sk(day: jiff::civil::Date) -> String {
+    format!("QUOTA#DAY#{}", day.strftime("%d"))
+}
+
+/// The partner's quota counter of the month (in the month's partition).
+pub const MONTH_QUOTA_SK: &str = "QUOTA#MONTH";
+
+/// Sort-key prefix of the usage counters in a month's partition.
+pub const USAGE_DAY_PREFIX: &str = "DAY#";
+
+/// The usage counter of one key on one route on one UTC day:
+/// `DAY#<DD>#KEY#<keyId>#ROUTE#<route>`.
+pub fn usage_sk(day: jiff::civil::Date, key: &crate::domain::ApiKeyId, route: &str) -> String {
+    format!(
+        "{USAGE_DAY_PREFIX}{}#KEY#{key}#ROUTE#{route}",
+        day.strftime("%d")
+    )
+}
+
+/// Day of month, key id and route of a usage counter's sort key ([`usage_sk`]).
+pub fn parse_usage_sk(sk: &str) -> Option<(i8, crate::domain::ApiKeyId, String)> {
+    let rest = sk.strip_prefix(USAGE_DAY_PREFIX)?;
+    let (day, rest) = rest.split_once("#KEY#")?;
+    let (key, route) = rest.split_once("#ROUTE#")?;
+    let key = crate::domain::ApiKeyId::parse(key).ok()?;
+    Some((day.parse().ok()?, key, route.to_owned()))
+}
+
+/// `CONSENT#<partnerId>#<partnerUserId>`: a user's consent to one partner, found by the
+/// pseudonymous id the partner holds (one `GetItem` per partner request).
+pub fn consent_pk(
+    partner: &crate::domain::PartnerId,
+    user: &crate::domain::PartnerUserId,
+) -> String {
+    format!("CONSENT#{partner}#{user}")
+}
+
+/// Sort-key prefix of the consents in a user's partition.
+pub const USER_CONSENT_PREFIX: &str = "CONSENT#";
+
+/// The consent's entry in its user's partition (`USER#<publicId>`): `CONSENT#<partnerId>`.
+pub fn user_consent_sk(partner: &crate::domain::PartnerId) -> String {
+    format!("{USER_CONSENT_PREFIX}{partner}")
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod import;
 pub mod keys;
 mod migrate;
 mod nearby;
+pub mod partners;
 mod photos;
 pub mod reviews;
 pub mod search_index;

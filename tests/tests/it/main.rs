@@ -19,6 +19,8 @@ mod http_api;
 mod migrate_authors;
 mod nearby_api;
 mod nearby_contract;
+mod partners_api;
+mod partners_contract;
 mod people_api;
 mod people_contract;
 mod photos_api;

@@ -379,6 +379,26 @@ async fn erasing_an_account_removes_everything_and_keeps_ratings_exact<T: ItemTa
             .len(),
         2
     );
+    // A consent to a partner: the partner finds ana by her pseudonym until the erasure.
+    use shared::ports::{ConsentStore, PartnerStore};
+    let partner = shared::domain::partner::Partner::new(
+        shared::domain::PartnerId::from_entropy(1),
+        "Bean Maps",
+        shared::domain::partner::Tier::Free,
+        at(0),
+    )
+    .unwrap();
+    table.create_partner(&partner).await.unwrap();
+    let pseudonym = shared::testing::user_keys().partner_user_id(&partner.id, &ana);
+    table
+        .grant_consent(&shared::domain::partner::Consent {
+            partner_id: partner.id.clone(),
+            user_id: ana.clone(),
+            partner_user_id: pseudonym.clone(),
+            granted_at: at(1),
+        })
+        .await
+        .unwrap();
     let mut calls = 0;
     let mut total = shared::account::Erasure::default();
     loop {
@@ -472,6 +492,11 @@ async fn erasing_an_account_removes_everything_and_keeps_ratings_exact<T: ItemTa
         );
         // Ana may review the café again as a new person would.
     }
+    assert_eq!(
+        table.consent_of(&partner.id, &pseudonym).await.unwrap(),
+        None
+    );
+    assert!(table.consents(&ana).await.unwrap().is_empty());
     // Erasing again is harmless.
     let again = shared::account::erase(&table, &reviews, &ana, 4)
         .await

@@ -476,10 +476,12 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
     ("GetMeFunction", &["USER#"]),
     ("UpdateMeFunction", &["USER#", "RATE#"]),
     // Erasure: reviews with their shard counts, stories, saved cafés and the profile, photos
-    // handed to the former-member id.
+    // handed to the former-member id, consents to partners (their look-up by pseudonym).
     (
         "DeleteMeFunction",
-        &["USER#", "REVIEW#", "RATINGS#", "STORY#", "PHOTO#"],
+        &[
+            "USER#", "REVIEW#", "RATINGS#", "STORY#", "PHOTO#", "CONSENT#",
+        ],
     ),
     ("SaveCafeFunction", &["USER#", "RATE#"]),
     ("UnsaveCafeFunction", &["USER#", "RATE#"]),
@@ -523,6 +525,10 @@ fn example_partition_keys() -> Vec<String> {
         keys::user_pk(&PublicUserId::from_entropy(1)),
         keys::idempotency_pk("scope#key"),
         keys::schema_key().0,
+        keys::consent_pk(
+            &shared::domain::PartnerId::from_entropy(1),
+            &shared::domain::PartnerUserId::from_entropy(1),
+        ),
     ]
 }
 
