@@ -25,6 +25,11 @@
 //!   at `AWS_ENDPOINT_URL`), deleting handled messages and leaving failures for redelivery.
 //! - `bench-photos <file>…`, `render-one <file>`, `enlarge <in> <out> <MP>`: the photo
 //!   benchmark against sharp (run it through `scripts/bench-photos.sh`).
+//! - `experiment report <id> [--store embedded|dynamodb] [--data-dir DIR] [--table NAME]
+//!   [--metric save] [--variants a,b] [--weights 5000,5000] [--json]`: per-variant units,
+//!   conversions and rates, lifts with 95 % intervals, a two-proportion z-test and the
+//!   sample-ratio check (docs/experiments.md). `experiment simulate [--runs N] [--units N]`: the
+//!   same analysis on simulated A/A and A/B traffic.
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
 //!   accepts (HS256, signed with `CRAFTBEAN_JWT_SECRET`, else `CRAFTBEAN_DEV_JWT_SECRET` — what
 //!   functions under `cargo lambda watch` verify with — else the data directory's secret).
@@ -32,6 +37,7 @@
 mod bench_nearby;
 mod bench_photos;
 mod events;
+mod experiment;
 
 use std::path::PathBuf;
 
@@ -49,6 +55,8 @@ const USAGE: &str =
        xtask refresh-ratings --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask migrate-authors --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask bench-nearby
+       xtask experiment report <id> [--store embedded|dynamodb] [--metric save] [--weights 5000,5000] [--json]
+       xtask experiment simulate [--runs N] [--units N]
        xtask bench-photos <file>…
        xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL";
 
@@ -60,6 +68,22 @@ fn flag_value(args: &[String], name: &str) -> Option<String> {
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
         .cloned()
+}
+
+/// `--table`, else `CRAFTBEAN_TABLE`, else the local default.
+fn table(args: &[String]) -> String {
+    flag_value(args, "--table")
+        .or_else(|| std::env::var("CRAFTBEAN_TABLE").ok())
+        .unwrap_or_else(|| DEFAULT_TABLE.to_owned())
+}
+
+/// `--data-dir`, else `CRAFTBEAN_DATA_DIR`, else `.craftbean`.
+fn data_dir(args: &[String]) -> PathBuf {
+    PathBuf::from(
+        flag_value(args, "--data-dir")
+            .or_else(|| std::env::var("CRAFTBEAN_DATA_DIR").ok())
+            .unwrap_or_else(|| ".craftbean".to_owned()),
+    )
 }
 
 #[tokio::main]
@@ -75,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
         Some("reindex") => reindex(&args[1..]).await,
         Some("refresh-ratings") => refresh_ratings(&args[1..]).await,
         Some("migrate-authors") => migrate_authors(&args[1..]).await,
+        Some("experiment") => experiment::run(&args[1..]).await,
         Some("photo-worker") => photo_worker(&args[1..]).await,
         Some("bench-photos") => bench_photos::run_all(&args[1..]),
         Some("render-one") => bench_photos::render_one(args.get(1).map_or("", String::as_str)),
