@@ -544,6 +544,63 @@ mod tests {
         assert!(s.ci_coverage > 0.9, "{}", s.ci_coverage);
     }
 
+    #[tokio::test]
+    async fn collect_joins_outcomes_to_stored_exposures_in_variant_order() {
+        use shared::experiments::events::Exposure;
+        let store = shared::store::sqlite::SqliteStore::in_memory().unwrap();
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        // 7 units in "distance", 5 in "blended", 1 in a retired variant; 3, 2 and 1 of them save.
+        for n in 0..13 {
+            let variant = match n {
+                0..=6 => "distance",
+                7..=11 => "blended",
+                _ => "retired",
+            };
+            let unit = format!("dev_unit{n:012}");
+            let exposure = Exposure {
+                experiment: "exp".into(),
+                unit: unit.clone(),
+                variant: variant.into(),
+                at,
+            };
+            store.record_exposure(&exposure).await.unwrap();
+            if matches!(n, 0 | 1 | 2 | 7 | 8 | 12) {
+                store
+                    .record_outcome("exp", &unit, "save", at)
+                    .await
+                    .unwrap();
+            }
+        }
+        // An outcome for an unexposed unit is never stored, and another metric is not counted.
+        assert!(
+            store
+                .record_outcome("exp", "dev_stranger000000", "save", at)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        store
+            .record_outcome("exp", "dev_unit000000000003", "open", at)
+            .await
+            .unwrap();
+        let counts = collect(
+            &store,
+            "exp",
+            "save",
+            &["distance".into(), "blended".into()],
+        )
+        .await
+        .unwrap();
+        let got: Vec<(&str, u64, u64)> = counts
+            .iter()
+            .map(|c| (c.variant.as_str(), c.units, c.conversions))
+            .collect();
+        assert_eq!(
+            got,
+            [("distance", 7, 3), ("blended", 5, 2), ("retired", 1, 1)]
+        );
+    }
+
     #[test]
     fn lost_treatment_exposures_trip_the_srm_check() {
         let s = simulate(3, 40, 20_000, 0.10, 0.0, 0.10).unwrap();
