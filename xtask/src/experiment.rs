@@ -498,6 +498,26 @@ mod tests {
     }
 
     #[test]
+    fn the_text_report_names_every_figure() {
+        let r = analyse(&counts((1000, 200), (1000, 250)), &[], 0.05).unwrap();
+        let text = render("nearby-ranking", "save", &r);
+        for needle in [
+            "experiment nearby-ranking, metric save",
+            "control           1000         200   20.000%",
+            "treatment         1000         250   25.000%",
+            "treatment vs control: absolute +5.000 pp (95% CI +1.346 to +8.654)",
+            "relative +25.0%",
+            "z = 2.68, p = 0.0074 (significant)",
+            "sample ratio: chi-square 0.00, p = 1.0000",
+            ": ok",
+        ] {
+            assert!(text.contains(needle), "{needle:?} missing from\n{text}");
+        }
+        let broken = analyse(&counts((5000, 500), (4500, 450)), &[], 0.05).unwrap();
+        assert!(render("x", "save", &broken).contains("MISMATCH"));
+    }
+
+    #[test]
     fn flags_a_sample_ratio_mismatch() {
         // 5,000 vs 4,700 on a 50/50 split: chi-square = 300²/4850·2 ≈ 9.28, p ≈ 0.0023: not yet.
         let r = analyse(&counts((5000, 500), (4700, 470)), &[], 0.05).unwrap();
