@@ -245,18 +245,37 @@ pub fn render(experiment: &str, metric: &str, report: &Report) -> String {
     for c in &report.comparisons {
         let _ = writeln!(
             out,
-            "{} vs {}: absolute {:+.3} pp ({level:.0}% CI {:+.3} to {:+.3}), relative {:+.1}% ({level:.0}% CI {:+.1}% to {:+.1}%), z = {:.2}, p = {:.4}{}",
+            "{} vs {}: absolute {:+.3} pp ({level:.0}% CI {:+.3} to {:+.3}), relative {}, z = {:.2}, p = {:.4}{}",
             c.variant,
             report.variants[0].variant,
             100.0 * c.absolute_lift,
             100.0 * c.absolute_ci.0,
             100.0 * c.absolute_ci.1,
-            100.0 * c.relative_lift,
-            100.0 * c.relative_ci.0,
-            100.0 * c.relative_ci.1,
+            if c.relative_lift.is_finite() {
+                format!(
+                    "{:+.1}% ({level:.0}% CI {:+.1}% to {:+.1}%)",
+                    100.0 * c.relative_lift,
+                    100.0 * c.relative_ci.0,
+                    100.0 * c.relative_ci.1
+                )
+            } else {
+                "n/a (a rate is zero)".to_owned()
+            },
             c.z,
             c.p_value,
             if c.significant { " (significant)" } else { "" }
+        );
+    }
+    // The z-test and the intervals lean on the normal approximation, which needs a few
+    // conversions and a few non-conversions in every arm.
+    if report
+        .variants
+        .iter()
+        .any(|c| c.conversions < 5 || c.units.saturating_sub(c.conversions) < 5)
+    {
+        let _ = writeln!(
+            out,
+            "caution: an arm has fewer than 5 conversions or non-conversions; the intervals and p-values are not reliable yet"
         );
     }
     let s = &report.srm;
@@ -513,8 +532,16 @@ mod tests {
         ] {
             assert!(text.contains(needle), "{needle:?} missing from\n{text}");
         }
+        assert!(!text.contains("caution"));
         let broken = analyse(&counts((5000, 500), (4500, 450)), &[], 0.05).unwrap();
         assert!(render("x", "save", &broken).contains("MISMATCH"));
+        let tiny = render(
+            "x",
+            "save",
+            &analyse(&counts((3, 0), (1, 1)), &[], 0.05).unwrap(),
+        );
+        assert!(tiny.contains("caution: an arm has fewer than 5"), "{tiny}");
+        assert!(tiny.contains("relative n/a (a rate is zero)"), "{tiny}");
     }
 
     #[test]
