@@ -9,12 +9,12 @@
 //! exposure never fails the search: flags fall back to the last known document or the defaults,
 //! and a failed exposure write is logged and the page answered.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::cursor::CursorCodec;
-use std::collections::BTreeMap;
-
 use shared::domain::{CafeSummary, Coordinates, Slug, known_brewing_method};
 use shared::experiments::events::{EventRecorder, Exposure};
 use shared::experiments::nearby::{NEARBY_RANKING, Ranking, order};
