@@ -70,6 +70,43 @@ impl Boot {
         ))
     }
 
+    /// The flag document from the AppConfig agent (the Lambda extension layer) at
+    /// `localhost:<AWS_APPCONFIG_EXTENSION_HTTP_PORT or 2772><CRAFTBEAN_FLAGS_PATH>`, each fetch
+    /// bounded and falling back to the last known document (`crate::experiments::source`).
+    #[cfg(feature = "appconfig")]
+    pub fn flags(&self) -> Result<crate::experiments::FlagSource, ConfigError> {
+        use crate::experiments::source::{AGENT_PORT, DEFAULT_REFRESH, DEFAULT_TIMEOUT};
+        let path = config::required(vars::FLAGS_PATH)?;
+        if !path.starts_with("/applications/") {
+            return Err(ConfigError::Invalid {
+                name: vars::FLAGS_PATH,
+                reason: "must be /applications/<app>/environments/<env>/configurations/<profile>"
+                    .to_owned(),
+            });
+        }
+        let port = match std::env::var(vars::APPCONFIG_PORT) {
+            Ok(raw) => raw.parse::<u16>().map_err(|_| ConfigError::Invalid {
+                name: vars::APPCONFIG_PORT,
+                reason: "must be a port number".to_owned(),
+            })?,
+            Err(_) => AGENT_PORT,
+        };
+        Ok(crate::experiments::FlagSource::agent(
+            &format!("http://localhost:{port}"),
+            &path,
+            DEFAULT_TIMEOUT,
+            DEFAULT_REFRESH,
+        ))
+    }
+
+    /// Experiment events into the table, logged as EMF on standard output.
+    pub fn experiment_events(&self) -> crate::experiments::events::EventRecorder<DynamoStore> {
+        crate::experiments::events::EventRecorder::new(
+            self.store(),
+            crate::experiments::events::EmfSink::Stdout,
+        )
+    }
+
     /// The review writer, counting ratings in this function's region (`AWS_REGION`, which
     /// Lambda always sets; required elsewhere too, since the table client needs it).
     pub fn reviews(&self) -> Result<ReviewStore<DynamoStore>, ConfigError> {

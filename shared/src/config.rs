@@ -244,6 +244,12 @@ pub mod vars {
     pub const ORIGIN_SECRET_STANDBY: &str = "CRAFTBEAN_ORIGIN_SECRET_STANDBY";
     /// DynamoDB table name.
     pub const TABLE: &str = "CRAFTBEAN_TABLE";
+    /// The flag document's path on the AppConfig agent:
+    /// `/applications/<app>/environments/<env>/configurations/<profile>` (the same entry as
+    /// `AWS_APPCONFIG_EXTENSION_PREFETCH_LIST`, so the agent has it before the first request).
+    pub const FLAGS_PATH: &str = "CRAFTBEAN_FLAGS_PATH";
+    /// The AppConfig agent's port (the extension's own variable; 2772 when unset).
+    pub const APPCONFIG_PORT: &str = "AWS_APPCONFIG_EXTENSION_HTTP_PORT";
     /// The AWS region this function runs in (set by Lambda): the rating shard it writes.
     pub const REGION: &str = "AWS_REGION";
     /// Secret keying public user ids (≥ 32 bytes; never changed once users exist).

@@ -811,3 +811,46 @@ pub trait ConsentStore: Send + Sync {
         user: &PublicUserId,
     ) -> impl Future<Output = Result<Vec<crate::domain::partner::Consent>, StoreError>> + Send;
 }
+
+/// Experiment events: exposures and outcomes, each stored at most once per unit (conditional
+/// writes), and read back page by page for analysis (`xtask experiment report`).
+pub trait ExperimentEvents: Send + Sync {
+    /// Stores `exposure` unless the unit was exposed to this experiment before; `true` when
+    /// this call stored it (the first exposure stands, whatever variant a later one names).
+    fn record_exposure(
+        &self,
+        exposure: &crate::experiments::events::Exposure,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Stores the unit's first outcome on `metric`, carrying the variant of its exposure.
+    /// `None` when the unit was never exposed to `experiment` or already has this outcome.
+    fn record_outcome(
+        &self,
+        experiment: &str,
+        unit: &str,
+        metric: &str,
+        at: jiff::Timestamp,
+    ) -> impl Future<Output = Result<Option<crate::experiments::events::Outcome>, StoreError>> + Send;
+
+    /// Up to `limit` exposures of `experiment` after `after`, in unit order, and the position
+    /// to continue from when more may follow.
+    fn exposures(
+        &self,
+        experiment: &str,
+        after: Option<&PageKey>,
+        limit: usize,
+    ) -> impl Future<
+        Output = Result<(Vec<crate::experiments::events::Exposure>, Option<PageKey>), StoreError>,
+    > + Send;
+
+    /// Up to `limit` outcomes on `metric` of `experiment` after `after`, in unit order.
+    fn outcomes(
+        &self,
+        experiment: &str,
+        metric: &str,
+        after: Option<&PageKey>,
+        limit: usize,
+    ) -> impl Future<
+        Output = Result<(Vec<crate::experiments::events::Outcome>, Option<PageKey>), StoreError>,
+    > + Send;
+}

@@ -473,6 +473,11 @@ fn local_value(name: &str, table: &str) -> Option<String> {
         "CRAFTBEAN_MEDIA_BUCKET" => "craftbean-coldstart-media".to_owned(),
         "CRAFTBEAN_MEDIA_BASE_URL" => "https://media.craftbean.example".to_owned(),
         "CRAFTBEAN_DISTRIBUTION_ID" => "ECOLDSTART".to_owned(),
+        // The AppConfig agent is not running here: flag reads fall back to the defaults within
+        // their bound (docs/experiments.md), as they would if the extension were slow.
+        "CRAFTBEAN_FLAGS_PATH" | "AWS_APPCONFIG_EXTENSION_PREFETCH_LIST" => {
+            "/applications/craftbean/environments/coldstart/configurations/flags".to_owned()
+        }
         n if n.starts_with("CRAFTBEAN_WRITE_LIMIT_") => "30".to_owned(),
         _ => return None,
     })

@@ -37,6 +37,11 @@
 //! - `partner create|issue-key|revoke-key|set-tier|suspend|resume|delete|list|bill …
 //!   --store embedded|dynamodb`: partner lifecycle and the monthly bill as CSV (see
 //!   `partner::USAGE` and docs/partners.md).
+//! - `experiment report <id> [--store embedded|dynamodb] [--data-dir DIR] [--table NAME]
+//!   [--metric save] [--variants a,b] [--weights 5000,5000] [--json]`: per-variant units,
+//!   conversions and rates, lifts with 95 % intervals, a two-proportion z-test and the
+//!   sample-ratio check (docs/experiments.md). `experiment simulate [--runs N] [--units N]`: the
+//!   same analysis on simulated A/A and A/B traffic.
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
 //!   accepts (HS256, signed with `CRAFTBEAN_JWT_SECRET`, else `CRAFTBEAN_DEV_JWT_SECRET` — what
 //!   functions under `cargo lambda watch` verify with — else the data directory's secret).
@@ -46,6 +51,7 @@ mod bench_photos;
 mod coldstart;
 mod deploy_web;
 mod events;
+mod experiment;
 mod partner;
 
 use std::path::PathBuf;
@@ -67,6 +73,8 @@ const USAGE: &str =
        xtask bench-nearby
        xtask bench-coldstart [--bins DIR] [--functions a,b] [--starts N] [--invocations N] [--table NAME] [--report DIR]
        xtask http-functions
+       xtask experiment report <id> [--store embedded|dynamodb] [--metric save] [--weights 5000,5000] [--json]
+       xtask experiment simulate [--runs N] [--units N]
        xtask bench-photos <file>…
        xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL
        xtask deploy-web (--stack NAME | --bucket B --distribution-id D --auth-domain URL --web-client-id ID) [--dist DIR] [--auth-domain URL] [--basemap-tile-url URL]";
@@ -79,6 +87,22 @@ fn flag_value(args: &[String], name: &str) -> Option<String> {
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
         .cloned()
+}
+
+/// `--table`, else `CRAFTBEAN_TABLE`, else the local default.
+fn table(args: &[String]) -> String {
+    flag_value(args, "--table")
+        .or_else(|| std::env::var("CRAFTBEAN_TABLE").ok())
+        .unwrap_or_else(|| DEFAULT_TABLE.to_owned())
+}
+
+/// `--data-dir`, else `CRAFTBEAN_DATA_DIR`, else `.craftbean`.
+fn data_dir(args: &[String]) -> PathBuf {
+    PathBuf::from(
+        flag_value(args, "--data-dir")
+            .or_else(|| std::env::var("CRAFTBEAN_DATA_DIR").ok())
+            .unwrap_or_else(|| ".craftbean".to_owned()),
+    )
 }
 
 #[tokio::main]
@@ -100,6 +124,7 @@ async fn main() -> anyhow::Result<()> {
         Some("partner") => partner_command(&args[1..]).await,
         Some("refresh-ratings") => refresh_ratings(&args[1..]).await,
         Some("migrate-authors") => migrate_authors(&args[1..]).await,
+        Some("experiment") => experiment::run(&args[1..]).await,
         Some("photo-worker") => photo_worker(&args[1..]).await,
         Some("deploy-web") => deploy_web::run(|name| flag_value(&args[1..], name)).await,
         Some("bench-photos") => bench_photos::run_all(&args[1..]),

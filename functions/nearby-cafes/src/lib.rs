@@ -1,18 +1,30 @@
 //! `GET /cafes/nearby`: cafés within `radiusM` metres of `lat`,`lng`, nearest first, each with
 //! its great-circle distance and whether it is open; filters `brewingMethod`, `amenity`,
 //! `minRating` and `openNow` (judged at `at`, or now, in each café's own time zone).
+//!
+//! The nearby-ranking experiment runs here (docs/experiments.md): a caller that sends
+//! `X-Device-Id` and is enrolled by the `nearby-ranking` flag sees each page in its variant's
+//! order (`distance`, or `blended` with rating and the `taste` methods), learns the variant from
+//! the `experiments` field, and its first exposure is stored. Reading flags or storing the
+//! exposure never fails the search: flags fall back to the last known document or the defaults,
+//! and a failed exposure write is logged and the page answered.
+
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::cursor::CursorCodec;
 use shared::domain::{CafeSummary, Coordinates, Slug, known_brewing_method};
+use shared::experiments::events::{EventRecorder, Exposure};
+use shared::experiments::nearby::{NEARBY_RANKING, Ranking, order};
+use shared::experiments::{Context, FlagSource, Variant};
 use shared::http::routes::NEARBY_CAFES;
 use shared::http::{
-    ApiError, CachePolicy, ListPage, Query, Reply, parse_amenity, parse_flag, parse_instant,
-    parse_number_in, serve,
+    ApiError, CachePolicy, ListPage, Query, Reply, device_unit, parse_amenity, parse_flag,
+    parse_instant, parse_number_in, serve,
 };
-use shared::ports::NearbyReader;
+use shared::ports::{ExperimentEvents, NearbyReader};
 use shared::query::{
     MAX_NEARBY_LIMIT, MAX_RADIUS_M, MIN_LIMIT, MIN_RADIUS_M, NearbyFilter, NearbyKey, NearbyLimit,
     NearbyQuery, Radius,
@@ -30,12 +42,19 @@ pub const PARAMS: &[&str] = &[
     "brewingMethod",
     "minRating",
     "amenity",
+    "taste",
 ];
 
-/// What the handler needs: the geo index reader and the cursor codec.
-pub struct Deps<S> {
+/// Most brewing methods `taste` may name.
+pub const MAX_TASTE: usize = 5;
+
+/// What the handler needs: the geo index reader, the cursor codec, the flag document and where
+/// experiment exposures go.
+pub struct Deps<S, E> {
     pub store: S,
     pub cursors: CursorCodec,
+    pub flags: FlagSource,
+    pub events: EventRecorder<E>,
 }
 
 /// One result: the café's list view plus distance and opening state.
@@ -55,6 +74,9 @@ struct NearbyExtra {
     /// The instant `openNow` was judged at.
     #[serde(with = "shared::domain::time::rfc3339_millis")]
     at: Timestamp,
+    /// The caller's variant of each experiment this response took part in (absent: none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    experiments: BTreeMap<&'static str, &'static str>,
 }
 
 /// A cursor's position: after this distance and id, judged at this instant (so every page of
@@ -92,8 +114,31 @@ fn scope(q: &NearbyQuery, explicit_at: bool) -> String {
     .join("|")
 }
 
-/// Parses the query; `Ok((query, explicit_at))`.
-fn parse(req: &Request, cursors: &CursorCodec) -> Result<(NearbyQuery, bool), ApiError> {
+/// `taste`: up to [`MAX_TASTE`] known brewing method slugs, comma-separated (the methods the
+/// caller likes; only the blended ranking uses them).
+fn parse_taste(raw: &str) -> Result<Vec<Slug>, String> {
+    let mut out: Vec<Slug> = Vec::new();
+    for part in raw.split(',') {
+        let slug = known_brewing_method(part)?;
+        if !out.contains(&slug) {
+            out.push(slug);
+        }
+    }
+    if out.len() > MAX_TASTE {
+        return Err(format!("names at most {MAX_TASTE} brewing methods"));
+    }
+    Ok(out)
+}
+
+/// A parsed search: the query, whether `at` was explicit, and the caller's taste.
+struct Search {
+    query: NearbyQuery,
+    explicit_at: bool,
+    taste: Vec<Slug>,
+}
+
+/// Parses the query.
+fn parse(req: &Request, cursors: &CursorCodec) -> Result<Search, ApiError> {
     let mut q = Query::from_request(req, PARAMS);
     let lat = q.require("lat", |v| parse_number_in(v, -90.0, 90.0));
     let lng = q.require("lng", |v| parse_number_in(v, -180.0, 180.0));
@@ -117,6 +162,7 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<(NearbyQuery, bool), Ap
     let brewing_method = q.take("brewingMethod", known_brewing_method);
     let min_rating = q.take("minRating", |v| parse_number_in(v, 0.0, 5.0));
     let amenity = q.take("amenity", parse_amenity);
+    let taste = q.take("taste", parse_taste).unwrap_or_default();
     let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
     q.finish()?;
 
@@ -145,14 +191,34 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<(NearbyQuery, bool), Ap
         query.at = position.at;
         query.after = Some(position.key);
     }
-    Ok((query, explicit_at))
+    Ok(Search {
+        query,
+        explicit_at,
+        taste,
+    })
 }
 
 /// Handles one request.
-pub async fn handle<S: NearbyReader>(deps: &Deps<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: NearbyReader, E: ExperimentEvents>(
+    deps: &Deps<S, E>,
+    req: Request,
+) -> Response<Body> {
     serve(req, &NEARBY_CAFES, |_info, req| async move {
-        let (query, explicit_at) = parse(&req, &deps.cursors)?;
-        let page = deps.store.nearby_cafes(&query).await?;
+        let Search {
+            query,
+            explicit_at,
+            taste,
+        } = parse(&req, &deps.cursors)?;
+        let unit = device_unit(&req)?;
+        let assignment = match &unit {
+            Some(unit) => {
+                let flags = deps.flags.current().await;
+                NEARBY_RANKING.assign(&flags, &Context::for_unit(unit.clone()))
+            }
+            None => None,
+        };
+        let ranking = assignment.map_or(Ranking::control(), |a| a.variant);
+        let mut page = deps.store.nearby_cafes(&query).await?;
         tracing::info!(
             radius_m = query.radius.metres(),
             queries = page.stats.queries,
@@ -161,6 +227,29 @@ pub async fn handle<S: NearbyReader>(deps: &Deps<S>, req: Request) -> Response<B
             returned = page.items.len(),
             "nearby search"
         );
+        if ranking != Ranking::control() {
+            let shown: Vec<(&CafeSummary, f64)> =
+                page.items.iter().map(|i| (&i.cafe, i.distance_m)).collect();
+            let permutation = order(ranking, &shown, f64::from(query.radius.metres()), &taste);
+            let mut slots: Vec<_> = page.items.into_iter().map(Some).collect();
+            page.items = permutation
+                .into_iter()
+                .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+                .collect();
+        }
+        let mut experiments = BTreeMap::new();
+        if let (Some(unit), Some(a)) = (&unit, assignment) {
+            experiments.insert(NEARBY_RANKING.key, a.variant.name());
+            let exposure = Exposure {
+                experiment: NEARBY_RANKING.key.to_owned(),
+                unit: unit.id(),
+                variant: a.variant.name().to_owned(),
+                at: shared::domain::time::now_millis(),
+            };
+            if let Err(e) = deps.events.exposed(&exposure).await {
+                tracing::warn!(error = %e, experiment = NEARBY_RANKING.key, "exposure not stored");
+            }
+        }
         let scope = scope(&query, explicit_at);
         let cursor = |key: &NearbyKey| {
             deps.cursors.encode(
@@ -195,7 +284,10 @@ pub async fn handle<S: NearbyReader>(deps: &Deps<S>, req: Request) -> Response<B
         Reply::list_with(
             ListPage::new(items, keys, page.next),
             cursor,
-            &NearbyExtra { at: query.at },
+            &NearbyExtra {
+                at: query.at,
+                experiments,
+            },
             cache,
         )
     })

@@ -10,6 +10,8 @@ async fn main() -> Result<(), Error> {
     let deps = Deps {
         store: boot.store(),
         cursors: boot.cursors()?,
+        flags: boot.flags()?,
+        events: boot.experiment_events(),
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

@@ -9,7 +9,9 @@ use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::{Body, Request, RequestExt, Response};
 use nearby_cafes::{Deps, handle};
 use shared::cursor::CursorCodec;
-use shared::ports::{NearbyReader, StoreError};
+use shared::experiments::events::{EmfSink, EventRecorder};
+use shared::experiments::{FlagSet, FlagSource};
+use shared::ports::{ExperimentEvents, NearbyReader, StoreError};
 use shared::query::{NearbyPage, NearbyQuery};
 use shared::store::sqlite::SqliteStore;
 use shared::testing::{event, json_body as json};
@@ -18,11 +20,23 @@ fn cursors() -> CursorCodec {
     CursorCodec::new(&[9u8; 32]).unwrap()
 }
 
-async fn demo() -> Deps<SqliteStore> {
+async fn demo() -> Deps<SqliteStore, SqliteStore> {
+    with_flags(FlagSet::empty()).await
+}
+
+/// The demo store with this flag document, events into the same store.
+async fn with_flags(flags: FlagSet) -> Deps<SqliteStore, SqliteStore> {
+    let store = shared::seed::demo_memory_store().await.unwrap();
     Deps {
-        store: shared::seed::demo_memory_store().await.unwrap(),
+        store: store.clone(),
         cursors: cursors(),
+        flags: FlagSource::fixed(flags),
+        events: EventRecorder::new(store, EmfSink::memory().0),
     }
+}
+
+fn no_events() -> EventRecorder<SqliteStore> {
+    EventRecorder::new(SqliteStore::in_memory().unwrap(), EmfSink::memory().0)
 }
 
 /// The nearby fixture with its query replaced by `pairs`.
@@ -279,6 +293,8 @@ async fn store_failures_are_opaque_500s_and_throttling_is_a_503() {
             source: "connection reset by secret-host.internal".into(),
         }),
         cursors: cursors(),
+        flags: FlagSource::fixed(FlagSet::empty()),
+        events: no_events(),
     };
     let response = handle(&failing, event("nearby-cafes")).await;
     assert_eq!(response.status(), 500);
@@ -291,7 +307,156 @@ async fn store_failures_are_opaque_500s_and_throttling_is_a_503() {
             operation: "query_range",
         }),
         cursors: cursors(),
+        flags: FlagSource::fixed(FlagSet::empty()),
+        events: no_events(),
     };
     let response = handle(&throttled, event("nearby-cafes")).await;
     assert_eq!(response.status(), 503);
+}
+
+// The nearby-ranking experiment.
+
+const RUNNING: &str = r#"{"nearby-ranking":{"enabled":true,"salt":"nearby-ranking-v1",
+    "variants":["distance","blended"],"weights":[5000,5000],"unitKinds":["device"]}}"#;
+
+/// The first device id (of `dev-<n>` padded) the experiment puts in `variant`.
+fn device_in(variant: &str) -> String {
+    use shared::experiments::nearby::{NEARBY_RANKING, Ranking};
+    use shared::experiments::{Context, DeviceId, Unit, Variant};
+    let flags = FlagSet::parse(RUNNING.as_bytes()).unwrap();
+    (0..1_000)
+        .map(|n| format!("device-{n:010}"))
+        .find(|d| {
+            let ctx = Context::for_unit(Unit::Device(DeviceId::parse(d).unwrap()));
+            NEARBY_RANKING
+                .assign(&flags, &ctx)
+                .is_some_and(|a| a.variant == Ranking::from_name(variant).unwrap())
+        })
+        .unwrap()
+}
+
+fn search_as(device: Option<&str>, extra: &[(&str, &str)]) -> Request {
+    let mut pairs = vec![TOKYO[0], TOKYO[1], ("radiusM", "5000"), ("limit", "20"), AT];
+    pairs.extend_from_slice(extra);
+    let mut req = request(&pairs);
+    if let Some(d) = device {
+        req.headers_mut().insert("x-device-id", d.parse().unwrap());
+    }
+    req
+}
+
+fn ids(body: &serde_json::Value) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn variants_show_the_same_cafes_in_their_own_order_and_say_which() {
+    let deps = with_flags(FlagSet::parse(RUNNING.as_bytes()).unwrap()).await;
+    let control = device_in("distance");
+    let treatment = device_in("blended");
+
+    let a = json(&handle(&deps, search_as(Some(&control), &[])).await);
+    let b = json(&handle(&deps, search_as(Some(&treatment), &[])).await);
+    assert_eq!(a["experiments"]["nearby-ranking"], "distance");
+    assert_eq!(b["experiments"]["nearby-ranking"], "blended");
+    let distances: Vec<u64> = a["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["distanceM"].as_u64().unwrap())
+        .collect();
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+    let (mut sa, mut sb) = (ids(&a), ids(&b));
+    assert_ne!(sa, sb, "the blend reorders a 20-café page");
+    sa.sort();
+    sb.sort();
+    assert_eq!(sa, sb, "same cafés on the page");
+    assert_eq!(a["nextCursor"].is_string(), b["nextCursor"].is_string());
+
+    // Each device's first exposure is stored once, with its variant.
+    for _ in 0..3 {
+        handle(&deps, search_as(Some(&treatment), &[])).await;
+    }
+    let (exposures, _) = deps
+        .events
+        .store
+        .exposures("nearby-ranking", None, 10)
+        .await
+        .unwrap();
+    let mut seen: Vec<(String, String)> =
+        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
+    seen.sort();
+    let mut want = vec![
+        (format!("dev_{control}"), "distance".to_owned()),
+        (format!("dev_{treatment}"), "blended".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(seen, want);
+}
+
+#[tokio::test]
+async fn taste_changes_the_blended_order_only() {
+    let deps = with_flags(FlagSet::parse(RUNNING.as_bytes()).unwrap()).await;
+    let control = device_in("distance");
+    let treatment = device_in("blended");
+    let plain = ids(&json(&handle(&deps, search_as(Some(&control), &[])).await));
+    let tasted = ids(&json(
+        &handle(&deps, search_as(Some(&control), &[("taste", "siphon")])).await,
+    ));
+    assert_eq!(plain, tasted, "control ignores taste");
+    let blended = ids(&json(
+        &handle(&deps, search_as(Some(&treatment), &[])).await,
+    ));
+    let blended_tasted = ids(&json(
+        &handle(&deps, search_as(Some(&treatment), &[("taste", "siphon")])).await,
+    ));
+    assert_ne!(blended, blended_tasted, "taste moves siphon cafés up");
+}
+
+#[tokio::test]
+async fn without_a_device_or_with_the_experiment_off_nobody_is_enrolled() {
+    let on = with_flags(FlagSet::parse(RUNNING.as_bytes()).unwrap()).await;
+    let anonymous = json(&handle(&on, search_as(None, &[])).await);
+    assert!(anonymous.get("experiments").is_none(), "{anonymous}");
+    let off = with_flags(
+        FlagSet::parse(
+            RUNNING
+                .replace("\"enabled\":true", "\"enabled\":false")
+                .as_bytes(),
+        )
+        .unwrap(),
+    )
+    .await;
+    let treatment = device_in("blended");
+    let body = json(&handle(&off, search_as(Some(&treatment), &[])).await);
+    assert!(body.get("experiments").is_none(), "{body}");
+    let (stored, _) = off
+        .events
+        .store
+        .exposures("nearby-ranking", None, 10)
+        .await
+        .unwrap();
+    assert!(stored.is_empty());
+    // Distance order, as for everyone outside the experiment.
+    assert_eq!(ids(&body), ids(&anonymous));
+}
+
+#[tokio::test]
+async fn malformed_device_ids_and_tastes_are_400s() {
+    let deps = with_flags(FlagSet::parse(RUNNING.as_bytes()).unwrap()).await;
+    let response = handle(&deps, search_as(Some("short"), &[])).await;
+    assert_eq!(invalid_names(&response), ["X-Device-Id"]);
+    for taste in [
+        "not-a-method",
+        "v60,espresso,aeropress,chemex,siphon,french-press",
+        "",
+    ] {
+        let response = handle(&deps, search_as(None, &[("taste", taste)])).await;
+        assert_eq!(invalid_names(&response), ["taste"], "{taste:?}");
+    }
 }

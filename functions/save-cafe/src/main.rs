@@ -11,6 +11,7 @@ async fn main() -> Result<(), Error> {
         store: boot.store(),
         guard: boot.guard()?,
         users: boot.users()?,
+        events: boot.experiment_events(),
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

@@ -3,9 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use save_cafe::{Deps, handle};
+use shared::experiments::events::{EmfSink, EventRecorder, Exposure};
 use shared::http::WriteGuard;
+use shared::ports::ExperimentEvents;
 use shared::ports::SavedCafeStore;
 use shared::query::PageLimit;
+use shared::store::sqlite::SqliteStore;
 use shared::testing::{event, json_body, public_id, user_keys};
 
 #[tokio::test]
@@ -15,6 +18,7 @@ async fn saving_is_idempotent() {
         guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         store: store.clone(),
         users: user_keys(),
+        events: EventRecorder::new(SqliteStore::in_memory().unwrap(), EmfSink::memory().0),
     };
     let first = handle(&deps, event("save-cafe")).await;
     assert_eq!(first.status(), 201, "{}", json_body(&first));
@@ -36,6 +40,7 @@ async fn unknown_cafes_are_404_and_bad_ids_400() {
         guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
         store,
         users: user_keys(),
+        events: EventRecorder::new(SqliteStore::in_memory().unwrap(), EmfSink::memory().0),
     };
     for (id, status) in [("caf_0000000000000000", 404), ("nope", 400)] {
         let mut req = event("save-cafe");
@@ -47,4 +52,81 @@ async fn unknown_cafes_are_404_and_bad_ids_400() {
         let response = handle(&deps, req).await;
         assert_eq!(response.status(), status, "{id}: {}", json_body(&response));
     }
+}
+
+#[tokio::test]
+async fn a_save_converts_an_exposed_device_once_under_its_variant() {
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    let (sink, emf) = EmfSink::memory();
+    let deps = Deps {
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
+        store: store.clone(),
+        users: user_keys(),
+        events: EventRecorder::new(store.clone(), sink),
+    };
+    let exposed = "device-exposed-0001";
+    let stranger = "device-stranger-001";
+    deps.events
+        .exposed(&Exposure {
+            experiment: "nearby-ranking".into(),
+            unit: format!("dev_{exposed}"),
+            variant: "blended".into(),
+            at: jiff::Timestamp::UNIX_EPOCH,
+        })
+        .await
+        .unwrap();
+    for device in [exposed, exposed, stranger] {
+        let mut req = event("save-cafe");
+        req.headers_mut()
+            .insert("x-device-id", device.parse().unwrap());
+        let response = handle(&deps, req).await;
+        assert!(response.status().is_success(), "{}", json_body(&response));
+    }
+    let (outcomes, _) = store
+        .outcomes("nearby-ranking", "save", None, 10)
+        .await
+        .unwrap();
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert_eq!(outcomes[0].unit, format!("dev_{exposed}"));
+    assert_eq!(outcomes[0].variant, "blended");
+    // EMF: one exposure and one conversion, with the variant as a dimension.
+    let lines = String::from_utf8(emf.lock().unwrap().clone()).unwrap();
+    let docs: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|d: &serde_json::Value| d["Experiment"] == "nearby-ranking")
+        .collect();
+    let count = |metric: &str| docs.iter().filter_map(|d| d[metric].as_u64()).sum::<u64>();
+    assert!(count("Exposures") >= 1, "{lines}");
+    assert!(count("Conversions") >= 1, "{lines}");
+    let conversion = docs
+        .iter()
+        .find(|d| d.get("Conversions").is_some())
+        .unwrap();
+    assert_eq!(conversion["Variant"], "blended");
+    assert_eq!(conversion["Metric"], "save");
+    assert_eq!(
+        conversion["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "CraftBean/Experiments"
+    );
+    assert!(
+        !lines.contains("fixture-user"),
+        "no token subject in EMF lines"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_device_id_is_a_400_and_saves_nothing() {
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    let deps = Deps {
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
+        store: store.clone(),
+        users: user_keys(),
+        events: EventRecorder::new(store.clone(), EmfSink::memory().0),
+    };
+    let mut req = event("save-cafe");
+    req.headers_mut()
+        .insert("x-device-id", "bad id".parse().unwrap());
+    let response = handle(&deps, req).await;
+    assert_eq!(response.status(), 400, "{}", json_body(&response));
 }

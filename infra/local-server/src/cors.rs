@@ -16,7 +16,8 @@ pub const CORS_ORIGINS_VAR: &str = "CRAFTBEAN_CORS_ORIGINS";
 /// Methods a cross-origin script may use (template.yaml `AllowMethods`).
 pub const ALLOW_METHODS: &str = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
 /// Request headers it may send (template.yaml `AllowHeaders`).
-pub const ALLOW_HEADERS: &str = "authorization, content-type, if-none-match, idempotency-key";
+pub const ALLOW_HEADERS: &str =
+    "authorization, content-type, if-none-match, idempotency-key, x-device-id";
 /// How long a browser may cache a preflight answer, seconds (template.yaml `MaxAge`).
 pub const MAX_AGE_SECS: u32 = 600;
 

@@ -19,6 +19,8 @@ use shared::config::WriteConfig;
 use shared::config::{self, vars};
 use shared::cursor::CursorCodec;
 use shared::domain::MAX_UPLOAD_BYTES;
+use shared::experiments::FlagSource;
+use shared::experiments::events::{EmfSink, EventRecorder};
 use shared::http::{
     ApiError, REQUEST_ID_HEADER, RouteMatch, WriteGuard, error_response, match_route, verify_bearer,
 };
@@ -44,6 +46,11 @@ const MAX_BODY_BYTES: usize = shared::http::MAX_BODY_BYTES;
 /// File name of the SQLite database inside the data directory.
 pub const DB_FILE: &str = "craftbean.sqlite3";
 const SECRET_FILE: &str = "cursor-secret";
+/// File in the data directory holding the flag document (AppConfig's feature-flags format),
+/// re-read whenever it changes; written from `infra/flags.json` on first start.
+pub const FLAGS_FILE: &str = "flags.json";
+/// The flag document deployed to AppConfig (template.yaml holds the same document).
+pub const DEFAULT_FLAGS: &str = include_str!("../../flags.json");
 /// File in the data directory holding the secret that keys public user ids when
 /// `CRAFTBEAN_USER_ID_SECRET` is unset.
 pub const USER_ID_SECRET_FILE: &str = "user-id-secret";
@@ -140,7 +147,7 @@ pub struct App {
     list_stories: list_stories::Deps<SqliteStore>,
     get_story: get_story::Deps<SqliteStore>,
     list_cafes: list_cafes::Deps<SqliteStore>,
-    nearby_cafes: nearby_cafes::Deps<SqliteStore>,
+    nearby_cafes: nearby_cafes::Deps<SqliteStore, SqliteStore>,
     get_cafe: get_cafe::Deps<SqliteStore>,
     list_roasters: list_roasters::Deps<SqliteStore>,
     get_roaster: get_roaster::Deps<SqliteStore>,
@@ -153,7 +160,7 @@ pub struct App {
     update_me: update_me::Deps<SqliteStore, SqliteStore>,
     get_user: get_user::Deps<SqliteStore>,
     list_user_reviews: list_user_reviews::Deps<SqliteStore>,
-    save_cafe: save_cafe::Deps<SqliteStore, SqliteStore>,
+    save_cafe: save_cafe::Deps<SqliteStore, SqliteStore, SqliteStore>,
     unsave_cafe: unsave_cafe::Deps<SqliteStore, SqliteStore>,
     list_saved_cafes: list_saved_cafes::Deps<SqliteStore>,
     get_review: get_review::Deps<SqliteStore>,
@@ -247,6 +254,11 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             .context("converting authors written before public user ids")?;
         info!(%report, "converted a store from before public user ids");
     }
+    let flags_file = config.data_dir.join(FLAGS_FILE);
+    if !flags_file.exists() {
+        std::fs::write(&flags_file, DEFAULT_FLAGS)
+            .with_context(|| format!("writing {}", flags_file.display()))?;
+    }
     let secret = match &config.cursor_secret {
         Some(secret) => secret.clone(),
         None => load_or_create_secret(&config.data_dir, SECRET_FILE)?,
@@ -291,6 +303,8 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         nearby_cafes: nearby_cafes::Deps {
             store: store.clone(),
             cursors: cursors.clone(),
+            flags: FlagSource::file(flags_file),
+            events: EventRecorder::new(store.clone(), EmfSink::Stdout),
         },
         get_cafe: get_cafe::Deps {
             store: store.clone(),
@@ -342,6 +356,7 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             store: store.clone(),
             guard: guard.clone(),
             users: users.clone(),
+            events: EventRecorder::new(store.clone(), EmfSink::Stdout),
         },
         unsave_cafe: unsave_cafe::Deps {
             store: store.clone(),

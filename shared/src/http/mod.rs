@@ -2,6 +2,7 @@
 //! parsing, conditional GETs and the `serve` wrapper that turns a handler's `Result` into a
 //! response with the request id on every log line.
 
+mod experiments;
 mod list;
 pub mod origin;
 mod params;
@@ -14,6 +15,7 @@ pub mod routes;
 pub mod stories;
 mod write;
 
+pub use experiments::device_unit;
 pub use list::{LIST_BUDGET_BYTES, ListPage, Paging};
 pub use params::{Query, parse_amenity, parse_flag, parse_instant, parse_limit, parse_number_in};
 pub use problem::{ApiError, InvalidParam, PROBLEM_BASE, ParamLocation};

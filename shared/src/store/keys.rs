@@ -29,6 +29,8 @@
 //! | consent (by the partner's pseudonym) | `CONSENT#<partnerId>#<partnerUserId>` | `PROFILE` | – |
 //! | consent in its user's partition | `USER#<publicId>` | `CONSENT#<partnerId>` | – |
 //! | partner usage counter | `USAGE#<partnerId>#<YYYY-MM>` | `DAY#<DD>#KEY#<keyId>#ROUTE#<route>` | – |
+//! | experiment exposure | `EXP#<experiment>#<unit>` | `EXPOSURE` | `EXPOSURES#<experiment>`, sorted by `SN` = `<unit>` |
+//! | experiment outcome | `EXP#<experiment>#<unit>` | `OUTCOME#<metric>` | `OUTCOMES#<experiment>#<metric>`, `SN` = `<unit>` |
 //!
 //! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
 //! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
@@ -258,6 +260,29 @@ pub fn idempotency_pk(key: &str) -> String {
         "IDEMPOTENCY#{}",
         crate::digest::sha256_hex(key.as_bytes(), 16)
     )
+}
+
+/// `EXP#<experiment>#<unit>`: one unit's events in one experiment.
+pub fn experiment_unit_pk(experiment: &str, unit: &str) -> String {
+    format!("EXP#{experiment}#{unit}")
+}
+
+/// Sort key of a unit's exposure.
+pub const EXPOSURE_SK: &str = "EXPOSURE";
+
+/// Sort key of a unit's outcome on `metric`.
+pub fn outcome_sk(metric: &str) -> String {
+    format!("OUTCOME#{metric}")
+}
+
+/// List partition of an experiment's exposures (by unit).
+pub fn exposures_lpk(experiment: &str) -> String {
+    format!("EXPOSURES#{experiment}")
+}
+
+/// List partition of an experiment's outcomes on `metric` (by unit).
+pub fn outcomes_lpk(experiment: &str, metric: &str) -> String {
+    format!("OUTCOMES#{experiment}#{metric}")
 }
 
 /// `USER#<publicId>`: a person's profile and the cafés they saved.

@@ -8,6 +8,7 @@
 mod cafe_entry;
 mod catalog;
 mod doc;
+mod experiments;
 pub mod guard;
 mod health;
 mod import;

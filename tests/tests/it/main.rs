@@ -13,6 +13,8 @@ mod api_compat;
 mod bounded_api;
 mod chaos;
 mod contract;
+mod experiments_api;
+mod experiments_contract;
 mod fuzz;
 mod health_api;
 mod http_api;

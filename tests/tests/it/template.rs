@@ -22,7 +22,8 @@ const SCHEDULED: &[&str] = &["SweepPhotosFunction"];
 /// The only non-DynamoDB actions a function may hold: reading, writing and deleting S3 objects
 /// (uploads, renditions), consuming its SQS queue, sending a stream mapping's failed batches to
 /// its dead-letter queue, and invalidating the CDN's copies of deleted renditions (on the one
-/// distribution; no wildcard resource is allowed for it).
+/// distribution; no wildcard resource is allowed for it), and reading the stack's flag document
+/// through the AppConfig agent.
 const OTHER_ACTIONS: &[&str] = &[
     "s3:GetObject",
     "s3:PutObject",
@@ -32,6 +33,9 @@ const OTHER_ACTIONS: &[&str] = &[
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
     "sqs:SendMessage",
+    // The AppConfig agent, for the flag document of the one function that reads flags.
+    "appconfig:StartConfigurationSession",
+    "appconfig:GetLatestConfiguration",
 ];
 
 fn functions(template: &Value) -> Vec<(String, Value)> {
@@ -224,8 +228,22 @@ fn every_function_ships_by_canary_guarded_by_its_own_alarms() {
     );
     for (name, function) in functions(&template) {
         let preference = &function["Properties"]["DeploymentPreference"];
+        // `!If [UseOnePercentCanary, !Ref OnePercentCanary, !Ref DeploymentType]`: the stack's
+        // own 1 % canary by default, CodeDeploy's predefined shift when the parameter names one.
+        let choice = match &preference["Type"] {
+            Value::Tagged(t) if t.tag == "!If" => t.value.as_sequence().cloned(),
+            Value::Mapping(m) => m.get("Fn::If").and_then(Value::as_sequence).cloned(),
+            _ => None,
+        }
+        .unwrap_or_else(|| panic!("{name}: DeploymentPreference Type is not an !If"));
+        assert_eq!(choice[0].as_str(), Some("UseOnePercentCanary"), "{name}");
         assert_eq!(
-            ref_target(&preference["Type"]).as_deref(),
+            ref_target(&choice[1]).as_deref(),
+            Some("OnePercentCanary"),
+            "{name}"
+        );
+        assert_eq!(
+            ref_target(&choice[2]).as_deref(),
             Some("DeploymentType"),
             "{name}"
         );
@@ -483,7 +501,10 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
             "USER#", "REVIEW#", "RATINGS#", "STORY#", "PHOTO#", "CONSENT#",
         ],
     ),
-    ("SaveCafeFunction", &["USER#", "RATE#"]),
+    // A save is the nearby-ranking experiment's conversion (experiment events).
+    ("SaveCafeFunction", &["USER#", "RATE#", "EXP#"]),
+    // A public read that records a device's first exposure to an experiment, nothing else.
+    ("NearbyCafesFunction", &["EXP#"]),
     ("UnsaveCafeFunction", &["USER#", "RATE#"]),
     ("SweepPhotosFunction", &["PHOTO#"]),
     // The worker finishes photos and offers a ready one as the café's cover.
@@ -529,6 +550,7 @@ fn example_partition_keys() -> Vec<String> {
             &shared::domain::PartnerId::from_entropy(1),
             &shared::domain::PartnerUserId::from_entropy(1),
         ),
+        keys::experiment_unit_pk("nearby-ranking", "dev_0123456789abcdef"),
     ]
 }
 
@@ -1360,4 +1382,136 @@ fn every_function_sets_the_budget_of_its_kind() {
         checked += 1;
     }
     assert_eq!(checked, 39, "every function checked");
+}
+
+#[test]
+fn the_one_percent_canary_is_a_time_based_canary_of_one_percent_and_the_default() {
+    let template = template();
+    assert_eq!(
+        template["Parameters"]["DeploymentType"]["Default"].as_str(),
+        Some("Canary1Percent10Minutes")
+    );
+    let config = &template["Resources"]["OnePercentCanary"];
+    assert_eq!(
+        config["Type"].as_str(),
+        Some("AWS::CodeDeploy::DeploymentConfig")
+    );
+    let routing = &config["Properties"]["TrafficRoutingConfig"];
+    assert_eq!(
+        config["Properties"]["ComputePlatform"].as_str(),
+        Some("Lambda")
+    );
+    assert_eq!(routing["Type"].as_str(), Some("TimeBasedCanary"));
+    assert_eq!(
+        routing["TimeBasedCanary"]["CanaryPercentage"].as_u64(),
+        Some(1)
+    );
+    assert!(
+        routing["TimeBasedCanary"]["CanaryInterval"]
+            .as_u64()
+            .unwrap()
+            >= 5
+    );
+}
+
+/// The AppConfig resources hold infra/flags.json (what the local server reads), and every
+/// function that reads flags has the agent layer, prefetches exactly its flag document, may read
+/// only that document, and writes only experiment events.
+#[test]
+fn flags_come_from_appconfig_through_the_agent_layer_with_the_local_document() {
+    let template = template();
+    let resources = &template["Resources"];
+    let content = resources["FlagsVersion"]["Properties"]["Content"]
+        .as_str()
+        .unwrap();
+    let deployed: serde_json::Value = serde_json::from_str(content).unwrap();
+    let local: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tests::repo_root().join("infra/flags.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        deployed, local,
+        "template.yaml FlagsVersion = infra/flags.json"
+    );
+    assert_eq!(
+        shared::experiments::FlagSet::parse(content.as_bytes()).unwrap(),
+        shared::experiments::FlagSet::parse(local_server::DEFAULT_FLAGS.as_bytes()).unwrap()
+    );
+    assert_eq!(
+        resources["FlagsProfile"]["Properties"]["Type"].as_str(),
+        Some("AWS.AppConfig.FeatureFlags")
+    );
+    let deployment = &resources["FlagsDeployment"]["Properties"];
+    for (property, target) in [
+        ("ApplicationId", "FlagsApplication"),
+        ("EnvironmentId", "FlagsEnvironment"),
+        ("ConfigurationProfileId", "FlagsProfile"),
+        ("ConfigurationVersion", "FlagsVersion"),
+        ("DeploymentStrategyId", "FlagsDeploymentStrategy"),
+    ] {
+        assert_eq!(ref_target(&deployment[property]).as_deref(), Some(target));
+    }
+    assert!(
+        !resources["FlagsEnvironment"]["Properties"]["Monitors"].is_null(),
+        "a flag deployment is watched by an alarm"
+    );
+    // Every region in the layer mapping has an arm64 ARN of the agent.
+    let mapping = template["Mappings"]["AppConfigExtension"]
+        .as_mapping()
+        .unwrap();
+    assert!(mapping.contains_key("us-east-1"));
+    for (region, arns) in mapping {
+        let arn = arns["Arm64"].as_str().unwrap();
+        let region = region.as_str().unwrap();
+        assert!(
+            arn.starts_with(&format!("arn:aws:lambda:{region}:"))
+                && arn.contains(":layer:AWS-AppConfig-Extension-Arm64:"),
+            "{region}: {arn}"
+        );
+    }
+
+    let readers: Vec<(String, Value)> = functions(&template)
+        .into_iter()
+        .filter(|(_, f)| {
+            !f["Properties"]["Environment"]["Variables"]["CRAFTBEAN_FLAGS_PATH"].is_null()
+        })
+        .collect();
+    let names: Vec<&str> = readers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["NearbyCafesFunction"]);
+    for (name, function) in &readers {
+        let props = &function["Properties"];
+        let vars = &props["Environment"]["Variables"];
+        assert_eq!(
+            vars["CRAFTBEAN_FLAGS_PATH"], vars["AWS_APPCONFIG_EXTENSION_PREFETCH_LIST"],
+            "{name}: prefetches the document it reads"
+        );
+        let path = strings(&vars["CRAFTBEAN_FLAGS_PATH"]).join("");
+        assert!(
+            path.starts_with("/applications/${FlagsApplication}/environments/${FlagsEnvironment}/configurations/${FlagsProfile}"),
+            "{name}: {path}"
+        );
+        let layers = strings(&props["Layers"]);
+        assert!(
+            layers.iter().any(|l| l == "AppConfigExtension")
+                && layers.iter().any(|l| l == "AppConfigExtensionLayerArn"),
+            "{name}: the agent layer from the mapping or the parameter: {layers:?}"
+        );
+        let read_flags: Vec<Value> = props["Policies"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+            .filter(|s| {
+                strings(&s["Action"])
+                    .iter()
+                    .any(|a| a.starts_with("appconfig:"))
+            })
+            .collect();
+        assert_eq!(read_flags.len(), 1, "{name}");
+        let resource = strings(&read_flags[0]["Resource"]).join("");
+        assert!(
+            resource.ends_with("application/${FlagsApplication}/environment/${FlagsEnvironment}/configuration/${FlagsProfile}"),
+            "{name}: {resource}"
+        );
+    }
 }

@@ -1,0 +1,174 @@
+//! Exposure and outcome events. An exposure is stored the first time a unit is shown an
+//! experiment's variant, an outcome the first time an exposed unit does what the experiment's
+//! metric counts; both with one conditional write (`attribute_not_exists`), so retries, repeat
+//! searches and repeat saves never count twice. Each stored event is also counted in CloudWatch's
+//! embedded metric format (EMF, through `metrics_cloudwatch_embedded`): counts per experiment and
+//! variant become metrics with no extra API call. The structured log line beside it names the
+//! unit by its public id or device id, never by a token's `sub`.
+//!
+//! Storage (`shared::store::keys`): one partition per (experiment, unit),
+//! `EXP#<experiment>#<unit>`, holding `EXPOSURE` and `OUTCOME#<metric>`; the exposure is listed
+//! in `EXPOSURES#<experiment>` and the outcome in `OUTCOMES#<experiment>#<metric>` (both sorted
+//! by unit in `ByName`), which `xtask experiment report` pages through.
+
+use std::io::Write as _;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ports::{ExperimentEvents, StoreError};
+
+/// A unit's first sight of an experiment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exposure {
+    pub experiment: String,
+    /// `usr_…` or `dev_…` ([`super::Unit::id`]).
+    pub unit: String,
+    pub variant: String,
+    #[serde(with = "crate::domain::time::rfc3339_millis")]
+    pub at: Timestamp,
+}
+
+/// An exposed unit's first conversion on one metric, with the variant it was exposed to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub experiment: String,
+    pub unit: String,
+    pub metric: String,
+    pub variant: String,
+    #[serde(with = "crate::domain::time::rfc3339_millis")]
+    pub at: Timestamp,
+}
+
+/// The CloudWatch namespace of experiment metrics.
+pub const EMF_NAMESPACE: &str = "CraftBean/Experiments";
+
+/// The process's EMF collector: the `metrics` recorder `metrics_cloudwatch_embedded` installs
+/// (once per process; `None`, and no EMF lines, if another recorder was installed first).
+fn collector() -> Option<&'static metrics_cloudwatch_embedded::Collector> {
+    static COLLECTOR: OnceLock<Option<&'static metrics_cloudwatch_embedded::Collector>> =
+        OnceLock::new();
+    *COLLECTOR.get_or_init(|| {
+        match metrics_cloudwatch_embedded::Builder::new()
+            .cloudwatch_namespace(EMF_NAMESPACE)
+            .init()
+        {
+            Ok(collector) => {
+                metrics::describe_counter!("Exposures", metrics::Unit::Count, "first exposures");
+                metrics::describe_counter!("Conversions", metrics::Unit::Count, "first outcomes");
+                Some(collector)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no EMF collector: another metrics recorder is installed");
+                None
+            }
+        }
+    })
+}
+
+/// Where EMF lines go: standard output in Lambda (CloudWatch Logs reads it), or memory in tests.
+#[derive(Clone, Default)]
+pub enum EmfSink {
+    #[default]
+    Stdout,
+    Memory(Arc<Mutex<Vec<u8>>>),
+}
+
+impl EmfSink {
+    /// A sink that keeps lines in memory, and the buffer it writes to.
+    pub fn memory() -> (Self, Arc<Mutex<Vec<u8>>>) {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        (Self::Memory(buffer.clone()), buffer)
+    }
+
+    /// Counts one `metric` (a Count) with dimensions `Experiment`, `Variant` (and `Metric` for
+    /// outcomes), then flushes the collector: one EMF document per dimension set with a count
+    /// since the last flush, so every count is written exactly once even when requests overlap.
+    fn emit(&self, metric: &'static str, experiment: &str, variant: &str, outcome: Option<&str>) {
+        let Some(collector) = collector() else {
+            return;
+        };
+        let mut labels = vec![
+            metrics::Label::new("Experiment", experiment.to_owned()),
+            metrics::Label::new("Variant", variant.to_owned()),
+        ];
+        if let Some(outcome) = outcome {
+            labels.push(metrics::Label::new("Metric", outcome.to_owned()));
+        }
+        metrics::counter!(metric, labels).increment(1);
+        let mut lines = Vec::with_capacity(512);
+        if let Err(e) = collector.flush(&mut lines) {
+            tracing::warn!(error = %e, "could not encode EMF lines");
+            return;
+        }
+        match self {
+            Self::Stdout => {
+                let mut out = std::io::stdout().lock();
+                if let Err(e) = out.write_all(&lines).and_then(|()| out.flush()) {
+                    tracing::warn!(error = %e, "could not write EMF lines");
+                }
+            }
+            Self::Memory(buffer) => buffer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend_from_slice(&lines),
+        }
+    }
+}
+
+/// Records events in a store and logs each stored one as EMF.
+pub struct EventRecorder<S> {
+    pub store: S,
+    pub sink: EmfSink,
+}
+
+impl<S: ExperimentEvents> EventRecorder<S> {
+    pub fn new(store: S, sink: EmfSink) -> Self {
+        Self { store, sink }
+    }
+
+    /// Stores the exposure if it is the unit's first in this experiment; `true` then.
+    pub async fn exposed(&self, exposure: &Exposure) -> Result<bool, StoreError> {
+        let first = self.store.record_exposure(exposure).await?;
+        if first {
+            tracing::info!(
+                experiment = %exposure.experiment,
+                variant = %exposure.variant,
+                unit = %exposure.unit,
+                "experiment exposure"
+            );
+            self.sink
+                .emit("Exposures", &exposure.experiment, &exposure.variant, None);
+        }
+        Ok(first)
+    }
+
+    /// Stores the outcome if the unit was exposed and has not converted on `metric` yet.
+    pub async fn converted(
+        &self,
+        experiment: &str,
+        unit: &str,
+        metric: &str,
+        at: Timestamp,
+    ) -> Result<Option<Outcome>, StoreError> {
+        let outcome = self
+            .store
+            .record_outcome(experiment, unit, metric, at)
+            .await?;
+        if let Some(o) = &outcome {
+            tracing::info!(
+                experiment = %o.experiment,
+                variant = %o.variant,
+                metric = %o.metric,
+                unit = %o.unit,
+                "experiment outcome"
+            );
+            self.sink
+                .emit("Conversions", &o.experiment, &o.variant, Some(&o.metric));
+        }
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,152 @@
+//! The nearby-ranking experiment end to end on the local server: two devices that the flag
+//! document in the data directory splits into different variants search, each learns its
+//! variant from the response (checked against infra/openapi.yaml), one saves a café, the events
+//! land in the store once each, and an edit of the flag file stops the experiment without a
+//! restart.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use shared::experiments::nearby::{NEARBY_RANKING, Ranking};
+use shared::experiments::{Context, DeviceId, FlagSet, Unit, Variant};
+use shared::ports::ExperimentEvents;
+use shared::store::sqlite::SqliteStore;
+use tests::openapi::documented;
+use tests::{TestApp, spawn_app, token};
+
+const ROUTE: &str = "/cafes/nearby";
+const SEARCH: &str =
+    "/cafes/nearby?lat=35.6812&lng=139.7671&radiusM=5000&limit=20&at=2026-11-23T01:00:00Z";
+
+fn flags_file(app: &TestApp) -> std::path::PathBuf {
+    app.data_dir.path().join(local_server::FLAGS_FILE)
+}
+
+/// The first generated device id the data directory's flag document puts in `variant`.
+fn device_in(app: &TestApp, variant: Ranking) -> String {
+    let flags = FlagSet::parse(&std::fs::read(flags_file(app)).unwrap()).unwrap();
+    (0..1_000)
+        .map(|n| format!("e2e-device-{n:08}"))
+        .find(|d| {
+            let ctx = Context::for_unit(Unit::Device(DeviceId::parse(d).unwrap()));
+            NEARBY_RANKING
+                .assign(&flags, &ctx)
+                .is_some_and(|a| a.variant == variant)
+        })
+        .unwrap()
+}
+
+async fn search(app: &TestApp, device: &str) -> tests::Reply {
+    documented(
+        app.request("GET", SEARCH, &[("x-device-id", device)]).await,
+        "GET",
+        ROUTE,
+    )
+}
+
+fn ids(reply: &tests::Reply) -> Vec<String> {
+    reply.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn two_devices_land_in_different_variants_and_their_events_are_stored_once() {
+    let app = spawn_app().await;
+    // The local server wrote the deployed flag document into the data directory.
+    assert_eq!(
+        std::fs::read_to_string(flags_file(&app)).unwrap(),
+        local_server::DEFAULT_FLAGS
+    );
+    let control = device_in(&app, Ranking::Distance);
+    let treatment = device_in(&app, Ranking::Blended);
+
+    let a = search(&app, &control).await;
+    let b = search(&app, &treatment).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(b.status, 200);
+    assert_eq!(a.body["experiments"]["nearby-ranking"], "distance");
+    assert_eq!(b.body["experiments"]["nearby-ranking"], "blended");
+    let (mut sa, mut sb) = (ids(&a), ids(&b));
+    assert_ne!(sa, sb);
+    sa.sort();
+    sb.sort();
+    assert_eq!(sa, sb, "both variants show the same cafés");
+    // Sticky: the same device gets the same variant and order again.
+    let again = search(&app, &treatment).await;
+    assert_eq!(ids(&again), ids(&b));
+
+    // The treatment device's person saves a café twice; the control device saves nothing.
+    let cafe = ids(&b)[0].clone();
+    let bearer = format!("Bearer {}", token("e2e-saver"));
+    for _ in 0..2 {
+        let saved = app
+            .request(
+                "PUT",
+                &format!("/me/saved-cafes/{cafe}"),
+                &[("authorization", &bearer), ("x-device-id", &treatment)],
+            )
+            .await;
+        assert!(saved.status == 201 || saved.status == 200, "{saved:?}");
+    }
+
+    let store = SqliteStore::open(&app.data_dir.path().join(local_server::DB_FILE)).unwrap();
+    let (exposures, _) = store
+        .exposures(NEARBY_RANKING.key, None, 100)
+        .await
+        .unwrap();
+    let mut got: Vec<(String, String)> =
+        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
+    got.sort();
+    let mut want = vec![
+        (format!("dev_{control}"), "distance".to_owned()),
+        (format!("dev_{treatment}"), "blended".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(got, want, "one exposure per device");
+    let (outcomes, _) = store
+        .outcomes(NEARBY_RANKING.key, "save", None, 100)
+        .await
+        .unwrap();
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert_eq!(outcomes[0].unit, format!("dev_{treatment}"));
+    assert_eq!(outcomes[0].variant, Ranking::Blended.name());
+}
+
+#[tokio::test]
+async fn editing_the_flag_file_stops_the_experiment_without_a_restart() {
+    let app = spawn_app().await;
+    let treatment = device_in(&app, Ranking::Blended);
+    let before = search(&app, &treatment).await;
+    assert_eq!(before.body["experiments"]["nearby-ranking"], "blended");
+
+    let stopped =
+        local_server::DEFAULT_FLAGS.replacen("\"enabled\": true", "\"enabled\": false", 1);
+    assert_ne!(stopped, local_server::DEFAULT_FLAGS);
+    std::fs::write(flags_file(&app), stopped).unwrap();
+    let after = search(&app, &treatment).await;
+    assert!(after.body.get("experiments").is_none(), "{}", after.body);
+    let anonymous = documented(app.get(SEARCH).await, "GET", ROUTE);
+    assert_eq!(ids(&after), ids(&anonymous), "back to distance order");
+
+    // A broken edit keeps the last good document (still stopped), never an error.
+    std::fs::write(flags_file(&app), "{ not json").unwrap();
+    let broken = search(&app, &treatment).await;
+    assert_eq!(broken.status, 200);
+    assert!(broken.body.get("experiments").is_none());
+}
+
+#[tokio::test]
+async fn a_malformed_device_id_is_a_documented_400() {
+    let app = spawn_app().await;
+    let reply = documented(
+        app.request("GET", SEARCH, &[("x-device-id", "nope")]).await,
+        "GET",
+        ROUTE,
+    );
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.body["invalidParams"][0]["name"], "X-Device-Id");
+    assert_eq!(reply.body["invalidParams"][0]["in"], "header");
+}
