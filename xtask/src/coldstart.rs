@@ -87,18 +87,20 @@ async fn next(State(rt): State<Arc<Runtime>>) -> (StatusCode, HeaderMap, Bytes) 
     (StatusCode::OK, headers, event.body)
 }
 
+/// Reports what the function posted for invocation `id` (an error body as text).
+fn report(rt: &Runtime, id: String, body: Result<Bytes, Bytes>) -> StatusCode {
+    let at = Instant::now();
+    let body = body.map_err(|e| String::from_utf8_lossy(&e).into_owned());
+    let _ = rt.answers.send(Answer { id, at, body });
+    StatusCode::ACCEPTED
+}
+
 async fn response(
     State(rt): State<Arc<Runtime>>,
     UrlPath(id): UrlPath<String>,
     body: Bytes,
 ) -> StatusCode {
-    let at = Instant::now();
-    let _ = rt.answers.send(Answer {
-        id,
-        at,
-        body: Ok(body),
-    });
-    StatusCode::ACCEPTED
+    report(&rt, id, Ok(body))
 }
 
 async fn error(
@@ -106,22 +108,11 @@ async fn error(
     UrlPath(id): UrlPath<String>,
     body: Bytes,
 ) -> StatusCode {
-    let at = Instant::now();
-    let _ = rt.answers.send(Answer {
-        id,
-        at,
-        body: Err(String::from_utf8_lossy(&body).into_owned()),
-    });
-    StatusCode::ACCEPTED
+    report(&rt, id, Err(body))
 }
 
 async fn init_error(State(rt): State<Arc<Runtime>>, body: Bytes) -> StatusCode {
-    let _ = rt.answers.send(Answer {
-        id: "init".to_owned(),
-        at: Instant::now(),
-        body: Err(String::from_utf8_lossy(&body).into_owned()),
-    });
-    StatusCode::ACCEPTED
+    report(&rt, "init".to_owned(), Err(body))
 }
 
 /// A running emulator: its address, and the ends the controller drives.

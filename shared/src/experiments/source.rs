@@ -11,7 +11,9 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+#[cfg(feature = "appconfig")]
+use std::time::Instant;
+use std::time::{Duration, SystemTime};
 
 use super::flags::FlagSet;
 
