@@ -186,6 +186,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The `id` of every item of a list body (`{"items": [{"id": …}, …]}`), in order.
+    pub fn item_ids(&self) -> Vec<String> {
+        self.body["items"]
+            .as_array()
+            .expect("a list body")
+            .iter()
+            .map(|c| c["id"].as_str().expect("an item id").to_owned())
+            .collect()
+    }
+
     /// A header as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())

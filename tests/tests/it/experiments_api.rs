@@ -43,15 +43,6 @@ async fn search(app: &TestApp, device: &str) -> tests::Reply {
     )
 }
 
-fn ids(reply: &tests::Reply) -> Vec<String> {
-    reply.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn two_devices_land_in_different_variants_and_their_events_are_stored_once() {
     let app = spawn_app().await;
@@ -69,17 +60,17 @@ async fn two_devices_land_in_different_variants_and_their_events_are_stored_once
     assert_eq!(b.status, 200);
     assert_eq!(a.body["experiments"]["nearby-ranking"], "distance");
     assert_eq!(b.body["experiments"]["nearby-ranking"], "blended");
-    let (mut sa, mut sb) = (ids(&a), ids(&b));
+    let (mut sa, mut sb) = (a.item_ids(), b.item_ids());
     assert_ne!(sa, sb);
     sa.sort();
     sb.sort();
     assert_eq!(sa, sb, "both variants show the same cafés");
     // Sticky: the same device gets the same variant and order again.
     let again = search(&app, &treatment).await;
-    assert_eq!(ids(&again), ids(&b));
+    assert_eq!(again.item_ids(), b.item_ids());
 
     // The treatment device's person saves a café twice; the control device saves nothing.
-    let cafe = ids(&b)[0].clone();
+    let cafe = b.item_ids()[0].clone();
     let bearer = format!("Bearer {}", token("e2e-saver"));
     for _ in 0..2 {
         let saved = app
@@ -129,7 +120,11 @@ async fn editing_the_flag_file_stops_the_experiment_without_a_restart() {
     let after = search(&app, &treatment).await;
     assert!(after.body.get("experiments").is_none(), "{}", after.body);
     let anonymous = documented(app.get(SEARCH).await, "GET", ROUTE);
-    assert_eq!(ids(&after), ids(&anonymous), "back to distance order");
+    assert_eq!(
+        after.item_ids(),
+        anonymous.item_ids(),
+        "back to distance order"
+    );
 
     // A broken edit keeps the last good document (still stopped), never an error.
     std::fs::write(flags_file(&app), "{ not json").unwrap();

@@ -14,15 +14,6 @@ async fn get(app: &TestApp, query: &str) -> Reply {
     documented(app.get(&format!("{ROUTE}?{query}")).await, "GET", ROUTE)
 }
 
-fn ids(reply: &Reply) -> Vec<String> {
-    reply.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn every_page_of_a_search_equals_a_brute_force_scan() {
     let app = spawn_app().await;
@@ -71,7 +62,7 @@ async fn every_page_of_a_search_equals_a_brute_force_scan() {
                 reply.body["at"],
                 shared::domain::time::format_millis(at.parse().unwrap())
             );
-            got.extend(ids(&reply));
+            got.extend(reply.item_ids());
             match reply.body["nextCursor"].as_str() {
                 Some(next) => cursor = format!("&cursor={next}"),
                 None => break,
