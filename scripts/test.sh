@@ -32,14 +32,8 @@ echo "==> web unit tests (PKCE, callback parsing, errors in words, idempotency k
 (cd web && npm run --silent test:unit)
 
 echo "==> cargo test (unit, handler, contract suites on SQLite and on DynamoDB via moto, end-to-end, schemathesis)"
-# The browser journeys run on their own right after (same build, filtered to that one test):
-# beside the parallel suite, two cores shared with moto, schemathesis and the chaos proxy can
-# stretch a page step past Playwright's 30 s wait.
-journeys=web::journeys_and_accessibility_in_headless_chromium
-cargo test --workspace --locked --all-targets --no-fail-fast -- --skip "$journeys"
+cargo test --workspace --locked --all-targets --no-fail-fast
 cargo test --workspace --locked --doc
-echo "==> browser journeys and axe-core (headless Chromium, on their own)"
-cargo test --workspace --locked --all-targets -- --exact "$journeys"
 
 # Speed budgets are timed on a quiet machine, after the parallel test suite rather than beside
 # it: a fresh local server, the median of three loads (docs/web.md, Budgets).

@@ -63,12 +63,15 @@ export function AccountPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
+  const [ready, setReady] = useState(false);
   const key = useRef(new ActionKey());
   useEffect(() => {
     if (me) {
       setName(me.displayName);
       setBio(me.bio ?? "");
       setCity(me.homeCity ?? "");
+      // Enabled in the same render that shows the loaded values, never before it.
+      setReady(true);
     }
   }, [me?.id, me?.updatedAt]);
   if (!session) return <SignInFirst title="Your account" />;
@@ -96,14 +99,17 @@ export function AccountPage() {
           Your public page: <a href={`/people/${me.id}`}>{me.displayName}</a>
         </p>
       ) : null}
+      {/* The fields stay disabled until the profile has loaded: filled earlier, its arrival
+          would overwrite what was typed, and a save would send empty fields for the rest. */}
+      {ready ? null : <p class="muted" role="status">Loading your profile…</p>}
       <form onSubmit={submit} class="stack" aria-label="Edit your profile">
         <label for="display-name">Display name</label>
-        <input id="display-name" required maxLength={60} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        <input id="display-name" required maxLength={60} disabled={!ready} value={name} onInput={(e) => setName(e.currentTarget.value)} />
         <label for="home-city">Home city</label>
-        <input id="home-city" maxLength={80} value={city} onInput={(e) => setCity(e.currentTarget.value)} />
+        <input id="home-city" maxLength={80} disabled={!ready} value={city} onInput={(e) => setCity(e.currentTarget.value)} />
         <label for="bio">About you</label>
-        <textarea id="bio" rows={4} maxLength={500} value={bio} onInput={(e) => setBio(e.currentTarget.value)} />
-        <button type="submit" disabled={busy}>
+        <textarea id="bio" rows={4} maxLength={500} disabled={!ready} value={bio} onInput={(e) => setBio(e.currentTarget.value)} />
+        <button type="submit" disabled={busy || !ready}>
           Save profile
         </button>
         <Note error={error} status={status} />
