@@ -183,6 +183,55 @@ pub trait RatingWriter: Send + Sync {
     ) -> impl Future<Output = Result<RatingChange, StoreError>> + Send;
 }
 
+/// The author marker of a review (`RATINGS#<cafe>` / `REVIEWER#<author>`): which review of this
+/// author counts in the café's rating, with how many stars, and which region's shard counts it.
+/// Every create, edit and delete rewrites it (a delete leaves a tombstone, `stars: None`), in the
+/// same transaction as the review. docs/reviews.md, "Across regions".
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewMarker {
+    /// The review this version counts (for a tombstone: the review it deleted).
+    pub review_id: ReviewId,
+    /// Its stars, counted in `region`'s shard; `None` for a tombstone (counts nothing).
+    pub stars: Option<u8>,
+    /// The review version (`updatedAt`, microseconds) this marker version was written with.
+    pub review_version: i64,
+    /// The region whose shard counts `stars`; `None` for a marker written before markers
+    /// carried one (a bare review id), whose count whoever replaces it takes back.
+    pub region: Option<String>,
+    /// This write (microseconds, strictly above `prev`); also the item's version.
+    pub seq: i64,
+    /// The marker version this write replaced, as the writing region saw it.
+    pub prev: Option<i64>,
+}
+
+/// What settling one replaced marker version did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settlement {
+    /// This region's shard gave back the replaced version's star (now, not on an earlier
+    /// delivery of the same change).
+    pub released: bool,
+    /// The replaced version's review, which the new version does not name, was deleted here.
+    pub removed_review: bool,
+}
+
+/// Hands back what this region counted for an author marker version of its own once a version
+/// written in another region replaced it (replication is last-writer-wins per item): the star in
+/// this region's shard, and the review itself when the winner names another review. The stream
+/// consumer `refresh-ratings` calls it for every marker change it sees; idempotent, so a
+/// redelivered record changes nothing.
+pub trait MarkerSettler: Send + Sync {
+    /// `old` and `new` are the marker before and after the change (`new` is `None` if the item
+    /// was removed). Does nothing unless `old` was written by this region and `new` was not.
+    fn settle_marker(
+        &self,
+        cafe: &CafeId,
+        author: &PublicUserId,
+        old: &ReviewMarker,
+        new: Option<&ReviewMarker>,
+    ) -> impl Future<Output = Result<Settlement, StoreError>> + Send;
+}
+
 /// Reads brewing guides.
 pub trait BrewingMethodReader: Send + Sync {
     /// Every brewing method, by name. The set is small and curated.

@@ -14,6 +14,7 @@ async fn main() -> Result<(), Error> {
     let boot = Boot::new().await?;
     let deps = Deps {
         store: boot.store(),
+        markers: boot.reviews()?,
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Event>| {
         let deps = &deps;

@@ -8,8 +8,9 @@ use aws_lambda_events::event::dynamodb::Event;
 use refresh_ratings::{Deps, handle, shard_cafe};
 use shared::domain::{CafeId, Rating, Review, ReviewDraft, ReviewId, ReviewText};
 use shared::ports::{
-    CafeReader, RatingChange, RatingWriter, ReviewReader, ReviewWriter, StoreError,
+    CafeReader, RatingChange, RatingWriter, ReviewMarker, ReviewReader, ReviewWriter, StoreError,
 };
+use shared::store::ItemTable;
 use shared::store::reviews::ReviewStore;
 use shared::store::sqlite::SqliteStore;
 
@@ -68,13 +69,17 @@ async fn each_cafe_of_the_batch_converges_once_to_its_shards() {
     review(&store, demo_cafe(1), "bo", 2, "us-east-1").await;
     let deps = Deps {
         store: store.clone(),
+        markers: ReviewStore::new(store.clone(), "eu-west-1"),
     };
 
     let done = handle(&deps, fixture()).await;
 
     assert!(done.response.batch_item_failures.is_empty());
     assert_eq!((done.changed, done.unchanged, done.gone), (2, 0, 0));
-    assert_eq!(done.skipped, 1, "the reviewer marker is not a shard");
+    assert_eq!(
+        done.skipped, 1,
+        "the reviewer marker (no old version) settles nothing"
+    );
     for cafe in [demo_cafe(0), demo_cafe(1)] {
         let shown = store.get_cafe(&cafe).await.unwrap().unwrap().rating;
         assert_eq!(shown, store.rating_summary(&cafe).await.unwrap());
@@ -88,7 +93,8 @@ async fn each_cafe_of_the_batch_converges_once_to_its_shards() {
 #[tokio::test]
 async fn a_shard_of_a_cafe_that_no_longer_exists_writes_nothing() {
     let store = SqliteStore::in_memory().unwrap();
-    let done = handle(&Deps { store }, fixture()).await;
+    let markers = ReviewStore::new(store.clone(), "eu-west-1");
+    let done = handle(&Deps { store, markers }, fixture()).await;
     assert_eq!((done.changed, done.gone), (0, 2));
     assert!(done.response.batch_item_failures.is_empty());
 }
@@ -126,6 +132,7 @@ async fn a_failure_reports_that_record_and_every_later_one_for_redelivery() {
             store: store.clone(),
             cafe: demo_cafe(1),
         },
+        markers: ReviewStore::new(store.clone(), "eu-west-1"),
     };
 
     let done = handle(&deps, event).await;
@@ -153,4 +160,85 @@ async fn a_failure_reports_that_record_and_every_later_one_for_redelivery() {
         json["batchItemFailures"][0]["itemIdentifier"],
         sequence[1].as_str()
     );
+}
+
+/// A stream record of the author marker at `(pk, sk)` going from `old` to `new` (documents).
+fn marker_record(n: u64, pk: &str, sk: &str, old: &str, new: &str) -> serde_json::Value {
+    serde_json::json!({
+        "eventID": format!("marker-{n}"),
+        "eventName": "MODIFY",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-west-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1_795_428_000 + n,
+            "Keys": {"PK": {"S": pk}, "SK": {"S": sk}},
+            "OldImage": {"PK": {"S": pk}, "SK": {"S": sk}, "doc": {"S": old}},
+            "NewImage": {"PK": {"S": pk}, "SK": {"S": sk}, "doc": {"S": new}},
+            "SequenceNumber": format!("{}", 4_421_584_600_000_000_000_000_000u128 + u128::from(n)),
+            "SizeBytes": 212,
+            "StreamViewType": "NEW_AND_OLD_IMAGES"
+        },
+        "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/craftbean-dev-catalog/stream/2026-11-01T00:00:00.000"
+    })
+}
+
+/// The same author reviewed the café from two devices, in eu-west-1 and (within the replication
+/// window) in us-east-1, whose marker version won. eu-west-1's consumer sees its version
+/// replaced: its shard gives the star back and its review goes; a redelivery changes nothing.
+#[tokio::test]
+async fn a_marker_of_this_region_replaced_by_another_regions_gives_its_star_back() {
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    let cafe = demo_cafe(0);
+    review(&store, cafe.clone(), "ana", 4, "eu-west-1").await;
+    let author = shared::testing::public_id("ana");
+    let (pk, sk) = (
+        shared::store::keys::ratings_pk(&cafe),
+        shared::store::keys::reviewer_sk(&author),
+    );
+    let ours = store
+        .get_item(&pk, &sk)
+        .await
+        .unwrap()
+        .unwrap()
+        .doc
+        .unwrap();
+    let mine: ReviewMarker = serde_json::from_str(&ours).unwrap();
+    assert_eq!(mine.region.as_deref(), Some("eu-west-1"));
+    let theirs = ReviewMarker {
+        review_id: ReviewId::from_entropy(77),
+        stars: Some(2),
+        review_version: 1,
+        region: Some("us-east-1".to_owned()),
+        seq: mine.seq + 1,
+        prev: None,
+    };
+    let event: Event = serde_json::from_value(serde_json::json!({"Records": [
+        marker_record(1, &pk, &sk, &ours, &serde_json::to_string(&theirs).unwrap()),
+    ]}))
+    .unwrap();
+    let deps = Deps {
+        store: store.clone(),
+        markers: ReviewStore::new(store.clone(), "eu-west-1"),
+    };
+    assert_eq!(store.rating_summary(&cafe).await.unwrap().count, 1);
+
+    let done = handle(&deps, event.clone()).await;
+
+    assert!(done.response.batch_item_failures.is_empty());
+    assert_eq!((done.released, done.removed_reviews), (1, 1));
+    assert_eq!(store.rating_summary(&cafe).await.unwrap().count, 0);
+    assert_eq!(store.get_review(&mine.review_id).await.unwrap(), None);
+    let again = handle(&deps, event.clone()).await;
+    assert_eq!(
+        (again.released, again.removed_reviews, again.skipped),
+        (0, 0, 1)
+    );
+    assert_eq!(store.rating_summary(&cafe).await.unwrap().count, 0);
+    // us-east-1's consumer sees the same change and leaves it: not its version.
+    let there = Deps {
+        store: store.clone(),
+        markers: ReviewStore::new(store.clone(), "us-east-1"),
+    };
+    assert_eq!(handle(&there, event).await.skipped, 1);
 }

@@ -35,7 +35,7 @@ pub async fn import_people<T: ItemTable>(
     for review in batch.reviews {
         items.push(reviews::review_item(review)?);
         items.push(reviews::user_list_item(review)?);
-        items.push(reviews::reviewer_item(review));
+        items.push(reviews::reviewer_item(review)?);
         histograms.entry(&review.cafe_id).or_default()[review.rating.bucket()] += 1;
     }
     for story in batch.stories {

@@ -135,9 +135,27 @@ pub fn shard_cafe(pk: &str, sk: &str) -> Option<CafeId> {
     (ratings_pk(&cafe) == pk).then_some(cafe)
 }
 
-/// Marks that `user` reviewed the café; holds the review id.
+/// Sort-key prefix of author markers.
+pub const REVIEWER_PREFIX: &str = "REVIEWER#";
+
+/// Marks that `user` reviewed the café: the author marker, which names the review that counts
+/// (`ports::ReviewMarker`; a bare review id before markers carried a region).
 pub fn reviewer_sk(user: &crate::domain::PublicUserId) -> String {
-    format!("REVIEWER#{user}")
+    format!("{REVIEWER_PREFIX}{user}")
+}
+
+/// The café and author of the author marker at `(pk, sk)`; `None` for any other item (legacy
+/// markers keyed by sign-in subject included). The stream consumer uses it to find markers.
+pub fn marker_owner(pk: &str, sk: &str) -> Option<(CafeId, crate::domain::PublicUserId)> {
+    let author = crate::domain::PublicUserId::parse(sk.strip_prefix(REVIEWER_PREFIX)?).ok()?;
+    let cafe = CafeId::parse(pk.strip_prefix("RATINGS#")?).ok()?;
+    (ratings_pk(&cafe) == pk && reviewer_sk(&author) == sk).then_some((cafe, author))
+}
+
+/// Records, in the café's ratings partition, that `region` handed back what it counted for
+/// marker version `seq` of `user` (so a redelivered stream record hands back nothing).
+pub fn settled_sk(user: &crate::domain::PublicUserId, region: &str, seq: i64) -> String {
+    format!("SETTLED#{user}#{region}#{seq}")
 }
 
 /// Partition of a user's write-limit buckets.

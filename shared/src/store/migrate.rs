@@ -415,12 +415,13 @@ impl<T: ItemTable> Run<'_, T> {
         let duplicate = match marker.as_deref() {
             None => {
                 writes.push(Write::Put {
-                    item: reviews::reviewer_item(review),
+                    item: reviews::reviewer_item(review)?,
                     condition: Condition::Absent,
                 });
                 false
             }
-            Some(existing) => existing != review.id.as_str(),
+            Some(existing) => crate::ports::ReviewMarker::parse(existing)
+                .is_none_or(|marker| marker.review_id != review.id),
         };
         if self.apply(writes).await? {
             self.report.reviews.converted += 1;

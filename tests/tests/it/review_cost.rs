@@ -116,8 +116,9 @@ fn calls(pairs: &[(&'static str, usize)]) -> BTreeMap<&'static str, usize> {
 }
 
 /// The figures in docs/reviews.md ("after"): a review write is the idempotency claim (create
-/// only), the write-limit token, the author's profile (create only) and one transaction of at
-/// most four items; nothing of the café.
+/// only), the write-limit token, the author's profile (create only), the author marker (edit and
+/// delete: a consistent read, for what this region counted) and one transaction of at most four
+/// items; nothing of the café.
 #[tokio::test]
 async fn a_review_write_costs_what_docs_reviews_md_says() {
     let create = create_cost().await;
@@ -135,24 +136,24 @@ async fn a_review_write_costs_what_docs_reviews_md_says() {
         update.calls,
         calls(&[
             ("BatchGetItem", 1),
-            ("GetItem", 2),
+            ("GetItem", 3),
             ("TransactWriteItems", 2)
         ]),
         "{update:#?}"
     );
-    assert_eq!(transaction_sizes(&update), [1, 3]);
-    assert_eq!(update.write_units, 8);
-    assert_eq!(update.requests(), 5);
+    assert_eq!(transaction_sizes(&update), [1, 4]);
+    assert_eq!(update.write_units, 10);
+    assert_eq!(update.requests(), 6);
 
     let delete = delete_cost().await;
     assert_eq!(
         delete.calls,
-        calls(&[("GetItem", 3), ("TransactWriteItems", 2)]),
+        calls(&[("GetItem", 4), ("TransactWriteItems", 2)]),
         "{delete:#?}"
     );
     assert_eq!(transaction_sizes(&delete), [1, 4]);
     assert_eq!(delete.write_units, 10);
-    assert_eq!(delete.requests(), 5);
+    assert_eq!(delete.requests(), 6);
 }
 
 /// ARCHITECTURE.md: "a review write never rewrites the café". Every item the review routes write

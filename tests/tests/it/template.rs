@@ -509,8 +509,10 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
     ("SweepPhotosFunction", &["PHOTO#"]),
     // The worker finishes photos and offers a ready one as the café's cover.
     ("ResizeImageFunction", &["PHOTO#", "CAFE#"]),
-    // The stream consumer rewrites the café's rating fields (profile, list, geo, term entries).
-    ("RefreshRatingsFunction", &["CAFE#"]),
+    // The stream consumer rewrites the café's rating fields (profile, list, geo, term entries),
+    // and settles an author marker this region lost: its shard and a settlement record
+    // (`RATINGS#`), the losing review (`REVIEW#`).
+    ("RefreshRatingsFunction", &["CAFE#", "RATINGS#", "REVIEW#"]),
 ];
 
 /// DynamoDB actions that change an item (each authorised per item, in transactions too).
@@ -674,13 +676,16 @@ fn review_writes_never_reach_a_cafe_and_only_the_rating_consumer_rewrites_rating
             "{review_writer} may write cafés"
         );
     }
-    assert_eq!(families("RefreshRatingsFunction"), ["CAFE#"]);
+    assert_eq!(
+        families("RefreshRatingsFunction"),
+        ["CAFE#", "RATINGS#", "REVIEW#"]
+    );
 }
 
 /// The table stream consumer: fed through its `live` alias by a mapping on this region's table
-/// stream, filtered to rating shard items, batched, with partial batch failures, bisection,
-/// bounded retries and an SQS on-failure destination it alone may send to; it may read that
-/// stream and no other, and its lag (iterator age) raises an alarm.
+/// stream, filtered to rating shard items and author markers, batched, with partial batch
+/// failures, bisection, bounded retries and an SQS on-failure destination it alone may send to;
+/// it may read that stream and no other, and its lag (iterator age) raises an alarm.
 #[test]
 fn stream_consumers_read_only_shard_changes_through_live_with_retries_and_a_dead_letter_queue() {
     let template = template();
@@ -712,19 +717,39 @@ fn stream_consumers_read_only_shard_changes_through_live_with_retries_and_a_dead
             "{consumer}: batching window {window} s"
         );
         assert!(mapping["BatchSize"].as_u64().is_some());
-        // The filter keeps exactly the rating shard items the handler acts on.
+        // The filter keeps exactly the rating shard items and author markers the handler acts
+        // on (not its own settlement records).
         let filters = mapping["FilterCriteria"]["Filters"].as_sequence().unwrap();
         assert_eq!(filters.len(), 1);
         let pattern: serde_json::Value =
             serde_json::from_str(filters[0]["Pattern"].as_str().unwrap()).unwrap();
         let keys = &pattern["dynamodb"]["Keys"];
         let pk = keys["PK"]["S"][0]["prefix"].as_str().unwrap();
-        let sk = keys["SK"]["S"][0]["prefix"].as_str().unwrap();
+        let sks: Vec<&str> = keys["SK"]["S"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["prefix"].as_str().unwrap())
+            .collect();
         let cafe = shared::domain::CafeId::from_entropy(5);
+        let author = shared::domain::PublicUserId::from_entropy(6);
         let shard_pk = shared::store::keys::ratings_pk(&cafe);
         let shard_sk = shared::store::keys::shard_sk("eu-west-1");
-        assert!(shard_pk.starts_with(pk) && shard_sk.starts_with(sk));
-        assert_eq!(sk, shared::store::keys::SHARD_PREFIX);
+        assert!(shard_pk.starts_with(pk));
+        assert_eq!(
+            sks,
+            [
+                shared::store::keys::SHARD_PREFIX,
+                shared::store::keys::REVIEWER_PREFIX
+            ]
+        );
+        assert!(shard_sk.starts_with(sks[0]));
+        assert!(shared::store::keys::reviewer_sk(&author).starts_with(sks[1]));
+        assert!(
+            !sks.iter()
+                .any(|sk| shared::store::keys::settled_sk(&author, "eu-west-1", 1).starts_with(sk)),
+            "the consumer's settlement records must not trigger it"
+        );
         assert!(
             !shared::store::keys::cafe_pk(&cafe).starts_with(pk),
             "the consumer's own café writes must not trigger it"
