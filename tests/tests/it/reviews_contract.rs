@@ -12,10 +12,12 @@ use shared::ports::{
     Claim, IdempotencyStore, ReviewReader, ReviewWriteError, ReviewWriter, StoredResponse,
     WriteLimiter,
 };
+use shared::ports::{MarkerSettler, ReviewMarker, Settlement};
 use shared::query::PageLimit;
-use shared::store::ItemTable;
 use shared::store::guard::IN_PROGRESS_TTL_SECS;
+use shared::store::keys;
 use shared::store::reviews::ReviewStore;
+use shared::store::{Condition, Item, ItemTable, Write};
 
 fn review(n: u128, cafe: &CafeId, user: &str, stars: i64, second: i64) -> Review {
     Review::new(
@@ -376,4 +378,225 @@ tests::contract_suite!(
     idempotency_claims_replays_and_expires,
     write_limits_are_token_buckets_per_user_and_action,
     concurrent_spenders_never_overspend,
+    the_marker_records_the_current_contribution_of_every_write,
+    a_region_settles_its_replaced_marker_version_once,
+    a_foreign_marker_version_is_given_back_by_its_own_region_only,
 );
+
+/// The author marker as stored.
+async fn marker<T: ItemTable>(table: &T, cafe: &CafeId, user: &str) -> ReviewMarker {
+    let doc = table
+        .get_item(
+            &keys::ratings_pk(cafe),
+            &keys::reviewer_sk(&shared::testing::public_id(user)),
+        )
+        .await
+        .unwrap()
+        .and_then(|item| item.doc)
+        .unwrap();
+    ReviewMarker::parse(&doc).unwrap()
+}
+
+/// Writes `marker` over the author marker as if replication brought it from another region,
+/// with that region's shard counting it (what the other region's transaction wrote).
+async fn replicate_in<T: ItemTable>(table: &T, cafe: &CafeId, user: &str, marker: &ReviewMarker) {
+    let (pk, sk) = (
+        keys::ratings_pk(cafe),
+        keys::reviewer_sk(&shared::testing::public_id(user)),
+    );
+    let mut writes = vec![Write::Put {
+        item: Item {
+            version: Some(marker.seq),
+            ..Item::plain(&pk, &sk, serde_json::to_string(marker).unwrap())
+        },
+        condition: Condition::Always,
+    }];
+    if let Some(stars) = marker.stars {
+        writes.push(Write::Add {
+            pk: pk.clone(),
+            sk: keys::shard_sk(marker.region.as_deref().unwrap()),
+            deltas: vec![(["h1", "h2", "h3", "h4", "h5"][usize::from(stars) - 1], 1)],
+            expires_at: None,
+            condition: Condition::Always,
+        });
+    }
+    table.transact(writes).await.unwrap();
+}
+
+fn edit(before: &Review, stars: i64, second: i64) -> Review {
+    before.edited(
+        ReviewDraft {
+            rating: Rating::new(stars).unwrap(),
+            text: ReviewText::parse("Went back: the filter menu changed, still lovely.").unwrap(),
+            brewing_method: None,
+            visited_on: None,
+        },
+        Timestamp::from_second(1_700_000_000 + second).unwrap(),
+    )
+}
+
+async fn the_marker_records_the_current_contribution_of_every_write<T: ItemTable>(table: T) {
+    let store = ReviewStore::new(table, "eu-west-1");
+    let cafe = CafeId::from_entropy(1);
+    let first = review(1, &cafe, "ana", 5, 0);
+    store.create_review(&first).await.unwrap();
+    let created = marker(store.table(), &cafe, "ana").await;
+    assert_eq!(
+        (
+            &created.review_id,
+            created.stars,
+            created.region.as_deref(),
+            created.prev
+        ),
+        (&first.id, Some(5), Some("eu-west-1"), None)
+    );
+    let edited = edit(&first, 2, 10);
+    store.update_review(&first, &edited).await.unwrap();
+    let after_edit = marker(store.table(), &cafe, "ana").await;
+    assert_eq!(after_edit.stars, Some(2));
+    assert_eq!(after_edit.prev, Some(created.seq));
+    assert!(after_edit.seq > created.seq);
+    store.delete_review(&edited).await.unwrap();
+    let tombstone = marker(store.table(), &cafe, "ana").await;
+    assert!(tombstone.is_tombstone());
+    assert_eq!(tombstone.review_id, first.id);
+    assert_eq!(tombstone.prev, Some(after_edit.seq));
+    assert_eq!(store.rating_summary(&cafe).await.unwrap().count, 0);
+    // A new review replaces the tombstone; the shard counts only the current one.
+    let again = review(2, &cafe, "ana", 3, 20);
+    store.create_review(&again).await.unwrap();
+    let recreated = marker(store.table(), &cafe, "ana").await;
+    assert_eq!(
+        (recreated.review_id.clone(), recreated.prev),
+        (again.id.clone(), Some(tombstone.seq))
+    );
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 0, 1, 0, 0])
+    );
+    // A marker written before markers named a region (a bare id) is taken back by whoever
+    // replaces it: the edit moves the count, it does not add one.
+    store
+        .table()
+        .transact(vec![Write::Put {
+            item: Item::plain(
+                keys::ratings_pk(&cafe),
+                keys::reviewer_sk(&shared::testing::public_id("ana")),
+                again.id.as_str(),
+            ),
+            condition: Condition::Always,
+        }])
+        .await
+        .unwrap();
+    store
+        .update_review(&again, &edit(&again, 4, 30))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 0, 0, 1, 0])
+    );
+}
+
+async fn a_region_settles_its_replaced_marker_version_once<T: ItemTable>(table: T) {
+    let eu = ReviewStore::new(table, "eu-west-1");
+    let cafe = CafeId::from_entropy(1);
+    let phone = review(1, &cafe, "ana", 4, 0);
+    eu.create_review(&phone).await.unwrap();
+    let ours = marker(eu.table(), &cafe, "ana").await;
+    // Within the replication window, Ana's laptop reviewed the café in us-east-1, later.
+    let laptop = ReviewMarker {
+        review_id: ReviewId::from_entropy(2),
+        stars: Some(2),
+        review_version: 1,
+        region: Some("us-east-1".to_owned()),
+        seq: ours.seq + 1,
+        prev: None,
+    };
+    replicate_in(eu.table(), &cafe, "ana", &laptop).await;
+    assert_eq!(
+        eu.rating_summary(&cafe).await.unwrap().count,
+        2,
+        "counted twice, unsettled"
+    );
+
+    let author = shared::testing::public_id("ana");
+    let settled = eu
+        .settle_marker(&cafe, &author, &ours, Some(&laptop))
+        .await
+        .unwrap();
+    assert_eq!(
+        settled,
+        Settlement {
+            released: true,
+            removed_review: true
+        }
+    );
+    assert_eq!(
+        eu.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 1, 0, 0, 0])
+    );
+    assert_eq!(
+        eu.get_review(&phone.id).await.unwrap(),
+        None,
+        "the losing review goes"
+    );
+    assert!(
+        eu.list_user_reviews(&author, PageLimit::max(), None)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    // Redelivered: nothing more.
+    let again = eu
+        .settle_marker(&cafe, &author, &ours, Some(&laptop))
+        .await
+        .unwrap();
+    assert_eq!(again, Settlement::default());
+    assert_eq!(eu.rating_summary(&cafe).await.unwrap().count, 1);
+}
+
+async fn a_foreign_marker_version_is_given_back_by_its_own_region_only<T: ItemTable + Clone>(
+    table: T,
+) {
+    let eu = ReviewStore::new(table.clone(), "eu-west-1");
+    let us = ReviewStore::new(table, "us-east-1");
+    let cafe = CafeId::from_entropy(1);
+    let author = shared::testing::public_id("ana");
+    let created = review(1, &cafe, "ana", 5, 0);
+    eu.create_review(&created).await.unwrap();
+    let eu_version = marker(eu.table(), &cafe, "ana").await;
+    // The review replicated to us-east-1, which edits it: its shard counts the new stars; the
+    // old ones are eu-west-1's to give back.
+    let edited = edit(&created, 3, 10);
+    us.update_review(&created, &edited).await.unwrap();
+    let us_version = marker(us.table(), &cafe, "ana").await;
+    assert_eq!(us_version.region.as_deref(), Some("us-east-1"));
+    assert_eq!(us_version.prev, Some(eu_version.seq));
+    assert_eq!(
+        us.settle_marker(&cafe, &author, &eu_version, Some(&us_version))
+            .await
+            .unwrap(),
+        Settlement::default(),
+        "not us-east-1's version"
+    );
+    assert_eq!(us.rating_summary(&cafe).await.unwrap().count, 2);
+    let settled = eu
+        .settle_marker(&cafe, &author, &eu_version, Some(&us_version))
+        .await
+        .unwrap();
+    assert_eq!(
+        settled,
+        Settlement {
+            released: true,
+            removed_review: false
+        },
+        "the winner names the same review: it stays"
+    );
+    assert_eq!(
+        eu.rating_summary(&cafe).await.unwrap(),
+        RatingSummary::from_histogram([0, 0, 1, 0, 0])
+    );
+    assert_eq!(eu.get_review(&created.id).await.unwrap(), Some(edited));
+}
