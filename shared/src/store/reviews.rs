@@ -83,7 +83,7 @@ impl<T: ItemTable> ReviewStore<T> {
         prev: Option<&ReviewMarker>,
     ) -> ReviewMarker {
         let prev_seq = prev.map(|m| m.seq);
-        let now = i64::try_from(jiff::Timestamp::now().as_microsecond()).unwrap_or(i64::MAX);
+        let now = jiff::Timestamp::now().as_microsecond();
         ReviewMarker {
             review_id: review.id.clone(),
             stars,
