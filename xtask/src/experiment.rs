@@ -409,6 +409,31 @@ pub fn simulate(
 pub async fn run(args: &[String]) -> anyhow::Result<()> {
     let flag = |name: &str| crate::flag_value(args, name);
     match args.first().map(String::as_str) {
+        Some("bandit") => {
+            let rates: Vec<f64> = flag("--rates")
+                .unwrap_or_else(|| "0.10,0.12".to_owned())
+                .split(',')
+                .map(|x| x.parse::<f64>().context("--rates takes numbers"))
+                .collect::<anyhow::Result<_>>()?;
+            let number = |name: &str, default: u64| -> anyhow::Result<u64> {
+                flag(name).map_or(Ok(default), |v| {
+                    v.parse().with_context(|| format!("{name} takes a number"))
+                })
+            };
+            let steps = number("--steps", 20_000)?;
+            let runs = number("--runs", 20)?;
+            let seed = number("--seed", 1)?;
+            println!("rates {rates:?}, {steps} units per run, mean of {runs} runs (seed {seed})");
+            for (policy, result) in crate::bandit::compare(&rates, steps, runs, seed) {
+                println!(
+                    "{policy:?}: regret {:.1} conversions, best variant served {:.1} %, {} conversions",
+                    result.regret,
+                    result.best_share * 100.0,
+                    result.conversions
+                );
+            }
+            Ok(())
+        }
         Some("report") => {
             let id = args
                 .get(1)

@@ -37,6 +37,8 @@
 //! - `partner create|issue-key|revoke-key|set-tier|suspend|resume|delete|list|bill …
 //!   --store embedded|dynamodb`: partner lifecycle and the monthly bill as CSV (see
 //!   `partner::USAGE` and docs/partners.md).
+//! - `experiment bandit [--rates 0.10,0.12] [--steps N] [--runs N] [--seed N]`: Thompson
+//!   sampling against a fixed 50/50 split on simulated traffic, by regret (`bandit.rs`).
 //! - `experiment report <id> [--store embedded|dynamodb] [--data-dir DIR] [--table NAME]
 //!   [--metric save] [--variants a,b] [--weights 5000,5000] [--json]`: per-variant units,
 //!   conversions and rates, lifts with 95 % intervals, a two-proportion z-test and the
@@ -46,6 +48,7 @@
 //!   accepts (HS256, signed with `CRAFTBEAN_JWT_SECRET`, else `CRAFTBEAN_DEV_JWT_SECRET` — what
 //!   functions under `cargo lambda watch` verify with — else the data directory's secret).
 
+mod bandit;
 mod bench_nearby;
 mod bench_photos;
 mod coldstart;
@@ -74,6 +77,7 @@ const USAGE: &str =
        xtask bench-coldstart [--bins DIR] [--functions a,b] [--starts N] [--invocations N] [--table NAME] [--report DIR]
        xtask http-functions
        xtask experiment report <id> [--store embedded|dynamodb] [--metric save] [--weights 5000,5000] [--json]
+       xtask experiment bandit [--rates 0.10,0.12] [--steps 20000] [--runs 20] [--seed 1]
        xtask experiment simulate [--runs N] [--units N]
        xtask bench-photos <file>…
        xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL
