@@ -189,3 +189,38 @@ async fn reports_usage_billed_by_the_rule_and_rejects_bad_ranges() {
     let later = handle_at(&deps, request(10, Some(key.expose()), &[]), day2).await;
     assert_eq!(json_body(&later)["totals"]["billed"], 8);
 }
+
+/// The REST API's event (`events/partner-usage.json`, payload 1.0, as API Gateway sends it for
+/// the partner API) with `key` in `x-api-key`, invoked as Lambda invocation `invocation`.
+fn rest_event(key: &str, invocation: &str) -> Request {
+    let mut req =
+        lambda_http::request::from_str(include_str!("../../../events/partner-usage.json")).unwrap();
+    req.headers_mut().insert("x-api-key", key.parse().unwrap());
+    let mut context = lambda_http::Context::default();
+    context.request_id = invocation.to_owned();
+    req.with_lambda_context(context)
+}
+
+/// Metering is idempotent per request id: the same REST request delivered twice (a Lambda
+/// retry: same API Gateway request id, a new invocation id) is admitted and billed once.
+#[tokio::test]
+async fn a_rest_request_delivered_twice_is_billed_once() {
+    let store = SqliteStore::in_memory().unwrap();
+    let (_, key) = partner_with_key(&store, Tier::Standard, Tier::Standard.default_limits()).await;
+    let deps = Deps { store };
+    let now = at("2026-11-29T12:00:00Z");
+    for invocation in ["invocation-1", "invocation-2"] {
+        let response = handle_at(&deps, rest_event(key.expose(), invocation), now).await;
+        assert_eq!(response.status(), 200, "{}", json_body(&response));
+        assert_eq!(
+            response.headers()["x-request-id"],
+            "fixture-partner-usage-rest"
+        );
+        // The fixture's query string reached the handler.
+        assert_eq!(json_body(&response)["from"], "2026-11-01");
+    }
+    let report = handle_at(&deps, request(1, Some(key.expose()), &[]), now).await;
+    let body = json_body(&report);
+    assert_eq!(body["totals"]["billed"], 1, "{body}");
+    assert_eq!(body["days"][0]["route"], "usage");
+}
