@@ -9,16 +9,19 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::domain::partner::{Tier, UsageRow, utc_day};
 use shared::domain::time::now_millis;
-use shared::http::partner::{PARTNER_USAGE, serve_partner};
+use shared::emf::EmfSink;
+use shared::http::partner::{PARTNER_USAGE, serve_partner_with};
 use shared::http::{ApiError, CachePolicy, InvalidParam, Query, Reply};
 use shared::ports::{Meter, PartnerStore};
 
 /// Most days one request may span (one `Query` per calendar month: at most four).
 pub const MAX_DAYS: i32 = 92;
 
-/// What the handler needs: the partner store (key check) and the meter (admission, usage).
+/// What the handler needs: the partner store (key check) and the meter (admission, usage),
+/// and where the gate's EMF metrics go.
 pub struct Deps<S> {
     pub store: S,
+    pub metrics: EmfSink,
 }
 
 /// Sums of the rows.
@@ -60,8 +63,9 @@ pub async fn handle_at<S: PartnerStore + Meter>(
     req: Request,
     now: Timestamp,
 ) -> Response<Body> {
-    serve_partner(
+    serve_partner_with(
         &deps.store,
+        &deps.metrics,
         req,
         &PARTNER_USAGE,
         now,
