@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
-use shared::domain::partner::{Tier, UsageRow, utc_day};
+use shared::domain::partner::{RollupRow, Tier, UsageRow, utc_day};
 use shared::domain::time::now_millis;
 use shared::emf::EmfSink;
 use shared::http::partner::{PARTNER_USAGE, serve_partner_with};
@@ -43,6 +43,8 @@ pub struct Usage {
     pub to: Date,
     pub totals: Totals,
     pub days: Vec<UsageRow>,
+    /// Per UTC day and route: requests, errors and latency percentiles (the daily rollup).
+    pub rollup: Vec<RollupRow>,
 }
 
 fn parse_day(raw: &str) -> Result<Date, &'static str> {
@@ -91,6 +93,7 @@ pub async fn handle_at<S: PartnerStore + Meter>(
                 )]));
             }
             let days = deps.store.usage(&caller.partner.id, from, to).await?;
+            let rollup = deps.store.rollup(&caller.partner.id, from, to).await?;
             let mut totals = Totals::default();
             for row in &days {
                 totals.billed += row.billed;
@@ -105,6 +108,7 @@ pub async fn handle_at<S: PartnerStore + Meter>(
                     to,
                     totals,
                     days,
+                    rollup,
                 },
                 CachePolicy::NoStore,
             )

@@ -195,6 +195,21 @@ async fn reports_usage_billed_by_the_rule_and_rejects_bad_ranges() {
     assert_eq!(body["days"][0]["day"], "2026-11-28");
     assert_eq!(body["days"][0]["keyId"], key.id().as_str());
     assert_eq!(body["days"][0]["route"], "usage");
+    // The daily rollup of the route: the same 7 requests, 5 of them 4xx, and latency
+    // percentiles, each a bound of the fixed histogram.
+    let rollup = &body["rollup"][0];
+    assert_eq!(rollup["day"], "2026-11-28");
+    assert_eq!(rollup["route"], "usage");
+    assert_eq!(rollup["requests"], 7);
+    assert_eq!(rollup["clientErrors"], 5);
+    assert_eq!(rollup["serverErrors"], 0);
+    for p in ["latencyP50Ms", "latencyP95Ms", "latencyP99Ms"] {
+        let ms = rollup[p].as_u64().unwrap();
+        assert!(
+            shared::domain::partner::LATENCY_BOUNDS_MS.contains(&ms),
+            "{p}: {ms}"
+        );
+    }
     // And now it is counted, on the 29th.
     let later = handle_at(&deps, request(10, Some(key.expose()), &[]), day2).await;
     assert_eq!(json_body(&later)["totals"]["billed"], 8);

@@ -260,7 +260,11 @@ where
             status,
             started,
         );
-        if let Err(e) = store.settle(&partner, &request_id, status).await {
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if let Err(e) = store
+            .settle_timed(&partner, &request_id, status, Some(latency_ms))
+            .await
+        {
             error!(error = %e, status, "settling a partner request failed; it stays unbilled");
         }
         for (name, value) in headers {
