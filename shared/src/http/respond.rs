@@ -512,6 +512,20 @@ mod tests {
         assert_eq!(request_id(&req), "fixture-partner-usage-rest");
     }
 
+    /// With REST events enabled (`apigw_rest`, tried first by lambda_http), an HTTP API event
+    /// (payload 2.0) is still read as one, with its own request id and path.
+    #[test]
+    fn http_api_events_are_still_read_as_http_api_events() {
+        let req =
+            lambda_http::request::from_str(include_str!("../../../events/get-cafe.json")).unwrap();
+        assert!(matches!(
+            req.request_context_ref(),
+            Some(RequestContext::ApiGatewayV2(_))
+        ));
+        assert_eq!(request_id(&req), "fixture-get-cafe");
+        assert_eq!(request_path(&req), "/cafes/caf_u099n1d2jztgorth");
+    }
+
     /// What the Lambda runtime sends back to API Gateway for `response`, serialized: this goes
     /// through `lambda_http`'s own adapter (the one `lambda_http::run` uses), from the
     /// `events/get-story.json` fixture.
