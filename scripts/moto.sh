@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts moto's server (DynamoDB, SQS and S3 protocols) on a free loopback port in the
+# Starts moto's server (DynamoDB, SQS, S3 and API Gateway protocols) on a free loopback port in the
 # background. Prints `export` lines for the caller to eval; writes the pid to $MOTO_PID_FILE.
 #   eval "$(scripts/moto.sh)"   ...   kill "$(cat "$MOTO_PID_FILE")"
 set -euo pipefail

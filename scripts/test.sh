@@ -2,7 +2,7 @@
 # `make test`: the whole suite on a fresh machine. Installs the Python tools into .venv, starts
 # moto's server for the DynamoDB contract tests (over HTTP, never skipped), runs every Rust test,
 # fuzzes every API operation with schemathesis (no 5xx, every response as documented), then
-# checks infra/openapi.yaml and template.yaml (sam validate --lint, cfn-lint, checkov).
+# checks infra/openapi.yaml, infra/partner-openapi.yaml and template.yaml (sam validate --lint, cfn-lint, checkov).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,8 +40,9 @@ cargo test --workspace --locked --doc
 echo "==> web budgets (first-load JS, home transfer, LCP, CLS, LCP at 4x CPU throttling)"
 scripts/web-local.sh budgets
 
-echo "==> openapi-spec-validator infra/openapi.yaml"
+echo "==> openapi-spec-validator infra/openapi.yaml infra/partner-openapi.yaml"
 .venv/bin/openapi-spec-validator infra/openapi.yaml
+.venv/bin/openapi-spec-validator infra/partner-openapi.yaml
 echo "==> sam validate --lint"
 .venv/bin/sam validate --lint --template template.yaml --region us-east-1
 echo "==> cfn-lint"

@@ -335,6 +335,15 @@ impl Aws {
             .build();
         aws_sdk_cloudfront::Client::from_conf(config)
     }
+
+    /// An API Gateway client with its own breaker (partner keys and usage-plan keys).
+    #[cfg(feature = "apigateway")]
+    pub fn apigateway(&self) -> aws_sdk_apigateway::Client {
+        let config = aws_sdk_apigateway::config::Builder::from(&self.sdk)
+            .interceptor(Breaker::new("apigateway", &self.budget))
+            .build();
+        aws_sdk_apigateway::Client::from_conf(config)
+    }
 }
 
 /// The error an operation fails with while its downstream's breaker is open.

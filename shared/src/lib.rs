@@ -14,6 +14,7 @@ pub mod config;
 pub mod cursor;
 pub mod digest;
 pub mod domain;
+pub mod emf;
 pub mod experiments;
 pub mod geo;
 pub mod identity;

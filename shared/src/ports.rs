@@ -819,6 +819,25 @@ pub trait Meter: Send + Sync {
         status: u16,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// As `settle`, also adding the request to the daily rollup's latency histogram
+    /// (`latency_ms`: from the key check to the answer; `None` records no latency).
+    fn settle_timed(
+        &self,
+        partner: &crate::domain::PartnerId,
+        request_id: &str,
+        status: u16,
+        latency_ms: Option<u64>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The daily rollups of a partner from `from` to `to` (UTC days, inclusive), per route:
+    /// one `Query` per calendar month in the range.
+    fn rollup(
+        &self,
+        partner: &crate::domain::PartnerId,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> impl Future<Output = Result<Vec<crate::domain::partner::RollupRow>, StoreError>> + Send;
+
     /// Usage counters of a partner from `from` to `to` (UTC days, inclusive): one `Query` per
     /// calendar month in the range.
     fn usage(

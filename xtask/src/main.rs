@@ -35,8 +35,9 @@
 //! - `bench-photos <file>…`, `render-one <file>`, `enlarge <in> <out> <MP>`: the photo
 //!   benchmark against sharp (run it through `scripts/bench-photos.sh`).
 //! - `partner create|issue-key|revoke-key|set-tier|suspend|resume|delete|list|bill …
-//!   --store embedded|dynamodb`: partner lifecycle and the monthly bill as CSV (see
-//!   `partner::USAGE` and docs/partners.md).
+//!   --store embedded|dynamodb [--usage-plans free=ID,standard=ID,enterprise=ID]`: partner
+//!   lifecycle (with `--usage-plans`, API Gateway's keys too: `partner_edge`) and the monthly
+//!   bill as CSV (see `partner::USAGE` and docs/partners.md).
 //! - `experiment bandit [--rates 0.10,0.12] [--steps N] [--runs N] [--seed N]`: Thompson
 //!   sampling against a fixed 50/50 split on simulated traffic, by regret (`bandit.rs`).
 //! - `experiment report <id> [--store embedded|dynamodb] [--data-dir DIR] [--table NAME]
@@ -56,6 +57,7 @@ mod deploy_web;
 mod events;
 mod experiment;
 mod partner;
+mod partner_edge;
 
 use std::path::PathBuf;
 
@@ -168,6 +170,18 @@ async fn photo_worker(args: &[String]) -> anyhow::Result<()> {
 
 async fn partner_command(args: &[String]) -> anyhow::Result<()> {
     let now = shared::domain::time::now_millis();
+    let edge = match flag_value(args, "--usage-plans") {
+        Some(raw) => Some(partner_edge::EdgeKeys {
+            client: shared::aws::Aws::from_env(shared::aws::Budget::of(
+                shared::aws::BudgetKind::Tool,
+            ))
+            .await
+            .apigateway(),
+            plans: partner_edge::UsagePlans::parse(&raw)?,
+        }),
+        None => None,
+    };
+    let edge = edge.as_ref();
     let mut out = std::io::stdout().lock();
     match flag_value(args, "--store").as_deref() {
         Some("embedded") => {
@@ -175,14 +189,14 @@ async fn partner_command(args: &[String]) -> anyhow::Result<()> {
                 .or_else(|| std::env::var("CRAFTBEAN_DATA_DIR").ok())
                 .unwrap_or_else(|| ".craftbean".to_owned());
             let store = SqliteStore::open(&PathBuf::from(&dir).join("craftbean.sqlite3"))?;
-            partner::run(&store, args, now, &mut out).await
+            partner::run(&store, edge, args, now, &mut out).await
         }
         Some("dynamodb") => {
             let table = flag_value(args, "--table")
                 .or_else(|| std::env::var("CRAFTBEAN_TABLE").ok())
                 .unwrap_or_else(|| DEFAULT_TABLE.to_owned());
             let store = DynamoStore::from_env(table).await;
-            partner::run(&store, args, now, &mut out).await
+            partner::run(&store, edge, args, now, &mut out).await
         }
         _ => bail!("{}", partner::USAGE),
     }

@@ -3,8 +3,10 @@
 //! `shared::partners`; this module parses arguments and prints. A key is printed once, when
 //! issued: only its hash is stored.
 //!
-//! API Gateway's own keys and usage-plan keys (the edge throttle in AWS) are not managed here
-//! yet: see docs/partners.md.
+//! With `--usage-plans free=ID,standard=ID,enterprise=ID` (the stack output
+//! `PartnerUsagePlans`), each command also keeps API Gateway's keys and usage-plan keys in step
+//! (`partner_edge`): the partner REST API knows a key only as an API Gateway key of the same
+//! value in its tier's plan. Without it only our store changes (the local server's case).
 
 use anyhow::{Context, bail};
 use jiff::civil::Date;
@@ -15,9 +17,11 @@ use shared::partners::{self, BillLine};
 use shared::ports::{Meter, PartnerStore};
 
 use super::flag_value;
+use super::partner_edge::EdgeKeys;
 
 /// How to use `xtask partner`.
 pub const USAGE: &str = "usage: xtask partner <command> --store embedded|dynamodb [--data-dir DIR] [--table NAME]
+       [--usage-plans free=ID,standard=ID,enterprise=ID]   (also API Gateway's keys: the stack output PartnerUsagePlans)
   create --name NAME [--tier free|standard|enterprise]
   issue-key --partner ID [--grace-hours N]   (with --grace-hours: a rotation; other keys end after N hours)
   revoke-key --partner ID --key KEY_ID
@@ -37,9 +41,13 @@ fn number(args: &[String], name: &str) -> anyhow::Result<Option<u64>> {
         .transpose()
 }
 
-/// Runs one partner command on `store`, writing what it prints to `out`.
+/// Runs one partner command on `store` (and on API Gateway's keys with `edge`), writing what it
+/// prints to `out`. Our store changes first: if API Gateway then fails, the command fails with
+/// the store already changed, and running it again (or the matching command) brings the edge
+/// in step.
 pub async fn run<S: PartnerStore + Meter>(
     store: &S,
+    edge: Option<&EdgeKeys>,
     args: &[String],
     now: Timestamp,
     out: &mut impl std::io::Write,
@@ -60,6 +68,18 @@ pub async fn run<S: PartnerStore + Meter>(
             let grace = number(args, "--grace-hours")?
                 .map(|h| SignedDuration::from_hours(i64::try_from(h).unwrap_or(i64::MAX / 3_600)));
             let key = partners::issue_key(store, &id, grace, now).await?;
+            if let Some(edge) = edge {
+                let partner = store
+                    .get_partner(&id)
+                    .await?
+                    .with_context(|| format!("no partner {id}"))?;
+                let gateway_id = edge.create(&partner, &key).await?;
+                writeln!(
+                    out,
+                    "API Gateway key: {gateway_id} (plan of {})",
+                    partner.tier
+                )?;
+            }
             writeln!(out, "key id: {}", key.id())?;
             writeln!(out, "key (shown once, store it now): {}", key.expose())?;
             if let Some(grace) = grace {
@@ -72,6 +92,10 @@ pub async fn run<S: PartnerStore + Meter>(
             let key =
                 shared::domain::ApiKeyId::parse(&raw).with_context(|| format!("--key {raw:?}"))?;
             store.revoke_key(&id, &key, now).await?;
+            if let Some(edge) = edge {
+                let n = edge.set_enabled(&id, Some(&key), false).await?;
+                writeln!(out, "disabled {n} API Gateway key(s)")?;
+            }
             writeln!(out, "revoked {key}")?;
         }
         Some("set-tier") => {
@@ -92,6 +116,10 @@ pub async fn run<S: PartnerStore + Meter>(
                 }
             });
             let partner = partners::set_tier(store, &id, tier, limits).await?;
+            if let Some(edge) = edge {
+                let n = edge.move_to(&id, tier).await?;
+                writeln!(out, "moved {n} API Gateway key(s) to the {tier} plan")?;
+            }
             writeln!(
                 out,
                 "{} is {} with {:?}",
@@ -106,11 +134,21 @@ pub async fn run<S: PartnerStore + Meter>(
                 PartnerStatus::Active
             };
             let partner = partners::set_status(store, &id, status).await?;
+            if let Some(edge) = edge {
+                // Resuming enables revoked keys at the edge too: the gate still refuses them.
+                let enabled = status == PartnerStatus::Active;
+                let n = edge.set_enabled(&id, None, enabled).await?;
+                writeln!(out, "{n} API Gateway key(s) enabled: {enabled}")?;
+            }
             writeln!(out, "{} is {:?}", partner.id, partner.status)?;
         }
         Some("delete") => {
             let id = partner_id(args)?;
             let keys = store.delete_partner(&id).await?;
+            if let Some(edge) = edge {
+                let n = edge.delete(&id).await?;
+                writeln!(out, "deleted {n} API Gateway key(s)")?;
+            }
             writeln!(out, "deleted {id} and {} keys (usage kept)", keys.len())?;
         }
         Some("list") => {
@@ -192,7 +230,7 @@ mod tests {
     async fn cmd(store: &SqliteStore, line: &str, now: &str) -> String {
         let args: Vec<String> = line.split(' ').map(str::to_owned).collect();
         let mut out = Vec::new();
-        run(store, &args, now.parse().unwrap(), &mut out)
+        run(store, None, &args, now.parse().unwrap(), &mut out)
             .await
             .unwrap();
         String::from_utf8(out).unwrap()
@@ -318,11 +356,144 @@ mod tests {
                 .collect();
             let mut out = Vec::new();
             assert!(
-                run(&store, &args, Timestamp::UNIX_EPOCH, &mut out)
+                run(&store, None, &args, Timestamp::UNIX_EPOCH, &mut out)
                     .await
                     .is_err(),
                 "{line:?}"
             );
         }
+    }
+
+    /// moto's server, started by `make test` (never skipped: without it this fails).
+    async fn moto_apigateway() -> aws_sdk_apigateway::Client {
+        let endpoint = std::env::var("CRAFTBEAN_TEST_AWS_ENDPOINT").expect(
+            "CRAFTBEAN_TEST_AWS_ENDPOINT is not set: run `make test` or `eval \"$(scripts/moto.sh)\"`",
+        );
+        shared::aws::Aws::local(
+            shared::aws::Budget::of(shared::aws::BudgetKind::Tool),
+            &endpoint,
+        )
+        .await
+        .apigateway()
+    }
+
+    /// The ids of the API Gateway keys in `plan`.
+    async fn plan_keys(client: &aws_sdk_apigateway::Client, plan: &str) -> Vec<String> {
+        let page = client
+            .get_usage_plan_keys()
+            .usage_plan_id(plan)
+            .send()
+            .await
+            .unwrap();
+        page.items()
+            .iter()
+            .filter_map(|k| k.id().map(str::to_owned))
+            .collect()
+    }
+
+    /// With `--usage-plans`, every command keeps API Gateway's keys in step with our store, over
+    /// moto's API Gateway: a key exists there with the same value in its tier's plan, moves
+    /// with the tier, is disabled when revoked or suspended, and goes with the partner.
+    #[tokio::test]
+    async fn with_usage_plans_api_gateway_keys_follow_the_lifecycle_over_moto() {
+        let client = moto_apigateway().await;
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let mut ids = Vec::new();
+        for tier in Tier::ALL {
+            let plan = client
+                .create_usage_plan()
+                .name(format!("{unique}-{tier}"))
+                .send()
+                .await
+                .unwrap();
+            ids.push(plan.id().unwrap().to_owned());
+        }
+        let plans = crate::partner_edge::UsagePlans {
+            free: ids[0].clone(),
+            standard: ids[1].clone(),
+            enterprise: ids[2].clone(),
+        };
+        let edge = EdgeKeys {
+            client: client.clone(),
+            plans: plans.clone(),
+        };
+        let store = SqliteStore::in_memory().unwrap();
+        let t = "2026-11-02T09:00:00Z";
+        let run_edge = |line: String| {
+            let args: Vec<String> = line.split(' ').map(str::to_owned).collect();
+            let (store, edge) = (&store, &edge);
+            async move {
+                let mut out = Vec::new();
+                run(store, Some(edge), &args, t.parse().unwrap(), &mut out)
+                    .await
+                    .unwrap();
+                String::from_utf8(out).unwrap()
+            }
+        };
+        let created = run_edge("create --name Bean --tier standard".into()).await;
+        let id = PartnerId::parse(field(&created, "created ")).unwrap();
+        let issued = run_edge(format!("issue-key --partner {id}")).await;
+        let secret = field(&issued, "key (shown once, store it now): ").to_owned();
+        let first_key = field(&issued, "key id: ").to_owned();
+        let gateway_id = field(&issued, "API Gateway key: ").to_owned();
+        let key = client
+            .get_api_key()
+            .api_key(&gateway_id)
+            .include_value(true)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(key.value(), Some(secret.as_str()), "the same value as ours");
+        assert_eq!(key.name(), Some(format!("{id}/{first_key}").as_str()));
+        assert!(key.enabled());
+        assert_eq!(
+            plan_keys(&client, &plans.standard).await,
+            std::slice::from_ref(&gateway_id)
+        );
+
+        // A rotation adds a second key in the same plan.
+        let rotated = run_edge(format!("issue-key --partner {id} --grace-hours 24")).await;
+        let second_id = field(&rotated, "API Gateway key: ").to_owned();
+        assert_eq!(plan_keys(&client, &plans.standard).await.len(), 2);
+
+        // A new tier moves both keys.
+        run_edge(format!("set-tier --partner {id} --tier enterprise")).await;
+        assert!(plan_keys(&client, &plans.standard).await.is_empty());
+        let mut moved = plan_keys(&client, &plans.enterprise).await;
+        moved.sort();
+        let mut both = vec![gateway_id.clone(), second_id.clone()];
+        both.sort();
+        assert_eq!(moved, both);
+
+        let enabled = |gateway_key: String| {
+            let client = client.clone();
+            async move {
+                client
+                    .get_api_key()
+                    .api_key(gateway_key)
+                    .send()
+                    .await
+                    .unwrap()
+                    .enabled()
+            }
+        };
+        run_edge(format!("revoke-key --partner {id} --key {first_key}")).await;
+        assert!(!enabled(gateway_id.clone()).await, "revoked: disabled");
+        assert!(enabled(second_id.clone()).await, "the other key stays");
+        run_edge(format!("suspend --partner {id}")).await;
+        assert!(
+            !enabled(second_id.clone()).await,
+            "suspended: every key disabled"
+        );
+        run_edge(format!("resume --partner {id}")).await;
+        assert!(enabled(second_id.clone()).await);
+
+        let deleted = run_edge(format!("delete --partner {id}")).await;
+        assert!(
+            deleted.contains("deleted 2 API Gateway key(s)"),
+            "{deleted}"
+        );
+        assert!(edge.keys_of(&id).await.unwrap().is_empty());
+        assert!(plan_keys(&client, &plans.enterprise).await.is_empty());
     }
 }

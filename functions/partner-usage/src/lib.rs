@@ -7,18 +7,21 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
-use shared::domain::partner::{Tier, UsageRow, utc_day};
+use shared::domain::partner::{RollupRow, Tier, UsageRow, utc_day};
 use shared::domain::time::now_millis;
-use shared::http::partner::{PARTNER_USAGE, serve_partner};
+use shared::emf::EmfSink;
+use shared::http::partner::{PARTNER_USAGE, serve_partner_with};
 use shared::http::{ApiError, CachePolicy, InvalidParam, Query, Reply};
 use shared::ports::{Meter, PartnerStore};
 
 /// Most days one request may span (one `Query` per calendar month: at most four).
 pub const MAX_DAYS: i32 = 92;
 
-/// What the handler needs: the partner store (key check) and the meter (admission, usage).
+/// What the handler needs: the partner store (key check) and the meter (admission, usage),
+/// and where the gate's EMF metrics go.
 pub struct Deps<S> {
     pub store: S,
+    pub metrics: EmfSink,
 }
 
 /// Sums of the rows.
@@ -40,6 +43,8 @@ pub struct Usage {
     pub to: Date,
     pub totals: Totals,
     pub days: Vec<UsageRow>,
+    /// Per UTC day and route: requests, errors and latency percentiles (the daily rollup).
+    pub rollup: Vec<RollupRow>,
 }
 
 fn parse_day(raw: &str) -> Result<Date, &'static str> {
@@ -60,8 +65,9 @@ pub async fn handle_at<S: PartnerStore + Meter>(
     req: Request,
     now: Timestamp,
 ) -> Response<Body> {
-    serve_partner(
+    serve_partner_with(
         &deps.store,
+        &deps.metrics,
         req,
         &PARTNER_USAGE,
         now,
@@ -87,6 +93,7 @@ pub async fn handle_at<S: PartnerStore + Meter>(
                 )]));
             }
             let days = deps.store.usage(&caller.partner.id, from, to).await?;
+            let rollup = deps.store.rollup(&caller.partner.id, from, to).await?;
             let mut totals = Totals::default();
             for row in &days {
                 totals.billed += row.billed;
@@ -101,6 +108,7 @@ pub async fn handle_at<S: PartnerStore + Meter>(
                     to,
                     totals,
                     days,
+                    rollup,
                 },
                 CachePolicy::NoStore,
             )

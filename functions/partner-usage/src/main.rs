@@ -9,6 +9,7 @@ async fn main() -> Result<(), Error> {
     let boot = Boot::new().await?;
     let deps = Deps {
         store: boot.store(),
+        metrics: shared::emf::EmfSink::Stdout,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

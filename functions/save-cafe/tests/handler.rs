@@ -107,7 +107,7 @@ async fn a_save_converts_an_exposed_device_once_under_its_variant() {
     assert_eq!(conversion["Metric"], "save");
     assert_eq!(
         conversion["_aws"]["CloudWatchMetrics"][0]["Namespace"],
-        "CraftBean/Experiments"
+        "CraftBean"
     );
     assert!(
         !lines.contains("fixture-user"),

@@ -772,7 +772,13 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
     {
         let store = app.store.clone();
         let response = match route.function {
-            "partner-usage" => partner_usage::handle(&partner_usage::Deps { store }, req).await,
+            "partner-usage" => {
+                let deps = partner_usage::Deps {
+                    store,
+                    metrics: EmfSink::Stdout,
+                };
+                partner_usage::handle(&deps, req).await
+            }
             _ => route_not_found::handle(&req),
         };
         return to_axum(response);

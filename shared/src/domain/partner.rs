@@ -389,10 +389,82 @@ pub struct UsageRow {
     pub server_errors: u64,
 }
 
+/// Upper bounds (milliseconds) of the latency histogram kept per partner, route and UTC day;
+/// one more bucket holds every slower request.
+pub const LATENCY_BOUNDS_MS: [u64; 11] =
+    [5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000];
+
+/// Buckets of the latency histogram: one per bound, and the overflow.
+pub const LATENCY_BUCKETS: usize = LATENCY_BOUNDS_MS.len() + 1;
+
+/// The histogram bucket of a request that took `ms`.
+pub fn latency_bucket(ms: u64) -> usize {
+    LATENCY_BOUNDS_MS
+        .iter()
+        .position(|bound| ms <= *bound)
+        .unwrap_or(LATENCY_BOUNDS_MS.len())
+}
+
+/// The `q`-quantile (0 < q ≤ 1) of a latency histogram, at bucket resolution: the upper bound
+/// of the bucket holding the request of rank ⌈q·n⌉, so never below the true value (the overflow
+/// bucket reports the last bound: "at least"). `None` without samples.
+pub fn latency_quantile(counts: &[u64; LATENCY_BUCKETS], q: f64) -> Option<u64> {
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    // Rank of the quantile's sample, 1-based (ceil(q * n), at least 1).
+    let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
+    let mut seen = 0;
+    for (i, count) in counts.iter().enumerate() {
+        seen += count;
+        if seen >= rank {
+            return Some(LATENCY_BOUNDS_MS[i.min(LATENCY_BOUNDS_MS.len() - 1)]);
+        }
+    }
+    LATENCY_BOUNDS_MS.last().copied()
+}
+
+/// The daily rollup of one partner's route: settled requests, the 4xx and 5xx among them, and
+/// latency percentiles from the fixed histogram ([`LATENCY_BOUNDS_MS`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RollupRow {
+    pub day: Date,
+    pub route: String,
+    /// Admitted requests settled on that day's route (billed or not).
+    pub requests: u64,
+    pub client_errors: u64,
+    pub server_errors: u64,
+    /// Percentiles in milliseconds (bucket upper bounds); `null` when no latency was recorded.
+    pub latency_p50_ms: Option<u64>,
+    pub latency_p95_ms: Option<u64>,
+    pub latency_p99_ms: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn latency_quantiles_are_bucket_upper_bounds() {
+        assert_eq!(latency_bucket(0), 0);
+        assert_eq!(latency_bucket(5), 0);
+        assert_eq!(latency_bucket(6), 1);
+        assert_eq!(latency_bucket(10_000), 10);
+        assert_eq!(latency_bucket(10_001), 11);
+        let mut counts = [0; LATENCY_BUCKETS];
+        assert_eq!(latency_quantile(&counts, 0.5), None);
+        // 90 requests of 20 ms, 9 of 300 ms, 1 of 20 s.
+        counts[latency_bucket(20)] = 90;
+        counts[latency_bucket(300)] = 9;
+        counts[latency_bucket(20_000)] = 1;
+        assert_eq!(latency_quantile(&counts, 0.5), Some(25));
+        assert_eq!(latency_quantile(&counts, 0.95), Some(500));
+        assert_eq!(latency_quantile(&counts, 0.99), Some(500));
+        assert_eq!(latency_quantile(&counts, 1.0), Some(10_000));
+    }
 
     #[test]
     fn keys_round_trip_and_hash_stably() {

@@ -11,9 +11,6 @@
 //! in `EXPOSURES#<experiment>` and the outcome in `OUTCOMES#<experiment>#<metric>` (both sorted
 //! by unit in `ByName`), which `xtask experiment report` pages through.
 
-use std::io::Write as _;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -43,54 +40,21 @@ pub struct Outcome {
     pub at: Timestamp,
 }
 
-/// The CloudWatch namespace of experiment metrics.
-pub const EMF_NAMESPACE: &str = "CraftBean/Experiments";
+pub use crate::emf::EmfSink;
 
-/// The process's EMF collector: the `metrics` recorder `metrics_cloudwatch_embedded` installs
-/// (once per process; `None`, and no EMF lines, if another recorder was installed first).
-fn collector() -> Option<&'static metrics_cloudwatch_embedded::Collector> {
-    static COLLECTOR: OnceLock<Option<&'static metrics_cloudwatch_embedded::Collector>> =
-        OnceLock::new();
-    *COLLECTOR.get_or_init(|| {
-        match metrics_cloudwatch_embedded::Builder::new()
-            .cloudwatch_namespace(EMF_NAMESPACE)
-            .init()
-        {
-            Ok(collector) => {
-                metrics::describe_counter!("Exposures", metrics::Unit::Count, "first exposures");
-                metrics::describe_counter!("Conversions", metrics::Unit::Count, "first outcomes");
-                Some(collector)
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "no EMF collector: another metrics recorder is installed");
-                None
-            }
-        }
-    })
-}
+/// The CloudWatch namespace of experiment metrics (every CraftBean EMF metric's).
+pub const EMF_NAMESPACE: &str = crate::emf::NAMESPACE;
 
-/// Where EMF lines go: standard output in Lambda (CloudWatch Logs reads it), or memory in tests.
-#[derive(Clone, Default)]
-pub enum EmfSink {
-    #[default]
-    Stdout,
-    Memory(Arc<Mutex<Vec<u8>>>),
-}
-
-impl EmfSink {
-    /// A sink that keeps lines in memory, and the buffer it writes to.
-    pub fn memory() -> (Self, Arc<Mutex<Vec<u8>>>) {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        (Self::Memory(buffer.clone()), buffer)
-    }
-
-    /// Counts one `metric` (a Count) with dimensions `Experiment`, `Variant` (and `Metric` for
-    /// outcomes), then flushes the collector: one EMF document per dimension set with a count
-    /// since the last flush, so every count is written exactly once even when requests overlap.
-    fn emit(&self, metric: &'static str, experiment: &str, variant: &str, outcome: Option<&str>) {
-        let Some(collector) = collector() else {
-            return;
-        };
+/// Counts one `metric` (a Count) with dimensions `Experiment`, `Variant` (and `Metric` for
+/// outcomes) and flushes it to `sink`.
+fn emit(
+    sink: &EmfSink,
+    metric: &'static str,
+    experiment: &str,
+    variant: &str,
+    outcome: Option<&str>,
+) {
+    sink.record(|| {
         let mut labels = vec![
             metrics::Label::new("Experiment", experiment.to_owned()),
             metrics::Label::new("Variant", variant.to_owned()),
@@ -99,24 +63,7 @@ impl EmfSink {
             labels.push(metrics::Label::new("Metric", outcome.to_owned()));
         }
         metrics::counter!(metric, labels).increment(1);
-        let mut lines = Vec::with_capacity(512);
-        if let Err(e) = collector.flush(&mut lines) {
-            tracing::warn!(error = %e, "could not encode EMF lines");
-            return;
-        }
-        match self {
-            Self::Stdout => {
-                let mut out = std::io::stdout().lock();
-                if let Err(e) = out.write_all(&lines).and_then(|()| out.flush()) {
-                    tracing::warn!(error = %e, "could not write EMF lines");
-                }
-            }
-            Self::Memory(buffer) => buffer
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .extend_from_slice(&lines),
-        }
-    }
+    });
 }
 
 /// Records events in a store and logs each stored one as EMF.
@@ -140,8 +87,13 @@ impl<S: ExperimentEvents> EventRecorder<S> {
                 unit = %exposure.unit,
                 "experiment exposure"
             );
-            self.sink
-                .emit("Exposures", &exposure.experiment, &exposure.variant, None);
+            emit(
+                &self.sink,
+                "Exposures",
+                &exposure.experiment,
+                &exposure.variant,
+                None,
+            );
         }
         Ok(first)
     }
@@ -166,8 +118,13 @@ impl<S: ExperimentEvents> EventRecorder<S> {
                 unit = %o.unit,
                 "experiment outcome"
             );
-            self.sink
-                .emit("Conversions", &o.experiment, &o.variant, Some(&o.metric));
+            emit(
+                &self.sink,
+                "Conversions",
+                &o.experiment,
+                &o.variant,
+                Some(&o.metric),
+            );
         }
         Ok(outcome)
     }

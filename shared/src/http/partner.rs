@@ -7,8 +7,15 @@
 //! Refusals are problem+json, never a 5xx: no or unknown key → 401 `invalid-api-key`; revoked,
 //! expired or suspended → 403 `api-key-refused`; a spent limit → 429 `rate-limited` with
 //! `Retry-After`.
+//!
+//! Analytics: every admitted request is counted in CloudWatch's embedded metric format
+//! ([`crate::emf`], namespace `CraftBean`) with dimensions `Partner` and `Route`: `Requests`,
+//! `ClientErrors` (4xx), `ServerErrors` (5xx) and `Latency` (milliseconds, from the key check to
+//! the answer); every 429 the gate answers counts `RateLimited` per `Route` and without
+//! dimensions (the template's partner throttles alarm). The partner dashboard reads them.
 
 use std::future::Future;
+use std::time::Instant;
 
 use http::HeaderName;
 use jiff::Timestamp;
@@ -22,6 +29,7 @@ use super::respond::{Reply, RequestInfo, error_response, request_id, request_pat
 use super::routes::RouteSpec;
 use crate::domain::ApiKeyId;
 use crate::domain::partner::{ApiKeySecret, Partner, PartnerStatus};
+use crate::emf::EmfSink;
 use crate::ports::{Admission, Meter, PartnerStore, RateWindow};
 
 /// The request header that carries a partner's key (API Gateway's name for it).
@@ -39,6 +47,59 @@ pub const PARTNER_USAGE: RouteSpec = RouteSpec {
 /// Every partner route: the partner API's own route table (its OpenAPI document is
 /// infra/partner-openapi.yaml once the REST API is deployed; see docs/partners.md).
 pub const PARTNER_ROUTES: &[RouteSpec] = &[PARTNER_USAGE];
+
+/// CloudWatch namespace of the partner metrics (every CraftBean EMF metric's).
+pub const EMF_NAMESPACE: &str = crate::emf::NAMESPACE;
+/// Admitted requests, per `Partner` and `Route`.
+pub const METRIC_REQUESTS: &str = "Requests";
+/// Admitted requests answered 4xx (billed), per `Partner` and `Route`.
+pub const METRIC_CLIENT_ERRORS: &str = "ClientErrors";
+/// Admitted requests answered 5xx (not billed), per `Partner` and `Route`.
+pub const METRIC_SERVER_ERRORS: &str = "ServerErrors";
+/// Milliseconds from the key check to the answer, per `Partner` and `Route`.
+pub const METRIC_LATENCY: &str = "Latency";
+/// Requests refused 429 by the gate, per `Route` and in total (no dimensions).
+pub const METRIC_RATE_LIMITED: &str = "RateLimited";
+/// The per-partner metrics (dimensions `Partner`, `Route`) the partner dashboard shows.
+pub const PARTNER_METRICS: [&str; 4] = [
+    METRIC_REQUESTS,
+    METRIC_CLIENT_ERRORS,
+    METRIC_SERVER_ERRORS,
+    METRIC_LATENCY,
+];
+
+/// Counts one admitted request's outcome.
+fn record_served(
+    sink: &EmfSink,
+    partner: &str,
+    route: &'static str,
+    status: u16,
+    started: Instant,
+) {
+    sink.record(|| {
+        let labels = [
+            metrics::Label::new("Partner", partner.to_owned()),
+            metrics::Label::new("Route", route),
+        ];
+        metrics::counter!(METRIC_REQUESTS, labels.to_vec()).increment(1);
+        if (400..500).contains(&status) {
+            metrics::counter!(METRIC_CLIENT_ERRORS, labels.to_vec()).increment(1);
+        }
+        if status >= 500 {
+            metrics::counter!(METRIC_SERVER_ERRORS, labels.to_vec()).increment(1);
+        }
+        metrics::histogram!(METRIC_LATENCY, labels.to_vec())
+            .record(started.elapsed().as_secs_f64() * 1000.0);
+    });
+}
+
+/// Counts one 429 of the gate, per route and in total.
+fn record_rate_limited(sink: &EmfSink, route: &'static str) {
+    sink.record(|| {
+        metrics::counter!(METRIC_RATE_LIMITED, "Route" => route).increment(1);
+        metrics::counter!(METRIC_RATE_LIMITED).increment(1);
+    });
+}
 
 /// The route's name in usage counters and reports: the function name without `partner-`.
 pub fn metered_name(route: &RouteSpec) -> &'static str {
@@ -143,7 +204,7 @@ async fn admit<S: PartnerStore + Meter>(
 /// Runs a partner route's `handler` behind the key check and the limits, and settles the
 /// request for billing by the status it answered. `now` is the admission instant (the UTC day
 /// it is billed on). A settlement that fails is logged and leaves the request unbilled; the
-/// response is not held back for it.
+/// response is not held back for it. Metrics go to standard output ([`serve_partner_with`]).
 pub async fn serve_partner<S, F, Fut>(
     store: &S,
     req: Request,
@@ -156,20 +217,54 @@ where
     F: FnOnce(PartnerCaller, RequestInfo, Request) -> Fut,
     Fut: Future<Output = Result<Reply, ApiError>>,
 {
+    serve_partner_with(store, &EmfSink::Stdout, req, route, now, handler).await
+}
+
+/// As [`serve_partner`], counting the request's metrics into `metrics`.
+pub async fn serve_partner_with<S, F, Fut>(
+    store: &S,
+    metrics: &EmfSink,
+    req: Request,
+    route: &'static RouteSpec,
+    now: Timestamp,
+    handler: F,
+) -> Response<Body>
+where
+    S: PartnerStore + Meter,
+    F: FnOnce(PartnerCaller, RequestInfo, Request) -> Fut,
+    Fut: Future<Output = Result<Reply, ApiError>>,
+{
+    let started = Instant::now();
     let request_id = request_id(&req);
     let path = request_path(&req);
     let span = info_span!("partner", request_id = %request_id, route = route.path, partner = tracing::field::Empty);
     async move {
         let caller = match admit(store, &req, route, &request_id, now).await {
             Ok(caller) => caller,
-            Err(err) => return error_response(&err, &path, &request_id),
+            Err(err) => {
+                if matches!(err, ApiError::RateLimited { .. }) {
+                    record_rate_limited(metrics, metered_name(route));
+                }
+                return error_response(&err, &path, &request_id);
+            }
         };
         tracing::Span::current().record("partner", caller.partner.id.as_str());
         let partner = caller.partner.id.clone();
         let headers = rate_limit_headers(&caller.windows);
         let mut response = serve(req, route, |info, req| handler(caller, info, req)).await;
         let status = response.status().as_u16();
-        if let Err(e) = store.settle(&partner, &request_id, status).await {
+        record_served(
+            metrics,
+            partner.as_str(),
+            metered_name(route),
+            status,
+            started,
+        );
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if let Err(e) = store
+            .settle_timed(&partner, &request_id, status, Some(latency_ms))
+            .await
+        {
             error!(error = %e, status, "settling a partner request failed; it stays unbilled");
         }
         for (name, value) in headers {

@@ -288,12 +288,17 @@ impl RequestInfo {
     }
 }
 
-/// The request id clients see: API Gateway's, else the Lambda invocation's, else a caller's
-/// `x-request-id` header (local server), else `unknown`.
+/// The request id clients see: API Gateway's (the HTTP API's, or the partner REST API's), else
+/// the Lambda invocation's, else a caller's `x-request-id` header (local server), else
+/// `unknown`. Partner metering is idempotent per request id, so a Lambda retry of the same
+/// REST request (same API Gateway id, new invocation id) must read the gateway's.
 pub fn request_id(req: &Request) -> String {
-    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref()
-        && let Some(id) = ctx.request_id.as_deref().filter(|id| !id.is_empty())
-    {
+    let gateway = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.as_deref(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.request_id.as_deref(),
+        _ => None,
+    };
+    if let Some(id) = gateway.filter(|id| !id.is_empty()) {
         return id.to_owned();
     }
     if let Some(ctx) = req.lambda_context_ref() {
@@ -485,6 +490,40 @@ mod tests {
         assert!(etag_matches("*", tag));
         assert!(!etag_matches("\"abd\"", tag));
         assert!(!etag_matches("abc", tag));
+    }
+
+    /// A partner REST API event (payload 1.0, `events/partner-usage.json`): the id is API
+    /// Gateway's, not the Lambda invocation's, and the path has no stage prefix.
+    #[test]
+    fn rest_api_events_carry_the_gateway_request_id_and_the_path_without_stage() {
+        let mut req =
+            lambda_http::request::from_str(include_str!("../../../events/partner-usage.json"))
+                .unwrap();
+        assert!(matches!(
+            req.request_context_ref(),
+            Some(RequestContext::ApiGatewayV1(_))
+        ));
+        assert_eq!(request_id(&req), "fixture-partner-usage-rest");
+        assert_eq!(request_path(&req), "/partner/v1/usage");
+        // The invocation's id (it differs on a Lambda retry) does not win over the gateway's.
+        let mut context = lambda_http::Context::default();
+        context.request_id = "lambda-invocation-1".into();
+        req.extensions_mut().insert(context);
+        assert_eq!(request_id(&req), "fixture-partner-usage-rest");
+    }
+
+    /// With REST events enabled (`apigw_rest`, tried first by lambda_http), an HTTP API event
+    /// (payload 2.0) is still read as one, with its own request id and path.
+    #[test]
+    fn http_api_events_are_still_read_as_http_api_events() {
+        let req =
+            lambda_http::request::from_str(include_str!("../../../events/get-cafe.json")).unwrap();
+        assert!(matches!(
+            req.request_context_ref(),
+            Some(RequestContext::ApiGatewayV2(_))
+        ));
+        assert_eq!(request_id(&req), "fixture-get-cafe");
+        assert_eq!(request_path(&req), "/cafes/caf_u099n1d2jztgorth");
     }
 
     /// What the Lambda runtime sends back to API Gateway for `response`, serialized: this goes

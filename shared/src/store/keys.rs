@@ -566,6 +566,20 @@ pub fn parse_usage_sk(sk: &str) -> Option<(i8, crate::domain::ApiKeyId, String)>
     Some((day.parse().ok()?, key, route.to_owned()))
 }
 
+/// Sort-key prefix of the daily rollups in a month's partition.
+pub const ROLLUP_DAY_PREFIX: &str = "ROLLUP#";
+
+/// The rollup of one route on one UTC day (all keys together): `ROLLUP#<DD>#ROUTE#<route>`.
+pub fn rollup_sk(day: jiff::civil::Date, route: &str) -> String {
+    format!("{ROLLUP_DAY_PREFIX}{}#ROUTE#{route}", day.strftime("%d"))
+}
+
+/// Day of month and route of a rollup's sort key ([`rollup_sk`]).
+pub fn parse_rollup_sk(sk: &str) -> Option<(i8, String)> {
+    let (day, route) = sk.strip_prefix(ROLLUP_DAY_PREFIX)?.split_once("#ROUTE#")?;
+    Some((day.parse().ok()?, route.to_owned()))
+}
+
 /// `CONSENT#<partnerId>#<partnerUserId>`: a user's consent to one partner, found by the
 /// pseudonymous id the partner holds (one `GetItem` per partner request).
 pub fn consent_pk(

@@ -26,8 +26,8 @@ use super::table::{
     Condition, Item, ItemTable, SortIndex, SortKeys, StoredItem, TransactError, Write,
 };
 use crate::domain::partner::{
-    Billing, Consent, KeyHash, KeyRecord, Partner, UsageRow, secs_to_next_day, secs_to_next_month,
-    utc_day,
+    Billing, Consent, KeyHash, KeyRecord, LATENCY_BUCKETS, Partner, RollupRow, UsageRow,
+    latency_bucket, latency_quantile, secs_to_next_day, secs_to_next_month, utc_day,
 };
 use crate::domain::{ApiKeyId, PartnerId, PartnerUserId, PublicUserId};
 use crate::ports::{
@@ -47,6 +47,13 @@ const QUOTA_USED: &str = "n";
 const BILLED: &str = "billed";
 const CLIENT_ERRORS: &str = "cerr";
 const SERVER_ERRORS: &str = "serr";
+/// Settled requests of a daily rollup.
+const REQUESTS: &str = "req";
+/// The daily rollup's latency histogram: one counter per bucket of `LATENCY_BOUNDS_MS`.
+const LATENCY_COUNTERS: [&str; LATENCY_BUCKETS] = [
+    "lat00", "lat01", "lat02", "lat03", "lat04", "lat05", "lat06", "lat07", "lat08", "lat09",
+    "lat10", "lat11",
+];
 
 fn store_error(operation: &'static str) -> impl Fn(TransactError) -> StoreError {
     move |e| match e {
@@ -505,6 +512,17 @@ impl<S: ItemTable> Meter for S {
         request_id: &str,
         status: u16,
     ) -> Result<(), StoreError> {
+        self.settle_timed(partner, request_id, status, None).await
+    }
+
+    #[instrument(skip_all, fields(partner = %partner, status))]
+    async fn settle_timed(
+        &self,
+        partner: &PartnerId,
+        request_id: &str,
+        status: u16,
+        latency_ms: Option<u64>,
+    ) -> Result<(), StoreError> {
         let pk = keys::admission_pk(partner, request_id);
         let Some(stored) = self.get_item(&pk, keys::PROFILE_SK).await? else {
             tracing::warn!("settling a request that was never admitted (or expired)");
@@ -552,6 +570,24 @@ impl<S: ItemTable> Meter for S {
                 condition: Condition::Always,
             },
         ];
+        // The daily rollup of the route (all keys), in the same transaction: counted once too.
+        let mut rollup = vec![(REQUESTS, 1)];
+        if (400..500).contains(&status) {
+            rollup.push((CLIENT_ERRORS, 1));
+        }
+        if status >= 500 {
+            rollup.push((SERVER_ERRORS, 1));
+        }
+        if let Some(ms) = latency_ms {
+            rollup.push((LATENCY_COUNTERS[latency_bucket(ms)], 1));
+        }
+        writes.push(Write::Add {
+            pk: usage_pk.clone(),
+            sk: keys::rollup_sk(record.day, &record.route),
+            deltas: rollup,
+            expires_at: None,
+            condition: Condition::Always,
+        });
         if billing == Billing::NotBilled {
             // Our failure: the request gives its quota units back.
             let mut refund = |sk: String| {
@@ -575,6 +611,49 @@ impl<S: ItemTable> Meter for S {
             Ok(()) | Err(TransactError::ConditionFailed { index: 0 }) => Ok(()),
             Err(e) => Err(store_error("partner_settle")(e)),
         }
+    }
+
+    #[instrument(skip_all, fields(partner = %partner))]
+    async fn rollup(
+        &self,
+        partner: &PartnerId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<RollupRow>, StoreError> {
+        let mut rows = Vec::new();
+        let mut month = from.first_of_month();
+        while month <= to {
+            let pk = keys::usage_pk(partner, month);
+            for item in self.query_prefix(&pk, keys::ROLLUP_DAY_PREFIX).await? {
+                let Some((dd, route)) = keys::parse_rollup_sk(&item.sk) else {
+                    continue;
+                };
+                let Ok(day) = Date::new(month.year(), month.month(), dd) else {
+                    continue;
+                };
+                if day < from || day > to {
+                    continue;
+                }
+                let count = |name| u64::try_from(item.counter(name)).unwrap_or(0);
+                let histogram = LATENCY_COUNTERS.map(count);
+                rows.push(RollupRow {
+                    day,
+                    route,
+                    requests: count(REQUESTS),
+                    client_errors: count(CLIENT_ERRORS),
+                    server_errors: count(SERVER_ERRORS),
+                    latency_p50_ms: latency_quantile(&histogram, 0.50),
+                    latency_p95_ms: latency_quantile(&histogram, 0.95),
+                    latency_p99_ms: latency_quantile(&histogram, 0.99),
+                });
+            }
+            let Ok(next) = month.checked_add(jiff::Span::new().months(1)) else {
+                break;
+            };
+            month = next;
+        }
+        rows.sort_by(|a, b| (a.day, a.route.as_str()).cmp(&(b.day, b.route.as_str())));
+        Ok(rows)
     }
 
     #[instrument(skip_all, fields(partner = %partner))]

@@ -37,6 +37,7 @@ mod search_contract;
 mod stories_api;
 mod stories_contract;
 mod template;
+mod template_partner;
 mod template_routing;
 mod template_web;
 mod tidy;

@@ -21,7 +21,8 @@ async fn the_local_server_checks_keys_and_reports_limits() {
     let app = tests::spawn_app().await;
     let (_, partner, key) = partner_in(&app, Tier::Free.default_limits()).await;
 
-    let missing = app.request("GET", "/partner/v1/usage", &[]).await;
+    let documented = |reply| tests::openapi::partner_documented(reply, "GET", "/partner/v1/usage");
+    let missing = documented(app.request("GET", "/partner/v1/usage", &[]).await);
     assert_eq!(missing.status, 401);
     assert_eq!(
         missing.header("content-type"),
@@ -32,18 +33,20 @@ async fn the_local_server_checks_keys_and_reports_limits() {
         "https://craftbean.app/problems/invalid-api-key"
     );
     let unknown = ApiKeySecret::generate();
-    let wrong = app
-        .request(
+    let wrong = documented(
+        app.request(
             "GET",
             "/partner/v1/usage",
             &[("x-api-key", unknown.expose())],
         )
-        .await;
+        .await,
+    );
     assert_eq!(wrong.status, 401);
 
-    let ok = app
-        .request("GET", "/partner/v1/usage", &[("x-api-key", key.expose())])
-        .await;
+    let ok = documented(
+        app.request("GET", "/partner/v1/usage", &[("x-api-key", key.expose())])
+            .await,
+    );
     assert_eq!(ok.status, 200, "{:?}", ok.body);
     assert_eq!(ok.body["partnerId"], partner.id.as_str());
     assert_eq!(
@@ -57,13 +60,14 @@ async fn the_local_server_checks_keys_and_reports_limits() {
     );
     assert!(ok.header("ratelimit").unwrap().contains(r#""day";r=999;"#));
 
-    let bad = app
-        .request(
+    let bad = documented(
+        app.request(
             "GET",
             "/partner/v1/usage?from=2026-13-01",
             &[("x-api-key", key.expose())],
         )
-        .await;
+        .await,
+    );
     assert_eq!(bad.status, 400);
     assert!(bad.header("ratelimit").is_some(), "admitted: headers too");
 }
@@ -85,6 +89,7 @@ async fn concurrent_calls_through_http_are_admitted_and_billed_exactly() {
     assert_eq!(ok, 12);
     assert_eq!(limited.len(), 8);
     for reply in limited {
+        tests::openapi::assert_partner_documented(reply, "GET", "/partner/v1/usage");
         assert_eq!(
             reply.body["type"],
             "https://craftbean.app/problems/rate-limited"

@@ -354,6 +354,97 @@ async fn partner_4xx_are_billed_and_our_5xx_are_not<T: ItemTable>(store: T) {
     assert_eq!(billed(&autumn), 3);
 }
 
+/// The daily rollup per route (all keys together) counts each settled request once, with its
+/// 4xx/5xx, and its latency in the fixed histogram: retried settlements change nothing, and
+/// the percentiles are bucket upper bounds.
+async fn the_daily_rollup_counts_requests_errors_and_latency_once<T: ItemTable>(store: T) {
+    let p = partner(7, Tier::Standard);
+    store.create_partner(&p).await.unwrap();
+    let (_, a) = key_for(&p, 70, "2026-11-01T00:00:00Z");
+    let (_, b) = key_for(&p, 71, "2026-11-01T00:00:00Z");
+    store.add_key(&a, None).await.unwrap();
+    store.add_key(&b, None).await.unwrap();
+    // 20 requests on "cafes" on the 29th over both keys: 18 × 200 at 20 ms, a 404 at 300 ms,
+    // a 500 at 20 s; one on "usage"; one on the 28th.
+    let mut cases: Vec<(&KeyRecord, &str, &str, u16, Option<u64>)> = Vec::new();
+    for i in 0..18 {
+        let key = if i % 2 == 0 { &a } else { &b };
+        cases.push((key, "cafes", "2026-11-29T10:00:00Z", 200, Some(20)));
+    }
+    cases.push((&a, "cafes", "2026-11-29T10:00:01Z", 404, Some(300)));
+    cases.push((&b, "cafes", "2026-11-29T10:00:02Z", 500, Some(20_000)));
+    cases.push((&a, "usage", "2026-11-29T10:00:03Z", 200, Some(4)));
+    cases.push((&a, "cafes", "2026-11-28T10:00:00Z", 200, None));
+    for (i, (key, route, when, status, latency)) in cases.iter().enumerate() {
+        let request = format!("rollup-{i}");
+        assert!(
+            admit(&store, &p, &key.key_id, route, &request, at(when))
+                .await
+                .admitted
+        );
+        store
+            .settle_timed(&p.id, &request, *status, *latency)
+            .await
+            .unwrap();
+        // A retried settlement changes nothing.
+        store
+            .settle_timed(&p.id, &request, *status, *latency)
+            .await
+            .unwrap();
+    }
+    let rows = store
+        .rollup(&p.id, day("2026-11-01"), day("2026-11-30"))
+        .await
+        .unwrap();
+    let summary: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.day.to_string(),
+                r.route.as_str(),
+                r.requests,
+                r.client_errors,
+                r.server_errors,
+                r.latency_p50_ms,
+                r.latency_p95_ms,
+                r.latency_p99_ms,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("2026-11-28".to_owned(), "cafes", 1, 0, 0, None, None, None),
+            (
+                "2026-11-29".to_owned(),
+                "cafes",
+                20,
+                1,
+                1,
+                Some(25),
+                Some(500),
+                Some(10_000)
+            ),
+            (
+                "2026-11-29".to_owned(),
+                "usage",
+                1,
+                0,
+                0,
+                Some(5),
+                Some(5),
+                Some(5)
+            ),
+        ]
+    );
+    // A range of one day reads only that day.
+    let one = store
+        .rollup(&p.id, day("2026-11-28"), day("2026-11-28"))
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+}
+
 async fn concurrent_calls_are_billed_exactly_n<T: ItemTable + 'static>(store: T) {
     const N: usize = 48;
     let mut p = partner(6, Tier::Enterprise);
@@ -455,4 +546,5 @@ tests::contract_suite!(
     retried_admissions_and_settlements_count_once,
     partner_4xx_are_billed_and_our_5xx_are_not,
     concurrent_calls_are_billed_exactly_n,
+    the_daily_rollup_counts_requests_errors_and_latency_once,
 );

@@ -204,3 +204,91 @@ async fn local_server_mounts_every_route() {
         }
     }
 }
+
+/// (method, path) of every event on the partner REST API (`Type: Api`, `RestApiId: PartnerApi`).
+fn partner_template_routes() -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    let resources = template()["Resources"].as_mapping().unwrap().clone();
+    for (_, resource) in resources {
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for (_, event) in events {
+            if event["Type"].as_str() != Some("Api") {
+                continue;
+            }
+            let props = &event["Properties"];
+            let on_partner_api = match &props["RestApiId"] {
+                Value::Tagged(t) => t.tag == "!Ref" && t.value.as_str() == Some("PartnerApi"),
+                _ => false,
+            };
+            assert!(
+                on_partner_api,
+                "an Api event off the partner API: {props:?}"
+            );
+            out.insert((
+                props["Method"].as_str().unwrap().to_uppercase(),
+                props["Path"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    out
+}
+
+/// The partner API states its routes three times: `PARTNER_ROUTES`, the REST API's events in
+/// template.yaml and infra/partner-openapi.yaml. They hold the same (method, path) pairs (GET
+/// only: the partner API serves no HEAD), each under `/partner/v1/`, every operation needs the
+/// key, and each route is its own function crate.
+#[test]
+fn the_partner_template_and_openapi_hold_exactly_the_partner_route_table() {
+    use shared::http::partner::PARTNER_ROUTES;
+    let table: BTreeSet<(String, String)> = PARTNER_ROUTES
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect();
+    assert!(table.iter().all(|(_, p)| p.starts_with("/partner/v1/")));
+    assert_eq!(
+        partner_template_routes(),
+        table,
+        "template.yaml PartnerApi events vs PARTNER_ROUTES"
+    );
+    let doc = tests::openapi::partner_document();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "head", "put", "post", "delete", "patch", "options"] {
+            if let Some(op) = item.get(method) {
+                documented.insert((method.to_uppercase(), path.clone()));
+                assert!(
+                    op.get("security").is_none(),
+                    "{method} {path} overrides the document's x-api-key security"
+                );
+                for status in ["200", "401", "403", "429"] {
+                    assert!(
+                        !op["responses"][status].is_null(),
+                        "{method} {path} documents no {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(
+        documented, table,
+        "infra/partner-openapi.yaml vs PARTNER_ROUTES"
+    );
+    let scheme = &doc["components"]["securitySchemes"]["ApiKey"];
+    assert_eq!(scheme["type"], "apiKey");
+    assert_eq!(scheme["in"], "header");
+    assert_eq!(scheme["name"], shared::http::partner::API_KEY_HEADER);
+    assert_eq!(doc["security"][0]["ApiKey"], serde_json::json!([]));
+    for route in PARTNER_ROUTES {
+        assert!(
+            tests::repo_root()
+                .join("functions")
+                .join(route.function)
+                .join("src/main.rs")
+                .exists(),
+            "{} has no crate",
+            route.function
+        );
+    }
+}

@@ -9,6 +9,7 @@
 
 use serde_yaml::Value;
 use shared::http::ROUTES;
+use shared::http::partner::PARTNER_ROUTES;
 use tests::template_yaml::{strings, template};
 
 /// Functions that serve no route: queue workers, each fed by an `AWS::Lambda::EventSourceMapping`.
@@ -91,8 +92,13 @@ fn every_policy_is_inline_least_privilege() {
     let all = functions(&template);
     assert_eq!(
         all.len(),
-        ROUTES.len() + 1 + WORKERS.len() + STREAM_CONSUMERS.len() + SCHEDULED.len(),
-        "one function per route plus route-not-found plus the queue workers, stream consumers and scheduled jobs"
+        ROUTES.len()
+            + PARTNER_ROUTES.len()
+            + 1
+            + WORKERS.len()
+            + STREAM_CONSUMERS.len()
+            + SCHEDULED.len(),
+        "one function per route (consumer and partner API) plus route-not-found plus the queue workers, stream consumers and scheduled jobs"
     );
     for (name, function) in all {
         let policies = function["Properties"]["Policies"]
@@ -174,6 +180,28 @@ fn write_routes_are_authorized_and_reads_are_not() {
             continue;
         };
         for (_, event) in events {
+            // A partner route: on the partner REST API, with its key required (the gate checks
+            // it again), never a user's token.
+            if event["Type"].as_str() == Some("Api") {
+                let props = &event["Properties"];
+                assert_eq!(
+                    ref_target(&props["RestApiId"]).as_deref(),
+                    Some("PartnerApi"),
+                    "{name}"
+                );
+                let path = props["Path"].as_str().unwrap();
+                assert!(
+                    PARTNER_ROUTES.iter().any(|r| r.path == path),
+                    "{name}: {path} is not a partner route"
+                );
+                assert_eq!(
+                    props["Auth"]["ApiKeyRequired"].as_bool(),
+                    Some(true),
+                    "{name}"
+                );
+                assert!(props["Auth"]["Authorizer"].is_null(), "{name}");
+                continue;
+            }
             assert_eq!(
                 event["Type"].as_str(),
                 Some("HttpApi"),
@@ -503,6 +531,9 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
     ),
     // A save is the nearby-ranking experiment's conversion (experiment events).
     ("SaveCafeFunction", &["USER#", "RATE#", "EXP#"]),
+    // The partner gate: the request's admission record, the key's per-second counter, the
+    // partner's quota and usage counters (shared::store::partners).
+    ("PartnerUsageFunction", &["METER#", "RATE#", "USAGE#"]),
     // A public read that records a device's first exposure to an experiment, nothing else.
     ("NearbyCafesFunction", &["EXP#"]),
     ("UnsaveCafeFunction", &["USER#", "RATE#"]),
@@ -553,6 +584,12 @@ fn example_partition_keys() -> Vec<String> {
             &shared::domain::PartnerUserId::from_entropy(1),
         ),
         keys::experiment_unit_pk("nearby-ranking", "dev_0123456789abcdef"),
+        keys::admission_pk(&shared::domain::PartnerId::from_entropy(1), "request-1"),
+        keys::usage_pk(
+            &shared::domain::PartnerId::from_entropy(1),
+            jiff::civil::date(2026, 11, 29),
+        ),
+        keys::partner_second_key(&shared::domain::ApiKeyId::from_entropy(1), 1_795_953_600).0,
     ]
 }
 
@@ -892,7 +929,8 @@ fn every_api_function_requires_the_origin_secret_cloudfront_sends() {
         template["Resources"]["CdnDistribution"]["Properties"]["DistributionConfig"]["Origins"]
             .as_sequence()
             .unwrap();
-    let api: Vec<&Value> = origins
+    // The consumer API (HTTP API) and the partner API (REST API): both origins send the secret.
+    let apis: Vec<&Value> = origins
         .iter()
         .filter(|o| {
             strings(&o["DomainName"])
@@ -900,24 +938,41 @@ fn every_api_function_requires_the_origin_secret_cloudfront_sends() {
                 .any(|d| d.contains("execute-api"))
         })
         .collect();
-    assert_eq!(api.len(), 1, "one API origin");
-    let headers = api[0]["OriginCustomHeaders"].as_sequence().unwrap();
-    let secret: Vec<&Value> = headers
-        .iter()
-        .filter(|h| h["HeaderName"].as_str() == Some(shared::http::origin::ORIGIN_HEADER))
-        .collect();
-    assert_eq!(secret.len(), 1, "the API origin sends the origin header");
-    assert_eq!(
-        ref_target(&secret[0]["HeaderValue"]).as_deref(),
-        Some("OriginSecret")
-    );
-    // The API is behind /api/* only: no other behaviour reaches the API origin without it.
-    let api_id = api[0]["Id"].as_str().unwrap();
+    assert_eq!(apis.len(), 2, "the API origin and the partner API origin");
+    for api in &apis {
+        let headers = api["OriginCustomHeaders"].as_sequence().unwrap();
+        let secret: Vec<&Value> = headers
+            .iter()
+            .filter(|h| h["HeaderName"].as_str() == Some(shared::http::origin::ORIGIN_HEADER))
+            .collect();
+        assert_eq!(secret.len(), 1, "{:?} sends the origin header", api["Id"]);
+        assert_eq!(
+            ref_target(&secret[0]["HeaderValue"]).as_deref(),
+            Some("OriginSecret")
+        );
+    }
+    // Each API is behind its own path only: /api/* and /partner/*, never the default behaviour.
     let config = &template["Resources"]["CdnDistribution"]["Properties"]["DistributionConfig"];
-    assert_ne!(
-        config["DefaultCacheBehavior"]["TargetOriginId"].as_str(),
-        Some(api_id)
-    );
+    for api in &apis {
+        let id = api["Id"].as_str().unwrap();
+        assert_ne!(
+            config["DefaultCacheBehavior"]["TargetOriginId"].as_str(),
+            Some(id)
+        );
+        let patterns: Vec<&str> = config["CacheBehaviors"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter(|b| b["TargetOriginId"].as_str() == Some(id))
+            .filter_map(|b| b["PathPattern"].as_str())
+            .collect();
+        let expected = if id == "partner-api" {
+            "/partner/*"
+        } else {
+            "/api/*"
+        };
+        assert_eq!(patterns, [expected], "{id}");
+    }
 }
 
 #[test]
@@ -1261,8 +1316,15 @@ fn alarms_watch_only_resources_that_exist() {
     let parameters = template["Parameters"].as_mapping().unwrap();
     fn targets(value: &Value, out: &mut Vec<String>) {
         match value {
+            // `!Ref PartnerApi.Stage` (SAM's name for an API's stage) targets PartnerApi.
             Value::Tagged(tagged) if tagged.tag == "!Ref" => {
-                out.extend(tagged.value.as_str().map(str::to_owned));
+                out.extend(
+                    tagged
+                        .value
+                        .as_str()
+                        .and_then(|s| s.split('.').next())
+                        .map(str::to_owned),
+                );
             }
             Value::Tagged(tagged) if tagged.tag == "!GetAtt" => {
                 out.extend(
@@ -1406,7 +1468,7 @@ fn every_function_sets_the_budget_of_its_kind() {
         assert_eq!(kind, expected, "{name}: budget kind");
         checked += 1;
     }
-    assert_eq!(checked, 39, "every function checked");
+    assert_eq!(checked, 40, "every function checked");
 }
 
 #[test]
