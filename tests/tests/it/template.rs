@@ -506,6 +506,9 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
     // A public read that records a device's first exposure to an experiment, nothing else.
     ("NearbyCafesFunction", &["EXP#"]),
     ("UnsaveCafeFunction", &["USER#", "RATE#"]),
+    // A consent is two items: its look-up by pseudonym and its entry in the user's partition.
+    ("GrantConsentFunction", &["USER#", "CONSENT#", "RATE#"]),
+    ("WithdrawConsentFunction", &["USER#", "CONSENT#", "RATE#"]),
     ("SweepPhotosFunction", &["PHOTO#"]),
     // The worker finishes photos and offers a ready one as the café's cover.
     ("ResizeImageFunction", &["PHOTO#", "CAFE#"]),
@@ -1381,7 +1384,7 @@ fn every_function_sets_the_budget_of_its_kind() {
         assert_eq!(kind, expected, "{name}: budget kind");
         checked += 1;
     }
-    assert_eq!(checked, 39, "every function checked");
+    assert_eq!(checked, 41, "every function checked");
 }
 
 #[test]
