@@ -1,5 +1,5 @@
 # CraftBean developer commands. Everything a newcomer needs: `make run` and `make test`.
-.PHONY: run web test web-budgets web-screenshots token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos bench-coldstart load deploy-web
+.PHONY: run web test web-budgets web-screenshots token lint fmt seed-embedded seed-dynamodb migrate-authors watch build sizes events venv bench-nearby bench-photos bench-coldstart load deploy-web reco-eval reco-refresh
 
 # Whole API on http://127.0.0.1:$(PORT) over the embedded store in $(CRAFTBEAN_DATA_DIR), and the
 # web app beside it at http://127.0.0.1:$(PORT)/ (built first: needs Node.js 20).
@@ -73,6 +73,14 @@ events:
 # costs per radius (figures in docs/nearby.md).
 bench-nearby:
 	cargo run --locked --profile tools -p xtask -- bench-nearby
+
+# The recommender's offline evaluation on the demo data (figures in docs/partners.md).
+reco-eval:
+	cargo run --locked --profile tools -p xtask -- reco-eval
+
+# The recommender's job against the local store (CRAFTBEAN_DATA_DIR, default .craftbean).
+reco-refresh:
+	cargo run --locked -p xtask -- reco-refresh --store embedded
 
 # Photo benchmark: resize-image against sharp on the same photos (figures in docs/photos.md).
 bench-photos:

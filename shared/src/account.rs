@@ -39,7 +39,7 @@ pub struct Erasure {
 const PAGE: u32 = 25;
 
 /// Deletes up to `budget` of the user's items (reviews, stories, saved cafés), then, once
-/// nothing else is left, their consents to partners and the profile.
+/// nothing else is left, their consents to partners, their recommendations and the profile.
 pub async fn erase<S, R>(
     store: &S,
     reviews: &R,
@@ -54,7 +54,8 @@ where
         + PhotoReader
         + PhotoWriter
         + ReviewReader
-        + crate::ports::ConsentStore,
+        + crate::ports::ConsentStore
+        + crate::ports::RecommendationStore,
     R: ReviewWriter,
 {
     let limit = PageLimit::new(PAGE).unwrap_or_default();
@@ -110,6 +111,8 @@ where
         for consent in store.consents(user).await? {
             store.withdraw_consent(user, &consent.partner_id).await?;
         }
+        // What the recommender inferred about the person goes with them.
+        store.delete_recommendations(user).await?;
         store.delete_profile(user).await?;
         done.complete = true;
     }

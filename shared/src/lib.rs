@@ -22,6 +22,7 @@ pub mod maintenance;
 pub mod partners;
 pub mod ports;
 pub mod query;
+pub mod reco;
 pub mod reviewing;
 pub mod search;
 pub mod store;

@@ -183,3 +183,96 @@ pub async fn migrate_authors<T: crate::store::ItemTable>(
 ) -> Result<MigrationReport, StoreError> {
     crate::store::migrate_authors(table, user_keys).await
 }
+
+/// Recomputes every user's recommendations (`shared::reco`) from the whole store and stores
+/// them: the scheduled job (`xtask reco-refresh`, the local server on start). Reads the café
+/// list, each café's profile and reviews, every story and the saves of every person who
+/// reviewed or wrote; all by `Query`/`GetItem`, never a Scan. Returns how many users it wrote.
+/// Saves of people who never reviewed or wrote a story are not seen (there is no list of users).
+pub async fn refresh_recommendations<S>(
+    store: &S,
+    now: jiff::Timestamp,
+) -> Result<usize, StoreError>
+where
+    S: CafeReader
+        + crate::ports::ReviewReader
+        + crate::ports::StoryReader
+        + crate::ports::SavedCafeStore
+        + crate::ports::RecommendationStore,
+{
+    use crate::domain::{PublicUserId, SavedCafe};
+    let mut cafes = Vec::new();
+    let mut reviews = Vec::new();
+    let mut query = CafeQuery {
+        limit: PageLimit::max(),
+        ..CafeQuery::default()
+    };
+    loop {
+        let page = store.list_cafes(&query).await?;
+        for summary in &page.items {
+            let Some(cafe) = store.get_cafe(&summary.id).await? else {
+                continue;
+            };
+            let mut after = None;
+            loop {
+                let page = store
+                    .list_reviews(&cafe.id, PageLimit::max(), after)
+                    .await?;
+                reviews.extend(page.items);
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            cafes.push(cafe);
+        }
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+    }
+    let mut stories = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_stories(
+                &crate::ports::StoryFilter::default(),
+                PageLimit::max(),
+                after,
+            )
+            .await?;
+        stories.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let people: std::collections::BTreeSet<PublicUserId> = reviews
+        .iter()
+        .map(|r| r.author_id.clone())
+        .chain(stories.iter().map(|s| s.author_id.clone()))
+        .collect();
+    let mut saves = Vec::new();
+    for user in &people {
+        // The save time is not needed to learn from a save; the job runs at `now`.
+        for cafe_id in store.list_saved_cafes_raw(user, PageLimit::max()).await? {
+            saves.push((
+                user.clone(),
+                SavedCafe {
+                    cafe_id,
+                    saved_at: now,
+                },
+            ));
+        }
+    }
+    let all = crate::reco::interactions(&reviews, &saves, &stories);
+    let model = crate::reco::Model::train(&cafes, &all);
+    let mut written = 0;
+    for user in &people {
+        store
+            .put_recommendations(&model.recommend(user, now))
+            .await?;
+        written += 1;
+    }
+    Ok(written)
+}

@@ -880,6 +880,28 @@ pub trait ConsentStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<crate::domain::partner::Consent>, StoreError>> + Send;
 }
 
+/// Each user's precomputed recommendations (`shared::reco`): written whole by the scheduled
+/// job, read with one `GetItem` by the partner route.
+pub trait RecommendationStore: Send + Sync {
+    /// Stores (replaces) a user's recommendations.
+    fn put_recommendations(
+        &self,
+        recs: &crate::reco::UserRecommendations,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A user's recommendations, if the job made them.
+    fn recommendations_of(
+        &self,
+        user: &PublicUserId,
+    ) -> impl Future<Output = Result<Option<crate::reco::UserRecommendations>, StoreError>> + Send;
+
+    /// Removes a user's recommendations (account erasure).
+    fn delete_recommendations(
+        &self,
+        user: &PublicUserId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
 /// Experiment events: exposures and outcomes, each stored at most once per unit (conditional
 /// writes), and read back page by page for analysis (`xtask experiment report`).
 pub trait ExperimentEvents: Send + Sync {

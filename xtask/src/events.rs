@@ -94,6 +94,8 @@ fn event(f: &Fixture) -> Value {
 
 /// The user the write fixtures are signed in as.
 pub const FIXTURE_USER: &str = "fixture-user";
+/// The partner the consent fixtures name (the handler tests create it).
+pub const FIXTURE_PARTNER: &str = "ptn_0000000000000001";
 /// The review the update and delete fixtures address (handler tests create it first).
 pub const FIXTURE_REVIEW: &str = "rev_0000000000000001";
 
@@ -497,6 +499,26 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             path: format!("/me/saved-cafes/{}", cafe.id),
             query: "",
             path_params: vec![("cafeId", cafe.id.to_string())],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
+            file: "grant-consent",
+            route_key: "PUT /me/partners/{partnerId}",
+            method: "PUT",
+            path: format!("/me/partners/{}", FIXTURE_PARTNER),
+            query: "",
+            path_params: vec![("partnerId", FIXTURE_PARTNER.to_owned())],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
+            file: "withdraw-consent",
+            route_key: "DELETE /me/partners/{partnerId}",
+            method: "DELETE",
+            path: format!("/me/partners/{}", FIXTURE_PARTNER),
+            query: "",
+            path_params: vec![("partnerId", FIXTURE_PARTNER.to_owned())],
             sub: Some(FIXTURE_USER),
             body: None,
         },

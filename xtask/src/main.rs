@@ -45,6 +45,12 @@
 //!   conversions and rates, lifts with 95 % intervals, a two-proportion z-test and the
 //!   sample-ratio check (docs/experiments.md). `experiment simulate [--runs N] [--units N]`: the
 //!   same analysis on simulated A/A and A/B traffic.
+//! - `reco-eval [--seed N]`: the recommender's offline evaluation on the demo data (leave the
+//!   latest liked café out per user; hit-rate@10 and nDCG@10 beside popularity and random
+//!   baselines; `make reco-eval`, docs/partners.md).
+//! - `reco-refresh --store embedded|dynamodb [--data-dir DIR] [--table NAME]`: the
+//!   recommender's job: recompute and store every user's recommendations
+//!   (`shared::maintenance::refresh_recommendations`).
 //! - `token [--sub USER] [--hours N] [--data-dir DIR]`: print a bearer token the local server
 //!   accepts (HS256, signed with `CRAFTBEAN_JWT_SECRET`, else `CRAFTBEAN_DEV_JWT_SECRET` — what
 //!   functions under `cargo lambda watch` verify with — else the data directory's secret).
@@ -58,6 +64,7 @@ mod events;
 mod experiment;
 mod partner;
 mod partner_edge;
+mod reco_eval;
 
 use std::path::PathBuf;
 
@@ -75,6 +82,8 @@ const USAGE: &str =
        xtask refresh-ratings --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask migrate-authors --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask partner <command> --store embedded|dynamodb …   (xtask partner for details)
+       xtask reco-eval [--seed N]
+       xtask reco-refresh --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask bench-nearby
        xtask bench-coldstart [--bins DIR] [--functions a,b] [--starts N] [--invocations N] [--table NAME] [--report DIR]
        xtask http-functions
@@ -131,6 +140,8 @@ async fn main() -> anyhow::Result<()> {
         Some("refresh-ratings") => refresh_ratings(&args[1..]).await,
         Some("migrate-authors") => migrate_authors(&args[1..]).await,
         Some("experiment") => experiment::run(&args[1..]).await,
+        Some("reco-eval") => reco_eval::run(&args[1..]),
+        Some("reco-refresh") => reco_refresh(&args[1..]).await,
         Some("photo-worker") => photo_worker(&args[1..]).await,
         Some("deploy-web") => deploy_web::run(|name| flag_value(&args[1..], name)).await,
         Some("bench-photos") => bench_photos::run_all(&args[1..]),
@@ -224,6 +235,30 @@ async fn reindex(args: &[String]) -> anyhow::Result<()> {
         "rewrote {} cafés and {} roasters",
         rewritten.cafes, rewritten.roasters
     );
+    Ok(())
+}
+
+/// The embedded store's file in a data directory (the local server's `DB_FILE`).
+fn local_db_file() -> &'static str {
+    "craftbean.sqlite3"
+}
+
+async fn reco_refresh(args: &[String]) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now();
+    let users = match flag_value(args, "--store").as_deref() {
+        Some("embedded") => {
+            let path = data_dir(args).join(local_db_file());
+            let store =
+                SqliteStore::open(&path).with_context(|| format!("opening {}", path.display()))?;
+            shared::maintenance::refresh_recommendations(&store, now).await?
+        }
+        Some("dynamodb") => {
+            let store = DynamoStore::from_env(table(args)).await;
+            shared::maintenance::refresh_recommendations(&store, now).await?
+        }
+        _ => bail!("{USAGE}"),
+    };
+    println!("recommendations stored for {users} users");
     Ok(())
 }
 

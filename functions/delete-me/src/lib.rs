@@ -34,7 +34,8 @@ where
         + PhotoReader
         + PhotoWriter
         + ReviewReader
-        + ConsentStore,
+        + ConsentStore
+        + shared::ports::RecommendationStore,
     R: ReviewWriter,
 {
     serve(req, &DELETE_ME, |_info, req| async move {

@@ -226,6 +226,11 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             saved_cafes = report.saved_cafes,
             "seeded demo data on first start"
         );
+        // The recommender's job, as `xtask reco-refresh` runs it (docs/partners.md).
+        let users = shared::maintenance::refresh_recommendations(&store, jiff::Timestamp::now())
+            .await
+            .context("computing the demo users' recommendations")?;
+        info!(users, "computed recommendations");
     } else if !store.has_geo_entries().await?
         || !store.has_term_entries().await?
         || shared::ports::CityReader::list_cities(&store)
@@ -766,11 +771,14 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
         .with_raw_http_path(path.clone());
     // The partner API (`/partner/v1/…`): its own route table, the same key check and limits as
     // in AWS (the gate is inside each partner handler).
-    if let Some(route) = shared::http::partner::PARTNER_ROUTES
+    if let Some((route, params)) = shared::http::partner::PARTNER_ROUTES
         .iter()
-        .find(|r| r.path == path && (r.method == method || (method == "HEAD" && r.method == "GET")))
+        .filter(|r| r.method == method || (method == "HEAD" && r.method == "GET"))
+        .find_map(|r| shared::http::routes::match_path(r.path, &path).map(|(p, _)| (r, p)))
     {
         let store = app.store.clone();
+        let params: std::collections::HashMap<String, String> = params.into_iter().collect();
+        let req = req.with_path_parameters(params);
         let response = match route.function {
             "partner-usage" => {
                 let deps = partner_usage::Deps {
@@ -778,6 +786,13 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
                     metrics: EmfSink::Stdout,
                 };
                 partner_usage::handle(&deps, req).await
+            }
+            "partner-recommendations" => {
+                let deps = partner_recommendations::Deps {
+                    store,
+                    metrics: EmfSink::Stdout,
+                };
+                partner_recommendations::handle(&deps, req).await
             }
             _ => route_not_found::handle(&req),
         };
@@ -849,6 +864,22 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
                 "list-user-reviews" => list_user_reviews::handle(&app.list_user_reviews, req).await,
                 "save-cafe" => save_cafe::handle(&app.save_cafe, req).await,
                 "unsave-cafe" => unsave_cafe::handle(&app.unsave_cafe, req).await,
+                "grant-consent" => {
+                    let deps = grant_consent::Deps {
+                        store: app.store.clone(),
+                        guard: app.guard.clone(),
+                        users: app.users.clone(),
+                    };
+                    grant_consent::handle(&deps, req).await
+                }
+                "withdraw-consent" => {
+                    let deps = withdraw_consent::Deps {
+                        store: app.store.clone(),
+                        guard: app.guard.clone(),
+                        users: app.users.clone(),
+                    };
+                    withdraw_consent::handle(&deps, req).await
+                }
                 "list-saved-cafes" => list_saved_cafes::handle(&app.list_saved_cafes, req).await,
                 "get-review" => get_review::handle(&app.get_review, req).await,
                 "update-story" => update_story::handle(&app.update_story, req).await,

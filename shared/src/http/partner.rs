@@ -44,9 +44,17 @@ pub const PARTNER_USAGE: RouteSpec = RouteSpec {
     auth: false,
 };
 
+/// `GET /partner/v1/users/{partnerUserId}/recommendations`
+pub const PARTNER_RECOMMENDATIONS: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/partner/v1/users/{partnerUserId}/recommendations",
+    function: "partner-recommendations",
+    auth: false,
+};
+
 /// Every partner route: the partner API's own route table (its OpenAPI document is
 /// infra/partner-openapi.yaml once the REST API is deployed; see docs/partners.md).
-pub const PARTNER_ROUTES: &[RouteSpec] = &[PARTNER_USAGE];
+pub const PARTNER_ROUTES: &[RouteSpec] = &[PARTNER_USAGE, PARTNER_RECOMMENDATIONS];
 
 /// CloudWatch namespace of the partner metrics (every CraftBean EMF metric's).
 pub const EMF_NAMESPACE: &str = crate::emf::NAMESPACE;
@@ -311,5 +319,6 @@ mod tests {
     #[test]
     fn routes_are_metered_by_short_name() {
         assert_eq!(metered_name(&PARTNER_USAGE), "usage");
+        assert_eq!(metered_name(&PARTNER_RECOMMENDATIONS), "recommendations");
     }
 }

@@ -222,6 +222,20 @@ pub const LIST_SAVED_CAFES: RouteSpec = RouteSpec {
     function: "list-saved-cafes",
     auth: true,
 };
+/// `PUT /me/partners/{partnerId}`
+pub const GRANT_CONSENT: RouteSpec = RouteSpec {
+    method: "PUT",
+    path: "/me/partners/{partnerId}",
+    function: "grant-consent",
+    auth: true,
+};
+/// `DELETE /me/partners/{partnerId}`
+pub const WITHDRAW_CONSENT: RouteSpec = RouteSpec {
+    method: "DELETE",
+    path: "/me/partners/{partnerId}",
+    function: "withdraw-consent",
+    auth: true,
+};
 /// `GET /reviews/{reviewId}`
 pub const GET_REVIEW: RouteSpec = RouteSpec {
     method: "GET",
@@ -295,6 +309,8 @@ pub const ROUTES: &[RouteSpec] = &[
     LIST_USER_REVIEWS,
     SAVE_CAFE,
     UNSAVE_CAFE,
+    GRANT_CONSENT,
+    WITHDRAW_CONSENT,
     LIST_SAVED_CAFES,
     GET_REVIEW,
     UPDATE_STORY,

@@ -28,6 +28,7 @@
 //! | partner quota counters | `USAGE#<partnerId>#<YYYY-MM>` | `QUOTA#DAY#<DD>`, `QUOTA#MONTH` | – |
 //! | consent (by the partner's pseudonym) | `CONSENT#<partnerId>#<partnerUserId>` | `PROFILE` | – |
 //! | consent in its user's partition | `USER#<publicId>` | `CONSENT#<partnerId>` | – |
+//! | a user's recommendations | `USER#<publicId>` | `RECOMMENDATIONS` | – |
 //! | partner usage counter | `USAGE#<partnerId>#<YYYY-MM>` | `DAY#<DD>#KEY#<keyId>#ROUTE#<route>` | – |
 //! | experiment exposure | `EXP#<experiment>#<unit>` | `EXPOSURE` | `EXPOSURES#<experiment>`, sorted by `SN` = `<unit>` |
 //! | experiment outcome | `EXP#<experiment>#<unit>` | `OUTCOME#<metric>` | `OUTCOMES#<experiment>#<metric>`, `SN` = `<unit>` |
@@ -596,6 +597,9 @@ pub const USER_CONSENT_PREFIX: &str = "CONSENT#";
 pub fn user_consent_sk(partner: &crate::domain::PartnerId) -> String {
     format!("{USER_CONSENT_PREFIX}{partner}")
 }
+
+/// The sort key of a user's precomputed recommendations in their partition (`USER#<publicId>`).
+pub const RECOMMENDATIONS_SK: &str = "RECOMMENDATIONS";
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,7 @@ mod migrate;
 mod nearby;
 pub mod partners;
 mod photos;
+mod recommendations;
 pub mod reviews;
 pub mod search_index;
 mod stories;

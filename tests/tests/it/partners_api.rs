@@ -102,3 +102,157 @@ async fn concurrent_calls_through_http_are_admitted_and_billed_exactly() {
     let rows = store.usage(&partner.id, today, today).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.billed).sum::<u64>(), 12);
 }
+
+#[tokio::test]
+async fn a_user_consents_learns_the_pseudonym_and_withdraws_through_http() {
+    use tests::openapi::documented;
+    let app = tests::spawn_app().await;
+    let (store, partner, _) = partner_in(&app, Tier::Free.default_limits()).await;
+    let sub = "consent-e2e-subject";
+    let bearer = format!("Bearer {}", tests::token(sub));
+    let auth = [("authorization", bearer.as_str())];
+    let template = "/me/partners/{partnerId}";
+    let path = format!("/me/partners/{}", partner.id);
+
+    let granted = documented(app.request("PUT", &path, &auth).await, "PUT", template);
+    assert_eq!(granted.status, 201, "{:?}", granted.body);
+    let pseudonym = granted.body["partnerUserId"].as_str().unwrap().to_owned();
+    assert!(pseudonym.starts_with("pu_"));
+    assert!(
+        !granted
+            .body
+            .to_string()
+            .contains(tests::public_id(sub).as_str())
+    );
+    let again = documented(app.request("PUT", &path, &auth).await, "PUT", template);
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body, granted.body);
+    let id = shared::domain::PartnerUserId::parse(&pseudonym).unwrap();
+    use shared::ports::ConsentStore;
+    assert!(store.consent_of(&partner.id, &id).await.unwrap().is_some());
+
+    let unknown = documented(
+        app.request("PUT", "/me/partners/ptn_zzzzzzzzzzzzzzzz", &auth)
+            .await,
+        "PUT",
+        template,
+    );
+    assert_eq!(unknown.status, 404);
+    let malformed = documented(
+        app.request("PUT", "/me/partners/nope", &auth).await,
+        "PUT",
+        template,
+    );
+    assert_eq!(malformed.status, 400);
+    let anonymous = documented(app.request("PUT", &path, &[]).await, "PUT", template);
+    assert_eq!(anonymous.status, 401);
+
+    let withdrawn = documented(
+        app.request("DELETE", &path, &auth).await,
+        "DELETE",
+        template,
+    );
+    assert_eq!(withdrawn.status, 204);
+    assert!(store.consent_of(&partner.id, &id).await.unwrap().is_none());
+    let twice = documented(
+        app.request("DELETE", &path, &auth).await,
+        "DELETE",
+        template,
+    );
+    assert_eq!(twice.status, 204);
+}
+
+#[tokio::test]
+async fn recommendations_through_the_local_server_follow_consent() {
+    use serde_json::json;
+    let app = tests::spawn_app().await;
+    let limits = Limits {
+        per_second: 1_000,
+        per_day: None,
+        per_month: None,
+    };
+    let (store, partner, key) = partner_in(&app, limits).await;
+    let sub = "reco-e2e-subject";
+    let bearer = format!("Bearer {}", tests::token(sub));
+    let auth = [("authorization", bearer.as_str())];
+    // The user loves one café (a 5-star review) and saves another in the same city.
+    let demo = shared::demo::catalog().unwrap();
+    let loved = &demo.cafes[1];
+    let saved = demo
+        .cafes
+        .iter()
+        .enumerate()
+        .find(|(i, c)| {
+            i % shared::demo::QUIET_EVERY != 0
+                && c.id != loved.id
+                && c.location.city == loved.location.city
+        })
+        .map(|(_, c)| c)
+        .unwrap();
+    let review = app
+        .send_json(
+            "POST",
+            &format!("/cafes/{}/reviews", loved.id),
+            &auth,
+            &json!({ "rating": 5, "text": "The best natural I have had on a V60 in years." }),
+        )
+        .await;
+    assert_eq!(review.status, 201, "{:?}", review.body);
+    let save = app
+        .request("PUT", &format!("/me/saved-cafes/{}", saved.id), &auth)
+        .await;
+    assert_eq!(save.status, 201);
+    // The job, as `xtask reco-refresh --store embedded` runs it against this data directory.
+    shared::maintenance::refresh_recommendations(&store, Timestamp::now())
+        .await
+        .unwrap();
+
+    let granted = app
+        .request("PUT", &format!("/me/partners/{}", partner.id), &auth)
+        .await;
+    assert_eq!(granted.status, 201);
+    let pseudonym = granted.body["partnerUserId"].as_str().unwrap().to_owned();
+    let path = format!(
+        "/partner/v1/users/{pseudonym}/recommendations?lat={}&lng={}&limit=5",
+        loved.location.coordinates.lat(),
+        loved.location.coordinates.lng()
+    );
+    let headers = [("x-api-key", key.expose())];
+    const TEMPLATE: &str = "/partner/v1/users/{partnerUserId}/recommendations";
+    let ok = app.request("GET", &path, &headers).await;
+    assert_eq!(ok.status, 200, "{:?}", ok.body);
+    tests::openapi::assert_partner_documented(&ok, "GET", TEMPLATE);
+    assert!(ok.header("ratelimit").is_some());
+    let cafes = ok.body["cafes"].as_array().unwrap();
+    assert!(!cafes.is_empty() && cafes.len() <= 5, "{:?}", ok.body);
+    for cafe in cafes {
+        assert_ne!(cafe["id"], loved.id.as_str(), "already reviewed");
+        assert_ne!(cafe["id"], saved.id.as_str(), "already saved");
+        assert!(cafe["distanceM"].as_u64().unwrap() <= 25_000);
+        assert!(cafe["reason"]["code"].is_string());
+    }
+    assert!(!ok.body["beans"].as_array().unwrap().is_empty());
+
+    let bad = app
+        .request(
+            "GET",
+            &format!("/partner/v1/users/{pseudonym}/recommendations?lat=95&lng=0"),
+            &headers,
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.header("content-type"), Some("application/problem+json"));
+    tests::openapi::assert_partner_documented(&bad, "GET", TEMPLATE);
+
+    let withdrawn = app
+        .request("DELETE", &format!("/me/partners/{}", partner.id), &auth)
+        .await;
+    assert_eq!(withdrawn.status, 204);
+    let gone = app.request("GET", &path, &headers).await;
+    assert_eq!(gone.status, 404, "{:?}", gone.body);
+    tests::openapi::assert_partner_documented(&gone, "GET", TEMPLATE);
+    assert_eq!(
+        gone.body["type"],
+        "https://craftbean.app/problems/not-found"
+    );
+}

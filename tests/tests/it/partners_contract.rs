@@ -539,8 +539,46 @@ async fn consent_is_found_by_pseudonym_and_withdrawal_is_immediate<T: ItemTable>
     assert!(store.consent_of(&p2.id, &as_p2).await.unwrap().is_some());
 }
 
+/// A user's recommendations, as large as the job makes them (from the demo data), are stored
+/// whole, read back equal, replaced by the next run and deleted; other users' stay.
+async fn recommendations_are_stored_whole_and_replaced<T: ItemTable>(store: T) {
+    use shared::ports::RecommendationStore;
+    use shared::reco::{Model, interactions};
+    let demo = shared::demo::catalog().unwrap();
+    let all = interactions(
+        &demo.people.reviews,
+        &demo.people.saved,
+        &demo.people.stories,
+    );
+    let model = Model::train(&demo.cafes, &all);
+    let (ana, ben) = (all[0].user.clone(), all[all.len() - 1].user.clone());
+    assert_ne!(ana, ben);
+    let first = model.recommend(&ana, at("2026-11-01T00:00:00Z"));
+    assert_eq!(first.cafes.len(), shared::reco::MAX_CAFES);
+    assert!(
+        serde_json::to_string(&first).unwrap().len() < 64 * 1024,
+        "well within one item"
+    );
+    assert_eq!(store.recommendations_of(&ana).await.unwrap(), None);
+    store.put_recommendations(&first).await.unwrap();
+    store
+        .put_recommendations(&model.recommend(&ben, at("2026-11-01T00:00:00Z")))
+        .await
+        .unwrap();
+    assert_eq!(store.recommendations_of(&ana).await.unwrap(), Some(first));
+    let mut next = model.recommend(&ana, at("2026-11-02T00:00:00Z"));
+    next.cafes.truncate(3);
+    store.put_recommendations(&next).await.unwrap();
+    assert_eq!(store.recommendations_of(&ana).await.unwrap(), Some(next));
+    store.delete_recommendations(&ana).await.unwrap();
+    store.delete_recommendations(&ana).await.unwrap();
+    assert_eq!(store.recommendations_of(&ana).await.unwrap(), None);
+    assert!(store.recommendations_of(&ben).await.unwrap().is_some());
+}
+
 tests::contract_suite!(
     consent_is_found_by_pseudonym_and_withdrawal_is_immediate,
+    recommendations_are_stored_whole_and_replaced,
     keys_rotate_with_a_grace_period_suspend_and_delete,
     the_per_second_limit_and_the_daily_quota_are_exact,
     retried_admissions_and_settlements_count_once,

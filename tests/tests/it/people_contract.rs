@@ -399,6 +399,17 @@ async fn erasing_an_account_removes_everything_and_keeps_ratings_exact<T: ItemTa
         })
         .await
         .unwrap();
+    // Recommendations the job made for ana.
+    use shared::ports::RecommendationStore;
+    let recs = shared::reco::UserRecommendations {
+        user_id: ana.clone(),
+        computed_at: at(2),
+        cafes: Vec::new(),
+        roasters: Vec::new(),
+        beans: Vec::new(),
+    };
+    table.put_recommendations(&recs).await.unwrap();
+    assert_eq!(table.recommendations_of(&ana).await.unwrap(), Some(recs));
     let mut calls = 0;
     let mut total = shared::account::Erasure::default();
     loop {
@@ -496,6 +507,7 @@ async fn erasing_an_account_removes_everything_and_keeps_ratings_exact<T: ItemTa
         table.consent_of(&partner.id, &pseudonym).await.unwrap(),
         None
     );
+    assert_eq!(table.recommendations_of(&ana).await.unwrap(), None);
     assert!(table.consents(&ana).await.unwrap().is_empty());
     // Erasing again is harmless.
     let again = shared::account::erase(&table, &reviews, &ana, 4)

@@ -139,6 +139,7 @@ async fn local_server_mounts_every_route() {
             .replace("{reviewId}", "rev_0000000000000000")
             .replace("{storyId}", "sty_0000000000000000")
             .replace("{photoId}", "pho_0000000000000000")
+            .replace("{partnerId}", "ptn_0000000000000000")
             .replace("{userId}", catalog.people.users[0].id.as_str());
         // Nearby search needs a position (at the first demo café).
         let path = if route.path == "/cafes/nearby" {

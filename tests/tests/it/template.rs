@@ -534,9 +534,13 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
     // The partner gate: the request's admission record, the key's per-second counter, the
     // partner's quota and usage counters (shared::store::partners).
     ("PartnerUsageFunction", &["METER#", "RATE#", "USAGE#"]),
+    ("PartnerRecommendationsFunction", &["METER#", "RATE#", "USAGE#"]),
     // A public read that records a device's first exposure to an experiment, nothing else.
     ("NearbyCafesFunction", &["EXP#"]),
     ("UnsaveCafeFunction", &["USER#", "RATE#"]),
+    // A consent is two items: its look-up by pseudonym and its entry in the user's partition.
+    ("GrantConsentFunction", &["USER#", "CONSENT#", "RATE#"]),
+    ("WithdrawConsentFunction", &["USER#", "CONSENT#", "RATE#"]),
     ("SweepPhotosFunction", &["PHOTO#"]),
     // The worker finishes photos and offers a ready one as the café's cover.
     ("ResizeImageFunction", &["PHOTO#", "CAFE#"]),
@@ -1468,7 +1472,7 @@ fn every_function_sets_the_budget_of_its_kind() {
         assert_eq!(kind, expected, "{name}: budget kind");
         checked += 1;
     }
-    assert_eq!(checked, 40, "every function checked");
+    assert_eq!(checked, 43, "every function checked");
 }
 
 #[test]
