@@ -629,6 +629,16 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
     text.push('\n');
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     println!("wrote {}", path.display());
+    // The same kind of event for refresh-recommendations, every six hours.
+    let mut reco = scheduled.clone();
+    reco["id"] = json!("0f5b8e41-2c7d-4a8e-9b61-3e2f6d1c7a90");
+    reco["resources"] =
+        json!(["arn:aws:events:eu-west-1:123456789012:rule/craftbean-dev-refresh-recommendations"]);
+    let path = dir.join("refresh-recommendations.json");
+    let mut text = serde_json::to_string_pretty(&reco)?;
+    text.push('\n');
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
     // What the table's stream hands refresh-ratings (the shape of `sam local generate-event
     // dynamodb update`, NEW_AND_OLD_IMAGES): this region's shard of the first demo café changed
     // twice, another region's shard of the second café replicated in, and a reviewer marker (which

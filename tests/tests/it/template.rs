@@ -18,7 +18,7 @@ const WORKERS: &[&str] = &["ResizeImageFunction"];
 /// `AWS::Lambda::EventSourceMapping` on the table's stream.
 const STREAM_CONSUMERS: &[&str] = &["RefreshRatingsFunction"];
 /// Functions that serve no route: scheduled jobs, each run by an `AWS::Events::Rule`.
-const SCHEDULED: &[&str] = &["SweepPhotosFunction"];
+const SCHEDULED: &[&str] = &["SweepPhotosFunction", "RefreshRecommendationsFunction"];
 
 /// The only non-DynamoDB actions a function may hold: reading, writing and deleting S3 objects
 /// (uploads, renditions), consuming its SQS queue, sending a stream mapping's failed batches to
@@ -534,7 +534,10 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
     // The partner gate: the request's admission record, the key's per-second counter, the
     // partner's quota and usage counters (shared::store::partners).
     ("PartnerUsageFunction", &["METER#", "RATE#", "USAGE#"]),
-    ("PartnerRecommendationsFunction", &["METER#", "RATE#", "USAGE#"]),
+    (
+        "PartnerRecommendationsFunction",
+        &["METER#", "RATE#", "USAGE#"],
+    ),
     // A public read that records a device's first exposure to an experiment, nothing else.
     ("NearbyCafesFunction", &["EXP#"]),
     ("UnsaveCafeFunction", &["USER#", "RATE#"]),
@@ -542,6 +545,8 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
     ("GrantConsentFunction", &["USER#", "CONSENT#", "RATE#"]),
     ("WithdrawConsentFunction", &["USER#", "CONSENT#", "RATE#"]),
     ("SweepPhotosFunction", &["PHOTO#"]),
+    // One put per user of their recommendations (USER#<id> / RECOMMENDATIONS).
+    ("RefreshRecommendationsFunction", &["USER#"]),
     // The worker finishes photos and offers a ready one as the café's cover.
     ("ResizeImageFunction", &["PHOTO#", "CAFE#"]),
     // The stream consumer rewrites the café's rating fields (profile, list, geo, term entries),
@@ -1472,7 +1477,7 @@ fn every_function_sets_the_budget_of_its_kind() {
         assert_eq!(kind, expected, "{name}: budget kind");
         checked += 1;
     }
-    assert_eq!(checked, 43, "every function checked");
+    assert_eq!(checked, 44, "every function checked");
 }
 
 #[test]
