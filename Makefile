@@ -55,15 +55,16 @@ migrate-authors:
 watch: venv
 	.venv/bin/cargo-lambda lambda watch
 
-# Release builds for Lambda (arm64 zips in target/lambda/) and their sizes. resize-image is built
-# again by its binary name, the way `sam build` builds it: only then does cargo-lambda apply its
-# Cargo.toml's panic = "unwind" override (docs/photos.md).
+# Release builds for Lambda (arm64 zips in $CARGO_TARGET_DIR/lambda/), each function built alone
+# in its directory by its binary name, as `sam build` builds it: features do not unify across
+# functions, and resize-image gets its Cargo.toml's panic = "unwind" (docs/build-size.md).
+# FUNCTIONS="a b" limits the set.
 build: venv
-	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip --locked
-	cd functions/resize-image && PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip --locked --bin resize-image
+	scripts/lambda-build.sh
 
+# The zips' sizes; fails when an API function's zip is over 3 MB (docs/build-size.md).
 sizes: build
-	cargo run --locked -p xtask -- sizes
+	cargo run --locked -q -p xtask -- sizes
 
 # Regenerate events/ fixtures from the demo dataset.
 events:

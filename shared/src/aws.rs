@@ -235,11 +235,16 @@ impl Aws {
     /// The environment's region and credentials (the function's role in Lambda), and
     /// `AWS_ENDPOINT_URL` for a local protocol server, with `budget` applied.
     pub async fn from_env(budget: Budget) -> Self {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(https_client())
             .timeout_config(budget.timeouts())
-            .retry_config(budget.retries())
-            .load()
-            .await;
+            .retry_config(budget.retries());
+        if credentials_from_environment(|name| std::env::var_os(name).is_some()) {
+            loader = loader.credentials_provider(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            );
+        }
+        let sdk = loader.load().await;
         Self {
             sdk,
             budget,
@@ -264,6 +269,7 @@ impl Aws {
     /// in `us-east-1`: tests and tools.
     pub async fn local(budget: Budget, endpoint: &str) -> Self {
         let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(https_client())
             .endpoint_url(endpoint)
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(aws_credential_types::Credentials::new(
@@ -344,6 +350,57 @@ impl Aws {
             .build();
         aws_sdk_apigateway::Client::from_conf(config)
     }
+}
+
+/// Whether to take credentials from the environment alone: in Lambda (`AWS_LAMBDA_FUNCTION_NAME`)
+/// with `AWS_ACCESS_KEY_ID` set, where the runtime puts the execution role's credentials and the
+/// default chain's first provider (the environment) is the one that answers. Building the rest
+/// of that chain (profile files, web identity with its STS client, ECS, IMDS) costs init time
+/// for providers that are never asked (docs/coldstart.md). Elsewhere, and in a Lambda without
+/// them, the default chain applies.
+fn credentials_from_environment(is_set: impl Fn(&str) -> bool) -> bool {
+    is_set("AWS_LAMBDA_FUNCTION_NAME") && is_set("AWS_ACCESS_KEY_ID")
+}
+
+/// The roots every AWS endpoint's certificate chains to: Amazon Trust Services' Amazon Root
+/// CA 1–4 and the Starfield Services root that cross-signs them, as Mozilla's CA list (Debian's
+/// `ca-certificates`) has them. `tests::the_pinned_roots_are_amazons_from_mozillas_list` checks
+/// each against the `webpki-root-certs` crate.
+pub const AWS_ROOTS_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
+
+/// The HTTPS client of every SDK client: the SDK's default (hyper 1, rustls with aws-lc, proxy
+/// settings from the environment, connector settings and sleep from the client's config), with
+/// one change: it trusts only the Amazon Trust Services roots ([`AWS_ROOTS_PEM`], compiled in)
+/// instead of the platform's whole store. The default reads the certificate bundle and every
+/// file of the certificates directory and PEM-parses each of some 440 certificates when the
+/// first client is built: most of the init time a function spent beyond a hello world
+/// (docs/coldstart.md). Every AWS service endpoint (DynamoDB, S3, SQS, CloudFront, STS) has
+/// served Amazon Trust Services certificates since the 2018–2022 migration; the clients built
+/// here talk to nothing else (plain HTTP to a local protocol server is unaffected).
+/// (`TlsContext`'s builder cannot fail today; if it ever does, the connector keeps the SDK's
+/// default context: the platform's roots.)
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
+    use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig};
+
+    let trust = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(AWS_ROOTS_PEM);
+    let context = TlsContext::builder().with_trust_store(trust).build();
+    Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        if let Ok(context) = &context {
+            connector.set_tls_context(context.clone());
+        }
+        connector.build()
+    })
 }
 
 /// The error an operation fails with while its downstream's breaker is open.
@@ -571,6 +628,60 @@ mod tests {
     use aws_smithy_types::error::ErrorMetadata;
 
     use super::*;
+
+    #[test]
+    fn only_lambda_with_credentials_in_its_environment_skips_the_default_chain() {
+        let env = |vars: &'static [&'static str]| move |name: &str| vars.iter().any(|v| *v == name);
+        assert!(credentials_from_environment(env(&[
+            "AWS_LAMBDA_FUNCTION_NAME",
+            "AWS_ACCESS_KEY_ID"
+        ])));
+        assert!(!credentials_from_environment(env(&[
+            "AWS_LAMBDA_FUNCTION_NAME"
+        ])));
+        assert!(!credentials_from_environment(env(&["AWS_ACCESS_KEY_ID"])));
+        assert!(!credentials_from_environment(env(&[])));
+    }
+
+    #[test]
+    fn the_pinned_roots_are_amazons_from_mozillas_list() {
+        use base64::Engine as _;
+        let pem = std::str::from_utf8(AWS_ROOTS_PEM).unwrap();
+        let ders: Vec<Vec<u8>> = pem
+            .split("-----END CERTIFICATE-----")
+            .filter(|b| !b.trim().is_empty())
+            .map(|b| {
+                let body = b
+                    .trim()
+                    .strip_prefix("-----BEGIN CERTIFICATE-----")
+                    .unwrap();
+                let body: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(body)
+                    .unwrap()
+            })
+            .collect();
+        let names = [
+            "Amazon Root CA 1",
+            "Amazon Root CA 2",
+            "Amazon Root CA 3",
+            "Amazon Root CA 4",
+            "Starfield Services Root Certificate Authority - G2",
+        ];
+        assert_eq!(ders.len(), names.len());
+        for (der, name) in ders.iter().zip(names) {
+            assert!(
+                der.windows(name.len()).any(|w| w == name.as_bytes()),
+                "the pinned roots are not in the order {names:?}: {name}"
+            );
+            assert!(
+                webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                    .iter()
+                    .any(|root| root.as_ref() == der.as_slice()),
+                "{name} is not Mozilla's"
+            );
+        }
+    }
 
     #[test]
     fn every_kind_parses_from_its_name_and_nothing_else_does() {

@@ -4,7 +4,9 @@
 //! - `seed --store dynamodb [--table NAME] [--create-table]`: the same, into DynamoDB at
 //!   `AWS_ENDPOINT_URL` (moto locally) or the account in your AWS profile.
 //! - `events`: regenerate the API Gateway event fixtures in `events/` from the demo catalogue.
-//! - `sizes`: print each function's zipped size from `target/lambda/*/bootstrap.zip`.
+//! - `sizes [--dir DIR]`: each function's zipped size from `DIR/<function>/bootstrap.zip`
+//!   (default `$CARGO_TARGET_DIR/lambda`, as `make sizes` builds them, one function at a time);
+//!   fails when an API function's zip is over the 3 MB goal (docs/build-size.md).
 //! - `reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]`: rewrite every café and
 //!   roaster so its partition holds every index entry the current key design derives (backfills
 //!   the geo and term indexes of entities written before they existed), re-write the artisans
@@ -76,7 +78,7 @@ use shared::store::sqlite::SqliteStore;
 const USAGE: &str =
     "usage: xtask seed --store embedded|dynamodb [--data-dir DIR] [--table NAME] [--create-table]
        xtask events
-       xtask sizes
+       xtask sizes [--dir DIR]
        xtask token [--sub USER] [--hours N] [--data-dir DIR]
        xtask reindex --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask refresh-ratings --store embedded|dynamodb [--data-dir DIR] [--table NAME]
@@ -127,7 +129,7 @@ async fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("seed") => seed_command(&args[1..]).await,
         Some("events") => events::write_all(&PathBuf::from("events")),
-        Some("sizes") => sizes(),
+        Some("sizes") => sizes(&args[1..]),
         Some("token") => token(&args[1..]),
         Some("bench-nearby") => bench_nearby::run().await,
         Some("bench-coldstart") => coldstart::run(&args[1..]).await,
@@ -401,11 +403,20 @@ fn token(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn sizes() -> anyhow::Result<()> {
-    let root = PathBuf::from("target/lambda");
+/// The size goal of every API function's deployment zip, bytes (docs/build-size.md).
+const ZIP_GOAL: u64 = 3_000_000;
+
+fn sizes(args: &[String]) -> anyhow::Result<()> {
+    let root = flag_value(args, "--dir").map_or_else(
+        || {
+            PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()))
+                .join("lambda")
+        },
+        PathBuf::from,
+    );
     let mut rows = Vec::new();
     for entry in std::fs::read_dir(&root)
-        .with_context(|| format!("reading {} (run `make build`)", root.display()))?
+        .with_context(|| format!("reading {} (run `make sizes`)", root.display()))?
     {
         let entry = entry?;
         let zip = entry.path().join("bootstrap.zip");
@@ -414,9 +425,25 @@ fn sizes() -> anyhow::Result<()> {
         }
     }
     rows.sort();
-    println!("| function | zip bytes | zip MB |\n|---|---:|---:|");
+    let api = coldstart::http_functions();
+    let mut over = Vec::new();
+    println!("| function | zip bytes | zip MB | API (goal ≤ 3 MB) |\n|---|---:|---:|---|");
     for (name, bytes) in rows {
-        println!("| {name} | {bytes} | {:.2} |", bytes as f64 / 1_000_000.0);
+        let goal = if !api.contains(&name) {
+            "no"
+        } else if bytes <= ZIP_GOAL {
+            "ok"
+        } else {
+            over.push(name.clone());
+            "OVER"
+        };
+        println!(
+            "| {name} | {bytes} | {:.2} | {goal} |",
+            bytes as f64 / 1_000_000.0
+        );
+    }
+    if !over.is_empty() {
+        bail!("over the 3 MB zip goal: {}", over.join(", "));
     }
     Ok(())
 }

@@ -1415,14 +1415,20 @@ fn the_photo_worker_is_built_to_unwind() {
         package["metadata"]["lambda"]["build"]["env"]["CARGO_PROFILE_RELEASE_PANIC"],
         "unwind"
     );
-    // `make build` builds the workspace without naming binaries (no package settings apply),
-    // so it builds the worker again on its own.
+    // `make build` (scripts/lambda-build.sh) builds every function as SAM does: in its own
+    // directory, by its binary name, so the worker's package settings apply.
     let makefile = std::fs::read_to_string(tests::repo_root().join("Makefile")).unwrap();
     assert!(
-        makefile.contains(
-            "cargo lambda build --release --arm64 --output-format zip --locked --bin resize-image"
+        makefile.contains("build: venv\n\tscripts/lambda-build.sh"),
+        "make build must run scripts/lambda-build.sh"
+    );
+    let script =
+        std::fs::read_to_string(tests::repo_root().join("scripts/lambda-build.sh")).unwrap();
+    assert!(
+        script.contains(
+            "(cd \"functions/$f\" && cargo lambda build --release --arm64 --output-format zip --locked --bin \"$f\")"
         ),
-        "make build must rebuild the worker by its binary name"
+        "scripts/lambda-build.sh must build each function in its directory by its binary name"
     );
 }
 
