@@ -70,7 +70,7 @@ const USAGE: &str =
        xtask refresh-ratings --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask migrate-authors --store embedded|dynamodb [--data-dir DIR] [--table NAME]
        xtask partner <command> --store embedded|dynamodb …   (xtask partner for details)
-       xtask bench-nearby
+       xtask bench-nearby [--cafes N]
        xtask bench-coldstart [--bins DIR] [--functions a,b] [--starts N] [--invocations N] [--table NAME] [--report DIR]
        xtask http-functions
        xtask experiment report <id> [--store embedded|dynamodb] [--metric save] [--weights 5000,5000] [--json]
@@ -114,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
         Some("events") => events::write_all(&PathBuf::from("events")),
         Some("sizes") => sizes(),
         Some("token") => token(&args[1..]),
-        Some("bench-nearby") => bench_nearby::run().await,
+        Some("bench-nearby") => bench_nearby::run(&args[1..]).await,
         Some("bench-coldstart") => coldstart::run(&args[1..]).await,
         Some("http-functions") => {
             println!("{}", coldstart::http_functions().join(" "));
