@@ -175,6 +175,26 @@ fn cell_distance_m(lat: f64, lng: f64, cell: Cell) -> f64 {
     }
 }
 
+/// An upper bound, in metres, on the distance from `(lat, lng)` to any point of `cell`: the
+/// distance to the cell's midpoint plus the midpoint's distance to its farthest corner (the
+/// farthest point of a latitude/longitude rectangle from its own midpoint is a corner: along a
+/// parallel distance grows with the longitude difference, along a meridian away from the
+/// nearest latitude, and an interior maximum could be pushed further out).
+fn cell_max_distance_m(lat: f64, lng: f64, cell: Cell) -> f64 {
+    let (lat_lo, lat_hi, lng_lo, lng_hi) = cell.bounds();
+    let (mid_lat, mid_lng) = ((lat_lo + lat_hi) / 2.0, (lng_lo + lng_hi) / 2.0);
+    let half = [
+        (lat_lo, lng_lo),
+        (lat_lo, lng_hi),
+        (lat_hi, lng_lo),
+        (lat_hi, lng_hi),
+    ]
+    .into_iter()
+    .map(|(a, o)| haversine_m(mid_lat, mid_lng, a, o))
+    .fold(0.0, f64::max);
+    haversine_m(lat, lng, mid_lat, mid_lng) + half
+}
+
 /// The latitude band and longitude intervals (degrees) holding every point within
 /// `radius_m` of `(lat, lng)`.
 fn bounding_box(lat: f64, lng: f64, radius_m: f64) -> ((f64, f64), Vec<(f64, f64)>) {
@@ -279,8 +299,17 @@ fn runs(zs: &[u64], shift: u32, budget: usize) -> Option<Vec<(u64, u64)>> {
 
 /// Plans the range reads that find every indexed point within `radius_m` of `centre`.
 pub fn plan(centre: Coordinates, radius_m: f64) -> Plan {
+    plan_ring(centre, 0.0, radius_m)
+}
+
+/// Plans the range reads that find every indexed point whose distance from `centre` lies in
+/// `[inner_m, radius_m]`: as [`plan`], but cells lying wholly nearer than `inner_m` are left out
+/// (an expanding search has read them already). Points nearer than `inner_m` may still be
+/// returned (cells straddling the inner circle are read whole).
+pub fn plan_ring(centre: Coordinates, inner_m: f64, radius_m: f64) -> Plan {
     let (lat, lng) = (centre.lat(), centre.lng());
     let radius_m = radius_m.max(0.0);
+    let inner_m = inner_m.min(radius_m) - SLACK_M;
     let ((lat_lo, lat_hi), lngs) = bounding_box(lat, lng, radius_m);
     let mut best: Option<Candidate> = None;
     for q in 1..=KEY_PRECISION {
@@ -313,7 +342,9 @@ pub fn plan(centre: Coordinates, radius_m: f64) -> Plan {
             for x in x_lo..=x_hi {
                 for y in y_lo..=y_hi {
                     let cell = Cell { precision: q, x, y };
-                    if cell_distance_m(lat, lng, cell) <= radius_m + SLACK_M {
+                    if cell_distance_m(lat, lng, cell) <= radius_m + SLACK_M
+                        && (inner_m <= 0.0 || cell_max_distance_m(lat, lng, cell) >= inner_m)
+                    {
                         zs.push(cell.z());
                     }
                 }
@@ -367,6 +398,44 @@ pub fn plan(centre: Coordinates, radius_m: f64) -> Plan {
         },
         |b| b.plan,
     )
+}
+
+/// Area of an expanding search's first round, as the radius of a disk of that area (metres):
+/// the first round reads the disk of this radius, or, after a cursor, the ring of the same area
+/// just outside the last result served.
+pub const FIRST_RING_M: f64 = 250.0;
+/// Each later round aims at this many times the area the density seen so far says is needed.
+const RING_MARGIN: f64 = 1.3;
+/// Least and greatest growth of the searched area from one round to the next.
+const MIN_RING_GROWTH: f64 = 1.5;
+const MAX_RING_GROWTH: f64 = 16.0;
+
+/// The outer radius of an expanding search's first round, for a search from `start_m` (0, or
+/// the distance of the last result served) out to `radius_m`.
+pub fn first_outer(start_m: f64, radius_m: f64) -> f64 {
+    let start_m = start_m.clamp(0.0, radius_m);
+    start_m
+        .mul_add(start_m, FIRST_RING_M * FIRST_RING_M)
+        .sqrt()
+        .min(radius_m)
+}
+
+/// The outer radius of the next round of an expanding search from `start_m`, which has read
+/// everything out to `outer_m` and found `found` of the `wanted` results: the area the density
+/// seen so far says holds `wanted` results, with a margin, growing the searched area at least
+/// 1.5× and at most 16× (16× when nothing was found), never past `radius_m`.
+pub fn next_outer(start_m: f64, outer_m: f64, radius_m: f64, found: usize, wanted: usize) -> f64 {
+    let start_sq = start_m * start_m;
+    let area = (outer_m * outer_m - start_sq).max(1.0);
+    let growth = if found == 0 {
+        MAX_RING_GROWTH
+    } else {
+        (wanted as f64 / found as f64 * RING_MARGIN).clamp(MIN_RING_GROWTH, MAX_RING_GROWTH)
+    };
+    area.mul_add(growth, start_sq)
+        .sqrt()
+        .max(outer_m)
+        .min(radius_m)
 }
 
 #[cfg(test)]
@@ -484,6 +553,80 @@ mod tests {
             }
             // The centre itself and the exact rim points.
             prop_assert!(covered(&plan, at(lat, lng)));
+        }
+
+        /// A ring plan covers every point whose distance lies between its inner and outer
+        /// radius, and never needs more than the query budget.
+        #[test]
+        fn ring_plans_cover_every_point_in_the_ring(
+            (lat, lng) in centre(),
+            outer in prop_oneof![1.0..=100.0f64, 100.0..=5_000.0f64, 5_000.0..=50_000.0f64],
+            inner_fraction in prop_oneof![Just(0.0f64), 0.0..=1.0f64, 0.95..=1.0f64],
+            probes in proptest::collection::vec((0.0..360.0f64, 0.0..=1.0f64), 64),
+        ) {
+            let inner = outer * inner_fraction;
+            let plan = plan_ring(at(lat, lng), inner, outer);
+            prop_assert!(plan.ranges.len() <= MAX_QUERIES);
+            for (bearing, fraction) in probes {
+                let distance = inner + (outer - inner) * fraction;
+                let (plat, plng) = destination(lat, lng, bearing, distance);
+                let d = haversine_m(lat, lng, plat, plng);
+                if d >= inner && d <= outer {
+                    prop_assert!(
+                        covered(&plan, at(plat, plng)),
+                        "{plat},{plng} at {d} m not covered by {plan:?}"
+                    );
+                }
+            }
+        }
+
+        /// The upper bound on the distance to a cell is never less than the distance to any
+        /// point inside it (so leaving out a cell wholly inside the inner circle loses nothing).
+        #[test]
+        fn cell_max_distance_is_an_upper_bound(
+            (lat, lng) in centre(),
+            (clat, clng) in (-90.0..=90.0f64, -180.0..=180.0f64),
+            precision in 1u8..=8,
+            samples in proptest::collection::vec((0.0..=1.0f64, 0.0..=1.0f64), 16),
+        ) {
+            let cell = Cell::containing(clat, clng, precision);
+            let (lat_lo, lat_hi, lng_lo, lng_hi) = cell.bounds();
+            let bound = cell_max_distance_m(lat, lng, cell);
+            for (u, v) in samples {
+                let plat = lat_lo + u * (lat_hi - lat_lo);
+                let plng = lng_lo + v * (lng_hi - lng_lo);
+                prop_assert!(bound + 1e-6 >= haversine_m(lat, lng, plat, plng));
+            }
+        }
+
+        /// The expanding search's radii grow (the searched area at least 1.5× per round, so a
+        /// search ends) and never pass the search radius.
+        #[test]
+        fn rings_grow_and_stay_within_the_radius(
+            radius in 1.0..=50_000.0f64,
+            start_fraction in prop_oneof![Just(0.0f64), 0.0..=1.0f64],
+            found in proptest::collection::vec(0usize..=60, 1..40),
+            wanted in 1usize..=51,
+        ) {
+            let start = radius * start_fraction;
+            let mut outer = first_outer(start, radius);
+            prop_assert!(outer >= start && outer <= radius);
+            let mut seen = 0;
+            for f in found {
+                if outer >= radius {
+                    break;
+                }
+                seen += f;
+                let next = next_outer(start, outer, radius, seen, wanted);
+                prop_assert!(next <= radius);
+                prop_assert!(
+                    next >= radius
+                        || next * next - start * start
+                            >= 1.5 * (outer * outer - start * start) * (1.0 - 1e-9),
+                    "{outer} -> {next}"
+                );
+                outer = next;
+            }
         }
 
         /// The nearest-point distance to a cell is never more than the distance to any point

@@ -267,6 +267,11 @@ impl NearbyKey {
         }
     }
 
+    /// The last distance served, metres.
+    pub fn distance_m(&self) -> f64 {
+        f64::from_bits(self.distance_bits)
+    }
+
     /// Whether a café at `distance_m` with `id` comes after this position.
     pub fn precedes(&self, distance_m: f64, id: &str) -> bool {
         let last = f64::from_bits(self.distance_bits);
@@ -299,11 +304,16 @@ pub struct NearbyCafe {
 /// What one search read, for logs and the benchmark.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NearbyStats {
-    /// Range reads on the geo index.
+    /// Rounds of the expanding search (each a batch of parallel range reads).
+    pub rounds: usize,
+    /// Range reads on the geo index, over all rounds.
     pub queries: usize,
+    /// The most range reads of one round (at most `geo::MAX_QUERIES`).
+    pub max_round_queries: usize,
     /// Index entries those reads returned.
     pub items_read: usize,
-    /// Entries within the radius (before filters and paging).
+    /// Entries within the distance band each round answered for (before filters and paging):
+    /// the cafés inside the circle the search had to look at.
     pub in_radius: usize,
 }
 

@@ -27,7 +27,10 @@ use shared::query::{NearbyFilter, NearbyLimit, NearbyQuery, PageKey, Radius};
 use shared::store::sqlite::SqliteStore;
 use shared::store::{Item, ItemTable, SortIndex, StoredDoc, StoredItem, TransactError, Write};
 
+/// Cafés in the benchmark world unless `--cafes N` says otherwise.
 const CAFES: usize = 100_000;
+/// Searches per radius in the cost-per-page table.
+const COST_SEARCHES: usize = 500;
 const WARM_UP: usize = 200;
 const SEARCHES: usize = 2_000;
 /// DynamoDB returns at most 1 MB per Query page.
@@ -149,7 +152,7 @@ fn lean_template() -> anyhow::Result<Cafe> {
     Ok(cafe)
 }
 
-fn world() -> anyhow::Result<Vec<Cafe>> {
+fn world(total: usize) -> anyhow::Result<Vec<Cafe>> {
     let template = lean_template()?;
     let methods = [
         "v60",
@@ -162,12 +165,12 @@ fn world() -> anyhow::Result<Vec<Cafe>> {
     let histograms = [[0; 5], [0, 0, 1, 2, 1], [0, 0, 0, 3, 4], [0, 0, 0, 1, 6]];
     let total_weight: u32 = CITIES.iter().map(|c| c.5).sum();
     let mut rng = Rng(2026);
-    let mut cafes = Vec::with_capacity(CAFES);
+    let mut cafes = Vec::with_capacity(total);
     for (ci, city) in CITIES.iter().enumerate() {
         let share = if ci + 1 == CITIES.len() {
-            CAFES - cafes.len()
+            total - cafes.len()
         } else {
-            CAFES * city.5 as usize / total_weight as usize
+            total * city.5 as usize / total_weight as usize
         };
         let tz = TimeZoneName::parse(city.3)?;
         for _ in 0..share {
@@ -303,10 +306,21 @@ fn brute_force(points: &[(f64, f64, u32)], lat: f64, lng: f64, radius: f64, limi
     hits.len()
 }
 
-/// Runs the benchmark and prints the report.
-pub async fn run() -> anyhow::Result<()> {
+/// Runs the benchmark and prints the report. `--cafes N` sets the world's size (default
+/// 100,000; the 1,000,000 run takes several minutes to write).
+pub async fn run(args: &[String]) -> anyhow::Result<()> {
+    let total = match args {
+        [] => CAFES,
+        [flag, n] if flag == "--cafes" => n.parse().context("--cafes takes a number")?,
+        _ => anyhow::bail!("usage: xtask bench-nearby [--cafes N]"),
+    };
+    anyhow::ensure!(
+        total >= CITIES.len(),
+        "--cafes must be at least {}",
+        CITIES.len()
+    );
     let started = Instant::now();
-    let cafes = world()?;
+    let cafes = world(total)?;
     println!(
         "built {} cafés around {} cities in {:.1} s",
         cafes.len(),
@@ -322,6 +336,9 @@ pub async fn run() -> anyhow::Result<()> {
     };
     let loading = Instant::now();
     for chunk in cafes.chunks(10_000) {
+        if loading.elapsed().as_secs() >= 5 && cafes.len() > CAFES {
+            eprint!(".");
+        }
         store
             .import(&CatalogBatch {
                 cafes: chunk,
@@ -401,17 +418,70 @@ pub async fn run() -> anyhow::Result<()> {
     );
     println!();
     println!(
-        "cafés within 2 km of those centres: median {}, p99 {}, max {}",
+        "entries inside the bands the 2 km searches read: median {}, p99 {}, max {}",
         in_radius[in_radius.len() / 2],
         in_radius[in_radius.len() * 99 / 100],
         in_radius[in_radius.len() - 1]
     );
 
     println!();
-    println!("## DynamoDB layout at each city's centre (same keys, same range reads)");
+    println!(
+        "## Cost per page, expanding search, limit 20 ({COST_SEARCHES} searches per radius from the centres above; pages 2 and 3 follow the cursor)"
+    );
     println!();
     println!(
-        "| radius | cafés inside (median / max over cities) | Queries (max) | Query requests with 1 MB pages (max) | items read (median / max) | items read ÷ inside (median / worst) | KB read (max) |"
+        "| radius | rounds, page 1 (median / max) | Queries per round (max) | items read, page 1 (median / p99 / max) | items read, page 2 (median / max) | items read, page 3 (median / max) | 5 × limit |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for radius in [1_000u32, 2_000, 5_000, 50_000] {
+        let mut rounds = Vec::new();
+        let mut per_round = 0;
+        let mut read: [Vec<usize>; 3] = Default::default();
+        for &(lat, lng) in centres.iter().skip(WARM_UP).take(COST_SEARCHES) {
+            let mut q = query(lat, lng, radius, 20)?;
+            for (n, pages) in read.iter_mut().enumerate() {
+                let page = store.nearby_cafes(&q).await?;
+                per_round = per_round.max(page.stats.max_round_queries);
+                if n == 0 {
+                    rounds.push(page.stats.rounds);
+                }
+                pages.push(page.stats.items_read);
+                match page.next {
+                    Some(next) => q.after = Some(next),
+                    None => break,
+                }
+            }
+        }
+        rounds.sort_unstable();
+        for pages in &mut read {
+            pages.sort_unstable();
+        }
+        let at = |v: &[usize], p: f64| {
+            v.get(((v.len().max(1) - 1) as f64 * p).round() as usize)
+                .copied()
+                .unwrap_or(0)
+        };
+        println!(
+            "| {} km | {} / {} | {} | {} / {} / {} | {} / {} | {} / {} | 100 |",
+            radius / 1_000,
+            at(&rounds, 0.5),
+            at(&rounds, 1.0),
+            per_round,
+            at(&read[0], 0.5),
+            at(&read[0], 0.99),
+            at(&read[0], 1.0),
+            at(&read[1], 0.5),
+            at(&read[1], 1.0),
+            at(&read[2], 0.5),
+            at(&read[2], 1.0),
+        );
+    }
+
+    println!();
+    println!("## DynamoDB layout at each city's centre, page 1 (same keys, same range reads)");
+    println!();
+    println!(
+        "| radius | cafés inside (median / max over cities) | rounds (max) | Queries per round (max) | Query requests with 1 MB pages (max) | items read (median / max) | KB read (max) |"
     );
     println!("|---|---|---|---|---|---|---|");
     for radius in [1_000u32, 2_000, 5_000, 50_000] {
@@ -428,14 +498,17 @@ pub async fn run() -> anyhow::Result<()> {
                 .iter()
                 .map(|(_, bytes)| bytes.div_ceil(QUERY_PAGE_BYTES).max(1))
                 .sum();
-            let ratio = page.stats.items_read as f64 / page.stats.in_radius.max(1) as f64;
             let kb = reads.iter().map(|(_, bytes)| bytes).sum::<usize>() as f64 / 1024.0;
+            let inside = points
+                .iter()
+                .filter(|&&(a, o, _)| geo::haversine_m(city.1, city.2, a, o) <= f64::from(radius))
+                .count();
             rows.push((
-                page.stats.in_radius,
-                page.stats.queries,
+                inside,
+                page.stats.rounds,
+                page.stats.max_round_queries,
                 requests,
                 page.stats.items_read,
-                ratio,
                 kb,
             ));
         }
@@ -445,19 +518,17 @@ pub async fn run() -> anyhow::Result<()> {
         };
         let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
         let inside: Vec<f64> = rows.iter().map(|r| r.0 as f64).collect();
-        let read: Vec<f64> = rows.iter().map(|r| r.3 as f64).collect();
-        let ratio: Vec<f64> = rows.iter().map(|r| r.4).collect();
+        let read: Vec<f64> = rows.iter().map(|r| r.4 as f64).collect();
         println!(
-            "| {} km | {:.0} / {:.0} | {} | {} | {:.0} / {:.0} | {:.2} / {:.2} | {:.0} |",
+            "| {} km | {:.0} / {:.0} | {} | {} | {} | {:.0} / {:.0} | {:.0} |",
             radius / 1_000,
             median(inside.clone()),
             max(&inside),
             rows.iter().map(|r| r.1).max().unwrap_or(0),
             rows.iter().map(|r| r.2).max().unwrap_or(0),
+            rows.iter().map(|r| r.3).max().unwrap_or(0),
             median(read.clone()),
             max(&read),
-            median(ratio.clone()),
-            max(&ratio),
             rows.iter().map(|r| r.5).fold(0.0, f64::max),
         );
     }

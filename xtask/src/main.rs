@@ -86,7 +86,7 @@ const USAGE: &str =
        xtask partner <command> --store embedded|dynamodb …   (xtask partner for details)
        xtask reco-eval [--seed N]
        xtask reco-refresh --store embedded|dynamodb [--data-dir DIR] [--table NAME]
-       xtask bench-nearby
+       xtask bench-nearby [--cafes N]
        xtask bench-coldstart [--bins DIR] [--functions a,b] [--starts N] [--invocations N] [--table NAME] [--report DIR]
        xtask http-functions
        xtask experiment report <id> [--store embedded|dynamodb] [--metric save] [--weights 5000,5000] [--json]
@@ -131,7 +131,7 @@ async fn main() -> anyhow::Result<()> {
         Some("events") => events::write_all(&PathBuf::from("events")),
         Some("sizes") => sizes(&args[1..]),
         Some("token") => token(&args[1..]),
-        Some("bench-nearby") => bench_nearby::run().await,
+        Some("bench-nearby") => bench_nearby::run(&args[1..]).await,
         Some("bench-coldstart") => coldstart::run(&args[1..]).await,
         Some("http-functions") => {
             println!("{}", coldstart::http_functions().join(" "));

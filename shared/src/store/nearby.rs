@@ -81,11 +81,11 @@ pub(super) fn geo_items(cafe: &Cafe) -> Result<Vec<Item>, StoreError> {
 }
 
 /// A café within the radius that passed the filters.
-struct Candidate<'a> {
+struct Candidate {
     distance_m: f64,
-    id: Cow<'a, str>,
-    pk: &'a str,
-    doc: &'a str,
+    id: String,
+    pk: String,
+    doc: String,
     open_now: Option<bool>,
 }
 
@@ -102,92 +102,116 @@ impl<S: ItemTable> NearbyReader for S {
     #[instrument(skip_all, fields(
         radius_m = query.radius.metres(),
         limit = query.limit.get(),
-        queries, items_read, in_radius,
+        rounds, queries, items_read, in_radius,
     ))]
     async fn nearby_cafes(&self, query: &NearbyQuery) -> Result<NearbyPage, StoreError> {
         let radius = f64::from(query.radius.metres());
-        let plan = geo::plan(query.centre, radius);
-        let reads = plan.ranges.iter().map(|range| async move {
-            let lpk = keys::geo_lpk(&range.partition);
-            self.query_range(
-                SortIndex::ByCell,
-                &lpk,
-                &range.from,
-                &keys::by_cell_upper(&range.to),
-                usize::MAX,
-            )
-            .await
-        });
-        let batches = try_join_all(reads).await?;
-
-        let mut stats = NearbyStats {
-            queries: plan.ranges.len(),
-            ..NearbyStats::default()
-        };
+        let limit = query.limit.get();
+        // An expanding search: rounds of ≤ 9 parallel range reads over growing rings, nearest
+        // first. A round answers for every café at a distance in (the previous round's outer
+        // radius, its own]: the ring plan covers that band whole, and entries outside it (read
+        // because cells straddle the band) are skipped, so no café is counted twice. The search
+        // stops once more than `limit` results are known, all nearer than every café not yet
+        // looked at, or when the band reaches the radius. After a cursor it starts at the last
+        // distance served (everything nearer precedes the cursor).
+        let start = query
+            .after
+            .as_ref()
+            .map(NearbyKey::distance_m)
+            .filter(|d| d.is_finite() && *d > 0.0)
+            .unwrap_or(0.0)
+            .min(radius);
+        let mut stats = NearbyStats::default();
         let (lat, lng) = (query.centre.lat(), query.centre.lng());
         let filter = &query.filter;
-        let mut candidates: Vec<Candidate<'_>> = Vec::new();
-        for stored in batches.iter().flatten() {
-            stats.items_read += 1;
-            let head: GeoHead<'_> =
-                serde_json::from_str(&stored.doc).map_err(|source| StoreError::Corrupt {
-                    pk: stored.key.pk.clone(),
-                    sk: stored.key.sk.clone(),
-                    source,
-                })?;
-            let distance_m = geo::haversine_m(lat, lng, head.a, head.o);
-            if distance_m > radius {
-                continue;
-            }
-            stats.in_radius += 1;
-            let after_cursor = query
-                .after
-                .as_ref()
-                .is_none_or(|after| after.precedes(distance_m, &head.i));
-            let passes = after_cursor
-                && filter
-                    .brewing_method
-                    .as_ref()
-                    .is_none_or(|m| head.m.iter().any(|x| x == m.as_str()))
-                && filter.amenity.is_none_or(|a| head.e.contains(&a))
-                && filter.min_rating.is_none_or(|min| head.r >= min);
-            if !passes {
-                continue;
-            }
-            let open_now = if filter.open_now {
-                let open = open_at(&stored.key.pk, &stored.doc, query)?;
-                if !open {
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut done: Option<f64> = None;
+        let mut outer = geo::first_outer(start, radius);
+        loop {
+            let plan = geo::plan_ring(query.centre, done.unwrap_or(start), outer);
+            let reads = plan.ranges.iter().map(|range| async move {
+                let lpk = keys::geo_lpk(&range.partition);
+                self.query_range(
+                    SortIndex::ByCell,
+                    &lpk,
+                    &range.from,
+                    &keys::by_cell_upper(&range.to),
+                    usize::MAX,
+                )
+                .await
+            });
+            let batches = try_join_all(reads).await?;
+            stats.rounds += 1;
+            stats.queries += plan.ranges.len();
+            stats.max_round_queries = stats.max_round_queries.max(plan.ranges.len());
+            for stored in batches.into_iter().flatten() {
+                stats.items_read += 1;
+                let head: GeoHead<'_> =
+                    serde_json::from_str(&stored.doc).map_err(|source| StoreError::Corrupt {
+                        pk: stored.key.pk.clone(),
+                        sk: stored.key.sk.clone(),
+                        source,
+                    })?;
+                let distance_m = geo::haversine_m(lat, lng, head.a, head.o);
+                if distance_m > outer || done.is_some_and(|d| distance_m <= d) {
                     continue;
                 }
-                Some(true)
-            } else {
-                None
-            };
-            candidates.push(Candidate {
-                distance_m,
-                id: head.i,
-                pk: &stored.key.pk,
-                doc: &stored.doc,
-                open_now,
-            });
+                stats.in_radius += 1;
+                let after_cursor = query
+                    .after
+                    .as_ref()
+                    .is_none_or(|after| after.precedes(distance_m, &head.i));
+                let passes = after_cursor
+                    && filter
+                        .brewing_method
+                        .as_ref()
+                        .is_none_or(|m| head.m.iter().any(|x| x == m.as_str()))
+                    && filter.amenity.is_none_or(|a| head.e.contains(&a))
+                    && filter.min_rating.is_none_or(|min| head.r >= min);
+                if !passes {
+                    continue;
+                }
+                let open_now = if filter.open_now {
+                    let open = open_at(&stored.key.pk, &stored.doc, query)?;
+                    if !open {
+                        continue;
+                    }
+                    Some(true)
+                } else {
+                    None
+                };
+                let id = head.i.into_owned();
+                candidates.push(Candidate {
+                    distance_m,
+                    id,
+                    pk: stored.key.pk,
+                    doc: stored.doc,
+                    open_now,
+                });
+            }
+            if candidates.len() > limit || outer >= radius {
+                break;
+            }
+            done = Some(outer);
+            outer = geo::next_outer(start, outer, radius, candidates.len(), limit + 1);
         }
         candidates.sort_by(|a, b| {
             a.distance_m
                 .total_cmp(&b.distance_m)
                 .then_with(|| a.id.cmp(&b.id))
         });
-        let limit = query.limit.get();
         let more = candidates.len() > limit;
         candidates.truncate(limit);
 
         let span = tracing::Span::current();
+        span.record("rounds", stats.rounds);
         span.record("queries", stats.queries);
         span.record("items_read", stats.items_read);
         span.record("in_radius", stats.in_radius);
 
         let summary_keys: Vec<(String, String)> = candidates
             .iter()
-            .map(|c| (c.pk.to_owned(), keys::list_sk(keys::ALL)))
+            .map(|c| (c.pk.clone(), keys::list_sk(keys::ALL)))
             .collect();
         let summaries = if summary_keys.is_empty() {
             Vec::new()
@@ -198,13 +222,13 @@ impl<S: ItemTable> NearbyReader for S {
         for (candidate, summary) in candidates.iter().zip(summaries) {
             let Some(summary) = summary else {
                 // Deleted between the index read and this one.
-                tracing::warn!(pk = candidate.pk, "geo entry without a café summary");
+                tracing::warn!(pk = %candidate.pk, "geo entry without a café summary");
                 continue;
             };
-            let cafe: CafeSummary = decode(candidate.pk, &keys::list_sk(keys::ALL), &summary)?;
+            let cafe: CafeSummary = decode(&candidate.pk, &keys::list_sk(keys::ALL), &summary)?;
             let open_now = match candidate.open_now {
                 Some(open) => open,
-                None => open_at(candidate.pk, candidate.doc, query)?,
+                None => open_at(&candidate.pk, &candidate.doc, query)?,
             };
             items.push(NearbyCafe {
                 cafe,

@@ -148,7 +148,9 @@ async fn all_pages<S: NearbyReader>(store: &S, mut query: NearbyQuery) -> Vec<(S
     let mut out = Vec::new();
     for _ in 0..200 {
         let page = store.nearby_cafes(&query).await.unwrap();
-        assert!(page.stats.queries <= geo::MAX_QUERIES);
+        assert!(page.stats.max_round_queries <= geo::MAX_QUERIES);
+        assert!(page.stats.rounds >= 1);
+        assert!(page.stats.queries <= page.stats.rounds * geo::MAX_QUERIES);
         assert!(page.items.len() <= query.limit.get());
         if page.next.is_some() {
             assert_eq!(
@@ -469,5 +471,120 @@ mod embedded_properties {
                 }
             });
         }
+    }
+}
+
+/// What a page may read beyond 5 × `limit` index entries: the cells a round reads whole
+/// although they straddle its ring (see docs/nearby.md, "Expanding search").
+const PAGE_OVERHEAD_ITEMS: usize = 60;
+
+/// A city-like world: a dense centre (σ ≈ 3 km), suburbs (σ ≈ 15 km) and a sparse region
+/// around it, so pages at every radius meet every density.
+fn city_world(seed: u64, cafes: usize) -> Vec<Cafe> {
+    let mut rng = Rng(seed);
+    let template = fixtures().cafes[0].clone();
+    let (lat0, lng0) = (52.52, 13.405);
+    let normal = |rng: &mut Rng| {
+        let u = rng.unit().max(f64::MIN_POSITIVE);
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * rng.unit()).cos()
+    };
+    (0..cafes)
+        .map(|n| {
+            let (north_km, east_km) = match n % 5 {
+                0..=2 => (normal(&mut rng) * 3.0, normal(&mut rng) * 3.0),
+                3 => (normal(&mut rng) * 15.0, normal(&mut rng) * 15.0),
+                _ => (rng.range(-80.0, 80.0), rng.range(-80.0, 80.0)),
+            };
+            let lat = lat0 + north_km / 111.195;
+            let lng = lng0 + east_km / (111.195 * lat0.to_radians().cos());
+            let mut cafe = template.clone();
+            cafe.id = CafeId::from_entropy(50_000 + n as u128);
+            cafe.name = format!("City café {n}");
+            cafe.location.coordinates = Coordinates::new(lat, lng).unwrap();
+            cafe
+        })
+        .collect()
+}
+
+mod embedded_page_cost {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    use super::*;
+
+    /// Property: without filters, a first page reads at most 5 × `limit` +
+    /// [`PAGE_OVERHEAD_ITEMS`] index entries at any radius up to 50 km; every page (the first
+    /// three, following cursors) uses rounds of at most 9 Queries and is exactly the
+    /// brute-force answer.
+    #[test]
+    fn items_read_per_page_are_bounded_by_the_page() {
+        let cafes = city_world(5, 6_000);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = runtime.block_on(loaded(tests::embedded_store(), &cafes));
+        let positions: Vec<(f64, f64)> = cafes
+            .iter()
+            .map(|c| (c.location.coordinates.lat(), c.location.coordinates.lng()))
+            .collect();
+        let mut runner = TestRunner::new(Config {
+            cases: 64,
+            ..Config::default()
+        });
+        let strategy = (
+            0..positions.len(),
+            (-0.01..=0.01f64, -0.01..=0.01f64),
+            prop_oneof![1u32..=2_000, 2_000u32..=10_000, 10_000u32..=50_000],
+            prop_oneof![Just(1u32), Just(20u32), Just(50u32), 1u32..=50],
+        );
+        runner
+            .run(&strategy, |(at, (dlat, dlng), radius, limit)| {
+                let centre = (positions[at].0 + dlat, positions[at].1 + dlng);
+                let mut q = NearbyQuery {
+                    limit: NearbyLimit::new(limit).unwrap(),
+                    ..query(centre, radius, NearbyFilter::default(), Timestamp::now())
+                };
+                let expected = brute_force(&cafes, &q);
+                let bound = 5 * limit as usize + PAGE_OVERHEAD_ITEMS;
+                let mut got = Vec::new();
+                let mut ended = false;
+                runtime.block_on(async {
+                    for n in 0..3 {
+                        let page = store.nearby_cafes(&q).await.unwrap();
+                        prop_assert!(page.stats.max_round_queries <= geo::MAX_QUERIES);
+                        prop_assert!(
+                            n > 0 || page.stats.items_read <= bound,
+                            "read {} > {bound}: {:?} {q:?}",
+                            page.stats.items_read,
+                            page.stats
+                        );
+                        got.extend(
+                            page.items
+                                .iter()
+                                .map(|i| (i.cafe.id.to_string(), i.distance_m)),
+                        );
+                        match page.next {
+                            Some(next) => q.after = Some(next),
+                            None => {
+                                ended = true;
+                                break;
+                            }
+                        }
+                    }
+                    Ok(())
+                })?;
+                if ended {
+                    prop_assert_eq!(got.len(), expected.len());
+                }
+                let want: Vec<(String, f64)> = expected
+                    .into_iter()
+                    .take(got.len())
+                    .map(|(id, d, _)| (id, d))
+                    .collect();
+                prop_assert_eq!(got, want);
+                Ok(())
+            })
+            .unwrap();
     }
 }
