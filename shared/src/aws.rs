@@ -631,7 +631,7 @@ mod tests {
 
     #[test]
     fn only_lambda_with_credentials_in_its_environment_skips_the_default_chain() {
-        let env = |vars: &'static [&'static str]| move |name: &str| vars.iter().any(|v| *v == name);
+        let env = |vars: &'static [&'static str]| move |name: &str| vars.contains(&name);
         assert!(credentials_from_environment(env(&[
             "AWS_LAMBDA_FUNCTION_NAME",
             "AWS_ACCESS_KEY_ID"
