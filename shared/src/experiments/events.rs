@@ -43,6 +43,23 @@ pub struct Outcome {
     pub at: Timestamp,
 }
 
+/// One request served to an enrolled unit, for the guardrails (latency and errors per variant).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServedRequest {
+    pub experiment: String,
+    pub unit: String,
+    pub variant: String,
+    /// API Gateway's (else the Lambda invocation's) request id.
+    pub request_id: String,
+    /// Time in the handler, from the request to the built response.
+    pub latency_ms: u32,
+    /// Whether the answer was a server error (5xx).
+    pub error: bool,
+    #[serde(with = "crate::domain::time::rfc3339_millis")]
+    pub at: Timestamp,
+}
+
 /// The CloudWatch namespace of experiment metrics.
 pub const EMF_NAMESPACE: &str = "CraftBean/Experiments";
 
@@ -59,6 +76,13 @@ fn collector() -> Option<&'static metrics_cloudwatch_embedded::Collector> {
             Ok(collector) => {
                 metrics::describe_counter!("Exposures", metrics::Unit::Count, "first exposures");
                 metrics::describe_counter!("Conversions", metrics::Unit::Count, "first outcomes");
+                metrics::describe_counter!("Requests", metrics::Unit::Count, "served requests");
+                metrics::describe_counter!("Errors", metrics::Unit::Count, "5xx answers");
+                metrics::describe_histogram!(
+                    "Latency",
+                    metrics::Unit::Milliseconds,
+                    "handler time"
+                );
                 Some(collector)
             }
             Err(e) => {
@@ -99,6 +123,29 @@ impl EmfSink {
             labels.push(metrics::Label::new("Metric", outcome.to_owned()));
         }
         metrics::counter!(metric, labels).increment(1);
+        self.flush(collector);
+    }
+
+    /// Records a served request: `Requests` and `Errors` counts and a `Latency` histogram
+    /// (milliseconds), with dimensions `Experiment` and `Variant`.
+    fn emit_request(&self, request: &ServedRequest) {
+        let Some(collector) = collector() else {
+            return;
+        };
+        let labels = vec![
+            metrics::Label::new("Experiment", request.experiment.clone()),
+            metrics::Label::new("Variant", request.variant.clone()),
+        ];
+        metrics::counter!("Requests", labels.clone()).increment(1);
+        if request.error {
+            metrics::counter!("Errors", labels.clone()).increment(1);
+        }
+        metrics::histogram!("Latency", labels).record(f64::from(request.latency_ms));
+        self.flush(collector);
+    }
+
+    /// Writes every metric recorded since the last flush.
+    fn flush(&self, collector: &metrics_cloudwatch_embedded::Collector) {
         let mut lines = Vec::with_capacity(512);
         if let Err(e) = collector.flush(&mut lines) {
             tracing::warn!(error = %e, "could not encode EMF lines");
@@ -144,6 +191,13 @@ impl<S: ExperimentEvents> EventRecorder<S> {
                 .emit("Exposures", &exposure.experiment, &exposure.variant, None);
         }
         Ok(first)
+    }
+
+    /// Stores a served request and counts it in EMF (guardrails).
+    pub async fn served(&self, request: &ServedRequest) -> Result<(), StoreError> {
+        self.store.record_request(request).await?;
+        self.sink.emit_request(request);
+        Ok(())
     }
 
     /// Stores the outcome if the unit was exposed and has not converted on `metric` yet.
