@@ -1,7 +1,7 @@
 //! CloudWatch embedded metric format (EMF) through `metrics_cloudwatch_embedded`: one
 //! process-wide collector (the crate installs it as the `metrics` recorder, once per process,
 //! with one namespace), shared by every part of the code that counts something: experiment
-//! exposures and conversions (`crate::experiments::events`) and the partner gate's requests,
+//! exposures, conversions and served requests (`crate::experiments::events`) and the partner gate's requests,
 //! errors and latency per partner and route (`crate::http::partner`). Each records through an
 //! [`EmfSink`], which flushes right after recording, so every count is written exactly once even
 //! when requests overlap (a flush writes whatever any caller counted since the last one).
@@ -30,10 +30,11 @@ fn collector() -> Option<&'static metrics_cloudwatch_embedded::Collector> {
                 metrics::describe_counter!("ClientErrors", metrics::Unit::Count, "partner 4xx");
                 metrics::describe_counter!("ServerErrors", metrics::Unit::Count, "partner 5xx");
                 metrics::describe_counter!("RateLimited", metrics::Unit::Count, "partner 429s");
+                metrics::describe_counter!("Errors", metrics::Unit::Count, "experiment 5xx");
                 metrics::describe_histogram!(
                     "Latency",
                     metrics::Unit::Milliseconds,
-                    "partner request latency"
+                    "request latency (partner routes, experiment variants)"
                 );
                 Some(collector)
             }

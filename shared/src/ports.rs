@@ -933,6 +933,29 @@ pub trait ExperimentEvents: Send + Sync {
         Output = Result<(Vec<crate::experiments::events::Exposure>, Option<PageKey>), StoreError>,
     > + Send;
 
+    /// Stores one request served to an enrolled unit (its variant, latency and whether it
+    /// failed), for the guardrails; a retry with the same request id stores nothing new.
+    fn record_request(
+        &self,
+        request: &crate::experiments::events::ServedRequest,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Up to `limit` served requests of `experiment` after `after`, by unit then request id.
+    fn requests(
+        &self,
+        experiment: &str,
+        after: Option<&PageKey>,
+        limit: usize,
+    ) -> impl Future<
+        Output = Result<
+            (
+                Vec<crate::experiments::events::ServedRequest>,
+                Option<PageKey>,
+            ),
+            StoreError,
+        >,
+    > + Send;
+
     /// Up to `limit` outcomes on `metric` of `experiment` after `after`, in unit order.
     fn outcomes(
         &self,

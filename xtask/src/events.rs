@@ -451,6 +451,16 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             body: None,
         },
         Fixture {
+            file: "get-my-experiments",
+            route_key: "GET /me/experiments",
+            method: "GET",
+            path: "/me/experiments".into(),
+            query: "",
+            path_params: vec![],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
             file: "update-me",
             route_key: "PUT /me",
             method: "PUT",

@@ -452,25 +452,66 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
                     .collect::<anyhow::Result<_>>()?,
                 None => Vec::new(),
             };
-            let counts = match flag("--store").as_deref() {
+            let (counts, requests) = match flag("--store").as_deref() {
                 Some("dynamodb") => {
                     let store =
                         shared::store::dynamodb::DynamoStore::from_env(crate::table(args)).await;
-                    collect(&store, id, &metric, &variants).await?
+                    (
+                        collect(&store, id, &metric, &variants).await?,
+                        crate::guardrails::collect(&store, id, &variants).await?,
+                    )
                 }
                 _ => {
                     let store = shared::store::sqlite::SqliteStore::open(
                         &crate::data_dir(args).join("craftbean.sqlite3"),
                     )?;
-                    collect(&store, id, &metric, &variants).await?
+                    (
+                        collect(&store, id, &metric, &variants).await?,
+                        crate::guardrails::collect(&store, id, &variants).await?,
+                    )
                 }
             };
             let report = analyse(&counts, &weights, 0.05)?;
+            let guardrails = crate::guardrails::judge(&requests);
             if args.iter().any(|a| a == "--json") {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "report": report,
+                        "guardrails": guardrails,
+                        "guardrailBreached": crate::guardrails::breached(&guardrails),
+                    }))?
+                );
             } else {
                 print!("{}", render(id, &metric, &report));
+                print!("{}", crate::guardrails::render(&guardrails));
             }
+            Ok(())
+        }
+        Some("guardrails-simulate") => {
+            let number = |name: &str, default: f64| -> anyhow::Result<f64> {
+                flag(name).map_or(Ok(default), |v| {
+                    v.parse().with_context(|| format!("{name} takes a number"))
+                })
+            };
+            let slower = number("--slower", 0.30)?;
+            let errors = number("--errors", 0.01)?;
+            let requests = number("--requests", 5_000.0)? as usize;
+            println!(
+                "simulated: {requests} requests per variant, control median 80 ms and 1% errors; blended {:+.0}% latency and {:.1}% errors",
+                100.0 * slower,
+                100.0 * errors
+            );
+            let data = crate::guardrails::simulate(
+                1,
+                requests,
+                80.0,
+                &[("distance", 1.0, 0.01), ("blended", 1.0 + slower, errors)],
+            );
+            print!(
+                "{}",
+                crate::guardrails::render(&crate::guardrails::judge(&data))
+            );
             Ok(())
         }
         Some("simulate") => {
@@ -499,7 +540,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
             Ok(())
         }
         _ => bail!(
-            "usage: xtask experiment report <id> [--store embedded|dynamodb] [--metric save] [--variants a,b] [--weights 5000,5000] [--json]\n       xtask experiment simulate [--runs N] [--units N]"
+            "usage: xtask experiment report <id> [--store embedded|dynamodb] [--metric save] [--variants a,b] [--weights 5000,5000] [--json]\n       xtask experiment simulate [--runs N] [--units N]\n       xtask experiment guardrails-simulate [--slower 0.3] [--errors 0.01] [--requests 5000]"
         ),
     }
 }

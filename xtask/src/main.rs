@@ -45,8 +45,11 @@
 //! - `experiment report <id> [--store embedded|dynamodb] [--data-dir DIR] [--table NAME]
 //!   [--metric save] [--variants a,b] [--weights 5000,5000] [--json]`: per-variant units,
 //!   conversions and rates, lifts with 95 % intervals, a two-proportion z-test and the
-//!   sample-ratio check (docs/experiments.md). `experiment simulate [--runs N] [--units N]`: the
-//!   same analysis on simulated A/A and A/B traffic.
+//!   sample-ratio check, then the guardrails per variant: p50/p95 latency and error rate, a
+//!   breach flagged (`guardrails.rs`, docs/experiments.md). `experiment simulate [--runs N]
+//!   [--units N]`: the same analysis on simulated A/A and A/B traffic.
+//!   `experiment guardrails-simulate [--slower 0.3] [--errors 0.01] [--requests N]`: the
+//!   guardrail lines on simulated requests.
 //! - `reco-eval [--seed N]`: the recommender's offline evaluation on the demo data (leave the
 //!   latest liked café out per user; hit-rate@10 and nDCG@10 beside popularity and random
 //!   baselines; `make reco-eval`, docs/partners.md).
@@ -64,6 +67,7 @@ mod coldstart;
 mod deploy_web;
 mod events;
 mod experiment;
+mod guardrails;
 mod partner;
 mod partner_edge;
 mod reco_eval;
@@ -92,6 +96,7 @@ const USAGE: &str =
        xtask experiment report <id> [--store embedded|dynamodb] [--metric save] [--weights 5000,5000] [--json]
        xtask experiment bandit [--rates 0.10,0.12] [--steps 20000] [--runs 20] [--seed 1]
        xtask experiment simulate [--runs N] [--units N]
+       xtask experiment guardrails-simulate [--slower 0.3] [--errors 0.01] [--requests 5000]
        xtask bench-photos <file>…
        xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL
        xtask deploy-web (--stack NAME | --bucket B --distribution-id D --auth-domain URL --web-client-id ID) [--dist DIR] [--auth-domain URL] [--basemap-tile-url URL]";

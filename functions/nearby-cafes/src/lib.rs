@@ -7,7 +7,9 @@
 //! order (`distance`, or `blended` with rating and the `taste` methods), learns the variant from
 //! the `experiments` field, and its first exposure is stored. Reading flags or storing the
 //! exposure never fails the search: flags fall back to the last known document or the defaults,
-//! and a failed exposure write is logged and the page answered.
+//! and a failed exposure write is logged and the page answered. Every request of an enrolled
+//! unit is also recorded with its variant, handler latency and whether it was a 5xx (the
+//! experiment's guardrails, `xtask experiment report`).
 
 use std::collections::BTreeMap;
 
@@ -16,7 +18,7 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::cursor::CursorCodec;
 use shared::domain::{CafeSummary, Coordinates, Slug, known_brewing_method};
-use shared::experiments::events::{EventRecorder, Exposure};
+use shared::experiments::events::{EventRecorder, Exposure, ServedRequest};
 use shared::experiments::nearby::{NEARBY_RANKING, Ranking, order};
 use shared::experiments::{Context, FlagSource, Variant};
 use shared::http::routes::NEARBY_CAFES;
@@ -203,7 +205,12 @@ pub async fn handle<S: NearbyReader, E: ExperimentEvents>(
     deps: &Deps<S, E>,
     req: Request,
 ) -> Response<Body> {
-    serve(req, &NEARBY_CAFES, |_info, req| async move {
+    let started = std::time::Instant::now();
+    let request_id = shared::http::request_id(&req);
+    // The enrolled unit and its variant, set by the handler for the guardrail record below.
+    let enrolled: std::sync::Mutex<Option<(String, &'static str)>> = std::sync::Mutex::new(None);
+    let enrolled_ref = &enrolled;
+    let response = serve(req, &NEARBY_CAFES, |_info, req| async move {
         let Search {
             query,
             explicit_at,
@@ -218,6 +225,12 @@ pub async fn handle<S: NearbyReader, E: ExperimentEvents>(
             None => None,
         };
         let ranking = assignment.map_or(Ranking::control(), |a| a.variant);
+        // Set before the search, so a failed search counts as an error of this variant.
+        if let (Some(unit), Some(a)) = (&unit, assignment)
+            && let Ok(mut slot) = enrolled_ref.lock()
+        {
+            *slot = Some((unit.id(), a.variant.name()));
+        }
         let mut page = deps.store.nearby_cafes(&query).await?;
         tracing::info!(
             radius_m = query.radius.metres(),
@@ -291,5 +304,23 @@ pub async fn handle<S: NearbyReader, E: ExperimentEvents>(
             cache,
         )
     })
-    .await
+    .await;
+    let enrolled = enrolled
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((unit, variant)) = enrolled {
+        let served = ServedRequest {
+            experiment: NEARBY_RANKING.key.to_owned(),
+            unit,
+            variant: variant.to_owned(),
+            request_id,
+            latency_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+            error: response.status().is_server_error(),
+            at: shared::domain::time::now_millis(),
+        };
+        if let Err(e) = deps.events.served(&served).await {
+            tracing::warn!(error = %e, experiment = NEARBY_RANKING.key, "served request not stored");
+        }
+    }
+    response
 }

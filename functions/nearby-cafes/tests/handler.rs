@@ -460,3 +460,63 @@ async fn malformed_device_ids_and_tastes_are_400s() {
         assert_eq!(invalid_names(&response), ["taste"], "{taste:?}");
     }
 }
+
+#[tokio::test]
+async fn every_request_of_an_enrolled_device_is_recorded_for_the_guardrails() {
+    let deps = with_flags(FlagSet::parse(RUNNING.as_bytes()).unwrap()).await;
+    let control = device_in("distance");
+    let treatment = device_in("blended");
+    for device in [&control, &treatment, &treatment] {
+        let response = handle(&deps, search_as(Some(device), &[])).await;
+        assert_eq!(response.status(), 200);
+    }
+    // Anonymous and malformed requests are not enrolled: nothing recorded.
+    handle(&deps, search_as(None, &[])).await;
+    handle(&deps, search_as(Some("nope"), &[])).await;
+    let (served, _) = deps
+        .events
+        .store
+        .requests("nearby-ranking", None, 50)
+        .await
+        .unwrap();
+    let mut got: Vec<(String, String, bool)> = served
+        .iter()
+        .map(|r| (r.unit.clone(), r.variant.clone(), r.error))
+        .collect();
+    got.sort();
+    // The fixture's request id is the same every time: the treatment's second request reads as
+    // a retry of its first, and is stored once.
+    let mut want = vec![
+        (format!("dev_{control}"), "distance".to_owned(), false),
+        (format!("dev_{treatment}"), "blended".to_owned(), false),
+    ];
+    want.sort();
+    assert_eq!(got, want, "{served:?}");
+    assert!(served.iter().all(|r| r.latency_ms < 60_000));
+}
+
+#[tokio::test]
+async fn a_failed_search_counts_as_an_error_of_the_callers_variant() {
+    let events = no_events();
+    let failing = Deps {
+        store: FailingStore(|| StoreError::Backend {
+            operation: "query_range",
+            source: "boom".into(),
+        }),
+        cursors: cursors(),
+        flags: FlagSource::fixed(FlagSet::parse(RUNNING.as_bytes()).unwrap()),
+        events,
+    };
+    let treatment = device_in("blended");
+    let response = handle(&failing, search_as(Some(&treatment), &[])).await;
+    assert_eq!(response.status(), 500);
+    let (served, _) = failing
+        .events
+        .store
+        .requests("nearby-ranking", None, 10)
+        .await
+        .unwrap();
+    assert_eq!(served.len(), 1, "{served:?}");
+    assert_eq!(served[0].variant, "blended");
+    assert!(served[0].error);
+}

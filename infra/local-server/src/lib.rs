@@ -157,6 +157,7 @@ pub struct App {
     list_brewing_methods: list_brewing_methods::Deps<SqliteStore>,
     get_brewing_method: get_brewing_method::Deps<SqliteStore>,
     get_me: get_me::Deps<SqliteStore>,
+    get_my_experiments: get_my_experiments::Deps<SqliteStore>,
     update_me: update_me::Deps<SqliteStore, SqliteStore>,
     get_user: get_user::Deps<SqliteStore>,
     list_user_reviews: list_user_reviews::Deps<SqliteStore>,
@@ -308,7 +309,7 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         nearby_cafes: nearby_cafes::Deps {
             store: store.clone(),
             cursors: cursors.clone(),
-            flags: FlagSource::file(flags_file),
+            flags: FlagSource::file(&flags_file),
             events: EventRecorder::new(store.clone(), EmfSink::Stdout),
         },
         get_cafe: get_cafe::Deps {
@@ -344,6 +345,11 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         get_me: get_me::Deps {
             store: store.clone(),
             users: users.clone(),
+        },
+        get_my_experiments: get_my_experiments::Deps {
+            users: users.clone(),
+            flags: FlagSource::file(&flags_file),
+            events: EventRecorder::new(store.clone(), EmfSink::Stdout),
         },
         update_me: update_me::Deps {
             store: store.clone(),
@@ -859,6 +865,9 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
                     get_brewing_method::handle(&app.get_brewing_method, req).await
                 }
                 "get-me" => get_me::handle(&app.get_me, req).await,
+                "get-my-experiments" => {
+                    get_my_experiments::handle(&app.get_my_experiments, req).await
+                }
                 "update-me" => update_me::handle(&app.update_me, req).await,
                 "get-user" => get_user::handle(&app.get_user, req).await,
                 "list-user-reviews" => list_user_reviews::handle(&app.list_user_reviews, req).await,

@@ -40,6 +40,23 @@ pub struct Outcome {
     pub at: Timestamp,
 }
 
+/// One request served to an enrolled unit, for the guardrails (latency and errors per variant).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServedRequest {
+    pub experiment: String,
+    pub unit: String,
+    pub variant: String,
+    /// API Gateway's (else the Lambda invocation's) request id.
+    pub request_id: String,
+    /// Time in the handler, from the request to the built response.
+    pub latency_ms: u32,
+    /// Whether the answer was a server error (5xx).
+    pub error: bool,
+    #[serde(with = "crate::domain::time::rfc3339_millis")]
+    pub at: Timestamp,
+}
+
 pub use crate::emf::EmfSink;
 
 /// The CloudWatch namespace of experiment metrics (every CraftBean EMF metric's).
@@ -63,6 +80,22 @@ fn emit(
             labels.push(metrics::Label::new("Metric", outcome.to_owned()));
         }
         metrics::counter!(metric, labels).increment(1);
+    });
+}
+
+/// Records a served request to `sink`: `Requests` and `Errors` counts and a `Latency` histogram
+/// (milliseconds), with dimensions `Experiment` and `Variant`.
+fn emit_request(sink: &EmfSink, request: &ServedRequest) {
+    sink.record(|| {
+        let labels = vec![
+            metrics::Label::new("Experiment", request.experiment.clone()),
+            metrics::Label::new("Variant", request.variant.clone()),
+        ];
+        metrics::counter!("Requests", labels.clone()).increment(1);
+        if request.error {
+            metrics::counter!("Errors", labels.clone()).increment(1);
+        }
+        metrics::histogram!("Latency", labels).record(f64::from(request.latency_ms));
     });
 }
 
@@ -96,6 +129,13 @@ impl<S: ExperimentEvents> EventRecorder<S> {
             );
         }
         Ok(first)
+    }
+
+    /// Stores a served request and counts it in EMF (guardrails).
+    pub async fn served(&self, request: &ServedRequest) -> Result<(), StoreError> {
+        self.store.record_request(request).await?;
+        emit_request(&self.sink, request);
+        Ok(())
     }
 
     /// Stores the outcome if the unit was exposed and has not converted on `metric` yet.

@@ -9,11 +9,13 @@
 //! - [`events`]: exposure and outcome events, stored once per unit and experiment and logged in
 //!   CloudWatch's embedded metric format.
 //! - [`nearby`]: the nearby-ranking experiment (its variants and the treatment's ranking).
+//! - [`running`]: every experiment the code implements, and a unit's variant in each.
 
 pub mod bucket;
 pub mod events;
 pub mod flags;
 pub mod nearby;
+pub mod running;
 pub mod source;
 
 pub use bucket::{BUCKETS, DEVICE_ID_HEADER, DeviceId, InvalidDeviceId, Unit, UnitKind, bucket};

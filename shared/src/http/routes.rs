@@ -180,6 +180,13 @@ pub const GET_ME: RouteSpec = RouteSpec {
     function: "get-me",
     auth: true,
 };
+/// `GET /me/experiments`
+pub const GET_MY_EXPERIMENTS: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/me/experiments",
+    function: "get-my-experiments",
+    auth: true,
+};
 /// `PUT /me`
 pub const UPDATE_ME: RouteSpec = RouteSpec {
     method: "PUT",
@@ -304,6 +311,7 @@ pub const ROUTES: &[RouteSpec] = &[
     LIST_CAFE_PHOTOS,
     GET_PHOTO,
     GET_ME,
+    GET_MY_EXPERIMENTS,
     UPDATE_ME,
     GET_USER,
     LIST_USER_REVIEWS,

@@ -1,6 +1,7 @@
 //! Experiment events over any [`ItemTable`]: an exposure or an outcome is one conditional put
 //! (absent), so each is stored at most once per unit; an outcome first reads the unit's exposure
-//! (strongly consistent) for its variant. Analysis reads the list partitions page by page.
+//! (strongly consistent) for its variant. A served request (guardrails) is one put keyed by its
+//! request id. Analysis reads the list partitions page by page.
 
 use jiff::Timestamp;
 use tracing::instrument;
@@ -8,7 +9,7 @@ use tracing::instrument;
 use super::doc::{decode, encode};
 use super::keys;
 use super::table::{Condition, Item, ItemTable, SortIndex, SortKeys, TransactError, Write};
-use crate::experiments::events::{Exposure, Outcome};
+use crate::experiments::events::{Exposure, Outcome, ServedRequest};
 use crate::ports::{ExperimentEvents, StoreError};
 use crate::query::PageKey;
 
@@ -94,6 +95,30 @@ impl<S: ItemTable> ExperimentEvents for S {
         let doc = encode(&pk, &sk, &outcome)?;
         let item = listed(pk, sk, keys::outcomes_lpk(experiment, metric), unit, doc);
         Ok(put_once(self, item).await?.then_some(outcome))
+    }
+
+    #[instrument(skip_all, fields(experiment = %request.experiment, variant = %request.variant))]
+    async fn record_request(&self, request: &ServedRequest) -> Result<(), StoreError> {
+        let pk = keys::experiment_unit_pk(&request.experiment, &request.unit);
+        let sk = keys::request_sk(&request.request_id);
+        let doc = encode(&pk, &sk, request)?;
+        let item = listed(
+            pk,
+            sk,
+            keys::requests_lpk(&request.experiment),
+            &format!("{}#{}", request.unit, request.request_id),
+            doc,
+        );
+        put_once(self, item).await.map(|_| ())
+    }
+
+    async fn requests(
+        &self,
+        experiment: &str,
+        after: Option<&PageKey>,
+        limit: usize,
+    ) -> Result<(Vec<ServedRequest>, Option<PageKey>), StoreError> {
+        page(self, &keys::requests_lpk(experiment), after, limit).await
     }
 
     async fn exposures(

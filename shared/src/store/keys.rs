@@ -32,6 +32,7 @@
 //! | partner usage counter | `USAGE#<partnerId>#<YYYY-MM>` | `DAY#<DD>#KEY#<keyId>#ROUTE#<route>` | – |
 //! | experiment exposure | `EXP#<experiment>#<unit>` | `EXPOSURE` | `EXPOSURES#<experiment>`, sorted by `SN` = `<unit>` |
 //! | experiment outcome | `EXP#<experiment>#<unit>` | `OUTCOME#<metric>` | `OUTCOMES#<experiment>#<metric>`, `SN` = `<unit>` |
+//! | experiment request (guardrails) | `EXP#<experiment>#<unit>` | `REQUEST#<requestId>` | `REQUESTS#<experiment>`, `SN` = `<unit>#<requestId>` |
 //!
 //! `<dim>` is `ALL` or one filter value: `CITY#<slug>`, `COUNTRY#<CC>`, `METHOD#<slug>`,
 //! `ROASTER#<id>`, `AMENITY#<name>`. A list entry carries the summary document and three sort
@@ -297,6 +298,16 @@ pub fn outcome_sk(metric: &str) -> String {
 /// List partition of an experiment's exposures (by unit).
 pub fn exposures_lpk(experiment: &str) -> String {
     format!("EXPOSURES#{experiment}")
+}
+
+/// Sort key of one request a unit was served in an experiment (guardrails).
+pub fn request_sk(request_id: &str) -> String {
+    format!("REQUEST#{request_id}")
+}
+
+/// List partition of an experiment's served requests (by unit, then request id).
+pub fn requests_lpk(experiment: &str) -> String {
+    format!("REQUESTS#{experiment}")
 }
 
 /// List partition of an experiment's outcomes on `metric` (by unit).

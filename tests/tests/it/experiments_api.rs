@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use shared::domain::PublicUserId;
 use shared::experiments::nearby::{NEARBY_RANKING, Ranking};
 use shared::experiments::{Context, DeviceId, FlagSet, Unit, Variant};
 use shared::ports::ExperimentEvents;
@@ -144,4 +145,88 @@ async fn a_malformed_device_id_is_a_documented_400() {
     assert_eq!(reply.status, 400);
     assert_eq!(reply.body["invalidParams"][0]["name"], "X-Device-Id");
     assert_eq!(reply.body["invalidParams"][0]["in"], "header");
+}
+
+/// The flag document with the nearby experiment enrolling signed-in people too.
+fn enrol_users(app: &TestApp) {
+    let users = local_server::DEFAULT_FLAGS.replacen(
+        r#""unitKinds": ["device"]"#,
+        r#""unitKinds": ["user", "device"]"#,
+        1,
+    );
+    assert_ne!(users, local_server::DEFAULT_FLAGS);
+    std::fs::write(flags_file(app), users).unwrap();
+}
+
+async fn my_experiments(app: &TestApp, sub: &str) -> tests::Reply {
+    let bearer = format!("Bearer {}", token(sub));
+    documented(
+        app.request("GET", "/me/experiments", &[("authorization", &bearer)])
+            .await,
+        "GET",
+        "/me/experiments",
+    )
+}
+
+/// The first of `e2e-person-<n>` whose public id the flag document puts in `variant`, with
+/// that public id (read from `GET /me`).
+async fn person_in(app: &TestApp, variant: Ranking) -> (String, String) {
+    let flags = FlagSet::parse(&std::fs::read(flags_file(app)).unwrap()).unwrap();
+    for n in 0..64 {
+        let sub = format!("e2e-person-{n}");
+        let bearer = format!("Bearer {}", token(&sub));
+        let me = app
+            .request("GET", "/me", &[("authorization", &bearer)])
+            .await;
+        assert_eq!(me.status, 200, "{me:?}");
+        let id = me.body["id"].as_str().unwrap().to_owned();
+        let unit = Unit::User(PublicUserId::parse(&id).unwrap());
+        if NEARBY_RANKING
+            .assign(&flags, &Context::for_unit(unit))
+            .is_some_and(|a| a.variant == variant)
+        {
+            return (sub, id);
+        }
+    }
+    panic!("no person in {variant:?} among 64");
+}
+
+#[tokio::test]
+async fn two_people_learn_their_different_variants_from_me_experiments() {
+    let app = spawn_app().await;
+    // As deployed, the experiment enrols devices only: a person is in none.
+    let none = my_experiments(&app, "e2e-person-0").await;
+    assert_eq!(none.status, 200);
+    assert_eq!(none.body, serde_json::json!({"experiments": {}}));
+
+    enrol_users(&app);
+    let (control, control_id) = person_in(&app, Ranking::Distance).await;
+    let (treatment, treatment_id) = person_in(&app, Ranking::Blended).await;
+    let a = my_experiments(&app, &control).await;
+    let b = my_experiments(&app, &treatment).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.headers["cache-control"], "no-store");
+    assert_eq!(a.body["experiments"]["nearby-ranking"], "distance");
+    assert_eq!(b.body["experiments"]["nearby-ranking"], "blended");
+    // Sticky across calls.
+    assert_eq!(my_experiments(&app, &treatment).await.body, b.body);
+
+    let store = SqliteStore::open(&app.data_dir.path().join(local_server::DB_FILE)).unwrap();
+    let (exposures, _) = store
+        .exposures(NEARBY_RANKING.key, None, 100)
+        .await
+        .unwrap();
+    let mut got: Vec<(String, String)> =
+        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
+    got.sort();
+    let mut want = vec![
+        (control_id, "distance".to_owned()),
+        (treatment_id, "blended".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(got, want, "one exposure per person, under the public id");
+
+    // Anonymous callers are not served.
+    let anonymous = documented(app.get("/me/experiments").await, "GET", "/me/experiments");
+    assert_eq!(anonymous.status, 401);
 }

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jiff::Timestamp;
-use shared::experiments::events::Exposure;
+use shared::experiments::events::{Exposure, ServedRequest};
 use shared::ports::ExperimentEvents;
 
 fn at(second: i64) -> Timestamp {
@@ -167,9 +167,61 @@ async fn concurrent_first_exposures_store_exactly_one<S: ExperimentEvents + Clon
     assert_eq!(store.exposures("exp-e", None, 10).await.unwrap().0.len(), 1);
 }
 
+fn served(unit: &str, request_id: &str, latency_ms: u32, error: bool) -> ServedRequest {
+    ServedRequest {
+        experiment: "exp-g".to_owned(),
+        unit: unit.to_owned(),
+        variant: "blended".to_owned(),
+        request_id: request_id.to_owned(),
+        latency_ms,
+        error,
+        at: at(0),
+    }
+}
+
+async fn served_requests_are_stored_once_per_request_id_and_page_in_order<S: ExperimentEvents>(
+    store: S,
+) {
+    let mut want = Vec::new();
+    for u in 0..3 {
+        for r in 0..4 {
+            let req = served(
+                &format!("dev_unit{u:012}"),
+                &format!("req-{r}"),
+                10 * r,
+                r == 3,
+            );
+            store.record_request(&req).await.unwrap();
+            want.push(req);
+        }
+    }
+    // A retry of the same request id stores nothing new.
+    store.record_request(&want[0]).await.unwrap();
+    let mut got = Vec::new();
+    let mut after = None;
+    loop {
+        let (page, next) = store.requests("exp-g", after.as_ref(), 5).await.unwrap();
+        got.extend(page);
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(got, want, "every request once, by unit then request id");
+    assert!(
+        store
+            .requests("exp-other", None, 5)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
+}
+
 tests::contract_suite!(
     the_first_exposure_stands,
     outcomes_count_once_for_exposed_units_under_their_variant,
     event_lists_page_through_every_unit_once,
     concurrent_first_exposures_store_exactly_one,
+    served_requests_are_stored_once_per_request_id_and_page_in_order,
 );

@@ -520,6 +520,8 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
     ("DeletePhotoFunction", &["PHOTO#", "CAFE#"]),
     // The first authenticated call creates the profile.
     ("GetMeFunction", &["USER#"]),
+    // Answering a variant is that person's exposure (experiment events).
+    ("GetMyExperimentsFunction", &["EXP#"]),
     ("UpdateMeFunction", &["USER#", "RATE#"]),
     // Erasure: reviews with their shard counts, stories, saved cafés and the profile, photos
     // handed to the former-member id, consents to partners (their look-up by pseudonym).
@@ -1483,7 +1485,7 @@ fn every_function_sets_the_budget_of_its_kind() {
         assert_eq!(kind, expected, "{name}: budget kind");
         checked += 1;
     }
-    assert_eq!(checked, 44, "every function checked");
+    assert_eq!(checked, 45, "every function checked");
 }
 
 #[test]
@@ -1579,7 +1581,7 @@ fn flags_come_from_appconfig_through_the_agent_layer_with_the_local_document() {
         })
         .collect();
     let names: Vec<&str> = readers.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["NearbyCafesFunction"]);
+    assert_eq!(names, ["NearbyCafesFunction", "GetMyExperimentsFunction"]);
     for (name, function) in &readers {
         let props = &function["Properties"];
         let vars = &props["Environment"]["Variables"];
