@@ -3,7 +3,7 @@
 //!
 //! | entity | PK | SK | LPK (list partition) |
 //! |---|---|---|---|
-//! | café profile | `CAFE#<id>` | `PROFILE` | – |
+//! | café profile in the sync list | `CAFE#<id>` | `PROFILE` | `CAFES#UPDATED`, sorted by `SN` = `<updated µs, 16 digits>#<id>` |
 //! | café list entry | `CAFE#<id>` | `LIST#<dim>` | `CAFES#<dim>` |
 //! | café geo entry | `CAFE#<id>` | `GEO#<level>` | `GEO#<cell>`, sorted by `SG` = `<geohash12>#<id>` |
 //! | roaster profile | `ROASTER#<id>` | `PROFILE` | – |
@@ -424,6 +424,26 @@ pub fn by_newest(created_at: jiff::Timestamp, id: &str) -> String {
     let inverted = CEILING - created_at.as_microsecond().clamp(0, CEILING);
     format!("{inverted:016}#{id}")
 }
+
+/// List partition of every café profile, ascending by last change on `ByName` (catalogue sync).
+pub fn cafes_updated_lpk() -> String {
+    "CAFES#UPDATED".to_owned()
+}
+
+/// `SN` of a café profile in [`cafes_updated_lpk`]: microseconds since the epoch, zero-padded
+/// to 16 digits (oldest change first), then the id.
+pub fn by_updated(updated_at: jiff::Timestamp, id: &str) -> String {
+    format!("{}#{id}", updated_floor(updated_at))
+}
+
+/// The lowest `SN` of a change at or after `since` (a prefix sorts before every key it starts).
+pub fn updated_floor(since: jiff::Timestamp) -> String {
+    const CEILING: i64 = 9_999_999_999_999_999;
+    format!("{:016}", since.as_microsecond().clamp(0, CEILING))
+}
+
+/// Above every [`by_updated`] key.
+pub const UPDATED_CEILING: &str = "~";
 
 /// Every list dimension a café appears in.
 pub fn cafe_dims(cafe: &CafeSummary) -> Vec<String> {

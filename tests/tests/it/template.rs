@@ -534,7 +534,10 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
     // The partner gate: the request's admission record, the key's per-second counter, the
     // partner's quota and usage counters (shared::store::partners).
     ("PartnerUsageFunction", &["METER#", "RATE#", "USAGE#"]),
-    ("PartnerRecommendationsFunction", &["METER#", "RATE#", "USAGE#"]),
+    (
+        "PartnerRecommendationsFunction",
+        &["METER#", "RATE#", "USAGE#"],
+    ),
     // A public read that records a device's first exposure to an experiment, nothing else.
     ("NearbyCafesFunction", &["EXP#"]),
     ("UnsaveCafeFunction", &["USER#", "RATE#"]),
