@@ -639,6 +639,20 @@ mod tests {
     }
 
     #[test]
+    fn update_keys_sort_oldest_first_and_floors_include_their_instant() {
+        let at = |s: i64| jiff::Timestamp::from_second(s).unwrap();
+        let early = by_updated(at(1_700_000_000), "caf_b");
+        let same_instant = by_updated(at(1_700_000_000), "caf_c");
+        let later = by_updated(at(1_700_000_001), "caf_a");
+        assert!(early < same_instant && same_instant < later);
+        // The floor of an instant is at or below every key of that instant, above every earlier.
+        let floor = updated_floor(at(1_700_000_000));
+        assert!(floor.as_str() < early.as_str());
+        assert!(by_updated(at(1_699_999_999), "caf_z").as_str() < floor.as_str());
+        assert!(later.as_str() < UPDATED_CEILING);
+    }
+
+    #[test]
     fn rating_keys_sort_best_first() {
         let best = by_rating(4.9, 10, "b", "x");
         let more_reviews = by_rating(4.5, 200, "a", "y");
