@@ -7,10 +7,10 @@
 use std::future::Future;
 
 use crate::domain::{
-    Artisan, ArtisanId, Author, BrewingMethod, BucketPolicy, Cafe, CafeId, CafeSummary, City,
-    CoverPhoto, Photo, PhotoId, PhotoOutcome, PublicUserId, Quota, RatingSummary, Review, ReviewId,
-    Roaster, RoasterId, SavedCafe, SavedCafeView, Slug, Story, StoryId, UploadType, UserProfile,
-    WriteAction,
+    Artisan, ArtisanId, Author, BrewingMethod, BucketPolicy, Cafe, CafeId, CafeSummary,
+    ChangedCafe, City, CoverPhoto, Photo, PhotoId, PhotoOutcome, PublicUserId, Quota,
+    RatingSummary, Review, ReviewId, Roaster, RoasterId, SavedCafe, SavedCafeView, Slug, Story,
+    StoryId, UploadType, UserProfile, WriteAction,
 };
 use crate::query::{CafeQuery, NearbyPage, NearbyQuery, Page, PageKey, PageLimit, RoasterQuery};
 use crate::upload::UploadTarget;
@@ -68,6 +68,20 @@ pub trait CafeReader: Send + Sync {
         &self,
         id: &CafeId,
     ) -> impl Future<Output = Result<Option<Cafe>, StoreError>> + Send;
+}
+
+/// Catalogue sync: cafés by the instant of their last change (catalogue write, rating refresh,
+/// cover change), oldest change first, then by id.
+pub trait CafeSync: Send + Sync {
+    /// One page of cafés changed at or after `since` (or, with `after`, following that cursor
+    /// position), ascending by `(updated_at, id)`. One index read per page; `next == None` only
+    /// at the end.
+    fn cafes_changed_since(
+        &self,
+        since: jiff::Timestamp,
+        after: Option<&PageKey>,
+        limit: PageLimit,
+    ) -> impl Future<Output = Result<Page<ChangedCafe>, StoreError>> + Send;
 }
 
 /// Finds cafés near a point, nearest first, through the geo index.

@@ -800,6 +800,14 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
                 };
                 partner_recommendations::handle(&deps, req).await
             }
+            "partner-cafes" => {
+                let deps = partner_cafes::Deps {
+                    store,
+                    cursors: app.list_artisans.cursors.clone(),
+                    metrics: EmfSink::Stdout,
+                };
+                partner_cafes::handle(&deps, req).await
+            }
             _ => route_not_found::handle(&req),
         };
         return to_axum(response);

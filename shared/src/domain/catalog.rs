@@ -140,6 +140,17 @@ pub struct Cafe {
     pub created_at: Timestamp,
 }
 
+/// A café with the instant of its last change (catalogue write, rating refresh or cover
+/// change): what partner catalogue sync serves, ascending by `(updated_at, id)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedCafe {
+    #[serde(flatten)]
+    pub cafe: Cafe,
+    #[serde(with = "super::time::rfc3339_millis")]
+    pub updated_at: Timestamp,
+}
+
 /// What a café list shows per item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

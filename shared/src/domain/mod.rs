@@ -17,8 +17,8 @@ mod values;
 
 pub use catalog::{
     Artisan, ArtisanRef, ArtisanRole, BREWING_METHOD_SLUGS, BeanSourcing, BrewingMethod, Cafe,
-    CafeSummary, City, Links, Location, ProcessMethod, ProducerKind, Range, Roaster, RoasterRef,
-    Technique, known_brewing_method,
+    CafeSummary, ChangedCafe, City, Links, Location, ProcessMethod, ProducerKind, Range, Roaster,
+    RoasterRef, Technique, known_brewing_method,
 };
 pub use ids::{
     ApiKeyId, ArtisanId, CafeId, ID_BODY_LEN, PartnerId, PartnerUserId, PhotoId, PublicUserId,

@@ -52,9 +52,17 @@ pub const PARTNER_RECOMMENDATIONS: RouteSpec = RouteSpec {
     auth: false,
 };
 
+/// `GET /partner/v1/cafes` (catalogue sync)
+pub const PARTNER_CAFES: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/partner/v1/cafes",
+    function: "partner-cafes",
+    auth: false,
+};
+
 /// Every partner route: the partner API's own route table (its OpenAPI document is
 /// infra/partner-openapi.yaml once the REST API is deployed; see docs/partners.md).
-pub const PARTNER_ROUTES: &[RouteSpec] = &[PARTNER_USAGE, PARTNER_RECOMMENDATIONS];
+pub const PARTNER_ROUTES: &[RouteSpec] = &[PARTNER_USAGE, PARTNER_RECOMMENDATIONS, PARTNER_CAFES];
 
 /// CloudWatch namespace of the partner metrics (every CraftBean EMF metric's).
 pub const EMF_NAMESPACE: &str = crate::emf::NAMESPACE;
@@ -320,5 +328,6 @@ mod tests {
     fn routes_are_metered_by_short_name() {
         assert_eq!(metered_name(&PARTNER_USAGE), "usage");
         assert_eq!(metered_name(&PARTNER_RECOMMENDATIONS), "recommendations");
+        assert_eq!(metered_name(&PARTNER_CAFES), "cafes");
     }
 }

@@ -1,6 +1,8 @@
 //! The port implementations, written once over [`ItemTable`] so both adapters behave the same.
 
+use jiff::{SignedDuration, Timestamp};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
 use super::cafe_entry::{CafeEntry, CafeEntryDoc, CompactHours};
@@ -10,13 +12,15 @@ use super::search_index;
 use super::table::{
     Condition, Item, ItemTable, SortIndex, SortKeys, StoredDoc, TransactError, Write,
 };
+use crate::domain::time::now_millis;
 use crate::domain::{
-    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, City, CoverPhoto, Location,
-    PhotoId, Roaster, RoasterId, Slug,
+    Artisan, ArtisanId, BrewingMethod, Cafe, CafeId, CafeSummary, ChangedCafe, City, CoverPhoto,
+    Location, PhotoId, Roaster, RoasterId, Slug,
 };
 use crate::ports::{
-    ArtisanReader, BrewingMethodReader, CafeReader, CatalogBatch, CatalogWriter, CityReader,
-    CoverChange, CoverWriter, RatingChange, RatingWriter, ReviewReader, RoasterReader, StoreError,
+    ArtisanReader, BrewingMethodReader, CafeReader, CafeSync, CatalogBatch, CatalogWriter,
+    CityReader, CoverChange, CoverWriter, RatingChange, RatingWriter, ReviewReader, RoasterReader,
+    StoreError,
 };
 use crate::query::{CafeFilter, CafeQuery, CafeSort, Page, PageKey, PageLimit, RoasterQuery};
 
@@ -79,6 +83,55 @@ impl<S: ItemTable> CafeReader for S {
     #[instrument(skip_all, fields(cafe_id = %id))]
     async fn get_cafe(&self, id: &CafeId) -> Result<Option<Cafe>, StoreError> {
         profile(self, keys::cafe_pk(id)).await
+    }
+}
+
+impl<S: ItemTable> CafeSync for S {
+    #[instrument(skip_all, fields(limit = limit.get(), resumed = after.is_some()))]
+    async fn cafes_changed_since(
+        &self,
+        since: Timestamp,
+        after: Option<&PageKey>,
+        limit: PageLimit,
+    ) -> Result<Page<ChangedCafe>, StoreError> {
+        let lpk = keys::cafes_updated_lpk();
+        let wanted = limit.get() + 1;
+        // One read per page: from the first change at or after `since`, or after the cursor
+        // (which was made under the same `since`).
+        let docs = match after {
+            Some(after) => {
+                self.query_index(SortIndex::ByName, &lpk, Some(after), wanted)
+                    .await?
+            }
+            None => {
+                self.query_range(
+                    SortIndex::ByName,
+                    &lpk,
+                    &keys::updated_floor(since),
+                    keys::UPDATED_CEILING,
+                    wanted,
+                )
+                .await?
+            }
+        };
+        let more = docs.len() > limit.get();
+        let mut page = Page::empty();
+        for StoredDoc { key, doc } in docs.into_iter().take(limit.get()) {
+            let stored: StoredProfile = decode(&key.pk, &key.sk, &doc)?;
+            // Only stamped profiles are in the sync list; an unstamped one is not a change.
+            let Some(updated_at) = stored.updated_at else {
+                continue;
+            };
+            page.items.push(ChangedCafe {
+                cafe: stored.cafe,
+                updated_at,
+            });
+            page.keys.push(key);
+        }
+        if more {
+            page.next = page.keys.last().cloned();
+        }
+        Ok(page)
     }
 }
 
@@ -249,9 +302,48 @@ impl Listed<'_> {
     }
 }
 
+/// A café profile document as written: the café plus `updatedAt`, the instant of its last
+/// change (the profile's `SN` in the `CAFES#UPDATED` sync list says the same).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProfileDoc<'a> {
+    #[serde(flatten)]
+    cafe: &'a Cafe,
+    #[serde(with = "crate::domain::time::rfc3339_millis")]
+    updated_at: Timestamp,
+}
+
+/// A café profile document as read. `updatedAt` is absent from profiles written before
+/// catalogue sync (until `xtask reindex` rewrites them).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredProfile {
+    #[serde(flatten)]
+    cafe: Cafe,
+    #[serde(default, with = "crate::domain::time::option_rfc3339_millis")]
+    updated_at: Option<Timestamp>,
+}
+
+/// The update time of a change made now to a café last changed at `previous`: now (to the
+/// millisecond), but always after `previous`, so every change moves the café forward in the
+/// sync order even when clocks disagree.
+fn next_update(previous: Option<Timestamp>) -> Timestamp {
+    let now = now_millis();
+    match previous {
+        Some(previous) if previous >= now => previous
+            .checked_add(SignedDuration::from_millis(1))
+            .unwrap_or(previous),
+        _ => now,
+    }
+}
+
 /// Every item of a café's partition; the profile carries `version` (its `ver`, which cover
-/// updates condition on).
-fn cafe_items(cafe: &Cafe, version: i64) -> Result<(String, Vec<Item>), StoreError> {
+/// updates condition on) and, in the `CAFES#UPDATED` sync list, `updated_at`.
+fn cafe_items(
+    cafe: &Cafe,
+    version: i64,
+    updated_at: Timestamp,
+) -> Result<(String, Vec<Item>), StoreError> {
     let pk = keys::cafe_pk(&cafe.id);
     let summary = cafe.summary();
     let id = cafe.id.as_str();
@@ -265,7 +357,7 @@ fn cafe_items(cafe: &Cafe, version: i64) -> Result<(String, Vec<Item>), StoreErr
         },
     )?;
     let listed = Listed {
-        profile: encode(&pk, keys::PROFILE_SK, cafe)?,
+        profile: encode(&pk, keys::PROFILE_SK, &ProfileDoc { cafe, updated_at })?,
         summary: summary_doc.clone(),
         lpk: &keys::cafes_lpk,
         dims: keys::cafe_dims(&summary),
@@ -285,6 +377,8 @@ fn cafe_items(cafe: &Cafe, version: i64) -> Result<(String, Vec<Item>), StoreErr
     let mut items = listed.into_items();
     if let Some(profile) = items.first_mut() {
         profile.version = Some(version);
+        profile.lpk = Some(keys::cafes_updated_lpk());
+        profile.sort = SortKeys::one(SortIndex::ByName, keys::by_updated(updated_at, id));
     }
     items.extend(super::nearby::geo_items(cafe)?);
     items.extend(search_index::term_items(
@@ -409,6 +503,8 @@ const CHANGE_ATTEMPTS: usize = 5;
 /// while nobody else has written it since.
 struct Versioned {
     cafe: Cafe,
+    /// When the café last changed (`None`: before catalogue sync).
+    updated_at: Option<Timestamp>,
     condition: Condition,
     next_version: i64,
 }
@@ -424,8 +520,10 @@ async fn read_versioned<S: ItemTable>(
     let Some(doc) = stored.doc.as_deref() else {
         return Ok(None);
     };
+    let stored_profile: StoredProfile = decode(pk, keys::PROFILE_SK, doc)?;
     Ok(Some(Versioned {
-        cafe: decode(pk, keys::PROFILE_SK, doc)?,
+        cafe: stored_profile.cafe,
+        updated_at: stored_profile.updated_at,
         condition: match stored.version {
             Some(version) => Condition::VersionIs(version),
             // Written before profiles had versions.
@@ -439,7 +537,7 @@ async fn read_versioned<S: ItemTable>(
 /// transaction, the profile conditioned on the version that was read. `false`: someone else
 /// wrote the café meanwhile, nothing was written.
 async fn write_versioned<S: ItemTable>(store: &S, read: &Versioned) -> Result<bool, StoreError> {
-    let (_, items) = cafe_items(&read.cafe, read.next_version)?;
+    let (_, items) = cafe_items(&read.cafe, read.next_version, next_update(read.updated_at))?;
     let writes = items
         .into_iter()
         .map(|item| Write::Put {
@@ -564,10 +662,12 @@ impl<S: ItemTable> CatalogWriter for S {
     async fn put_cafe(&self, cafe: &Cafe) -> Result<(), StoreError> {
         let pk = keys::cafe_pk(&cafe.id);
         let stored = self.get_item(&pk, keys::PROFILE_SK).await?;
-        let before: Option<Cafe> = match stored.as_ref().and_then(|s| s.doc.as_deref()) {
+        let before: Option<StoredProfile> = match stored.as_ref().and_then(|s| s.doc.as_deref()) {
             Some(doc) => Some(decode(&pk, keys::PROFILE_SK, doc)?),
             None => None,
         };
+        let updated_at = next_update(before.as_ref().and_then(|b| b.updated_at));
+        let before: Option<Cafe> = before.map(|b| b.cafe);
         let version = stored.and_then(|s| s.version).unwrap_or(0) + 1;
         // The cover belongs to the photo worker: keep the stored one unless this café
         // carries a newer one.
@@ -580,7 +680,7 @@ impl<S: ItemTable> CatalogWriter for S {
         {
             cafe.cover_photo = Some(kept.clone());
         }
-        let (pk, items) = cafe_items(&cafe, version)?;
+        let (pk, items) = cafe_items(&cafe, version, updated_at)?;
         self.replace_partition(&pk, items).await?;
         // City counts change only when a café appears or moves to another city.
         let moved = before.as_ref().is_none_or(|b| {
@@ -640,13 +740,14 @@ impl<S: ItemTable> CatalogWriter for S {
     #[instrument(skip_all, fields(cafes = batch.cafes.len(), roasters = batch.roasters.len(), artisans = batch.artisans.len()))]
     async fn import(&self, batch: &CatalogBatch<'_>) -> Result<(), StoreError> {
         let mut items = Vec::new();
+        let now = now_millis();
         for (_, entity_items) in batch
             .brewing_methods
             .iter()
             .map(method_items)
             .chain(batch.roasters.iter().map(roaster_items))
             .chain(batch.artisans.iter().map(artisan_items))
-            .chain(batch.cafes.iter().map(|c| cafe_items(c, 1)))
+            .chain(batch.cafes.iter().map(|c| cafe_items(c, 1, now)))
             .collect::<Result<Vec<_>, _>>()?
         {
             items.extend(entity_items);

@@ -3,7 +3,7 @@
 //!
 //! | entity | PK | SK | LPK (list partition) |
 //! |---|---|---|---|
-//! | café profile | `CAFE#<id>` | `PROFILE` | – |
+//! | café profile in the sync list | `CAFE#<id>` | `PROFILE` | `CAFES#UPDATED`, sorted by `SN` = `<updated µs, 16 digits>#<id>` |
 //! | café list entry | `CAFE#<id>` | `LIST#<dim>` | `CAFES#<dim>` |
 //! | café geo entry | `CAFE#<id>` | `GEO#<level>` | `GEO#<cell>`, sorted by `SG` = `<geohash12>#<id>` |
 //! | roaster profile | `ROASTER#<id>` | `PROFILE` | – |
@@ -436,6 +436,26 @@ pub fn by_newest(created_at: jiff::Timestamp, id: &str) -> String {
     format!("{inverted:016}#{id}")
 }
 
+/// List partition of every café profile, ascending by last change on `ByName` (catalogue sync).
+pub fn cafes_updated_lpk() -> String {
+    "CAFES#UPDATED".to_owned()
+}
+
+/// `SN` of a café profile in [`cafes_updated_lpk`]: microseconds since the epoch, zero-padded
+/// to 16 digits (oldest change first), then the id.
+pub fn by_updated(updated_at: jiff::Timestamp, id: &str) -> String {
+    format!("{}#{id}", updated_floor(updated_at))
+}
+
+/// The lowest `SN` of a change at or after `since` (a prefix sorts before every key it starts).
+pub fn updated_floor(since: jiff::Timestamp) -> String {
+    const CEILING: i64 = 9_999_999_999_999_999;
+    format!("{:016}", since.as_microsecond().clamp(0, CEILING))
+}
+
+/// Above every [`by_updated`] key.
+pub const UPDATED_CEILING: &str = "~";
+
 /// Every list dimension a café appears in.
 pub fn cafe_dims(cafe: &CafeSummary) -> Vec<String> {
     let mut dims = vec![ALL.to_owned(), country_dim(cafe.location.country)];
@@ -627,6 +647,20 @@ mod tests {
         assert_eq!(shard_cafe(&ratings_pk(&cafe), &reviewer_sk(&user)), None);
         assert_eq!(shard_cafe(&cafe_pk(&cafe), &shard_sk("eu-west-1")), None);
         assert_eq!(shard_cafe("RATINGS#not-an-id", &shard_sk("x")), None);
+    }
+
+    #[test]
+    fn update_keys_sort_oldest_first_and_floors_include_their_instant() {
+        let at = |s: i64| jiff::Timestamp::from_second(s).unwrap();
+        let early = by_updated(at(1_700_000_000), "caf_b");
+        let same_instant = by_updated(at(1_700_000_000), "caf_c");
+        let later = by_updated(at(1_700_000_001), "caf_a");
+        assert!(early < same_instant && same_instant < later);
+        // The floor of an instant is at or below every key of that instant, above every earlier.
+        let floor = updated_floor(at(1_700_000_000));
+        assert!(floor.as_str() < early.as_str());
+        assert!(by_updated(at(1_699_999_999), "caf_z").as_str() < floor.as_str());
+        assert!(later.as_str() < UPDATED_CEILING);
     }
 
     #[test]

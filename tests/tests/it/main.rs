@@ -36,6 +36,7 @@ mod routes;
 mod search_contract;
 mod stories_api;
 mod stories_contract;
+mod sync_contract;
 mod template;
 mod template_partner;
 mod template_routing;

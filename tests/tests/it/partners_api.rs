@@ -256,3 +256,86 @@ async fn recommendations_through_the_local_server_follow_consent() {
         "https://craftbean.app/problems/not-found"
     );
 }
+
+#[tokio::test]
+async fn catalogue_sync_through_the_local_server_pages_every_cafe_and_follows_edits() {
+    use shared::ports::CatalogWriter;
+    let app = tests::spawn_app().await;
+    let limits = Limits {
+        per_second: 1_000,
+        per_day: None,
+        per_month: None,
+    };
+    let (store, _, key) = partner_in(&app, limits).await;
+    let headers = [("x-api-key", key.expose())];
+    const TEMPLATE: &str = "/partner/v1/cafes";
+
+    // Every seeded café once, ascending by (updatedAt, id), page by page.
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut path = "/partner/v1/cafes?limit=100".to_owned();
+    loop {
+        let page = app.request("GET", &path, &headers).await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        tests::openapi::assert_partner_documented(&page, "GET", TEMPLATE);
+        assert!(page.header("ratelimit").is_some());
+        for item in page.body["items"].as_array().unwrap() {
+            seen.push((
+                item["updatedAt"].as_str().unwrap().to_owned(),
+                item["id"].as_str().unwrap().to_owned(),
+            ));
+        }
+        match page.body["nextCursor"].as_str() {
+            Some(cursor) => path = format!("/partner/v1/cafes?limit=100&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let demo = shared::demo::catalog().unwrap();
+    assert_eq!(seen.len(), demo.cafes.len());
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+
+    // An edit moves the café to the end; asking from the last stamp seen returns it.
+    let mut edited = demo.cafes[0].clone();
+    edited.tagline = "Now with a roaster in the back room.".to_owned();
+    store.put_cafe(&edited).await.unwrap();
+    // The seed stamps every café with one instant, so asking from the last stamp seen returns
+    // those again (at or after): page to the end.
+    let since = seen.last().unwrap().0.clone();
+    let mut items: Vec<serde_json::Value> = Vec::new();
+    let mut path = format!("/partner/v1/cafes?limit=100&updatedSince={since}");
+    loop {
+        let page = app.request("GET", &path, &headers).await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        tests::openapi::assert_partner_documented(&page, "GET", TEMPLATE);
+        items.extend(page.body["items"].as_array().unwrap().iter().cloned());
+        match page.body["nextCursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/partner/v1/cafes?limit=100&updatedSince={since}&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    let last = items.last().unwrap();
+    assert_eq!(
+        last["id"],
+        edited.id.as_str(),
+        "the edit moved it to the end"
+    );
+    assert_eq!(last["tagline"], edited.tagline.as_str());
+    assert!(last["updatedAt"].as_str().unwrap() >= since.as_str());
+    assert!(
+        items
+            .iter()
+            .all(|i| i["updatedAt"].as_str().unwrap() >= since.as_str())
+    );
+
+    let bad = app
+        .request("GET", "/partner/v1/cafes?updatedSince=yesterday", &headers)
+        .await;
+    assert_eq!(bad.status, 400);
+    tests::openapi::assert_partner_documented(&bad, "GET", TEMPLATE);
+    let bad = app
+        .request("GET", "/partner/v1/cafes?cursor=forged", &headers)
+        .await;
+    assert_eq!(bad.status, 400);
+    tests::openapi::assert_partner_documented(&bad, "GET", TEMPLATE);
+}

@@ -70,6 +70,8 @@ async fn partition_without_ratings<T: ItemTable>(
             let map = doc.as_object_mut().unwrap();
             map.remove("rating");
             map.remove("r");
+            // The profile's last-change stamp moves with every write (catalogue sync).
+            map.remove("updatedAt");
             (item.sk, doc)
         })
         .collect();

@@ -107,11 +107,16 @@ impl Sim {
     /// Three regions holding the same `cafes` (written before the regions diverge).
     async fn new(seed: u64, max_lag: u64, cafes: &[shared::domain::Cafe]) -> Self {
         let mut regions = Vec::new();
+        // Written once and replicated, as a global table would: the cafés' items (their
+        // last-change stamps included) are the same in every region.
+        let origin = SqliteStore::in_memory().unwrap();
+        for cafe in cafes {
+            origin.put_cafe(cafe).await.unwrap();
+        }
+        let written = origin.export_rows().await.unwrap();
         for _ in REGIONS {
             let table = SqliteStore::in_memory().unwrap();
-            for cafe in cafes {
-                table.put_cafe(cafe).await.unwrap();
-            }
+            table.import_rows(written.clone()).await.unwrap();
             let snapshot = rows(&table).await;
             let stamps = snapshot.keys().map(|k| (k.clone(), (0, 0))).collect();
             regions.push(Region {

@@ -536,6 +536,7 @@ const WRITE_FAMILIES: &[(&str, &[&str])] = &[
     // The partner gate: the request's admission record, the key's per-second counter, the
     // partner's quota and usage counters (shared::store::partners).
     ("PartnerUsageFunction", &["METER#", "RATE#", "USAGE#"]),
+    ("PartnerCafesFunction", &["METER#", "RATE#", "USAGE#"]),
     (
         "PartnerRecommendationsFunction",
         &["METER#", "RATE#", "USAGE#"],
@@ -1485,7 +1486,7 @@ fn every_function_sets_the_budget_of_its_kind() {
         assert_eq!(kind, expected, "{name}: budget kind");
         checked += 1;
     }
-    assert_eq!(checked, 45, "every function checked");
+    assert_eq!(checked, 46, "every function checked");
 }
 
 #[test]
