@@ -137,3 +137,23 @@ pub async fn partner_with_key<S: crate::ports::PartnerStore>(
     }
     (partner, key)
 }
+
+/// A partner API request as API Gateway hands it to a partner function: `GET https://api.example`
+/// + `path`, request id `req-<n>`, the key in `x-api-key` (none when `key` is `None`) and `query`.
+pub fn partner_request(path: &str, n: u32, key: Option<&str>, query: &[(&str, &str)]) -> Request {
+    use lambda_http::RequestExt as _;
+    let mut builder = lambda_http::http::Request::builder()
+        .uri(format!("https://api.example{path}"))
+        .header("x-request-id", format!("req-{n}"));
+    if let Some(key) = key {
+        builder = builder.header("x-api-key", key);
+    }
+    let query: std::collections::HashMap<String, String> = query
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    match builder.body(Body::Empty) {
+        Ok(req) => req.with_query_string_parameters(query),
+        Err(e) => panic!("building a partner request: {e}"),
+    }
+}

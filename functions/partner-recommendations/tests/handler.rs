@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use lambda_http::{Body, Request, RequestExt};
+use lambda_http::{Request, RequestExt};
 use partner_recommendations::{Deps, handle_at};
 use shared::domain::partner::{ApiKeySecret, Consent, Limits, Partner, Tier};
 use shared::domain::{PartnerUserId, PublicUserId};
@@ -16,23 +16,10 @@ use shared::store::sqlite::SqliteStore;
 use shared::testing::{json_body, user_keys};
 
 fn request(n: u32, key: &str, user: &str, query: &[(&str, &str)]) -> Request {
-    let query: HashMap<String, String> = query
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    lambda_http::http::Request::builder()
-        .uri(format!(
-            "https://api.example/partner/v1/users/{user}/recommendations"
-        ))
-        .header("x-request-id", format!("req-{n}"))
-        .header("x-api-key", key)
-        .body(Body::Empty)
-        .unwrap()
-        .with_query_string_parameters(query)
-        .with_path_parameters(HashMap::from([(
-            "partnerUserId".to_owned(),
-            user.to_owned(),
-        )]))
+    let path = format!("/partner/v1/users/{user}/recommendations");
+    shared::testing::partner_request(&path, n, Some(key), query).with_path_parameters(
+        HashMap::from([("partnerUserId".to_owned(), user.to_owned())]),
+    )
 }
 
 struct World {

@@ -3,8 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use lambda_http::{Body, Request, RequestExt};
 use partner_usage::{Deps, handle_at};
@@ -19,20 +17,7 @@ fn at(raw: &str) -> Timestamp {
 }
 
 fn request(n: u32, key: Option<&str>, query: &[(&str, &str)]) -> Request {
-    let mut builder = lambda_http::http::Request::builder()
-        .uri("https://api.example/partner/v1/usage")
-        .header("x-request-id", format!("req-{n}"));
-    if let Some(key) = key {
-        builder = builder.header("x-api-key", key);
-    }
-    let query: HashMap<String, String> = query
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    builder
-        .body(Body::Empty)
-        .unwrap()
-        .with_query_string_parameters(query)
+    shared::testing::partner_request("/partner/v1/usage", n, key, query)
 }
 
 async fn partner_with_key(
