@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use refresh_recommendations::{Deps, handle, refresh};
 use shared::ports::RecommendationStore;
 
@@ -24,7 +24,7 @@ async fn a_scheduled_run_stores_every_users_recommendations_and_a_rerun_replaces
     let deps = Deps {
         store: shared::seed::demo_memory_store().await.unwrap(),
     };
-    let before = Timestamp::now();
+    let before = shared::domain::time::now_millis();
     let first = handle(&deps, fixture()).await.unwrap();
     assert!(first.users > 300, "{first:?}");
     assert!(first.computed_at >= before);
