@@ -862,15 +862,23 @@ pub trait Meter: Send + Sync {
     ) -> impl Future<Output = Result<Vec<crate::domain::partner::UsageRow>, StoreError>> + Send;
 }
 
+/// What [`ConsentStore::grant_consent`] did: the consent that stands, and whether this call
+/// created it (the store decides, by its conditional write, not by comparing times).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Granted {
+    pub consent: crate::domain::partner::Consent,
+    pub created: bool,
+}
+
 /// Users' consents to partners (P9): granted and withdrawn by the user on the consumer API,
 /// checked on every partner request that names a user.
 pub trait ConsentStore: Send + Sync {
     /// Records a consent (`NotFound` when the partner does not exist). Granting again keeps the
-    /// first grant, which is returned.
+    /// first grant, which is returned with `created: false`.
     fn grant_consent(
         &self,
         consent: &crate::domain::partner::Consent,
-    ) -> impl Future<Output = Result<crate::domain::partner::Consent, PartnerWriteError>> + Send;
+    ) -> impl Future<Output = Result<Granted, PartnerWriteError>> + Send;
 
     /// Withdraws `user`'s consent to `partner`; the next partner request for that user finds
     /// none. `false` when there was none.

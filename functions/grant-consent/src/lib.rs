@@ -12,7 +12,7 @@ use shared::domain::{PartnerId, PartnerUserId, WriteAction};
 use shared::http::routes::GRANT_CONSENT;
 use shared::http::{ApiError, CachePolicy, Query, Reply, WriteGuard, caller, serve};
 use shared::identity::UserKeys;
-use shared::ports::{ConsentStore, PartnerStore, PartnerWriteError, WriteLimiter};
+use shared::ports::{ConsentStore, Granted, PartnerStore, PartnerWriteError, WriteLimiter};
 
 /// What the handler needs: partners (it must exist and be active), consents, the write
 /// limiter, the user-id hash (which also derives the pseudonym) and the write settings.
@@ -57,8 +57,11 @@ where
             user_id: user,
             granted_at: now,
         };
-        let stored = match deps.store.grant_consent(&consent).await {
-            Ok(stored) => stored,
+        let Granted {
+            consent: stored,
+            created,
+        } = match deps.store.grant_consent(&consent).await {
+            Ok(granted) => granted,
             Err(PartnerWriteError::NotFound) => {
                 return Err(ApiError::not_found("partner", &partner_id));
             }
@@ -69,7 +72,6 @@ where
             }
             Err(PartnerWriteError::Store(e)) => return Err(e.into()),
         };
-        let created = stored.granted_at == consent.granted_at;
         tracing::info!(partner = %partner.id, created, "partner consent granted");
         let status = if created {
             StatusCode::CREATED

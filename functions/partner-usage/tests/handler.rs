@@ -16,11 +16,6 @@ fn at(raw: &str) -> Timestamp {
     raw.parse().unwrap()
 }
 
-/// The EMF collector is one per process and a flush writes whatever any caller counted since the
-/// last one, so two tests recording at once can flush each other's counts into their own sinks.
-/// Every test of this binary goes through the gate, so each holds this lock while it runs.
-static EMF: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 fn request(n: u32, key: Option<&str>, query: &[(&str, &str)]) -> Request {
     shared::testing::partner_request("/partner/v1/usage", n, key, query)
 }
@@ -43,7 +38,6 @@ fn problem_type(response: &lambda_http::Response<Body>) -> String {
 
 #[tokio::test]
 async fn refuses_missing_malformed_unknown_revoked_and_suspended_keys() {
-    let _emf = EMF.lock().await;
     let store = SqliteStore::in_memory().unwrap();
     let (partner, key) = partner_with_key(&store, Tier::Free, Tier::Free.default_limits()).await;
     let deps = Deps {
@@ -95,7 +89,6 @@ async fn refuses_missing_malformed_unknown_revoked_and_suspended_keys() {
 
 #[tokio::test]
 async fn answers_429_with_retry_after_and_rate_limit_headers() {
-    let _emf = EMF.lock().await;
     let store = SqliteStore::in_memory().unwrap();
     let limits = Limits {
         per_second: 2,
@@ -137,7 +130,6 @@ async fn answers_429_with_retry_after_and_rate_limit_headers() {
 
 #[tokio::test]
 async fn reports_usage_billed_by_the_rule_and_rejects_bad_ranges() {
-    let _emf = EMF.lock().await;
     let store = SqliteStore::in_memory().unwrap();
     let (partner, key) =
         partner_with_key(&store, Tier::Standard, Tier::Standard.default_limits()).await;
@@ -223,7 +215,6 @@ fn rest_event(key: &str, invocation: &str) -> Request {
 /// retry: same API Gateway request id, a new invocation id) is admitted and billed once.
 #[tokio::test]
 async fn a_rest_request_delivered_twice_is_billed_once() {
-    let _emf = EMF.lock().await;
     let store = SqliteStore::in_memory().unwrap();
     let (_, key) = partner_with_key(&store, Tier::Standard, Tier::Standard.default_limits()).await;
     let deps = Deps {
@@ -259,14 +250,13 @@ fn emf_docs(buffer: &std::sync::Mutex<Vec<u8>>) -> Vec<serde_json::Value> {
 /// route and in total, as CloudWatch EMF in the `CraftBean` namespace.
 #[tokio::test]
 async fn the_gate_counts_requests_errors_latency_and_refusals_as_emf() {
-    let _emf = EMF.lock().await;
     let store = SqliteStore::in_memory().unwrap();
     let limits = Limits {
         per_second: 2,
         per_day: Some(1_000),
         per_month: None,
     };
-    // A partner id no other test of this process uses (they share the EMF collector).
+    // Its own partner id, so every document below names this test's partner.
     let (partner, key) = shared::testing::partner_with_key(
         &store,
         77,

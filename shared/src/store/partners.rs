@@ -31,8 +31,8 @@ use crate::domain::partner::{
 };
 use crate::domain::{ApiKeyId, PartnerId, PartnerUserId, PublicUserId};
 use crate::ports::{
-    Admission, AdmissionOutcome, ConsentStore, Meter, PartnerStore, PartnerWriteError, RateWindow,
-    StoreError,
+    Admission, AdmissionOutcome, ConsentStore, Granted, Meter, PartnerStore, PartnerWriteError,
+    RateWindow, StoreError,
 };
 
 /// How long an admission record is kept: longer than any retry of its request.
@@ -720,7 +720,7 @@ fn consent_items(consent: &Consent) -> Result<[Item; 2], StoreError> {
 
 impl<S: ItemTable> ConsentStore for S {
     #[instrument(skip_all, fields(partner = %consent.partner_id, user = %consent.user_id))]
-    async fn grant_consent(&self, consent: &Consent) -> Result<Consent, PartnerWriteError> {
+    async fn grant_consent(&self, consent: &Consent) -> Result<Granted, PartnerWriteError> {
         if self.get_partner(&consent.partner_id).await?.is_none() {
             return Err(PartnerWriteError::NotFound);
         }
@@ -732,13 +732,19 @@ impl<S: ItemTable> ConsentStore for S {
             })
             .collect();
         match self.transact(writes).await {
-            Ok(()) => Ok(consent.clone()),
+            Ok(()) => Ok(Granted {
+                consent: consent.clone(),
+                created: true,
+            }),
             // Granted before: the first grant stands.
             Err(TransactError::ConditionFailed { .. }) => {
                 let user_pk = keys::user_pk(&consent.user_id);
                 let sk = keys::user_consent_sk(&consent.partner_id);
                 match self.get_doc(&user_pk, &sk).await? {
-                    Some(doc) => Ok(decode(&user_pk, &sk, &doc)?),
+                    Some(doc) => Ok(Granted {
+                        consent: decode(&user_pk, &sk, &doc)?,
+                        created: false,
+                    }),
                     None => Err(PartnerWriteError::Conflict),
                 }
             }

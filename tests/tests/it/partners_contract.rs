@@ -14,7 +14,7 @@ use shared::domain::partner::{
     ApiKeySecret, KeyRecord, Limits, Partner, PartnerStatus, Tier, UsageRow,
 };
 use shared::domain::{ApiKeyId, PartnerId};
-use shared::ports::{Admission, AdmissionOutcome, Meter, PartnerStore, PartnerWriteError};
+use shared::ports::{Admission, AdmissionOutcome, Granted, Meter, PartnerStore, PartnerWriteError};
 use shared::store::ItemTable;
 
 fn at(raw: &str) -> Timestamp {
@@ -505,10 +505,24 @@ async fn consent_is_found_by_pseudonym_and_withdrawal_is_immediate<T: ItemTable>
         granted_at: at(when),
     };
     let first = grant(&p1, &ana, "2026-11-20T10:00:00Z");
-    assert_eq!(store.grant_consent(&first).await.unwrap(), first);
-    // Granting again keeps the first grant.
+    assert_eq!(
+        store.grant_consent(&first).await.unwrap(),
+        Granted {
+            consent: first.clone(),
+            created: true
+        }
+    );
+    // Granting again keeps the first grant, and says it created nothing.
     let again = grant(&p1, &ana, "2026-11-21T10:00:00Z");
-    assert_eq!(store.grant_consent(&again).await.unwrap(), first);
+    assert_eq!(
+        store.grant_consent(&again).await.unwrap(),
+        Granted {
+            consent: first.clone(),
+            created: false
+        }
+    );
+    // Even when the second grant carries the same time as the first.
+    assert!(!store.grant_consent(&first).await.unwrap().created);
     store
         .grant_consent(&grant(&p2, &ana, "2026-11-22T10:00:00Z"))
         .await
