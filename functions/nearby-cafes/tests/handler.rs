@@ -40,15 +40,35 @@ fn no_events() -> EventRecorder<SqliteStore> {
     EventRecorder::new(SqliteStore::in_memory().unwrap(), EmfSink::memory().0)
 }
 
-/// The nearby fixture with its query replaced by `pairs`.
-fn request(pairs: &[(&str, &str)]) -> Request {
+/// `pairs` as API Gateway's query map.
+fn query(pairs: &[(&str, &str)]) -> QueryMap {
     let map: HashMap<String, Vec<String>> = pairs.iter().fold(HashMap::new(), |mut map, (k, v)| {
         map.entry((*k).to_owned())
             .or_default()
             .push((*v).to_owned());
         map
     });
-    event("nearby-cafes").with_query_string_parameters(QueryMap::from(map))
+    QueryMap::from(map)
+}
+
+/// The nearby fixture with its query replaced by `pairs`.
+fn request(pairs: &[(&str, &str)]) -> Request {
+    event("nearby-cafes").with_query_string_parameters(query(pairs))
+}
+
+/// The stored exposures to the nearby experiment, as sorted (unit, variant) pairs.
+async fn exposures<S: NearbyReader + UserReader>(
+    deps: &Deps<S, SqliteStore>,
+) -> Vec<(String, String)> {
+    let (stored, _) = deps
+        .events
+        .store
+        .exposures("nearby-ranking", None, 10)
+        .await
+        .unwrap();
+    let mut seen: Vec<(String, String)> = stored.into_iter().map(|e| (e.unit, e.variant)).collect();
+    seen.sort();
+    seen
 }
 
 fn invalid_names(response: &Response<Body>) -> Vec<String> {
@@ -337,20 +357,36 @@ async fn store_failures_are_opaque_500s_and_throttling_is_a_503() {
 const RUNNING: &str = r#"{"nearby-ranking":{"enabled":true,"salt":"nearby-ranking-v1",
     "variants":["distance","blended"],"weights":[5000,5000],"unitKinds":["device"]}}"#;
 
-/// The first device id (of `dev-<n>` padded) the experiment puts in `variant`.
-fn device_in(variant: &str) -> String {
+/// The first of the names `name(0..1000)` whose unit (`unit(name)`) the experiment in `flags`
+/// puts in `variant`.
+fn first_in(
+    flags: &str,
+    variant: &str,
+    name: impl Fn(usize) -> String,
+    unit: impl Fn(&str) -> shared::experiments::Unit,
+) -> String {
     use shared::experiments::nearby::{NEARBY_RANKING, Ranking};
-    use shared::experiments::{Context, DeviceId, Unit, Variant};
-    let flags = FlagSet::parse(RUNNING.as_bytes()).unwrap();
+    use shared::experiments::{Context, Variant};
+    let flags = FlagSet::parse(flags.as_bytes()).unwrap();
     (0..1_000)
-        .map(|n| format!("device-{n:010}"))
-        .find(|d| {
-            let ctx = Context::for_unit(Unit::Device(DeviceId::parse(d).unwrap()));
+        .map(name)
+        .find(|n| {
             NEARBY_RANKING
-                .assign(&flags, &ctx)
+                .assign(&flags, &Context::for_unit(unit(n)))
                 .is_some_and(|a| a.variant == Ranking::from_name(variant).unwrap())
         })
         .unwrap()
+}
+
+/// The first device id (of `dev-<n>` padded) the experiment puts in `variant`.
+fn device_in(variant: &str) -> String {
+    use shared::experiments::{DeviceId, Unit};
+    first_in(
+        RUNNING,
+        variant,
+        |n| format!("device-{n:010}"),
+        |d| Unit::Device(DeviceId::parse(d).unwrap()),
+    )
 }
 
 fn search_as(device: Option<&str>, extra: &[(&str, &str)]) -> Request {
@@ -400,15 +436,7 @@ async fn variants_show_the_same_cafes_in_their_own_order_and_say_which() {
     for _ in 0..3 {
         handle(&deps, search_as(Some(&treatment), &[])).await;
     }
-    let (exposures, _) = deps
-        .events
-        .store
-        .exposures("nearby-ranking", None, 10)
-        .await
-        .unwrap();
-    let mut seen: Vec<(String, String)> =
-        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
-    seen.sort();
+    let seen = exposures(&deps).await;
     let mut want = vec![
         (format!("dev_{control}"), "distance".to_owned()),
         (format!("dev_{treatment}"), "blended".to_owned()),
@@ -453,13 +481,7 @@ async fn without_a_device_or_with_the_experiment_off_nobody_is_enrolled() {
     let treatment = device_in("blended");
     let body = json(&handle(&off, search_as(Some(&treatment), &[])).await);
     assert!(body.get("experiments").is_none(), "{body}");
-    let (stored, _) = off
-        .events
-        .store
-        .exposures("nearby-ranking", None, 10)
-        .await
-        .unwrap();
-    assert!(stored.is_empty());
+    assert_eq!(exposures(&off).await, []);
     // Distance order, as for everyone outside the experiment.
     assert_eq!(ids(&body), ids(&anonymous));
 }
@@ -552,18 +574,12 @@ fn all_enrolled() -> FlagSet {
 
 /// The first token subject (`person-<n>`) whose public id the experiment puts in `variant`.
 fn person_in(variant: &str) -> String {
-    use shared::experiments::nearby::{NEARBY_RANKING, Ranking};
-    use shared::experiments::{Context, Unit, Variant};
-    let flags = all_enrolled();
-    (0..1_000)
-        .map(|n| format!("person-{n}"))
-        .find(|sub| {
-            let ctx = Context::for_unit(Unit::User(shared::testing::public_id(sub)));
-            NEARBY_RANKING
-                .assign(&flags, &ctx)
-                .is_some_and(|a| a.variant == Ranking::from_name(variant).unwrap())
-        })
-        .unwrap()
+    first_in(
+        RUNNING_FOR_ALL,
+        variant,
+        |n| format!("person-{n}"),
+        |sub| shared::experiments::Unit::User(shared::testing::public_id(sub)),
+    )
 }
 
 /// `GET /me/nearby-cafes` as API Gateway passes it after its JWT authorizer verified `sub`
@@ -588,15 +604,9 @@ fn my_search(sub: Option<&str>, extra: &[(&str, &str)]) -> Request {
     }
     let mut pairs = vec![TOKYO[0], TOKYO[1], ("radiusM", "5000"), ("limit", "20"), AT];
     pairs.extend_from_slice(extra);
-    let map: HashMap<String, Vec<String>> = pairs.iter().fold(HashMap::new(), |mut map, (k, v)| {
-        map.entry((*k).to_owned())
-            .or_default()
-            .push((*v).to_owned());
-        map
-    });
     lambda_http::request::from_str(&text)
         .unwrap()
-        .with_query_string_parameters(QueryMap::from(map))
+        .with_query_string_parameters(query(&pairs))
 }
 
 /// Stores `sub`'s profile with this taste.
@@ -693,15 +703,7 @@ async fn signed_in_the_unit_is_the_public_id_and_the_device_is_ignored() {
     for _ in 0..2 {
         handle(&deps, my_search(Some(&treatment), &[])).await;
     }
-    let (exposures, _) = deps
-        .events
-        .store
-        .exposures("nearby-ranking", None, 10)
-        .await
-        .unwrap();
-    let mut seen: Vec<(String, String)> =
-        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
-    seen.sort();
+    let seen = exposures(&deps).await;
     let mut want = vec![
         (
             shared::testing::public_id(&control).to_string(),
@@ -853,13 +855,7 @@ async fn without_verified_claims_the_signed_in_route_is_a_401_and_records_nothin
     req.headers_mut()
         .insert("x-device-id", device_in("blended").parse().unwrap());
     assert_eq!(handle(&deps, req).await.status(), 401);
-    let (exposures, _) = deps
-        .events
-        .store
-        .exposures("nearby-ranking", None, 10)
-        .await
-        .unwrap();
-    assert!(exposures.is_empty(), "{exposures:?}");
+    assert_eq!(exposures(&deps).await, []);
     // Bad parameters on the signed-in route are the same 400s as on /cafes/nearby.
     let response = handle(&deps, my_search(Some("person-0"), &[("taste", "tea")])).await;
     assert_eq!(invalid_names(&response), ["taste"]);

@@ -11,6 +11,16 @@ use shared::query::PageLimit;
 use shared::store::sqlite::SqliteStore;
 use shared::testing::{event, json_body, public_id, user_keys};
 
+/// Deps over `store`, experiment events into the same store.
+fn recording(store: &SqliteStore) -> Deps<SqliteStore, SqliteStore, SqliteStore> {
+    Deps {
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
+        store: store.clone(),
+        users: user_keys(),
+        events: EventRecorder::new(store.clone(), EmfSink::memory().0),
+    }
+}
+
 #[tokio::test]
 async fn saving_is_idempotent() {
     let store = shared::seed::demo_memory_store().await.unwrap();
@@ -118,12 +128,7 @@ async fn a_save_converts_an_exposed_device_once_under_its_variant() {
 #[tokio::test]
 async fn a_save_converts_the_signed_in_unit_and_the_device_each_by_its_own_exposure() {
     let store = shared::seed::demo_memory_store().await.unwrap();
-    let deps = Deps {
-        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
-        store: store.clone(),
-        users: user_keys(),
-        events: EventRecorder::new(store.clone(), EmfSink::memory().0),
-    };
+    let deps = recording(&store);
     let person = public_id("fixture-user").to_string();
     let expose = |unit: String, variant: &str| Exposure {
         experiment: "nearby-ranking".into(),
@@ -180,12 +185,7 @@ async fn a_save_converts_the_signed_in_unit_and_the_device_each_by_its_own_expos
 #[tokio::test]
 async fn a_malformed_device_id_is_a_400_and_saves_nothing() {
     let store = shared::seed::demo_memory_store().await.unwrap();
-    let deps = Deps {
-        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
-        store: store.clone(),
-        users: user_keys(),
-        events: EventRecorder::new(store.clone(), EmfSink::memory().0),
-    };
+    let deps = recording(&store);
     let mut req = event("save-cafe");
     req.headers_mut()
         .insert("x-device-id", "bad id".parse().unwrap());

@@ -38,6 +38,19 @@ fn device_in(app: &TestApp, variant: Ranking) -> String {
         .unwrap()
 }
 
+/// The app's store, and its exposures to the nearby experiment as sorted (unit, variant) pairs.
+async fn stored_exposures(app: &TestApp) -> (SqliteStore, Vec<(String, String)>) {
+    let store = SqliteStore::open(&app.data_dir.path().join(local_server::DB_FILE)).unwrap();
+    let (exposures, _) = store
+        .exposures(NEARBY_RANKING.key, None, 100)
+        .await
+        .unwrap();
+    let mut got: Vec<(String, String)> =
+        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
+    got.sort();
+    (store, got)
+}
+
 async fn search(app: &TestApp, device: &str) -> tests::Reply {
     documented(
         app.request("GET", SEARCH, &[("x-device-id", device)]).await,
@@ -86,14 +99,7 @@ async fn two_devices_land_in_different_variants_and_their_events_are_stored_once
         assert!(saved.status == 201 || saved.status == 200, "{saved:?}");
     }
 
-    let store = SqliteStore::open(&app.data_dir.path().join(local_server::DB_FILE)).unwrap();
-    let (exposures, _) = store
-        .exposures(NEARBY_RANKING.key, None, 100)
-        .await
-        .unwrap();
-    let mut got: Vec<(String, String)> =
-        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
-    got.sort();
+    let (store, got) = stored_exposures(&app).await;
     let mut want = vec![
         (format!("dev_{control}"), "distance".to_owned()),
         (format!("dev_{treatment}"), "blended".to_owned()),
@@ -196,14 +202,7 @@ async fn two_people_learn_their_different_variants_from_me_experiments() {
     // Sticky across calls.
     assert_eq!(my_experiments(&app, &treatment).await.body, b.body);
 
-    let store = SqliteStore::open(&app.data_dir.path().join(local_server::DB_FILE)).unwrap();
-    let (exposures, _) = store
-        .exposures(NEARBY_RANKING.key, None, 100)
-        .await
-        .unwrap();
-    let mut got: Vec<(String, String)> =
-        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
-    got.sort();
+    let (_, got) = stored_exposures(&app).await;
     let mut want = vec![
         (control_id, "distance".to_owned()),
         (treatment_id, "blended".to_owned()),
@@ -343,17 +342,11 @@ async fn two_signed_in_people_get_their_variants_order_one_exposure_each_and_a_c
         assert!(saved.status == 201 || saved.status == 200, "{saved:?}");
     }
 
-    let store = SqliteStore::open(&app.data_dir.path().join(local_server::DB_FILE)).unwrap();
-    let (exposures, _) = store
-        .exposures(NEARBY_RANKING.key, None, 100)
-        .await
-        .unwrap();
-    let mut people: Vec<(String, String)> = exposures
+    let (store, exposures) = stored_exposures(&app).await;
+    let people: Vec<(String, String)> = exposures
         .into_iter()
-        .filter(|e| e.unit.starts_with("usr_"))
-        .map(|e| (e.unit, e.variant))
+        .filter(|(unit, _)| unit.starts_with("usr_"))
         .collect();
-    people.sort();
     let mut want = vec![
         (control_id, "distance".to_owned()),
         (treatment_id.clone(), "blended".to_owned()),
