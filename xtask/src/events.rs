@@ -451,6 +451,16 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
             body: None,
         },
         Fixture {
+            file: "my-nearby-cafes",
+            route_key: "GET /me/nearby-cafes",
+            method: "GET",
+            path: "/me/nearby-cafes".into(),
+            query: "lat=35.6812&lng=139.7671&radiusM=3000&limit=5&at=2026-11-23T01:00:00Z",
+            path_params: vec![],
+            sub: Some(FIXTURE_USER),
+            body: None,
+        },
+        Fixture {
             file: "get-my-experiments",
             route_key: "GET /me/experiments",
             method: "GET",

@@ -22,7 +22,8 @@ pub async fn handle<S: UserReader>(deps: &Deps<S>, req: Request) -> Response<Bod
             .get_profile(&id)
             .await?
             .ok_or_else(|| ApiError::not_found("user", &id))?;
-        Reply::json(&profile, CachePolicy::USER_CONTENT)
+        // The public fields only: a person's taste is theirs (`GET /me`).
+        Reply::json(&profile.public(), CachePolicy::USER_CONTENT)
     })
     .await
 }

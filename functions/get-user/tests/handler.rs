@@ -19,6 +19,22 @@ async fn shows_a_demo_users_public_profile() {
 }
 
 #[tokio::test]
+async fn a_persons_taste_is_not_public() {
+    use shared::ports::{UserReader, UserWriter};
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    let demo = shared::demo::catalog().unwrap().people.users[0].clone();
+    let stored = store.get_profile(&demo.id).await.unwrap().unwrap();
+    let mut tasted = stored.clone();
+    tasted.taste_methods = shared::domain::taste_methods(["v60"]).unwrap();
+    store.update_profile(&stored, &tasted).await.unwrap();
+    let deps = Deps { store };
+    let response = handle(&deps, event("get-user")).await;
+    let body = json_body(&response);
+    assert_eq!(body["displayName"], demo.display_name.as_str());
+    assert!(body.get("tasteMethods").is_none(), "{body}");
+}
+
+#[tokio::test]
 async fn unknown_and_malformed_ids_are_404_and_400() {
     let store = shared::seed::demo_memory_store().await.unwrap();
     let deps = Deps { store };

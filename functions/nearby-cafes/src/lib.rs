@@ -1,15 +1,20 @@
 //! `GET /cafes/nearby`: cafés within `radiusM` metres of `lat`,`lng`, nearest first, each with
 //! its great-circle distance and whether it is open; filters `brewingMethod`, `amenity`,
-//! `minRating` and `openNow` (judged at `at`, or now, in each café's own time zone).
+//! `minRating` and `openNow` (judged at `at`, or now, in each café's own time zone). The same
+//! function serves `GET /me/nearby-cafes`, the signed-in twin: same parameters and page, behind
+//! the JWT authorizer, never cached (`no-store`).
 //!
-//! The nearby-ranking experiment runs here (docs/experiments.md): a caller that sends
-//! `X-Device-Id` and is enrolled by the `nearby-ranking` flag sees each page in its variant's
-//! order (`distance`, or `blended` with rating and the `taste` methods), learns the variant from
-//! the `experiments` field, and its first exposure is stored. Reading flags or storing the
-//! exposure never fails the search: flags fall back to the last known document or the defaults,
-//! and a failed exposure write is logged and the page answered. Every request of an enrolled
-//! unit is also recorded with its variant, handler latency and whether it was a 5xx (the
-//! experiment's guardrails, `xtask experiment report`).
+//! The nearby-ranking experiment runs here (docs/experiments.md). Its unit is the device
+//! (`X-Device-Id`) on `/cafes/nearby` and the caller's public user id on `/me/nearby-cafes`
+//! (where `X-Device-Id` is ignored). An enrolled caller sees each page in its variant's order
+//! (`distance`, or `blended` with rating and taste), learns the variant from the `experiments`
+//! field, and its first exposure is stored. The blended taste is the `taste` parameter or, for a
+//! signed-in caller without one, their profile's `tasteMethods`: one profile read, only in the
+//! treatment, concurrent with the search. Reading flags or the profile, or storing the exposure,
+//! never fails the search: flags fall back to the last known document or the defaults, a failed
+//! profile read ranks without taste, and a failed exposure write is logged and the page
+//! answered. Every request of an enrolled unit is also recorded with its variant, handler
+//! latency and whether it was a 5xx (the experiment's guardrails, `xtask experiment report`).
 
 use std::collections::BTreeMap;
 
@@ -17,16 +22,20 @@ use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::cursor::CursorCodec;
-use shared::domain::{CafeSummary, Coordinates, Slug, known_brewing_method};
+use shared::domain::{
+    CafeSummary, Coordinates, MAX_TASTE_METHODS, PublicUserId, Slug, known_brewing_method,
+    taste_methods,
+};
 use shared::experiments::events::{EventRecorder, Exposure, ServedRequest};
 use shared::experiments::nearby::{NEARBY_RANKING, Ranking, order};
-use shared::experiments::{Context, FlagSource, Variant};
-use shared::http::routes::NEARBY_CAFES;
+use shared::experiments::{Context, FlagSource, Unit, Variant};
+use shared::http::routes::{MY_NEARBY_CAFES, NEARBY_CAFES, RouteSpec, match_path};
 use shared::http::{
-    ApiError, CachePolicy, ListPage, Query, Reply, device_unit, parse_amenity, parse_flag,
-    parse_instant, parse_number_in, serve,
+    ApiError, CachePolicy, ListPage, Query, Reply, caller, device_unit, parse_amenity, parse_flag,
+    parse_instant, parse_number_in, request_path, serve,
 };
-use shared::ports::{ExperimentEvents, NearbyReader};
+use shared::identity::UserKeys;
+use shared::ports::{ExperimentEvents, NearbyReader, UserReader};
 use shared::query::{
     MAX_NEARBY_LIMIT, MAX_RADIUS_M, MIN_LIMIT, MIN_RADIUS_M, NearbyFilter, NearbyKey, NearbyLimit,
     NearbyQuery, Radius,
@@ -48,15 +57,16 @@ pub const PARAMS: &[&str] = &[
 ];
 
 /// Most brewing methods `taste` may name.
-pub const MAX_TASTE: usize = 5;
+pub const MAX_TASTE: usize = MAX_TASTE_METHODS;
 
-/// What the handler needs: the geo index reader, the cursor codec, the flag document and where
-/// experiment exposures go.
+/// What the handler needs: the geo index and profile reader, the cursor codec, the flag
+/// document, where experiment exposures go and the user-id hash (for `/me/nearby-cafes`).
 pub struct Deps<S, E> {
     pub store: S,
     pub cursors: CursorCodec,
     pub flags: FlagSource,
     pub events: EventRecorder<E>,
+    pub users: UserKeys,
 }
 
 /// One result: the café's list view plus distance and opening state.
@@ -119,24 +129,39 @@ fn scope(q: &NearbyQuery, explicit_at: bool) -> String {
 /// `taste`: up to [`MAX_TASTE`] known brewing method slugs, comma-separated (the methods the
 /// caller likes; only the blended ranking uses them).
 fn parse_taste(raw: &str) -> Result<Vec<Slug>, String> {
-    let mut out: Vec<Slug> = Vec::new();
-    for part in raw.split(',') {
-        let slug = known_brewing_method(part)?;
-        if !out.contains(&slug) {
-            out.push(slug);
-        }
-    }
-    if out.len() > MAX_TASTE {
-        return Err(format!("names at most {MAX_TASTE} brewing methods"));
-    }
-    Ok(out)
+    taste_methods(raw.split(','))
 }
 
-/// A parsed search: the query, whether `at` was explicit, and the caller's taste.
+/// A parsed search: the query, whether `at` was explicit, and the `taste` parameter if given.
 struct Search {
     query: NearbyQuery,
     explicit_at: bool,
-    taste: Vec<Slug>,
+    taste: Option<Vec<Slug>>,
+}
+
+/// Which of the function's two routes the request came by: `/me/nearby-cafes` (signed in) or
+/// `/cafes/nearby`.
+fn route_of(req: &Request) -> &'static RouteSpec {
+    if match_path(MY_NEARBY_CAFES.path, &request_path(req)).is_some() {
+        &MY_NEARBY_CAFES
+    } else {
+        &NEARBY_CAFES
+    }
+}
+
+/// The blended ranking's taste: the `taste` parameter when given, else the signed-in caller's
+/// profile taste (one read; a missing profile or a failed read is no taste, never an error).
+async fn profile_taste<S: UserReader>(store: &S, user: Option<&PublicUserId>) -> Vec<Slug> {
+    let Some(user) = user else {
+        return Vec::new();
+    };
+    match store.get_profile(user).await {
+        Ok(profile) => profile.map(|p| p.taste_methods).unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "profile not read; ranking without its taste");
+            Vec::new()
+        }
+    }
 }
 
 /// Parses the query.
@@ -164,7 +189,7 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<Search, ApiError> {
     let brewing_method = q.take("brewingMethod", known_brewing_method);
     let min_rating = q.take("minRating", |v| parse_number_in(v, 0.0, 5.0));
     let amenity = q.take("amenity", parse_amenity);
-    let taste = q.take("taste", parse_taste).unwrap_or_default();
+    let taste = q.take("taste", parse_taste);
     let cursor = q.take("cursor", |v| Ok::<_, String>(v.to_owned()));
     q.finish()?;
 
@@ -200,23 +225,34 @@ fn parse(req: &Request, cursors: &CursorCodec) -> Result<Search, ApiError> {
     })
 }
 
-/// Handles one request.
-pub async fn handle<S: NearbyReader, E: ExperimentEvents>(
+/// Handles one request (either route).
+pub async fn handle<S: NearbyReader + UserReader, E: ExperimentEvents>(
     deps: &Deps<S, E>,
     req: Request,
 ) -> Response<Body> {
     let started = std::time::Instant::now();
     let request_id = shared::http::request_id(&req);
+    let route = route_of(&req);
+    let signed_in = route.auth;
     // The enrolled unit and its variant, set by the handler for the guardrail record below.
     let enrolled: std::sync::Mutex<Option<(String, &'static str)>> = std::sync::Mutex::new(None);
     let enrolled_ref = &enrolled;
-    let response = serve(req, &NEARBY_CAFES, |_info, req| async move {
+    let response = serve(req, route, |_info, req| async move {
+        // Signed in: the public id (401 first, like every /me route), never the device.
+        let user = if signed_in {
+            Some(caller(&req, &deps.users)?)
+        } else {
+            None
+        };
         let Search {
             query,
             explicit_at,
             taste,
         } = parse(&req, &deps.cursors)?;
-        let unit = device_unit(&req)?;
+        let unit = match &user {
+            Some(user) => Some(Unit::User(user.clone())),
+            None => device_unit(&req)?,
+        };
         let assignment = match &unit {
             Some(unit) => {
                 let flags = deps.flags.current().await;
@@ -231,13 +267,25 @@ pub async fn handle<S: NearbyReader, E: ExperimentEvents>(
         {
             *slot = Some((unit.id(), a.variant.name()));
         }
-        let mut page = deps.store.nearby_cafes(&query).await?;
+        // The profile's taste is read only when the treatment will use it and no `taste` was
+        // given, at the same time as the search (no extra round trip in a row).
+        let read_profile = ranking != Ranking::control() && taste.is_none();
+        let (page, taste) = tokio::join!(deps.store.nearby_cafes(&query), async {
+            match taste {
+                Some(taste) => taste,
+                None if read_profile => profile_taste(&deps.store, user.as_ref()).await,
+                None => Vec::new(),
+            }
+        });
+        let mut page = page?;
         tracing::info!(
             radius_m = query.radius.metres(),
             queries = page.stats.queries,
             items_read = page.stats.items_read,
             in_radius = page.stats.in_radius,
             returned = page.items.len(),
+            signed_in,
+            profile_read = read_profile && user.is_some(),
             "nearby search"
         );
         if ranking != Ranking::control() {
@@ -288,8 +336,11 @@ pub async fn handle<S: NearbyReader, E: ExperimentEvents>(
                 open_now: item.open_now,
             })
             .collect();
-        // Without an explicit `at`, `openNow` changes with the clock: cache briefly.
-        let cache = if explicit_at {
+        // Signed in: personal (variant and taste), so never stored by a browser or CloudFront.
+        // Otherwise, without an explicit `at`, `openNow` changes with the clock: cache briefly.
+        let cache = if signed_in {
+            CachePolicy::NoStore
+        } else if explicit_at {
             CachePolicy::CATALOGUE
         } else {
             CachePolicy::LIVE

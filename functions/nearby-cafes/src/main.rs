@@ -1,4 +1,4 @@
-//! Lambda entry point for `GET /cafes/nearby`: wiring only.
+//! Lambda entry point for `GET /cafes/nearby` and `GET /me/nearby-cafes`: wiring only.
 
 use lambda_http::Error;
 use nearby_cafes::{Deps, handle};
@@ -12,6 +12,7 @@ async fn main() -> Result<(), Error> {
         cursors: boot.cursors()?,
         flags: boot.flags()?,
         events: boot.experiment_events(),
+        users: boot.users()?,
     };
     shared::http::run_lambda(|req| handle(&deps, req)).await
 }

@@ -11,10 +11,10 @@ use nearby_cafes::{Deps, handle};
 use shared::cursor::CursorCodec;
 use shared::experiments::events::{EmfSink, EventRecorder};
 use shared::experiments::{FlagSet, FlagSource};
-use shared::ports::{ExperimentEvents, NearbyReader, StoreError};
+use shared::ports::{ExperimentEvents, NearbyReader, StoreError, UserReader};
 use shared::query::{NearbyPage, NearbyQuery};
 use shared::store::sqlite::SqliteStore;
-use shared::testing::{event, json_body as json};
+use shared::testing::{event, json_body as json, user_keys};
 
 fn cursors() -> CursorCodec {
     CursorCodec::new(&[9u8; 32]).unwrap()
@@ -32,6 +32,7 @@ async fn with_flags(flags: FlagSet) -> Deps<SqliteStore, SqliteStore> {
         cursors: cursors(),
         flags: FlagSource::fixed(flags),
         events: EventRecorder::new(store, EmfSink::memory().0),
+        users: user_keys(),
     }
 }
 
@@ -39,15 +40,35 @@ fn no_events() -> EventRecorder<SqliteStore> {
     EventRecorder::new(SqliteStore::in_memory().unwrap(), EmfSink::memory().0)
 }
 
-/// The nearby fixture with its query replaced by `pairs`.
-fn request(pairs: &[(&str, &str)]) -> Request {
+/// `pairs` as API Gateway's query map.
+fn query(pairs: &[(&str, &str)]) -> QueryMap {
     let map: HashMap<String, Vec<String>> = pairs.iter().fold(HashMap::new(), |mut map, (k, v)| {
         map.entry((*k).to_owned())
             .or_default()
             .push((*v).to_owned());
         map
     });
-    event("nearby-cafes").with_query_string_parameters(QueryMap::from(map))
+    QueryMap::from(map)
+}
+
+/// The nearby fixture with its query replaced by `pairs`.
+fn request(pairs: &[(&str, &str)]) -> Request {
+    event("nearby-cafes").with_query_string_parameters(query(pairs))
+}
+
+/// The stored exposures to the nearby experiment, as sorted (unit, variant) pairs.
+async fn exposures<S: NearbyReader + UserReader>(
+    deps: &Deps<S, SqliteStore>,
+) -> Vec<(String, String)> {
+    let (stored, _) = deps
+        .events
+        .store
+        .exposures("nearby-ranking", None, 10)
+        .await
+        .unwrap();
+    let mut seen: Vec<(String, String)> = stored.into_iter().map(|e| (e.unit, e.variant)).collect();
+    seen.sort();
+    seen
 }
 
 fn invalid_names(response: &Response<Body>) -> Vec<String> {
@@ -285,6 +306,21 @@ impl NearbyReader for FailingStore {
     }
 }
 
+impl UserReader for FailingStore {
+    async fn get_profile(
+        &self,
+        _: &shared::domain::PublicUserId,
+    ) -> Result<Option<shared::domain::UserProfile>, StoreError> {
+        Err((self.0)())
+    }
+    async fn authors(
+        &self,
+        _: &[shared::domain::PublicUserId],
+    ) -> Result<Vec<shared::domain::Author>, StoreError> {
+        Err((self.0)())
+    }
+}
+
 #[tokio::test]
 async fn store_failures_are_opaque_500s_and_throttling_is_a_503() {
     let failing = Deps {
@@ -295,6 +331,7 @@ async fn store_failures_are_opaque_500s_and_throttling_is_a_503() {
         cursors: cursors(),
         flags: FlagSource::fixed(FlagSet::empty()),
         events: no_events(),
+        users: user_keys(),
     };
     let response = handle(&failing, event("nearby-cafes")).await;
     assert_eq!(response.status(), 500);
@@ -309,6 +346,7 @@ async fn store_failures_are_opaque_500s_and_throttling_is_a_503() {
         cursors: cursors(),
         flags: FlagSource::fixed(FlagSet::empty()),
         events: no_events(),
+        users: user_keys(),
     };
     let response = handle(&throttled, event("nearby-cafes")).await;
     assert_eq!(response.status(), 503);
@@ -319,20 +357,36 @@ async fn store_failures_are_opaque_500s_and_throttling_is_a_503() {
 const RUNNING: &str = r#"{"nearby-ranking":{"enabled":true,"salt":"nearby-ranking-v1",
     "variants":["distance","blended"],"weights":[5000,5000],"unitKinds":["device"]}}"#;
 
-/// The first device id (of `dev-<n>` padded) the experiment puts in `variant`.
-fn device_in(variant: &str) -> String {
+/// The first of the names `name(0..1000)` whose unit (`unit(name)`) the experiment in `flags`
+/// puts in `variant`.
+fn first_in(
+    flags: &str,
+    variant: &str,
+    name: impl Fn(usize) -> String,
+    unit: impl Fn(&str) -> shared::experiments::Unit,
+) -> String {
     use shared::experiments::nearby::{NEARBY_RANKING, Ranking};
-    use shared::experiments::{Context, DeviceId, Unit, Variant};
-    let flags = FlagSet::parse(RUNNING.as_bytes()).unwrap();
+    use shared::experiments::{Context, Variant};
+    let flags = FlagSet::parse(flags.as_bytes()).unwrap();
     (0..1_000)
-        .map(|n| format!("device-{n:010}"))
-        .find(|d| {
-            let ctx = Context::for_unit(Unit::Device(DeviceId::parse(d).unwrap()));
+        .map(name)
+        .find(|n| {
             NEARBY_RANKING
-                .assign(&flags, &ctx)
+                .assign(&flags, &Context::for_unit(unit(n)))
                 .is_some_and(|a| a.variant == Ranking::from_name(variant).unwrap())
         })
         .unwrap()
+}
+
+/// The first device id (of `dev-<n>` padded) the experiment puts in `variant`.
+fn device_in(variant: &str) -> String {
+    use shared::experiments::{DeviceId, Unit};
+    first_in(
+        RUNNING,
+        variant,
+        |n| format!("device-{n:010}"),
+        |d| Unit::Device(DeviceId::parse(d).unwrap()),
+    )
 }
 
 fn search_as(device: Option<&str>, extra: &[(&str, &str)]) -> Request {
@@ -382,15 +436,7 @@ async fn variants_show_the_same_cafes_in_their_own_order_and_say_which() {
     for _ in 0..3 {
         handle(&deps, search_as(Some(&treatment), &[])).await;
     }
-    let (exposures, _) = deps
-        .events
-        .store
-        .exposures("nearby-ranking", None, 10)
-        .await
-        .unwrap();
-    let mut seen: Vec<(String, String)> =
-        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
-    seen.sort();
+    let seen = exposures(&deps).await;
     let mut want = vec![
         (format!("dev_{control}"), "distance".to_owned()),
         (format!("dev_{treatment}"), "blended".to_owned()),
@@ -435,13 +481,7 @@ async fn without_a_device_or_with_the_experiment_off_nobody_is_enrolled() {
     let treatment = device_in("blended");
     let body = json(&handle(&off, search_as(Some(&treatment), &[])).await);
     assert!(body.get("experiments").is_none(), "{body}");
-    let (stored, _) = off
-        .events
-        .store
-        .exposures("nearby-ranking", None, 10)
-        .await
-        .unwrap();
-    assert!(stored.is_empty());
+    assert_eq!(exposures(&off).await, []);
     // Distance order, as for everyone outside the experiment.
     assert_eq!(ids(&body), ids(&anonymous));
 }
@@ -506,6 +546,7 @@ async fn a_failed_search_counts_as_an_error_of_the_callers_variant() {
         cursors: cursors(),
         flags: FlagSource::fixed(FlagSet::parse(RUNNING.as_bytes()).unwrap()),
         events,
+        users: user_keys(),
     };
     let treatment = device_in("blended");
     let response = handle(&failing, search_as(Some(&treatment), &[])).await;
@@ -519,4 +560,303 @@ async fn a_failed_search_counts_as_an_error_of_the_callers_variant() {
     assert_eq!(served.len(), 1, "{served:?}");
     assert_eq!(served[0].variant, "blended");
     assert!(served[0].error);
+}
+
+// `GET /me/nearby-cafes`: the same search for a signed-in caller, who is the experiment's unit.
+
+/// The running experiment enrolling people and devices (as the deployed document does).
+const RUNNING_FOR_ALL: &str = r#"{"nearby-ranking":{"enabled":true,"salt":"nearby-ranking-v1",
+    "variants":["distance","blended"],"weights":[5000,5000],"unitKinds":["user","device"]}}"#;
+
+fn all_enrolled() -> FlagSet {
+    FlagSet::parse(RUNNING_FOR_ALL.as_bytes()).unwrap()
+}
+
+/// The first token subject (`person-<n>`) whose public id the experiment puts in `variant`.
+fn person_in(variant: &str) -> String {
+    first_in(
+        RUNNING_FOR_ALL,
+        variant,
+        |n| format!("person-{n}"),
+        |sub| shared::experiments::Unit::User(shared::testing::public_id(sub)),
+    )
+}
+
+/// `GET /me/nearby-cafes` as API Gateway passes it after its JWT authorizer verified `sub`
+/// (the `my-nearby-cafes` fixture with another subject), around Tokyo Station.
+fn my_search(sub: Option<&str>, extra: &[(&str, &str)]) -> Request {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/my-nearby-cafes.json");
+    let mut text = std::fs::read_to_string(path).unwrap();
+    match sub {
+        Some(sub) => {
+            text = text.replace("\"sub\": \"fixture-user\"", &format!("\"sub\": \"{sub}\""))
+        }
+        None => {
+            // No authorizer context: what the function sees if the route were left open.
+            let mut event: serde_json::Value = serde_json::from_str(&text).unwrap();
+            event["requestContext"]
+                .as_object_mut()
+                .unwrap()
+                .remove("authorizer");
+            text = event.to_string();
+        }
+    }
+    let mut pairs = vec![TOKYO[0], TOKYO[1], ("radiusM", "5000"), ("limit", "20"), AT];
+    pairs.extend_from_slice(extra);
+    lambda_http::request::from_str(&text)
+        .unwrap()
+        .with_query_string_parameters(query(&pairs))
+}
+
+/// Stores `sub`'s profile with this taste.
+async fn set_taste<S: shared::ports::UserWriter>(store: &S, sub: &str, taste: &[&str]) {
+    let now = jiff::Timestamp::now();
+    let first = shared::domain::UserProfile::first(shared::testing::public_id(sub), now);
+    let stored = store.ensure_profile(&first).await.unwrap();
+    let draft = shared::domain::ProfileDraft {
+        display_name: "Taster".to_owned(),
+        bio: None,
+        home_city: None,
+        taste_methods: Some(shared::domain::taste_methods(taste.iter().copied()).unwrap()),
+    };
+    store
+        .update_profile(&stored, &stored.edited(draft, now))
+        .await
+        .unwrap();
+}
+
+/// The demo store behind a counter of profile reads.
+#[derive(Clone)]
+struct CountingProfiles {
+    store: SqliteStore,
+    reads: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl NearbyReader for CountingProfiles {
+    async fn nearby_cafes(&self, q: &NearbyQuery) -> Result<NearbyPage, StoreError> {
+        self.store.nearby_cafes(q).await
+    }
+}
+
+impl UserReader for CountingProfiles {
+    async fn get_profile(
+        &self,
+        id: &shared::domain::PublicUserId,
+    ) -> Result<Option<shared::domain::UserProfile>, StoreError> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.store.get_profile(id).await
+    }
+    async fn authors(
+        &self,
+        ids: &[shared::domain::PublicUserId],
+    ) -> Result<Vec<shared::domain::Author>, StoreError> {
+        self.store.authors(ids).await
+    }
+}
+
+async fn counting(flags: FlagSet) -> Deps<CountingProfiles, SqliteStore> {
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    Deps {
+        store: CountingProfiles {
+            store: store.clone(),
+            reads: Default::default(),
+        },
+        cursors: cursors(),
+        flags: FlagSource::fixed(flags),
+        events: EventRecorder::new(store, EmfSink::memory().0),
+        users: user_keys(),
+    }
+}
+
+#[tokio::test]
+async fn signed_in_the_unit_is_the_public_id_and_the_device_is_ignored() {
+    let deps = with_flags(all_enrolled()).await;
+    let control = person_in("distance");
+    let treatment = person_in("blended");
+    // A device in the other variant (even a malformed header) changes nothing on this route.
+    let mut a = my_search(Some(&control), &[]);
+    a.headers_mut()
+        .insert("x-device-id", device_in("blended").parse().unwrap());
+    let mut b = my_search(Some(&treatment), &[]);
+    b.headers_mut()
+        .insert("x-device-id", "not a device id".parse().unwrap());
+    let (a, b) = (handle(&deps, a).await, handle(&deps, b).await);
+    assert_eq!(a.status(), 200, "{}", json(&a));
+    assert_eq!(b.status(), 200, "{}", json(&b));
+    // Personal: never stored by a browser or CloudFront, so no ETag either.
+    assert_eq!(a.headers()["cache-control"], "no-store");
+    assert!(a.headers().get("etag").is_none());
+    let (a, b) = (json(&a), json(&b));
+    assert_eq!(a["experiments"]["nearby-ranking"], "distance");
+    assert_eq!(b["experiments"]["nearby-ranking"], "blended");
+    // Same page shape as /cafes/nearby: the control order is the anonymous order.
+    let anonymous = json(&handle(&deps, search_as(None, &[])).await);
+    assert_eq!(ids(&a), ids(&anonymous));
+    assert_ne!(
+        ids(&b),
+        ids(&anonymous),
+        "the blend reorders a 20-café page"
+    );
+    assert_eq!(a["at"], anonymous["at"]);
+
+    for _ in 0..2 {
+        handle(&deps, my_search(Some(&treatment), &[])).await;
+    }
+    let seen = exposures(&deps).await;
+    let mut want = vec![
+        (
+            shared::testing::public_id(&control).to_string(),
+            "distance".to_owned(),
+        ),
+        (
+            shared::testing::public_id(&treatment).to_string(),
+            "blended".to_owned(),
+        ),
+    ];
+    want.sort();
+    assert_eq!(
+        seen, want,
+        "one exposure per person, never a device or a sub"
+    );
+    let (served, _) = deps
+        .events
+        .store
+        .requests("nearby-ranking", None, 10)
+        .await
+        .unwrap();
+    assert!(
+        served.iter().all(|r| r.unit.starts_with("usr_")),
+        "guardrail requests under the person too: {served:?}"
+    );
+    assert!(served.iter().any(|r| r.variant == "blended"));
+}
+
+#[tokio::test]
+async fn the_treatment_ranks_with_the_profiles_taste_unless_taste_is_given() {
+    let deps = with_flags(all_enrolled()).await;
+    let treatment = person_in("blended");
+    let control = person_in("distance");
+    let search = |sub: &str, extra: &[(&str, &str)]| my_search(Some(sub), extra);
+    let plain = ids(&json(&handle(&deps, search(&treatment, &[])).await));
+    let siphon = ids(&json(
+        &handle(&deps, search(&treatment, &[("taste", "siphon")])).await,
+    ));
+    assert_ne!(plain, siphon, "taste moves siphon cafés up");
+
+    set_taste(&deps.store, &treatment, &["siphon"]).await;
+    set_taste(&deps.store, &control, &["siphon"]).await;
+    let from_profile = ids(&json(&handle(&deps, search(&treatment, &[])).await));
+    assert_eq!(
+        from_profile, siphon,
+        "the profile's taste, as if sent as `taste`"
+    );
+    // An explicit `taste` overrides the profile's.
+    let v60 = ids(&json(
+        &handle(&deps, search(&treatment, &[("taste", "v60")])).await,
+    ));
+    let anonymous_v60 = ids(&json(
+        &handle(
+            &deps,
+            search_as(Some(&device_in("blended")), &[("taste", "v60")]),
+        )
+        .await,
+    ));
+    assert_eq!(v60, anonymous_v60, "the same blend with the same taste");
+    assert_ne!(v60, from_profile);
+    // The control ignores taste, from either source.
+    let control_ids = ids(&json(&handle(&deps, search(&control, &[])).await));
+    let anonymous = ids(&json(&handle(&deps, search_as(None, &[])).await));
+    assert_eq!(control_ids, anonymous);
+}
+
+#[tokio::test]
+async fn the_profile_is_read_only_when_the_treatment_needs_its_taste() {
+    let deps = counting(all_enrolled()).await;
+    let reads = || deps.store.reads.load(std::sync::atomic::Ordering::SeqCst);
+    let treatment = person_in("blended");
+    let control = person_in("distance");
+    handle(&deps, my_search(Some(&control), &[])).await;
+    assert_eq!(reads(), 0, "control: no profile read");
+    handle(&deps, my_search(Some(&treatment), &[("taste", "v60")])).await;
+    assert_eq!(reads(), 0, "`taste` given: no profile read");
+    handle(&deps, search_as(Some(&device_in("blended")), &[])).await;
+    assert_eq!(reads(), 0, "anonymous: no profile");
+    let response = handle(&deps, my_search(Some(&treatment), &[])).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(reads(), 1, "treatment without `taste`: one read");
+    // Users not enrolled (the document enrols devices only): no read either.
+    let devices_only = counting(FlagSet::parse(RUNNING.as_bytes()).unwrap()).await;
+    let body = json(&handle(&devices_only, my_search(Some(&treatment), &[])).await);
+    assert!(body.get("experiments").is_none(), "{body}");
+    assert_eq!(
+        devices_only
+            .store
+            .reads
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_failed_profile_read_ranks_without_taste_and_never_fails_the_search() {
+    /// Searches work; profile reads fail.
+    struct NoProfiles(SqliteStore);
+    impl NearbyReader for NoProfiles {
+        async fn nearby_cafes(&self, q: &NearbyQuery) -> Result<NearbyPage, StoreError> {
+            self.0.nearby_cafes(q).await
+        }
+    }
+    impl UserReader for NoProfiles {
+        async fn get_profile(
+            &self,
+            _: &shared::domain::PublicUserId,
+        ) -> Result<Option<shared::domain::UserProfile>, StoreError> {
+            Err(StoreError::Throttled {
+                operation: "get_item",
+            })
+        }
+        async fn authors(
+            &self,
+            _: &[shared::domain::PublicUserId],
+        ) -> Result<Vec<shared::domain::Author>, StoreError> {
+            Ok(vec![])
+        }
+    }
+    let healthy = with_flags(all_enrolled()).await;
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    let deps = Deps {
+        store: NoProfiles(store.clone()),
+        cursors: cursors(),
+        flags: FlagSource::fixed(all_enrolled()),
+        events: EventRecorder::new(store, EmfSink::memory().0),
+        users: user_keys(),
+    };
+    let treatment = person_in("blended");
+    let response = handle(&deps, my_search(Some(&treatment), &[])).await;
+    assert_eq!(response.status(), 200, "{}", json(&response));
+    let untasted = ids(&json(
+        &handle(&healthy, my_search(Some(&treatment), &[])).await,
+    ));
+    assert_eq!(ids(&json(&response)), untasted);
+}
+
+#[tokio::test]
+async fn without_verified_claims_the_signed_in_route_is_a_401_and_records_nothing() {
+    let deps = with_flags(all_enrolled()).await;
+    let response = handle(&deps, my_search(None, &[])).await;
+    assert_eq!(response.status(), 401, "{}", json(&response));
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    // A device header does not stand in for the person.
+    let mut req = my_search(None, &[]);
+    req.headers_mut()
+        .insert("x-device-id", device_in("blended").parse().unwrap());
+    assert_eq!(handle(&deps, req).await.status(), 401);
+    assert_eq!(exposures(&deps).await, []);
+    // Bad parameters on the signed-in route are the same 400s as on /cafes/nearby.
+    let response = handle(&deps, my_search(Some("person-0"), &[("taste", "tea")])).await;
+    assert_eq!(invalid_names(&response), ["taste"]);
 }

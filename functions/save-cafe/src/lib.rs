@@ -1,13 +1,16 @@
 //! `PUT /me/saved-cafes/{cafeId}`: the caller saves a café. Idempotent: saving it again keeps
 //! the first save (`200`), the first save answers `201`.
 //!
-//! A save is the nearby-ranking experiment's outcome (docs/experiments.md): when the request
-//! carries `X-Device-Id` and that device was exposed to the experiment, its first save is stored
-//! as a conversion under the variant it was shown. Recording it never fails the save.
+//! A save is the nearby-ranking experiment's outcome (docs/experiments.md), recorded for each
+//! unit the saver was exposed as: the caller's public id (exposed by `GET /me/nearby-cafes` or
+//! `GET /me/experiments`) and, when the request carries `X-Device-Id`, that device (exposed by
+//! `GET /cafes/nearby`). Each exposed unit's first save is stored as one conversion under the
+//! variant it was shown; a unit never exposed records nothing. Recording never fails the save.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::domain::{CafeId, SavedCafe, UserProfile, WriteAction};
+use shared::experiments::Unit;
 use shared::experiments::events::EventRecorder;
 use shared::experiments::nearby::{NEARBY_RANKING, SAVE_METRIC};
 use shared::http::routes::SAVE_CAFE;
@@ -50,10 +53,10 @@ where
         };
         let created = deps.store.save_cafe(&user, &saved).await?;
         tracing::info!(cafe_id = %saved.cafe_id, created, "café saved");
-        if let Some(device) = device {
+        for unit in std::iter::once(Unit::User(user)).chain(device) {
             let converted = deps
                 .events
-                .converted(NEARBY_RANKING.key, &device.id(), SAVE_METRIC, now)
+                .converted(NEARBY_RANKING.key, &unit.id(), SAVE_METRIC, now)
                 .await;
             if let Err(e) = converted {
                 tracing::warn!(error = %e, experiment = NEARBY_RANKING.key, "outcome not stored");

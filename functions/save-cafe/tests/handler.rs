@@ -11,6 +11,16 @@ use shared::query::PageLimit;
 use shared::store::sqlite::SqliteStore;
 use shared::testing::{event, json_body, public_id, user_keys};
 
+/// Deps over `store`, experiment events into the same store.
+fn recording(store: &SqliteStore) -> Deps<SqliteStore, SqliteStore, SqliteStore> {
+    Deps {
+        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
+        store: store.clone(),
+        users: user_keys(),
+        events: EventRecorder::new(store.clone(), EmfSink::memory().0),
+    }
+}
+
 #[tokio::test]
 async fn saving_is_idempotent() {
     let store = shared::seed::demo_memory_store().await.unwrap();
@@ -116,14 +126,66 @@ async fn a_save_converts_an_exposed_device_once_under_its_variant() {
 }
 
 #[tokio::test]
+async fn a_save_converts_the_signed_in_unit_and_the_device_each_by_its_own_exposure() {
+    let store = shared::seed::demo_memory_store().await.unwrap();
+    let deps = recording(&store);
+    let person = public_id("fixture-user").to_string();
+    let expose = |unit: String, variant: &str| Exposure {
+        experiment: "nearby-ranking".into(),
+        unit,
+        variant: variant.into(),
+        at: jiff::Timestamp::UNIX_EPOCH,
+    };
+    let outcomes = || async {
+        let (mut got, _) = store
+            .outcomes("nearby-ranking", "save", None, 10)
+            .await
+            .unwrap();
+        got.sort_by(|a, b| a.unit.cmp(&b.unit));
+        got.into_iter()
+            .map(|o| (o.unit, o.variant))
+            .collect::<Vec<_>>()
+    };
+    // Saved before any exposure: nothing is a conversion.
+    let response = handle(&deps, event("save-cafe")).await;
+    assert!(response.status().is_success(), "{}", json_body(&response));
+    assert_eq!(outcomes().await, []);
+
+    // Exposed as a user (GET /me/nearby-cafes): a save without a device converts the user,
+    // once however often it is repeated.
+    deps.events
+        .exposed(&expose(person.clone(), "blended"))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let response = handle(&deps, event("save-cafe")).await;
+        assert!(response.status().is_success());
+    }
+    assert_eq!(outcomes().await, [(person.clone(), "blended".to_owned())]);
+
+    // The same person's device was exposed anonymously: a save sending that device id converts
+    // the device too, under the device's own variant (two units, one conversion each).
+    let device = "device-of-a-person-01";
+    deps.events
+        .exposed(&expose(format!("dev_{device}"), "distance"))
+        .await
+        .unwrap();
+    let mut req = event("save-cafe");
+    req.headers_mut()
+        .insert("x-device-id", device.parse().unwrap());
+    assert!(handle(&deps, req).await.status().is_success());
+    let mut want = vec![
+        (person, "blended".to_owned()),
+        (format!("dev_{device}"), "distance".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(outcomes().await, want);
+}
+
+#[tokio::test]
 async fn a_malformed_device_id_is_a_400_and_saves_nothing() {
     let store = shared::seed::demo_memory_store().await.unwrap();
-    let deps = Deps {
-        guard: WriteGuard::new(store.clone(), shared::config::WriteLimits::all_per_hour(30)),
-        store: store.clone(),
-        users: user_keys(),
-        events: EventRecorder::new(store.clone(), EmfSink::memory().0),
-    };
+    let deps = recording(&store);
     let mut req = event("save-cafe");
     req.headers_mut()
         .insert("x-device-id", "bad id".parse().unwrap());

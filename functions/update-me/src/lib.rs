@@ -1,9 +1,12 @@
-//! `PUT /me`: the caller edits their display name (1–50 characters), bio (up to 300) and home
-//! city. The whole editable profile is replaced, so a repeated request changes nothing more.
+//! `PUT /me`: the caller edits their display name (1–50 characters), bio (up to 300), home
+//! city and taste (`tasteMethods`: up to 5 brewing methods, what `GET /me/nearby-cafes` ranks
+//! with in the nearby-ranking treatment). The editable profile is replaced, so a repeated
+//! request changes nothing more; the one exception is an omitted `tasteMethods`, which keeps
+//! the stored taste (clients that predate the field never clear it; `null` or `[]` clear it).
 
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
-use shared::domain::{ProfileDraft, UserProfile, WriteAction};
+use shared::domain::{ProfileDraft, Slug, UserProfile, WriteAction, taste_methods};
 use shared::http::routes::UPDATE_ME;
 use shared::http::{
     ApiError, CachePolicy, Fields, Query, Reply, WriteGuard, caller, json_object, serve,
@@ -12,7 +15,7 @@ use shared::identity::UserKeys;
 use shared::ports::{ProfileWriteError, UserWriter, WriteLimiter};
 
 /// Fields a profile body may hold.
-pub const FIELDS: &[&str] = &["displayName", "bio", "homeCity"];
+pub const FIELDS: &[&str] = &["displayName", "bio", "homeCity", "tasteMethods"];
 
 /// What the handler needs: the profile store, the write limiter, the user-id hash and the
 /// write settings.
@@ -31,12 +34,29 @@ fn text(
     }
 }
 
+/// `tasteMethods`: an array of known brewing method slugs, at most 5.
+fn taste(v: &Value) -> Result<Vec<Slug>, String> {
+    let Some(items) = v.as_array() else {
+        return Err("must be an array of brewing method slugs (or null)".to_owned());
+    };
+    let raw = items
+        .iter()
+        .map(|i| i.as_str().ok_or("must hold only strings"))
+        .collect::<Result<Vec<&str>, _>>()?;
+    taste_methods(raw)
+}
+
 fn parse(req: &Request) -> Result<ProfileDraft, ApiError> {
     let body = json_object(req)?;
     let mut f = Fields::new(&body, FIELDS);
     let display_name = f.required(&body, "displayName", text(ProfileDraft::display_name));
     let bio = f.optional(&body, "bio", text(ProfileDraft::bio));
     let home_city = f.optional(&body, "homeCity", text(ProfileDraft::home_city));
+    let taste_methods = match body.get("tasteMethods") {
+        None => None,
+        Some(Value::Null) => Some(Vec::new()),
+        Some(_) => f.optional(&body, "tasteMethods", taste),
+    };
     f.finish()?;
     let display_name =
         display_name.ok_or_else(|| ApiError::InvalidBody("lacks displayName".to_owned()))?;
@@ -44,6 +64,7 @@ fn parse(req: &Request) -> Result<ProfileDraft, ApiError> {
         display_name,
         bio,
         home_city,
+        taste_methods,
     })
 }
 

@@ -76,6 +76,23 @@ async fn invalid_profiles_are_422_naming_each_field() {
             serde_json::json!({ "displayName": "Ana", "email": "a@b.c" }),
             vec!["email"],
         ),
+        (
+            serde_json::json!({ "displayName": "Ana", "tasteMethods": ["tea"] }),
+            vec!["tasteMethods"],
+        ),
+        (
+            serde_json::json!({ "displayName": "Ana", "tasteMethods": "v60" }),
+            vec!["tasteMethods"],
+        ),
+        (
+            serde_json::json!({ "displayName": "Ana", "tasteMethods": ["v60", 7] }),
+            vec!["tasteMethods"],
+        ),
+        (
+            serde_json::json!({ "displayName": "", "tasteMethods":
+                ["v60", "espresso", "aeropress", "chemex", "siphon", "moka-pot"] }),
+            vec!["displayName", "tasteMethods"],
+        ),
     ];
     for (body, fields) in cases {
         let response = handle(&deps, with_body(body.clone())).await;
@@ -92,4 +109,39 @@ async fn invalid_profiles_are_422_naming_each_field() {
     let mut req = event("update-me");
     *req.body_mut() = lambda_http::Body::Text("{not json".to_owned());
     assert_eq!(handle(&deps, req).await.status(), 400);
+}
+
+#[tokio::test]
+async fn the_taste_is_set_kept_when_omitted_and_cleared_by_null() {
+    let deps = deps().await;
+    let put = |body: serde_json::Value| handle(&deps, with_body(body));
+    let response = put(serde_json::json!({
+        "displayName": "Ana",
+        "tasteMethods": ["siphon", "v60", "siphon"]
+    }))
+    .await;
+    assert_eq!(response.status(), 200, "{}", json_body(&response));
+    assert_eq!(
+        json_body(&response)["tasteMethods"],
+        serde_json::json!(["siphon", "v60"]),
+        "deduplicated, in the order given"
+    );
+    // A client that does not know the field keeps the taste.
+    let response = put(serde_json::json!({ "displayName": "Ana B." })).await;
+    assert_eq!(
+        json_body(&response)["tasteMethods"],
+        serde_json::json!(["siphon", "v60"])
+    );
+    let stored = shared::ports::UserReader::get_profile(&deps.store, &public_id("fixture-user"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.taste_methods.len(), 2);
+    for clear in [serde_json::json!(null), serde_json::json!([])] {
+        put(serde_json::json!({ "displayName": "Ana", "tasteMethods": ["v60"] })).await;
+        let response =
+            put(serde_json::json!({ "displayName": "Ana", "tasteMethods": clear })).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(json_body(&response)["tasteMethods"], serde_json::json!([]));
+    }
 }

@@ -311,6 +311,7 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             cursors: cursors.clone(),
             flags: FlagSource::file(&flags_file),
             events: EventRecorder::new(store.clone(), EmfSink::Stdout),
+            users: users.clone(),
         },
         get_cafe: get_cafe::Deps {
             store: store.clone(),

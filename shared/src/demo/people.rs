@@ -218,6 +218,7 @@ pub fn people(cafes: &mut [Cafe]) -> Result<DemoPeople, DemoError> {
             display_name: name,
             bio: bio.transpose()?,
             home_city: Some(city.name.to_owned()),
+            taste_methods: Vec::new(),
             created_at,
             updated_at: created_at,
         });

@@ -38,8 +38,9 @@ pub use story::{
 };
 pub use text::TextRule;
 pub use user::{
-    Author, MAX_BIO_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_HOME_CITY_CHARS, ProfileDraft, SavedCafe,
-    SavedCafeView, UserProfile, default_display_name, former_member,
+    Author, MAX_BIO_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_HOME_CITY_CHARS, MAX_TASTE_METHODS,
+    ProfileDraft, PublicProfile, SavedCafe, SavedCafeView, UserProfile, default_display_name,
+    former_member, taste_methods,
 };
 pub use values::{
     Amenity, Coordinates, CountryCode, LocalTime, OpeningHours, OpeningPeriod, PhoneNumber,

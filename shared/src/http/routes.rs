@@ -1,4 +1,6 @@
-//! The API's route table: one entry per Lambda function behind an HTTP route.
+//! The API's route table: one entry per HTTP route, each naming the Lambda function behind it
+//! (one route per function, except nearby-cafes, which serves `GET /cafes/nearby` and its
+//! signed-in twin `GET /me/nearby-cafes`).
 //!
 //! template.yaml, infra/openapi.yaml and the local server must hold exactly these
 //! (method, path) pairs; a test in `tests/` checks all three against this table.
@@ -180,6 +182,14 @@ pub const GET_ME: RouteSpec = RouteSpec {
     function: "get-me",
     auth: true,
 };
+/// `GET /me/nearby-cafes`: `GET /cafes/nearby` for a signed-in caller, served by the same
+/// function (the nearby-ranking experiment's unit is then the caller's public id).
+pub const MY_NEARBY_CAFES: RouteSpec = RouteSpec {
+    method: "GET",
+    path: "/me/nearby-cafes",
+    function: "nearby-cafes",
+    auth: true,
+};
 /// `GET /me/experiments`
 pub const GET_MY_EXPERIMENTS: RouteSpec = RouteSpec {
     method: "GET",
@@ -312,6 +322,7 @@ pub const ROUTES: &[RouteSpec] = &[
     GET_PHOTO,
     GET_ME,
     GET_MY_EXPERIMENTS,
+    MY_NEARBY_CAFES,
     UPDATE_ME,
     GET_USER,
     LIST_USER_REVIEWS,
@@ -330,8 +341,8 @@ pub const ROUTES: &[RouteSpec] = &[
     HEALTH,
 ];
 
-/// The route a function serves (`None` for a name not in [`ROUTES`], which the route-table
-/// tests rule out for every function crate).
+/// The (first) route a function serves (`None` for a name not in [`ROUTES`], which the
+/// route-table tests rule out for every function crate).
 pub fn route_of(function: &str) -> Option<&'static RouteSpec> {
     ROUTES.iter().find(|r| r.function == function)
 }
@@ -507,16 +518,21 @@ mod tests {
     }
 
     #[test]
-    fn every_function_has_exactly_one_route() {
+    fn every_function_has_one_route_but_nearby_which_has_a_signed_in_twin() {
         for route in ROUTES {
-            assert_eq!(
-                ROUTES
-                    .iter()
-                    .filter(|r| r.function == route.function)
-                    .count(),
-                1
-            );
-            assert_eq!(route_of(route.function), Some(route));
+            let routes: Vec<&RouteSpec> = ROUTES
+                .iter()
+                .filter(|r| r.function == route.function)
+                .collect();
+            if route.function == "nearby-cafes" {
+                assert_eq!(routes, [&NEARBY_CAFES, &MY_NEARBY_CAFES]);
+            } else {
+                assert_eq!(routes, [route]);
+            }
+            assert_eq!(route_of(route.function), routes.first().copied());
         }
+        assert!(
+            matches!(match_route("GET", "/me/nearby-cafes"), RouteMatch::Found(r, _) if *r == MY_NEARBY_CAFES && r.auth)
+        );
     }
 }

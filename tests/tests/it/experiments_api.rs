@@ -2,7 +2,9 @@
 //! document in the data directory splits into different variants search, each learns its
 //! variant from the response (checked against infra/openapi.yaml), one saves a café, the events
 //! land in the store once each, and an edit of the flag file stops the experiment without a
-//! restart.
+//! restart. Signed in, two people search `GET /me/nearby-cafes` as themselves: each gets the
+//! order of their variant (the treatment with their profile's taste), one exposure under their
+//! public id, the variant `GET /me/experiments` names, and a save is one conversion.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -34,6 +36,19 @@ fn device_in(app: &TestApp, variant: Ranking) -> String {
                 .is_some_and(|a| a.variant == variant)
         })
         .unwrap()
+}
+
+/// The app's store, and its exposures to the nearby experiment as sorted (unit, variant) pairs.
+async fn stored_exposures(app: &TestApp) -> (SqliteStore, Vec<(String, String)>) {
+    let store = SqliteStore::open(&app.data_dir.path().join(local_server::DB_FILE)).unwrap();
+    let (exposures, _) = store
+        .exposures(NEARBY_RANKING.key, None, 100)
+        .await
+        .unwrap();
+    let mut got: Vec<(String, String)> =
+        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
+    got.sort();
+    (store, got)
 }
 
 async fn search(app: &TestApp, device: &str) -> tests::Reply {
@@ -84,14 +99,7 @@ async fn two_devices_land_in_different_variants_and_their_events_are_stored_once
         assert!(saved.status == 201 || saved.status == 200, "{saved:?}");
     }
 
-    let store = SqliteStore::open(&app.data_dir.path().join(local_server::DB_FILE)).unwrap();
-    let (exposures, _) = store
-        .exposures(NEARBY_RANKING.key, None, 100)
-        .await
-        .unwrap();
-    let mut got: Vec<(String, String)> =
-        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
-    got.sort();
+    let (store, got) = stored_exposures(&app).await;
     let mut want = vec![
         (format!("dev_{control}"), "distance".to_owned()),
         (format!("dev_{treatment}"), "blended".to_owned()),
@@ -147,17 +155,6 @@ async fn a_malformed_device_id_is_a_documented_400() {
     assert_eq!(reply.body["invalidParams"][0]["in"], "header");
 }
 
-/// The flag document with the nearby experiment enrolling signed-in people too.
-fn enrol_users(app: &TestApp) {
-    let users = local_server::DEFAULT_FLAGS.replacen(
-        r#""unitKinds": ["device"]"#,
-        r#""unitKinds": ["user", "device"]"#,
-        1,
-    );
-    assert_ne!(users, local_server::DEFAULT_FLAGS);
-    std::fs::write(flags_file(app), users).unwrap();
-}
-
 async fn my_experiments(app: &TestApp, sub: &str) -> tests::Reply {
     let bearer = format!("Bearer {}", token(sub));
     documented(
@@ -194,12 +191,6 @@ async fn person_in(app: &TestApp, variant: Ranking) -> (String, String) {
 #[tokio::test]
 async fn two_people_learn_their_different_variants_from_me_experiments() {
     let app = spawn_app().await;
-    // As deployed, the experiment enrols devices only: a person is in none.
-    let none = my_experiments(&app, "e2e-person-0").await;
-    assert_eq!(none.status, 200);
-    assert_eq!(none.body, serde_json::json!({"experiments": {}}));
-
-    enrol_users(&app);
     let (control, control_id) = person_in(&app, Ranking::Distance).await;
     let (treatment, treatment_id) = person_in(&app, Ranking::Blended).await;
     let a = my_experiments(&app, &control).await;
@@ -211,14 +202,7 @@ async fn two_people_learn_their_different_variants_from_me_experiments() {
     // Sticky across calls.
     assert_eq!(my_experiments(&app, &treatment).await.body, b.body);
 
-    let store = SqliteStore::open(&app.data_dir.path().join(local_server::DB_FILE)).unwrap();
-    let (exposures, _) = store
-        .exposures(NEARBY_RANKING.key, None, 100)
-        .await
-        .unwrap();
-    let mut got: Vec<(String, String)> =
-        exposures.into_iter().map(|e| (e.unit, e.variant)).collect();
-    got.sort();
+    let (_, got) = stored_exposures(&app).await;
     let mut want = vec![
         (control_id, "distance".to_owned()),
         (treatment_id, "blended".to_owned()),
@@ -228,5 +212,159 @@ async fn two_people_learn_their_different_variants_from_me_experiments() {
 
     // Anonymous callers are not served.
     let anonymous = documented(app.get("/me/experiments").await, "GET", "/me/experiments");
+    assert_eq!(anonymous.status, 401);
+
+    // With users taken out of the experiment, a person is in none.
+    let devices_only = local_server::DEFAULT_FLAGS.replacen(
+        r#""unitKinds": ["user", "device"]"#,
+        r#""unitKinds": ["device"]"#,
+        1,
+    );
+    assert_ne!(devices_only, local_server::DEFAULT_FLAGS);
+    std::fs::write(flags_file(&app), devices_only).unwrap();
+    let none = my_experiments(&app, &treatment).await;
+    assert_eq!(none.body, serde_json::json!({"experiments": {}}));
+}
+
+const MY_ROUTE: &str = "/me/nearby-cafes";
+
+async fn my_search(app: &TestApp, sub: &str, extra: &str) -> tests::Reply {
+    let bearer = format!("Bearer {}", token(sub));
+    let path = SEARCH.replacen(ROUTE, MY_ROUTE, 1) + extra;
+    documented(
+        app.request("GET", &path, &[("authorization", &bearer)])
+            .await,
+        "GET",
+        MY_ROUTE,
+    )
+}
+
+#[tokio::test]
+async fn two_signed_in_people_get_their_variants_order_one_exposure_each_and_a_conversion() {
+    let app = spawn_app().await;
+    // The local server's document is the deployed one: it enrols people and devices.
+    let deployed = FlagSet::parse(local_server::DEFAULT_FLAGS.as_bytes()).unwrap();
+    assert_eq!(
+        FlagSet::parse(&std::fs::read(flags_file(&app)).unwrap()).unwrap(),
+        deployed
+    );
+    let (control, control_id) = person_in(&app, Ranking::Distance).await;
+    let (treatment, treatment_id) = person_in(&app, Ranking::Blended).await;
+
+    // The treatment person likes siphon coffee (their profile says so).
+    let bearer = format!("Bearer {}", token(&treatment));
+    let profile = documented(
+        app.send_json(
+            "PUT",
+            "/me",
+            &[("authorization", &bearer)],
+            &serde_json::json!({"displayName": "Siphon fan", "tasteMethods": ["siphon"]}),
+        )
+        .await,
+        "PUT",
+        "/me",
+    );
+    assert_eq!(profile.status, 200, "{profile:?}");
+    assert_eq!(profile.body["tasteMethods"], serde_json::json!(["siphon"]));
+    let shown = documented(
+        app.request("GET", "/me", &[("authorization", &bearer)])
+            .await,
+        "GET",
+        "/me",
+    );
+    assert_eq!(shown.body["tasteMethods"], serde_json::json!(["siphon"]));
+    let public = documented(
+        app.get(&format!("/users/{treatment_id}")).await,
+        "GET",
+        "/users/{userId}",
+    );
+    assert!(public.body.get("tasteMethods").is_none(), "{}", public.body);
+
+    let a = my_search(&app, &control, "").await;
+    let b = my_search(&app, &treatment, "").await;
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(b.status, 200, "{b:?}");
+    assert_eq!(a.headers["cache-control"], "no-store");
+    assert_eq!(b.headers["cache-control"], "no-store");
+    assert_eq!(a.body["experiments"]["nearby-ranking"], "distance");
+    assert_eq!(b.body["experiments"]["nearby-ranking"], "blended");
+    // Control: the distance order everyone outside the experiment sees.
+    let anonymous = documented(app.get(SEARCH).await, "GET", ROUTE);
+    assert!(anonymous.body.get("experiments").is_none());
+    assert_eq!(a.item_ids(), anonymous.item_ids());
+    // Treatment: the blend with the profile's taste, exactly what a blended device asking with
+    // `taste=siphon` is shown; a `taste` parameter overrides the profile's.
+    let device = device_in(&app, Ranking::Blended);
+    let blended = |taste: &'static str| {
+        let app = &app;
+        let device = device.clone();
+        async move {
+            documented(
+                app.request(
+                    "GET",
+                    &format!("{SEARCH}&taste={taste}"),
+                    &[("x-device-id", &device)],
+                )
+                .await,
+                "GET",
+                ROUTE,
+            )
+            .item_ids()
+        }
+    };
+    assert_ne!(b.item_ids(), a.item_ids());
+    assert_eq!(b.item_ids(), blended("siphon").await);
+    let overridden = my_search(&app, &treatment, "&taste=v60").await;
+    assert_eq!(overridden.item_ids(), blended("v60").await);
+    assert_ne!(overridden.item_ids(), b.item_ids());
+    // Sticky.
+    assert_eq!(
+        my_search(&app, &treatment, "").await.item_ids(),
+        b.item_ids()
+    );
+
+    // GET /me/experiments names what was served.
+    for (sub, served) in [(&control, &a), (&treatment, &b)] {
+        let mine = my_experiments(&app, sub).await;
+        assert_eq!(mine.body["experiments"], served.body["experiments"]);
+    }
+
+    // The treatment person saves a café twice (no device header): one conversion, as a person.
+    let cafe = b.item_ids()[0].clone();
+    for _ in 0..2 {
+        let saved = app
+            .request(
+                "PUT",
+                &format!("/me/saved-cafes/{cafe}"),
+                &[("authorization", &bearer)],
+            )
+            .await;
+        assert!(saved.status == 201 || saved.status == 200, "{saved:?}");
+    }
+
+    let (store, exposures) = stored_exposures(&app).await;
+    let people: Vec<(String, String)> = exposures
+        .into_iter()
+        .filter(|(unit, _)| unit.starts_with("usr_"))
+        .collect();
+    let mut want = vec![
+        (control_id, "distance".to_owned()),
+        (treatment_id.clone(), "blended".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(
+        people, want,
+        "exactly one exposure per person, under the public id"
+    );
+    let (outcomes, _) = store
+        .outcomes(NEARBY_RANKING.key, "save", None, 100)
+        .await
+        .unwrap();
+    let got: Vec<(String, String)> = outcomes.into_iter().map(|o| (o.unit, o.variant)).collect();
+    assert_eq!(got, [(treatment_id, "blended".to_owned())]);
+
+    // Without a token the signed-in route is the documented 401.
+    let path = SEARCH.replacen(ROUTE, MY_ROUTE, 1);
+    let anonymous = documented(app.get(&path).await, "GET", MY_ROUTE);
     assert_eq!(anonymous.status, 401);
 }

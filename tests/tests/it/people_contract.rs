@@ -41,6 +41,7 @@ async fn profiles_are_created_once_and_edited_with_a_version_check<S: UserReader
             display_name: "Ana".to_owned(),
             bio: Some("Filter first.".to_owned()),
             home_city: Some("Porto".to_owned()),
+            taste_methods: Some(shared::domain::taste_methods(["v60"]).unwrap()),
         },
         at(120),
     );
@@ -56,6 +57,7 @@ async fn profiles_are_created_once_and_edited_with_a_version_check<S: UserReader
                         display_name: "Stale".to_owned(),
                         bio: None,
                         home_city: None,
+                        taste_methods: None,
                     },
                     at(180),
                 )

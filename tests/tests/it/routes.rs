@@ -142,7 +142,7 @@ async fn local_server_mounts_every_route() {
             .replace("{partnerId}", "ptn_0000000000000000")
             .replace("{userId}", catalog.people.users[0].id.as_str());
         // Nearby search needs a position (at the first demo café).
-        let path = if route.path == "/cafes/nearby" {
+        let path = if route.function == "nearby-cafes" {
             let at = catalog.cafes[0].location.coordinates;
             format!("{path}?lat={}&lng={}", at.lat(), at.lng())
         } else {

@@ -1,12 +1,15 @@
 // Discover: cafés around a point (geolocation, a city, or wherever the map was moved) from
-// /cafes/nearby, nearest first, or a text search from /cafes?q=; filters for brewing method,
+// /cafes/nearby (/me/nearby-cafes when signed in), nearest first unless the nearby-ranking
+// experiment orders them, or a text search from /cafes?q=; filters for brewing method,
 // amenity, open now and minimum rating. Everything lives in the URL, so a search is a link.
 // The map is its own chunk, imported only here and after the list has rendered.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import type { ComponentType } from "preact";
 import { api, ok, type Schemas } from "../api/client.ts";
+import { currentSession } from "../auth/session.ts";
 import { distance, ratingWords } from "../lib/format.ts";
+import { nearbyHeading, nearbyPath } from "../lib/nearby.ts";
 import { Page, Show, useLoad } from "../ui.tsx";
 import type { MapProps } from "./map.tsx";
 import type { paths } from "../api/schema";
@@ -77,7 +80,7 @@ function toQuery(s: Partial<Search>): string {
   return q ? `/?${q}` : "/";
 }
 
-async function find(s: Search): Promise<{ items: Listed[]; nearby: boolean }> {
+async function find(s: Search): Promise<{ items: Listed[]; nearby: boolean; experiments?: Partial<Record<string, string>> }> {
   const amenity = s.amenity ? (s.amenity as Schemas["Amenity"]) : null;
   const filters = {
     ...(s.method ? { brewingMethod: s.method as Method } : {}),
@@ -85,12 +88,13 @@ async function find(s: Search): Promise<{ items: Listed[]; nearby: boolean }> {
     ...(s.minRating ? { minRating: Number(s.minRating) } : {}),
   };
   if (s.lat != null && s.lng != null && !s.q) {
-    const page = await ok(
-      api.GET("/cafes/nearby", {
-        params: { query: { lat: s.lat, lng: s.lng, radiusM: s.radiusM, limit: 50, ...filters, ...(amenity ? { amenity } : {}) } },
-      }),
-    );
-    return { items: page.items, nearby: true };
+    const query = { lat: s.lat, lng: s.lng, radiusM: s.radiusM, limit: 50, ...filters, ...(amenity ? { amenity } : {}) };
+    // Signed in, the person is the experiment's unit (the client sends the token).
+    const page =
+      nearbyPath(currentSession() !== null) === "/me/nearby-cafes"
+        ? await ok(api.GET("/me/nearby-cafes", { params: { query } }))
+        : await ok(api.GET("/cafes/nearby", { params: { query } }));
+    return { items: page.items, nearby: true, experiments: page.experiments };
   }
   const page = await ok(
     api.GET("/cafes", {
@@ -158,7 +162,7 @@ export function Discover() {
   const heading = search.q
     ? `Cafés matching “${search.q}”`
     : nearby
-      ? "Cafés nearby, nearest first"
+      ? nearbyHeading(found.state === "ready" ? found.data.experiments : undefined)
       : "Top-rated cafés";
 
   return (

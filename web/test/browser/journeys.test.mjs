@@ -167,6 +167,28 @@ async function journey(page, problems, quiet, jpeg) {
   await page.getByRole("heading", { level: 1, name: title }).waitFor();
   await page.getByRole("link", { name: "Ana from the journey" }).waitFor();
 
+  // Signed in, the nearby list comes from /me/nearby-cafes with the token (the person is the
+  // nearby-ranking experiment's unit): the page shows that answer, in its order and heading.
+  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem("craftbean.session")).accessToken);
+  const mine = await fetch(`${baseUrl()}/api/me/nearby-cafes?lat=${lat}&lng=${lng}&radiusM=2000&limit=50`, {
+    headers: { authorization: `Bearer ${token}` },
+  }).then((r) => r.json());
+  assert.equal(mine.items.length, nearby.items.length, "the same cafés as the anonymous search");
+  const asked = [];
+  page.on("request", (r) => {
+    if (r.url().includes("nearby")) asked.push([new URL(r.url()).pathname, r.headers().authorization ?? ""]);
+  });
+  await open(page, `/?lat=${lat}&lng=${lng}&r=2000`);
+  const variant = mine.experiments?.["nearby-ranking"];
+  const heading = variant === "blended" ? "Cafés nearby, best for you first" : "Cafés nearby, nearest first";
+  await page.getByRole("heading", { name: heading }).waitFor();
+  await listed.first().waitFor();
+  assert.deepEqual(
+    (await listed.allTextContents()).map((t) => t.trim()),
+    mine.items.map((c) => c.name),
+  );
+  assert.deepEqual(asked, [["/api/me/nearby-cafes", `Bearer ${token}`]], "signed in: only the signed-in route");
+
   assert.deepEqual(problems, [], "no uncaught errors in the page");
 }
 
