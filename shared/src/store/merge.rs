@@ -80,8 +80,8 @@ impl Sizing {
     /// The first chunk read from each source: its even share of what the page needs, plus a
     /// margin of `1 + 2·ceil(√share)`, about three standard deviations of how many of the
     /// page's items a hash shard holds (binomial, variance just under the share), so that a
-    /// second round is rare (about one page in twenty at 20 items over 8 shards:
-    /// `an_even_split_costs_one_round_of_small_reads`). Unsharded: the share alone.
+    /// second round is rare (≈ 3 % of pages by the binomial at 20 items over 8 shards; at most
+    /// one in ten: `an_even_split_costs_one_round_of_small_reads`). Unsharded: the share alone.
     fn chunk(self) -> usize {
         let shards = self.shards.max(1);
         let share = self.expected.div_ceil(shards);
