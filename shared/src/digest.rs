@@ -9,6 +9,14 @@ pub fn sha256_hex(data: &[u8], n_bytes: usize) -> String {
     hex::encode(&digest[..n_bytes.min(digest.len())])
 }
 
+/// The first 8 bytes of the SHA-256 of `data` as a big-endian number (stable hash shards).
+pub fn sha256_u64(data: &[u8]) -> u64 {
+    let digest = Sha256::digest(data);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -21,5 +29,6 @@ mod tests {
         assert_eq!(sha256_hex(b"abc", 16), &abc[..32]);
         assert_eq!(sha256_hex(b"abc", 8), &abc[..16]);
         assert_eq!(sha256_hex(b"abc", 0), "");
+        assert_eq!(sha256_u64(b"abc"), 0xba78_16bf_8f01_cfea);
     }
 }

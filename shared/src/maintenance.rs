@@ -120,17 +120,41 @@ pub async fn rewrite_roasters<S: RoasterReader + CatalogWriter>(
 pub struct Rewritten {
     pub cafes: usize,
     pub roasters: usize,
+    /// Whether café list entries were still found in the unsharded partitions after the
+    /// rewrite (a café written concurrently by an older release): run the reindex again.
+    /// `false` is the condition for turning [`crate::store::keys::READ_UNSHARDED_CAFE_LISTS`]
+    /// off (docs/capacity.md "Migration").
+    pub unsharded_left: bool,
 }
 
 /// Rewrites every café (with its artisans and the city list) and roaster (`xtask reindex`, and
-/// the local server's one-off backfill).
-pub async fn rewrite_catalog<S: CafeReader + RoasterReader + ArtisanReader + CatalogWriter>(
-    store: &S,
+/// the local server's one-off backfill). Rewriting a café also moves its list entries from the
+/// unsharded `CAFES#<dim>` partitions an older release wrote to their shards
+/// (`CAFES#<dim>#S<k>`), each entry in the same write as the rest of its partition, so readers
+/// (which merge both while the migration lasts) see every café exactly once throughout.
+pub async fn rewrite_catalog<T: crate::store::ItemTable>(
+    store: &T,
 ) -> Result<Rewritten, StoreError> {
+    let cafes = rewrite_cafes(store).await?;
+    let roasters = rewrite_roasters(store).await?;
     Ok(Rewritten {
-        cafes: rewrite_cafes(store).await?,
-        roasters: rewrite_roasters(store).await?,
+        cafes,
+        roasters,
+        unsharded_left: unsharded_cafe_lists_remain(store).await?,
     })
+}
+
+/// Whether any café list entry is left in the unsharded `CAFES#ALL` partition (one `Query` of
+/// one item). Every café has an `ALL` entry, and a café's entries move together (one
+/// partition write), so none left there means none left in any unsharded café list.
+pub async fn unsharded_cafe_lists_remain<T: crate::store::ItemTable>(
+    store: &T,
+) -> Result<bool, StoreError> {
+    let lpk = crate::store::keys::cafes_lpk(crate::store::keys::ALL);
+    let found = store
+        .query_index(crate::store::SortIndex::ByName, &lpk, None, 1)
+        .await?;
+    Ok(!found.is_empty())
 }
 
 pub use crate::store::{

@@ -26,6 +26,8 @@ pub struct Tally {
     pub written: Vec<(String, String)>,
     /// `(PK, SK)` of the items of each `TransactWriteItems` request, in order.
     pub transactions: Vec<Vec<(String, String)>>,
+    /// Items returned by index reads (`Query` on a list partition), per partition.
+    pub read_from: BTreeMap<String, usize>,
 }
 
 impl Tally {
@@ -113,7 +115,9 @@ impl<T: ItemTable> ItemTable for Counting<T> {
         limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
         self.with(|t| t.call("Query"));
-        self.inner.query_index(index, lpk, after, limit).await
+        let docs = self.inner.query_index(index, lpk, after, limit).await?;
+        self.with(|t| *t.read_from.entry(lpk.to_owned()).or_default() += docs.len());
+        Ok(docs)
     }
 
     async fn query_range(
@@ -125,7 +129,9 @@ impl<T: ItemTable> ItemTable for Counting<T> {
         limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
         self.with(|t| t.call("Query"));
-        self.inner.query_range(index, lpk, from, to, limit).await
+        let docs = self.inner.query_range(index, lpk, from, to, limit).await?;
+        self.with(|t| *t.read_from.entry(lpk.to_owned()).or_default() += docs.len());
+        Ok(docs)
     }
 
     async fn get_docs(

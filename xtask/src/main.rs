@@ -239,8 +239,14 @@ async fn reindex(args: &[String]) -> anyhow::Result<()> {
         _ => bail!("{USAGE}"),
     };
     println!(
-        "rewrote {} cafés and {} roasters",
-        rewritten.cafes, rewritten.roasters
+        "rewrote {} cafés and {} roasters; unsharded café list entries left: {}",
+        rewritten.cafes,
+        rewritten.roasters,
+        if rewritten.unsharded_left {
+            "some (a café was written meanwhile by an older release: run reindex again)"
+        } else {
+            "none"
+        }
     );
     Ok(())
 }

@@ -234,12 +234,13 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
         info!(users, "computed recommendations");
     } else if !store.has_geo_entries().await?
         || !store.has_term_entries().await?
+        || store.has_unsharded_cafe_lists().await?
         || shared::ports::CityReader::list_cities(&store)
             .await?
             .is_empty()
     {
-        // A data directory from before the geo or term index or the city and artisan lists:
-        // backfill it once.
+        // A data directory from before the geo or term index, the city and artisan lists or
+        // the sharded café lists: backfill (and move) it once.
         let rewritten = shared::maintenance::rewrite_catalog(&store)
             .await
             .context("adding geo, term, city and artisan index entries to existing data")?;

@@ -8,6 +8,7 @@ use tracing::instrument;
 use super::cafe_entry::{CafeEntry, CafeEntryDoc, CompactHours};
 use super::doc::{decode, encode, profile, read_page};
 use super::keys;
+use super::merge::read_merged_page;
 use super::search_index;
 use super::table::{
     Condition, Item, ItemTable, SortIndex, SortKeys, StoredDoc, TransactError, Write,
@@ -65,11 +66,11 @@ impl<S: ItemTable> CafeReader for S {
             )
             .await?
         } else {
-            let lpk = keys::cafes_lpk(&keys::cafe_dim_for(filter));
-            read_page(
+            let dim = keys::cafe_dim_for(filter);
+            read_cafe_list(
                 self,
+                &dim,
                 index_for(query.sort),
-                &lpk,
                 query.after.as_ref(),
                 query.limit,
                 residual(filter),
@@ -84,6 +85,31 @@ impl<S: ItemTable> CafeReader for S {
     async fn get_cafe(&self, id: &CafeId) -> Result<Option<Cafe>, StoreError> {
         profile(self, keys::cafe_pk(id)).await
     }
+}
+
+/// One page of the café list of dimension `dim`: its shards (and, while
+/// [`keys::READ_UNSHARDED_CAFE_LISTS`], its unsharded partition) merged in `index` order.
+async fn read_cafe_list<S: ItemTable, T: DeserializeOwned>(
+    store: &S,
+    dim: &str,
+    index: SortIndex,
+    after: Option<&PageKey>,
+    limit: PageLimit,
+    filtered: bool,
+    keep: impl Fn(&T) -> bool,
+) -> Result<Page<T>, StoreError> {
+    let sources = keys::cafe_list_sources(dim);
+    let shards = keys::cafe_list_shards(dim) as usize;
+    let (page, stats) =
+        read_merged_page(store, index, &sources, shards, after, limit, filtered, keep).await?;
+    tracing::debug!(
+        dim,
+        rounds = stats.rounds,
+        queries = stats.queries,
+        items_read = stats.items_read,
+        "merged café list page"
+    );
+    Ok(page)
 }
 
 impl<S: ItemTable> CafeSync for S {
@@ -182,11 +208,10 @@ impl<S: ItemTable> RoasterReader for S {
         id: &RoasterId,
         limit: PageLimit,
     ) -> Result<Page<CafeSummary>, StoreError> {
-        let lpk = keys::cafes_lpk(&keys::roaster_dim(id));
-        read_page(
+        read_cafe_list(
             self,
+            &keys::roaster_dim(id),
             SortIndex::ByName,
-            &lpk,
             None,
             limit,
             false,
@@ -359,7 +384,7 @@ fn cafe_items(
     let listed = Listed {
         profile: encode(&pk, keys::PROFILE_SK, &ProfileDoc { cafe, updated_at })?,
         summary: summary_doc.clone(),
-        lpk: &keys::cafes_lpk,
+        lpk: &|dim: &str| keys::cafe_list_lpk(dim, &cafe.id),
         dims: keys::cafe_dims(&summary),
         sort: SortKeys::one(SortIndex::ByName, keys::by_name(&cafe.name, id))
             .with(
@@ -455,7 +480,7 @@ fn city_item(city: &City) -> Result<Item, StoreError> {
 /// Most list entries read per round-trip when recounting a city.
 const CITY_COUNT_BATCH: usize = 1_000;
 
-/// Recounts city `slug` from its `CAFES#CITY#<slug>` list partition and rewrites (or deletes)
+/// Recounts city `slug` from its `CAFES#CITY#<slug>` list (every shard) and rewrites (or deletes)
 /// its city entry. The index read may lag a write that just happened (GSIs are eventually
 /// consistent), so the café that was just written (`written`) is taken from the caller, not
 /// from the index.
@@ -464,23 +489,27 @@ async fn recount_city<S: ItemTable>(
     slug: &Slug,
     written: &Cafe,
 ) -> Result<(), StoreError> {
-    let lpk = keys::cafes_lpk(&keys::city_dim(slug));
     let mut locations: Vec<Location> = Vec::new();
-    let mut after: Option<PageKey> = None;
-    loop {
-        let docs = store
-            .query_index(SortIndex::ByName, &lpk, after.as_ref(), CITY_COUNT_BATCH)
-            .await?;
-        let exhausted = docs.len() < CITY_COUNT_BATCH;
-        for StoredDoc { key, doc } in docs {
-            let summary: CafeSummary = decode(&key.pk, &key.sk, &doc)?;
-            if summary.id != written.id {
-                locations.push(summary.location);
+    // Every source of the city's list, each read whole (a count needs no order). A café on
+    // both sides of a move to its shard is counted once.
+    let mut seen: std::collections::HashSet<CafeId> = std::collections::HashSet::new();
+    for lpk in keys::cafe_list_sources(&keys::city_dim(slug)) {
+        let mut after: Option<PageKey> = None;
+        loop {
+            let docs = store
+                .query_index(SortIndex::ByName, &lpk, after.as_ref(), CITY_COUNT_BATCH)
+                .await?;
+            let exhausted = docs.len() < CITY_COUNT_BATCH;
+            for StoredDoc { key, doc } in docs {
+                let summary: CafeSummary = decode(&key.pk, &key.sk, &doc)?;
+                if summary.id != written.id && seen.insert(summary.id.clone()) {
+                    locations.push(summary.location);
+                }
+                after = Some(key);
             }
-            after = Some(key);
-        }
-        if exhausted {
-            break;
+            if exhausted {
+                break;
+            }
         }
     }
     if Slug::from_text(&written.location.city).is_ok_and(|s| &s == slug) {

@@ -15,7 +15,7 @@ use crate::query::{Page, PageKey, PageLimit};
 /// cost of a request whose filters match few of the items in the partition it reads.
 pub const MAX_ITEMS_READ_PER_PAGE: usize = 1_000;
 /// Items per index read when a residual filter may discard some of them.
-const FILTERED_BATCH: usize = 100;
+pub(super) const FILTERED_BATCH: usize = 100;
 
 pub(super) fn decode<T: DeserializeOwned>(pk: &str, sk: &str, doc: &str) -> Result<T, StoreError> {
     serde_json::from_str(doc).map_err(|source| StoreError::Corrupt {

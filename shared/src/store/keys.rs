@@ -4,7 +4,7 @@
 //! | entity | PK | SK | LPK (list partition) |
 //! |---|---|---|---|
 //! | café profile in the sync list | `CAFE#<id>` | `PROFILE` | `CAFES#UPDATED`, sorted by `SN` = `<updated µs, 16 digits>#<id>` |
-//! | café list entry | `CAFE#<id>` | `LIST#<dim>` | `CAFES#<dim>` |
+//! | café list entry | `CAFE#<id>` | `LIST#<dim>` | `CAFES#<dim>#S<k>`, k = [`list_shard`] of the id mod [`cafe_list_shards`] |
 //! | café geo entry | `CAFE#<id>` | `GEO#<level>` | `GEO#<cell>`, sorted by `SG` = `<geohash12>#<id>` |
 //! | roaster profile | `ROASTER#<id>` | `PROFILE` | – |
 //! | roaster list entry | `ROASTER#<id>` | `LIST#<dim>` | `ROASTERS#<dim>` |
@@ -89,10 +89,77 @@ pub fn list_sk(dim: &str) -> String {
     format!("{LIST_SK_PREFIX}{dim}")
 }
 
-/// List partition of cafés in dimension `dim`.
+/// The unsharded list partition of cafés in dimension `dim`, which releases before sharding
+/// wrote (readers still merge it while [`READ_UNSHARDED_CAFE_LISTS`]; `xtask reindex` empties
+/// it). Writers use [`cafe_list_lpk`].
 pub fn cafes_lpk(dim: &str) -> String {
     format!("CAFES#{dim}")
 }
+
+/// How many hash shards the café list of dimension `dim` is spread over: the one place that
+/// decides it (docs/capacity.md has the arithmetic). A list partition is one GSI partition,
+/// about 3,000 read units/s; a page merged from N shards reads its even share of the page plus
+/// a margin from each (`store::merge`), so with 0.94 KB entries a page of 20 reads 8 entries
+/// (1 read unit) per shard instead of 21 (2.5 units) from one partition: 3,000 pages/s per list
+/// instead of 1,200.
+///
+/// - `ALL`, `CITY#…`, `COUNTRY#…`, `METHOD#…`, `AMENITY#…`: lists that can hold the whole
+///   catalogue or most of a big city's or country's cafés: 8 (4 would read 13 entries, 2 units,
+///   per shard: barely better than one partition; 16 reads 7, still 1 unit: no better than 8).
+/// - `ROASTER#…`: the tens of cafés one roaster supplies: 1 (a shard read costs at least half
+///   a read unit, so sharding a small list only adds Queries).
+pub fn cafe_list_shards(dim: &str) -> u32 {
+    if dim.starts_with("ROASTER#") {
+        1
+    } else {
+        MAX_CAFE_LIST_SHARDS
+    }
+}
+
+/// Highest café list shard count of any dimension (bounds the Queries of one merged round).
+pub const MAX_CAFE_LIST_SHARDS: u32 = 8;
+
+/// The shard (`0..shards`) of the entity `id` in a list of `shards` shards: the first 8 bytes
+/// of SHA-256 of the id, big-endian, modulo `shards`. Stable across releases and adapters, and
+/// spread evenly whatever the ids look like.
+pub fn list_shard(id: &str, shards: u32) -> u32 {
+    let shards = u64::from(shards.max(1));
+    (crate::digest::sha256_u64(id.as_bytes()) % shards) as u32
+}
+
+/// Shard `shard` of the café list of dimension `dim`: `CAFES#<dim>#S<shard>`.
+pub fn cafe_list_shard_lpk(dim: &str, shard: u32) -> String {
+    format!("CAFES#{dim}#S{shard}")
+}
+
+/// The list partition that holds café `id`'s entry for dimension `dim` (what writers write).
+pub fn cafe_list_lpk(dim: &str, id: &CafeId) -> String {
+    cafe_list_shard_lpk(dim, list_shard(id.as_str(), cafe_list_shards(dim)))
+}
+
+/// Whether readers also read the unsharded list partitions (`CAFES#<dim>`, [`cafes_lpk`]) that
+/// releases before sharding wrote, merged with the shards as one more source. On while a live
+/// table may still hold unsharded entries (docs/capacity.md "Migration"): every entry is one
+/// item whose `LPK` moves from the old partition to its shard in one write, so the merge sees
+/// it exactly once whichever side it is on. Turn it off in the release after `xtask reindex`
+/// reported no unsharded entries left.
+pub const READ_UNSHARDED_CAFE_LISTS: bool = true;
+
+/// Every partition a read of the café list of dimension `dim` merges: its shards, then (while
+/// [`READ_UNSHARDED_CAFE_LISTS`]) the unsharded partition.
+pub fn cafe_list_sources(dim: &str) -> Vec<String> {
+    let mut sources: Vec<String> = (0..cafe_list_shards(dim))
+        .map(|k| cafe_list_shard_lpk(dim, k))
+        .collect();
+    if READ_UNSHARDED_CAFE_LISTS {
+        sources.push(cafes_lpk(dim));
+    }
+    sources
+}
+
+/// Above every list sort value (`SN`, `SR`, `ST`): U+10FFFF, the highest scalar value (and the
+/// highest in UTF-8 byte order, which both adapters compare by); sort values never hold it.
+pub const SORT_CEILING: &str = "\u{10FFFF}";
 
 /// List partition of roasters in dimension `dim`.
 pub fn roasters_lpk(dim: &str) -> String {
@@ -647,6 +714,35 @@ mod tests {
         assert_eq!(shard_cafe(&ratings_pk(&cafe), &reviewer_sk(&user)), None);
         assert_eq!(shard_cafe(&cafe_pk(&cafe), &shard_sk("eu-west-1")), None);
         assert_eq!(shard_cafe("RATINGS#not-an-id", &shard_sk("x")), None);
+    }
+
+    #[test]
+    fn list_shards_are_stable_and_even() {
+        // Stored entries sit where this hash put them: it must never change.
+        assert_eq!(list_shard("abc", 8), (0xba78_16bf_8f01_cfea_u64 % 8) as u32);
+        assert_eq!(list_shard("abc", 1), 0);
+        let mut counts = [0u32; 8];
+        for n in 0..8_000 {
+            counts[list_shard(&format!("caf_{n}"), 8) as usize] += 1;
+        }
+        assert!(
+            counts.iter().all(|c| (900..1_100).contains(c)),
+            "{counts:?}"
+        );
+        assert_eq!(cafe_list_shard_lpk("CITY#oslo", 3), "CAFES#CITY#oslo#S3");
+        let cafe = CafeId::from_entropy(7);
+        let lpk = cafe_list_lpk(ALL, &cafe);
+        assert!(cafe_list_sources(ALL).contains(&lpk));
+        assert_eq!(
+            cafe_list_sources(ALL).len(),
+            8 + usize::from(READ_UNSHARDED_CAFE_LISTS)
+        );
+        let roaster = roaster_dim(&RoasterId::from_entropy(1));
+        assert_eq!(cafe_list_shards(&roaster), 1);
+        assert_eq!(
+            cafe_list_shards(&city_dim(&Slug::parse("oslo").expect("slug"))),
+            8
+        );
     }
 
     #[test]

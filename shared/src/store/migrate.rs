@@ -150,23 +150,28 @@ pub async fn migrate_authors<T: ItemTable>(
         profiles: HashSet::new(),
         report: MigrationReport::default(),
     };
-    let mut cafes = Pages::new(SortIndex::ByName, keys::cafes_lpk(keys::ALL));
-    while let Some(page) = cafes.next(table).await? {
-        for entry in page {
-            let Some(cafe) = field(&entry.doc, "id").and_then(|id| CafeId::parse(&id).ok()) else {
-                continue;
-            };
-            run.report.cafes += 1;
-            let mut reviews = Pages::new(SortIndex::ByNewest, keys::reviews_lpk(&cafe));
-            while let Some(page) = reviews.next(table).await? {
-                for entry in page {
-                    run.review(&entry).await?;
+    // Every café list source (its shards, and the unsharded partition older stores hold);
+    // order does not matter here.
+    for lpk in keys::cafe_list_sources(keys::ALL) {
+        let mut cafes = Pages::new(SortIndex::ByName, lpk);
+        while let Some(page) = cafes.next(table).await? {
+            for entry in page {
+                let Some(cafe) = field(&entry.doc, "id").and_then(|id| CafeId::parse(&id).ok())
+                else {
+                    continue;
+                };
+                run.report.cafes += 1;
+                let mut reviews = Pages::new(SortIndex::ByNewest, keys::reviews_lpk(&cafe));
+                while let Some(page) = reviews.next(table).await? {
+                    for entry in page {
+                        run.review(&entry).await?;
+                    }
                 }
-            }
-            let mut photos = Pages::new(SortIndex::ByNewest, keys::photos_lpk(&cafe));
-            while let Some(page) = photos.next(table).await? {
-                for entry in page {
-                    run.photo(&entry).await?;
+                let mut photos = Pages::new(SortIndex::ByNewest, keys::photos_lpk(&cafe));
+                while let Some(page) = photos.next(table).await? {
+                    for entry in page {
+                        run.photo(&entry).await?;
+                    }
                 }
             }
         }

@@ -13,6 +13,7 @@ pub mod guard;
 mod health;
 mod import;
 pub mod keys;
+mod merge;
 mod migrate;
 mod nearby;
 pub mod partners;

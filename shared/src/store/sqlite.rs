@@ -218,6 +218,20 @@ impl SqliteStore {
         .await
     }
 
+    /// Whether any café list entry is still in the unsharded `CAFES#ALL` partition (stores
+    /// written before list shards: every café has an `ALL` entry, and a reindex moves them all).
+    pub async fn has_unsharded_cafe_lists(&self) -> Result<bool, StoreError> {
+        let lpk = keys::cafes_lpk(keys::ALL);
+        self.with_conn("has_unsharded_cafe_lists", move |c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM items WHERE lpk = ?1)",
+                params![lpk],
+                |r| r.get(0),
+            )
+        })
+        .await
+    }
+
     /// Whether the store holds no items at all (used to seed demo data on first start).
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
         self.with_conn("is_empty", |c| {

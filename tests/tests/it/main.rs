@@ -34,6 +34,7 @@ mod reviews_api;
 mod reviews_contract;
 mod routes;
 mod search_contract;
+mod shard_contract;
 mod stories_api;
 mod stories_contract;
 mod sync_contract;
