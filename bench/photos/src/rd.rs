@@ -249,7 +249,7 @@ mod tests {
 
     #[test]
     fn the_ratio_is_of_sums_not_a_mean_of_ratios() {
-        // Per-pair ratios 0.5 and 2.0 (mean 1.25); sums 1100 / 1100.
-        assert_eq!(summed_ratio(&[(100.0, 200.0), (1000.0, 500.0)]), 1.0);
+        // Per-pair ratios 0.5 and 1.0 (mean 0.75); sums 900 / 1000.
+        assert_eq!(summed_ratio(&[(100.0, 200.0), (800.0, 800.0)]), 0.9);
     }
 }

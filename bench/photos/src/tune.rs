@@ -134,10 +134,18 @@ fn renditions(file: &Path) -> anyhow::Result<Vec<(u32, image::RgbImage)>> {
     Ok(out)
 }
 
+/// `tune <work dir> [--size N] <photo>…`; `--size` measures one rendition size only.
 pub fn run(args: &[String]) -> anyhow::Result<()> {
-    let (work, photos) = args
+    let (work, mut photos) = args
         .split_first()
-        .context("usage: bench-photos tune <work dir> <photo>…")?;
+        .context("usage: bench-photos tune <work dir> [--size N] <photo>…")?;
+    let mut only: Option<u32> = None;
+    if let [flag, size, rest @ ..] = photos
+        && flag == "--size"
+    {
+        only = Some(size.parse()?);
+        photos = rest;
+    }
     let candidates = candidates();
     // Per candidate and quality: (ours, sharp's at equal score) per rendition, encode ms.
     let mut results: Vec<Vec<(Vec<(f64, f64)>, f64, f64)>> = candidates
@@ -154,6 +162,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         let sharp_dir = Path::new(work).join("rd").join(&photo).join("sharp");
         let mut scorer = Scorer::open(&file)?;
         for (size, pixels) in renditions(&file)? {
+            if only.is_some_and(|o| o != size) {
+                continue;
+            }
             let mut by_format = Vec::new();
             for format in ["jpeg", "webp"] {
                 let curves = sharp_curves(&mut scorer, &sharp_dir, size, format)
