@@ -122,6 +122,17 @@ fn candidates() -> Vec<(Candidate, &'static [u8])> {
     out
 }
 
+/// One candidate at one quality, over the renditions measured.
+#[derive(Clone, Default)]
+struct Tally {
+    /// (our bytes, sharp's bytes at equal score) per rendition.
+    pairs: Vec<(f64, f64)>,
+    /// Encode time, summed.
+    ms: f64,
+    /// SSIMULACRA2, summed.
+    score: f64,
+}
+
 /// The renditions' pixels as resize-image makes them (decode, then 1920 → 960 → 320).
 fn renditions(file: &Path) -> anyhow::Result<Vec<(u32, image::RgbImage)>> {
     let bytes = std::fs::read(file)?;
@@ -147,10 +158,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         photos = rest;
     }
     let candidates = candidates();
-    // Per candidate and quality: (ours, sharp's at equal score) per rendition, encode ms.
-    let mut results: Vec<Vec<(Vec<(f64, f64)>, f64, f64)>> = candidates
+    // Per candidate and quality.
+    let mut results: Vec<Vec<Tally>> = candidates
         .iter()
-        .map(|(_, qs)| vec![(Vec::new(), 0.0, 0.0); qs.len()])
+        .map(|(_, qs)| vec![Tally::default(); qs.len()])
         .collect();
     for file in photos {
         let file = std::fs::canonicalize(file)?;
@@ -185,9 +196,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
                     let score = scorer.score(&ours)?;
                     let sharp = rd::best_bytes_at_score(curves, score).context("empty sweep")?;
                     let slot = &mut results[c][i];
-                    slot.0.push((ours.len() as f64, sharp.bytes()));
-                    slot.1 += ms;
-                    slot.2 += score;
+                    slot.pairs.push((ours.len() as f64, sharp.bytes()));
+                    slot.ms += ms;
+                    slot.score += score;
                 }
             }
         }
@@ -198,11 +209,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     );
     println!("|---|---|---|---|---|");
     for ((candidate, qualities), per_quality) in candidates.iter().zip(&results) {
-        for (&quality, (pairs, ms, score)) in qualities.iter().zip(per_quality) {
+        for (&quality, t) in qualities.iter().zip(per_quality) {
             println!(
-                "| {candidate:?} | {quality} | {:.2} | {:.3} | {ms:.0} ms |",
-                score / pairs.len() as f64,
-                rd::summed_ratio(pairs),
+                "| {candidate:?} | {quality} | {:.2} | {:.3} | {:.0} ms |",
+                t.score / t.pairs.len() as f64,
+                rd::summed_ratio(&t.pairs),
+                t.ms,
             );
         }
     }
