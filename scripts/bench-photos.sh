@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The photo benchmark: resize-image against sharp (libvips) on the same photos, same renditions,
-# one thread each. Fetches ~9 MP JPEGs from Debian's ukui-wallpapers package (apt-get download,
-# no root needed), makes a 50 MP JPEG from one of them, installs sharp with npm, and prints a
-# Markdown table (figures are written down in docs/photos.md).
+# one thread each, timed on the release profile Lambda runs (opt-level "s", fat LTO, unwinding
+# as the worker's Lambda build does), then compared at equal SSIMULACRA2 across sharp's quality
+# range. Fetches ~9 MP JPEGs from Debian's ukui-wallpapers package (apt-get download, no root
+# needed), makes a 50 MP JPEG from one of them (memory check), installs sharp with npm, and
+# prints Markdown tables (figures are written down in docs/photos.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-target}"
 work=target/bench-photos
 mkdir -p "$work"
 if [ ! -d "$work/ukui" ]; then
@@ -12,7 +15,8 @@ if [ ! -d "$work/ukui" ]; then
 fi
 photos=("$work"/ukui/usr/share/backgrounds/*.jpg)
 (cd bench/sharp && npm install --no-audit --no-fund --silent)
-cargo build --locked --profile tools -p xtask
-xtask=target/tools/xtask
-[ -f "$work/large-50mp.jpg" ] || "$xtask" enlarge "${photos[2]}" "$work/large-50mp.jpg" 49.9
-"$xtask" bench-photos "${photos[@]}" "$work/large-50mp.jpg"
+# The worker's Lambda build sets this through cargo-lambda (functions/resize-image/Cargo.toml).
+CARGO_PROFILE_RELEASE_PANIC=unwind cargo build --locked --release -p bench-photos
+bench="$target/release/bench-photos"
+[ -f "$work/large-50mp.jpg" ] || "$bench" enlarge "${photos[2]}" "$work/large-50mp.jpg" 49.9
+"$bench" run "$work" "${photos[@]}" --memory-only "$work/large-50mp.jpg"

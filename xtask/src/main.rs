@@ -34,8 +34,6 @@
 //!   publish the built web app to the stack's web bucket (app-config.json from the stack's
 //!   outputs, Content-Type and Cache-Control per file, stale files deleted) and invalidate its
 //!   entry points on the distribution (`make deploy-web`; docs/deploy.md, "Web app").
-//! - `bench-photos <file>…`, `render-one <file>`, `enlarge <in> <out> <MP>`: the photo
-//!   benchmark against sharp (run it through `scripts/bench-photos.sh`).
 //! - `partner create|issue-key|revoke-key|set-tier|suspend|resume|delete|list|bill …
 //!   --store embedded|dynamodb [--usage-plans free=ID,standard=ID,enterprise=ID]`: partner
 //!   lifecycle (with `--usage-plans`, API Gateway's keys too: `partner_edge`) and the monthly
@@ -62,7 +60,6 @@
 
 mod bandit;
 mod bench_nearby;
-mod bench_photos;
 mod coldstart;
 mod deploy_web;
 mod events;
@@ -97,7 +94,6 @@ const USAGE: &str =
        xtask experiment bandit [--rates 0.10,0.12] [--steps 20000] [--runs 20] [--seed 1]
        xtask experiment simulate [--runs N] [--units N]
        xtask experiment guardrails-simulate [--slower 0.3] [--errors 0.01] [--requests 5000]
-       xtask bench-photos <file>…
        xtask photo-worker --queue-url URL [--table NAME] --uploads BUCKET --media BUCKET --media-base-url URL
        xtask deploy-web (--stack NAME | --bucket B --distribution-id D --auth-domain URL --web-client-id ID) [--dist DIR] [--auth-domain URL] [--basemap-tile-url URL]";
 
@@ -151,13 +147,6 @@ async fn main() -> anyhow::Result<()> {
         Some("reco-refresh") => reco_refresh(&args[1..]).await,
         Some("photo-worker") => photo_worker(&args[1..]).await,
         Some("deploy-web") => deploy_web::run(|name| flag_value(&args[1..], name)).await,
-        Some("bench-photos") => bench_photos::run_all(&args[1..]),
-        Some("render-one") => bench_photos::render_one(args.get(1).map_or("", String::as_str)),
-        Some("enlarge") => bench_photos::enlarge(
-            args.get(1).map_or("", String::as_str),
-            args.get(2).map_or("", String::as_str),
-            args.get(3).and_then(|m| m.parse().ok()).unwrap_or(50.0),
-        ),
         _ => bail!("{USAGE}"),
     }
 }

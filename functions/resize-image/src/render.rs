@@ -14,8 +14,8 @@
 use std::io::Cursor;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use fast_image_resize::images::Image;
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use shared::digest::sha256_hex;
 
@@ -136,28 +136,34 @@ pub fn render_until(bytes: &[u8], stop: &AtomicBool) -> Result<Vec<Rendition>, R
         }
     };
     go_on()?;
-    let image = decode(bytes)?;
+    let (full, orientation) = decode_unoriented(bytes)?;
+    // The largest rendition straight from the decoded pixels, then the full-size buffer is
+    // dropped: EXIF orientation is applied to the 1920 px image (the longest side is the same
+    // either way), so a rotated photo never needs a second full-size buffer.
+    go_on()?;
+    let mut current = oriented(fit(&full, SIZES[SIZES.len() - 1])?, orientation);
+    drop(full);
     let mut out = Vec::with_capacity(SIZES.len() * 2);
     // Largest first, each smaller size resized from the one before (cheaper, same quality at
     // these ratios).
-    let mut source = image;
-    for &size in SIZES.iter().rev() {
-        go_on()?;
-        let resized = fit(&source, size)?;
+    for (i, &size) in SIZES.iter().rev().enumerate() {
+        if i > 0 {
+            go_on()?;
+            current = fit(&current, size)?;
+        }
         for encoding in [Encoding::Webp, Encoding::Jpeg] {
             go_on()?;
-            let bytes = encode(&resized, encoding)?;
+            let bytes = encode(&current, encoding)?;
             let hex = sha256_hex(&bytes, 32);
             out.push(Rendition {
                 size,
-                width: resized.width(),
-                height: resized.height(),
+                width: current.width(),
+                height: current.height(),
                 encoding,
                 name: format!("{hex}.{}", encoding.as_str()),
                 bytes,
             });
         }
-        source = resized;
     }
     out.sort_by_key(|r| (r.size, r.encoding == Encoding::Jpeg));
     Ok(out)
@@ -165,6 +171,12 @@ pub fn render_until(bytes: &[u8], stop: &AtomicBool) -> Result<Vec<Rendition>, R
 
 /// Checks the header, then decodes with limits, applies EXIF orientation and flattens to RGB.
 pub fn decode(bytes: &[u8]) -> Result<image::RgbImage, Rejected> {
+    let (image, orientation) = decode_unoriented(bytes)?;
+    Ok(oriented(image, orientation))
+}
+
+/// The pixels as stored (RGB, flattened) and the EXIF orientation still to apply to them.
+fn decode_unoriented(bytes: &[u8]) -> Result<(image::RgbImage, Option<Orientation>), Rejected> {
     if bytes.is_empty() {
         return Err(Rejected::Empty);
     }
@@ -195,12 +207,21 @@ pub fn decode(bytes: &[u8]) -> Result<image::RgbImage, Rejected> {
         return Err(Rejected::Corrupt("the image has no pixels".to_owned()));
     }
     let orientation = decoder.orientation().ok();
-    let mut image =
+    let image =
         DynamicImage::from_decoder(decoder).map_err(|e| classify(e, Some((width, height))))?;
-    if let Some(orientation) = orientation {
-        image.apply_orientation(orientation);
+    Ok((flatten(image), orientation))
+}
+
+/// `image` turned as its EXIF orientation says.
+fn oriented(image: image::RgbImage, orientation: Option<Orientation>) -> image::RgbImage {
+    match orientation {
+        None | Some(Orientation::NoTransforms) => image,
+        Some(orientation) => {
+            let mut image = DynamicImage::ImageRgb8(image);
+            image.apply_orientation(orientation);
+            image.into_rgb8()
+        }
     }
-    Ok(flatten(image))
 }
 
 /// Whether an end-of-image marker follows the last start-of-scan marker. Entropy-coded data
@@ -241,7 +262,7 @@ fn flatten(image: DynamicImage) -> image::RgbImage {
 }
 
 /// The image scaled so its longest side is `size` (or unchanged when already that small).
-fn fit(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Rejected> {
+pub fn fit(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Rejected> {
     let (w, h) = image.dimensions();
     let long = w.max(h);
     if long <= size {
@@ -250,18 +271,16 @@ fn fit(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Rejected> 
     let scale = f64::from(size) / f64::from(long);
     let nw = ((f64::from(w) * scale).round() as u32).max(1);
     let nh = ((f64::from(h) * scale).round() as u32).max(1);
-    let src = Image::from_vec_u8(w, h, image.as_raw().clone(), PixelType::U8x3)
-        .map_err(|e| Rejected::Encoding(e.to_string()))?;
-    let mut dst = Image::new(nw, nh, PixelType::U8x3);
+    // Read in place (no copy of the source, which may be 50 megapixels).
+    let mut dst = image::RgbImage::new(nw, nh);
     Resizer::new()
         .resize(
-            &src,
+            image,
             &mut dst,
             &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)),
         )
         .map_err(|e| Rejected::Encoding(e.to_string()))?;
-    image::RgbImage::from_raw(nw, nh, dst.into_vec())
-        .ok_or_else(|| Rejected::Encoding("resized buffer has the wrong size".to_owned()))
+    Ok(dst)
 }
 
 fn encode(image: &image::RgbImage, encoding: Encoding) -> Result<Vec<u8>, Rejected> {

@@ -91,6 +91,7 @@ fn every_module_says_what_it_is_for_and_nothing_is_ignored() {
         "functions",
         "infra/local-server/src",
         "bench/load/src",
+        "bench/photos/src",
         "tests",
         "xtask/src",
     ];

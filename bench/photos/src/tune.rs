@@ -1,0 +1,222 @@
+//! `bench-photos tune <work dir> <photo>…`: encoder settings chosen by measurement. Renders the
+//! photos' 1920/960/320 px pixels with resize-image's own decode and resize, encodes them with
+//! each candidate setting at several qualities, scores every file against the benchmark's
+//! reference and prints, per candidate and quality, the summed bytes against sharp's at equal
+//! SSIMULACRA2 (on the sweep a previous `run` left in `<work dir>/rd`) and the encode time.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, anyhow};
+
+use crate::rd;
+use crate::run::sharp_curves;
+use crate::score::Scorer;
+
+/// A JPEG or WebP encoder setting to measure.
+#[derive(Clone, Debug)]
+enum Candidate {
+    /// The `image` crate's encoder (4:2:2, standard tables, baseline).
+    ImageCrate,
+    /// `jpeg-encoder`: chroma sampling, quantisation tables, progressive; Huffman tables
+    /// always optimised.
+    JpegEncoder {
+        sampling: jpeg_encoder::SamplingFactor,
+        tables: jpeg_encoder::QuantizationTableType,
+        progressive: bool,
+    },
+    /// libwebp through the `webp` crate.
+    Webp {
+        method: i32,
+        sns: i32,
+        sharp_yuv: bool,
+    },
+}
+
+impl Candidate {
+    fn format(&self) -> &'static str {
+        match self {
+            Self::Webp { .. } => "webp",
+            _ => "jpeg",
+        }
+    }
+
+    fn encode(&self, image: &image::RgbImage, quality: u8) -> anyhow::Result<Vec<u8>> {
+        let (w, h) = image.dimensions();
+        match self {
+            Self::ImageCrate => {
+                let mut out = Vec::new();
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+                    .encode_image(image)?;
+                Ok(out)
+            }
+            Self::JpegEncoder {
+                sampling,
+                tables,
+                progressive,
+            } => {
+                let mut out = Vec::new();
+                let mut e = jpeg_encoder::Encoder::new(&mut out, quality);
+                e.set_sampling_factor(*sampling);
+                e.set_quantization_tables(tables.clone(), tables.clone());
+                e.set_progressive(*progressive);
+                e.set_optimized_huffman_tables(true);
+                e.encode(
+                    image.as_raw(),
+                    u16::try_from(w)?,
+                    u16::try_from(h)?,
+                    jpeg_encoder::ColorType::Rgb,
+                )?;
+                Ok(out)
+            }
+            Self::Webp {
+                method,
+                sns,
+                sharp_yuv,
+            } => {
+                let mut config = webp::WebPConfig::new().map_err(|()| anyhow!("libwebp config"))?;
+                config.quality = f32::from(quality);
+                config.method = *method;
+                config.sns_strength = *sns;
+                config.use_sharp_yuv = i32::from(*sharp_yuv);
+                let out = webp::Encoder::from_rgb(image.as_raw(), w, h)
+                    .encode_advanced(&config)
+                    .map_err(|e| anyhow!("libwebp: {e:?}"))?;
+                Ok(out.to_vec())
+            }
+        }
+    }
+}
+
+fn candidates() -> Vec<(Candidate, &'static [u8])> {
+    use jpeg_encoder::QuantizationTableType as T;
+    use jpeg_encoder::SamplingFactor as S;
+    const JPEG_Q: &[u8] = &[76, 82, 88];
+    const WEBP_Q: &[u8] = &[75, 80, 85];
+    let mut out = vec![(Candidate::ImageCrate, JPEG_Q)];
+    for (sampling, tables) in [
+        (S::F_2_2, T::Default),
+        (S::F_2_2, T::ImageMagick),
+        (S::F_1_1, T::ImageMagick),
+        (S::F_1_1, T::Default),
+    ] {
+        out.push((
+            Candidate::JpegEncoder {
+                sampling,
+                tables,
+                progressive: true,
+            },
+            JPEG_Q,
+        ));
+    }
+    for (method, sns, sharp_yuv) in [(4, 50, false), (6, 50, false), (6, 50, true)] {
+        out.push((
+            Candidate::Webp {
+                method,
+                sns,
+                sharp_yuv,
+            },
+            WEBP_Q,
+        ));
+    }
+    out
+}
+
+/// One candidate at one quality, over the renditions measured.
+#[derive(Clone, Default)]
+struct Tally {
+    /// (our bytes, sharp's bytes at equal score) per rendition.
+    pairs: Vec<(f64, f64)>,
+    /// Encode time, summed.
+    ms: f64,
+    /// SSIMULACRA2, summed.
+    score: f64,
+}
+
+/// The renditions' pixels as resize-image makes them (decode, then 1920 → 960 → 320).
+fn renditions(file: &Path) -> anyhow::Result<Vec<(u32, image::RgbImage)>> {
+    let bytes = std::fs::read(file)?;
+    let mut current = resize_image::render::decode(&bytes).map_err(|e| anyhow!("{e}"))?;
+    let mut out = Vec::new();
+    for &size in resize_image::render::SIZES.iter().rev() {
+        current = resize_image::render::fit(&current, size).map_err(|e| anyhow!("{e}"))?;
+        out.push((size, current.clone()));
+    }
+    Ok(out)
+}
+
+/// `tune <work dir> [--size N] <photo>…`; `--size` measures one rendition size only.
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let (work, mut photos) = args
+        .split_first()
+        .context("usage: bench-photos tune <work dir> [--size N] <photo>…")?;
+    let mut only: Option<u32> = None;
+    if let [flag, size, rest @ ..] = photos
+        && flag == "--size"
+    {
+        only = Some(size.parse()?);
+        photos = rest;
+    }
+    let candidates = candidates();
+    // Per candidate and quality.
+    let mut results: Vec<Vec<Tally>> = candidates
+        .iter()
+        .map(|(_, qs)| vec![Tally::default(); qs.len()])
+        .collect();
+    for file in photos {
+        let file = std::fs::canonicalize(file)?;
+        let photo = file
+            .file_name()
+            .context("no file name")?
+            .to_string_lossy()
+            .into_owned();
+        let sharp_dir = Path::new(work).join("rd").join(&photo).join("sharp");
+        let mut scorer = Scorer::open(&file)?;
+        for (size, pixels) in renditions(&file)? {
+            if only.is_some_and(|o| o != size) {
+                continue;
+            }
+            let mut by_format = Vec::new();
+            for format in ["jpeg", "webp"] {
+                let curves = sharp_curves(&mut scorer, &sharp_dir, size, format)
+                    .with_context(|| format!("sharp's sweep of {photo}: run `run` first"))?;
+                by_format.push((format, curves));
+            }
+            for (c, (candidate, qualities)) in candidates.iter().enumerate() {
+                let format = candidate.format();
+                let curves = by_format
+                    .iter()
+                    .find(|(f, _)| *f == format)
+                    .map(|(_, c)| c)
+                    .context("no curves")?;
+                for (i, &quality) in qualities.iter().enumerate() {
+                    let started = Instant::now();
+                    let ours = candidate.encode(&pixels, quality)?;
+                    let ms = started.elapsed().as_secs_f64() * 1e3;
+                    let score = scorer.score(&ours)?;
+                    let sharp = rd::best_bytes_at_score(curves, score).context("empty sweep")?;
+                    let slot = &mut results[c][i];
+                    slot.pairs.push((ours.len() as f64, sharp.bytes()));
+                    slot.ms += ms;
+                    slot.score += score;
+                }
+            }
+        }
+        eprintln!("tuned on {photo}");
+    }
+    println!(
+        "| candidate | quality | mean SSIMULACRA2 | ours ÷ sharp at equal score (summed) | encode time (all renditions) |"
+    );
+    println!("|---|---|---|---|---|");
+    for ((candidate, qualities), per_quality) in candidates.iter().zip(&results) {
+        for (&quality, t) in qualities.iter().zip(per_quality) {
+            println!(
+                "| {candidate:?} | {quality} | {:.2} | {:.3} | {:.0} ms |",
+                t.score / t.pairs.len() as f64,
+                rd::summed_ratio(&t.pairs),
+                t.ms,
+            );
+        }
+    }
+    Ok(())
+}
