@@ -243,8 +243,18 @@ pub struct Plan {
     pub level: u8,
     /// Precision of the cells the ranges are made of.
     pub precision: u8,
-    /// The range reads, at most [`MAX_QUERIES`].
+    /// The range reads, in Z order: at most [`MAX_QUERIES`] per round (see [`Plan::rounds`]).
     pub ranges: Vec<CellRange>,
+    /// The area of the cells read, square metres (an estimate: every cell measured at the
+    /// centre's latitude). Times the density of index entries, what the plan will read.
+    pub area_m2: f64,
+}
+
+impl Plan {
+    /// The ranges in rounds of at most [`MAX_QUERIES`] parallel reads, read one after another.
+    pub fn rounds(&self) -> std::slice::Chunks<'_, CellRange> {
+        self.ranges.chunks(MAX_QUERIES)
+    }
 }
 
 /// A candidate plan with its cost: grid cells read (at its precision) times their area.
@@ -305,13 +315,35 @@ pub fn plan(centre: Coordinates, radius_m: f64) -> Plan {
 /// Plans the range reads that find every indexed point whose distance from `centre` lies in
 /// `[inner_m, radius_m]`: as [`plan`], but cells lying wholly nearer than `inner_m` are left out
 /// (an expanding search has read them already). Points nearer than `inner_m` may still be
-/// returned (cells straddling the inner circle are read whole).
+/// returned (cells straddling the inner circle are read whole). One round: at most
+/// [`MAX_QUERIES`] ranges.
 pub fn plan_ring(centre: Coordinates, inner_m: f64, radius_m: f64) -> Plan {
+    let mut plans = plan_ring_rounds(centre, inner_m, radius_m, 1);
+    plans.swap_remove(0)
+}
+
+/// Converts an area in square degrees at latitude `lat` to square metres (an estimate).
+fn square_metres(square_degrees: f64, lat: f64) -> f64 {
+    let metres_per_degree = EARTH_RADIUS_M.to_radians();
+    square_degrees * metres_per_degree * metres_per_degree * lat.to_radians().cos().max(1e-3)
+}
+
+/// The plans for the ring `[inner_m, radius_m]` (as [`plan_ring`]) in one round, two rounds, …
+/// up to `rounds` (at least 1): element `n` holds at most `(n + 1) ×` [`MAX_QUERIES`] ranges.
+/// More rounds let the ranges follow a thin ring closely instead of joining across the inner
+/// disk, which was read already: fewer entries read for one more round trip.
+pub fn plan_ring_rounds(
+    centre: Coordinates,
+    inner_m: f64,
+    radius_m: f64,
+    rounds: usize,
+) -> Vec<Plan> {
+    let rounds = rounds.max(1);
     let (lat, lng) = (centre.lat(), centre.lng());
     let radius_m = radius_m.max(0.0);
     let inner_m = inner_m.min(radius_m) - SLACK_M;
     let ((lat_lo, lat_hi), lngs) = bounding_box(lat, lng, radius_m);
-    let mut best: Option<Candidate> = None;
+    let mut best: Vec<Option<Candidate>> = (0..rounds).map(|_| None).collect();
     for q in 1..=KEY_PRECISION {
         let (xb, yb) = (lng_bits(q), lat_bits(q));
         let y_lo = grid_index(lat_lo, -90.0, 180.0, yb);
@@ -354,68 +386,100 @@ pub fn plan_ring(centre: Coordinates, inner_m: f64, radius_m: f64) -> Plan {
         let area = (360.0 / (1u64 << xb) as f64) * (180.0 / (1u64 << yb) as f64);
         for level in LEVELS.into_iter().filter(|level| *level <= q) {
             let shift = 5 * u32::from(q - level);
-            let Some(runs) = runs(&zs, shift, MAX_QUERIES) else {
-                continue;
-            };
-            let cells: u64 = runs.iter().map(|(lo, hi)| hi - lo + 1).sum();
-            let cost = cells as f64 * area;
-            // Prefer cheaper plans; on a tie, the finer level (smaller, cooler partitions).
-            if best.as_ref().is_none_or(|b| {
-                cost < b.cost * (1.0 - 1e-9) || (cost <= b.cost && level > b.plan.level)
-            }) {
-                let ranges = runs
-                    .iter()
-                    .map(|&(lo, hi)| CellRange {
-                        partition: geohash(lo >> shift, level),
-                        from: geohash(lo, q),
-                        to: geohash(hi, q),
-                    })
-                    .collect();
-                best = Some(Candidate {
-                    plan: Plan {
-                        level,
-                        precision: q,
-                        ranges,
-                    },
-                    cost,
-                });
+            for (n, slot) in best.iter_mut().enumerate() {
+                let Some(runs) = runs(&zs, shift, MAX_QUERIES * (n + 1)) else {
+                    continue;
+                };
+                let cells: u64 = runs.iter().map(|(lo, hi)| hi - lo + 1).sum();
+                let cost = cells as f64 * area;
+                // Prefer cheaper plans; on a tie, the finer level (smaller, cooler partitions).
+                if slot.as_ref().is_none_or(|b| {
+                    cost < b.cost * (1.0 - 1e-9) || (cost <= b.cost && level > b.plan.level)
+                }) {
+                    let ranges = runs
+                        .iter()
+                        .map(|&(lo, hi)| CellRange {
+                            partition: geohash(lo >> shift, level),
+                            from: geohash(lo, q),
+                            to: geohash(hi, q),
+                        })
+                        .collect();
+                    *slot = Some(Candidate {
+                        plan: Plan {
+                            level,
+                            precision: q,
+                            ranges,
+                            area_m2: square_metres(cost, lat),
+                        },
+                        cost,
+                    });
+                }
             }
         }
     }
     // Precision 1 at level 1 always fits: at most 32 cells, one range each, and a circle of
     // up to 50 km touches at most eight of them.
-    best.map_or_else(
-        || Plan {
-            level: 1,
-            precision: 1,
-            ranges: (0..32u64)
-                .map(|z| CellRange {
-                    partition: geohash(z, 1),
-                    from: geohash(z, 1),
-                    to: geohash(z, 1),
-                })
-                .collect(),
-        },
-        |b| b.plan,
-    )
+    best.into_iter()
+        .map(|b| {
+            b.map_or_else(
+                || Plan {
+                    level: 1,
+                    precision: 1,
+                    ranges: (0..32u64)
+                        .map(|z| CellRange {
+                            partition: geohash(z, 1),
+                            from: geohash(z, 1),
+                            to: geohash(z, 1),
+                        })
+                        .collect(),
+                    area_m2: square_metres(360.0 * 180.0, 0.0),
+                },
+                |b| b.plan,
+            )
+        })
+        .collect()
 }
 
-/// Area of an expanding search's first round, as the radius of a disk of that area (metres):
-/// the first round reads the disk of this radius, or, after a cursor, the ring of the same area
-/// just outside the last result served.
+/// Area of an expanding search's first round when nothing is known of the density, as the
+/// radius of a disk of that area (metres): the first round reads the disk of this radius, or,
+/// after a cursor without a hint, the ring of the same area just outside the last result served.
 pub const FIRST_RING_M: f64 = 250.0;
-/// Each later round aims at this many times the area the density seen so far says is needed.
+/// Each round aims at this many times the area the density seen says is needed.
 const RING_MARGIN: f64 = 1.3;
 /// Least and greatest growth of the searched area from one round to the next.
 const MIN_RING_GROWTH: f64 = 1.5;
 const MAX_RING_GROWTH: f64 = 16.0;
+/// Growth of the searched area after a round that found nothing.
+const EMPTY_RING_GROWTH: f64 = 16.0;
+/// Most rounds one ring is split into when one round would read more than its budget.
+pub const MAX_RING_ROUNDS: usize = 3;
+/// Least share of a ring's area a round keeps when the density says it would read too much.
+const LEAST_RING_SHARE: f64 = 0.25;
+/// A shrunk ring is kept only if it is expected to read at most this share of the whole ring
+/// (when cells straddling the inner circle dominate, shrinking saves nothing).
+const WORTHWHILE_SHRINK: f64 = 0.8;
+/// Least area of a hinted first ring (a disk of 50 m), so a wrong hint costs a few rounds at
+/// most.
+const LEAST_FIRST_RING_AREA_M2: f64 = std::f64::consts::PI * 50.0 * 50.0;
 
 /// The outer radius of an expanding search's first round, for a search from `start_m` (0, or
-/// the distance of the last result served) out to `radius_m`.
-pub fn first_outer(start_m: f64, radius_m: f64) -> f64 {
+/// the distance of the last result served) out to `radius_m`: the ring that holds `wanted`
+/// results (with a margin) at `area_per_result_m2` (a cursor's hint, see
+/// [`crate::query::NearbyHint`]), or, without one, the ring of [`FIRST_RING_M`]'s disk area.
+pub fn first_outer(
+    start_m: f64,
+    radius_m: f64,
+    area_per_result_m2: Option<f64>,
+    wanted: usize,
+) -> f64 {
     let start_m = start_m.clamp(0.0, radius_m);
+    let area = area_per_result_m2
+        .filter(|a| a.is_finite() && *a > 0.0)
+        .map_or(std::f64::consts::PI * FIRST_RING_M * FIRST_RING_M, |a| {
+            (a * wanted as f64 * RING_MARGIN).max(LEAST_FIRST_RING_AREA_M2)
+        });
     start_m
-        .mul_add(start_m, FIRST_RING_M * FIRST_RING_M)
+        .mul_add(start_m, area / std::f64::consts::PI)
         .sqrt()
         .min(radius_m)
 }
@@ -428,7 +492,7 @@ pub fn next_outer(start_m: f64, outer_m: f64, radius_m: f64, found: usize, wante
     let start_sq = start_m * start_m;
     let area = (outer_m * outer_m - start_sq).max(1.0);
     let growth = if found == 0 {
-        MAX_RING_GROWTH
+        EMPTY_RING_GROWTH
     } else {
         (wanted as f64 / found as f64 * RING_MARGIN).clamp(MIN_RING_GROWTH, MAX_RING_GROWTH)
     };
@@ -436,6 +500,50 @@ pub fn next_outer(start_m: f64, outer_m: f64, radius_m: f64, found: usize, wante
         .sqrt()
         .max(outer_m)
         .min(radius_m)
+}
+
+/// The plan for one step of an expanding search, the ring `[inner_m, outer_m]`, and the outer
+/// radius it actually reaches. With the density of index entries known (`area_per_entry_m2`),
+/// a plan is expected to read its cells' area divided by it: the ring is read in the fewest
+/// rounds (up to [`MAX_RING_ROUNDS`], each ≤ [`MAX_QUERIES`] ranges) expected to read at most
+/// `budget` entries; when even the most rounds would read more, the ring shrinks once to the
+/// share of its area the budget allows (never below a quarter, so a search always advances),
+/// if that is expected to read clearly less. Without a density, one round of the whole ring.
+pub fn plan_step(
+    centre: Coordinates,
+    inner_m: f64,
+    outer_m: f64,
+    area_per_entry_m2: Option<f64>,
+    budget: f64,
+) -> (Plan, f64) {
+    let Some(per_entry) = area_per_entry_m2.filter(|a| a.is_finite() && *a > 0.0) else {
+        return (plan_ring(centre, inner_m, outer_m), outer_m);
+    };
+    let estimate = |p: &Plan| p.area_m2 / per_entry;
+    let pick = |mut plans: Vec<Plan>| {
+        let at = plans
+            .iter()
+            .position(|p| estimate(p) <= budget)
+            .unwrap_or(plans.len() - 1);
+        plans.swap_remove(at)
+    };
+    let plans = plan_ring_rounds(centre, inner_m, outer_m, MAX_RING_ROUNDS);
+    let least = plans.iter().map(estimate).fold(f64::INFINITY, f64::min);
+    if least <= budget || outer_m <= inner_m {
+        return (pick(plans), outer_m);
+    }
+    let inner_sq = inner_m.max(0.0) * inner_m.max(0.0);
+    let share = (budget / least).clamp(LEAST_RING_SHARE, 1.0);
+    let shrunk = ((outer_m * outer_m - inner_sq) * share + inner_sq)
+        .sqrt()
+        .clamp(inner_m, outer_m);
+    let smaller = plan_ring_rounds(centre, inner_m, shrunk, MAX_RING_ROUNDS);
+    let least_smaller = smaller.iter().map(estimate).fold(f64::INFINITY, f64::min);
+    if least_smaller <= least * WORTHWHILE_SHRINK {
+        (pick(smaller), shrunk)
+    } else {
+        (pick(plans), outer_m)
+    }
 }
 
 #[cfg(test)]
@@ -565,19 +673,83 @@ mod tests {
             probes in proptest::collection::vec((0.0..360.0f64, 0.0..=1.0f64), 64),
         ) {
             let inner = outer * inner_fraction;
-            let plan = plan_ring(at(lat, lng), inner, outer);
-            prop_assert!(plan.ranges.len() <= MAX_QUERIES);
+            let plans = plan_ring_rounds(at(lat, lng), inner, outer, MAX_RING_ROUNDS);
+            prop_assert_eq!(plans.len(), MAX_RING_ROUNDS);
+            prop_assert_eq!(&plans[0], &plan_ring(at(lat, lng), inner, outer));
+            for (n, plan) in plans.iter().enumerate() {
+                // Element n is read in at most n + 1 rounds of at most MAX_QUERIES ranges.
+                prop_assert!(plan.rounds().count() <= n + 1);
+                prop_assert!(plan.rounds().all(|r| r.len() <= MAX_QUERIES));
+                prop_assert!(plan.area_m2 > 0.0);
+            }
+            // More rounds never read more.
+            prop_assert!(plans.windows(2).all(|w| w[1].area_m2 <= w[0].area_m2 * (1.0 + 1e-6)));
             for (bearing, fraction) in probes {
                 let distance = inner + (outer - inner) * fraction;
                 let (plat, plng) = destination(lat, lng, bearing, distance);
                 let d = haversine_m(lat, lng, plat, plng);
                 if d >= inner && d <= outer {
-                    prop_assert!(
-                        covered(&plan, at(plat, plng)),
-                        "{plat},{plng} at {d} m not covered by {plan:?}"
-                    );
+                    for plan in &plans {
+                        prop_assert!(
+                            covered(plan, at(plat, plng)),
+                            "{plat},{plng} at {d} m not covered by {plan:?}"
+                        );
+                    }
                 }
             }
+        }
+
+        /// A search step covers the ring out to the radius it says it reached, which advances
+        /// past the inner radius by at least a quarter of the ring's area and never passes the
+        /// outer radius asked for; every round stays within the query budget.
+        #[test]
+        fn search_steps_cover_what_they_reach(
+            (lat, lng) in centre(),
+            outer in prop_oneof![1.0..=100.0f64, 100.0..=5_000.0f64, 5_000.0..=50_000.0f64],
+            inner_fraction in prop_oneof![Just(0.0f64), 0.0..=1.0f64],
+            per_entry in prop_oneof![Just(None), (1.0..=1e9f64).prop_map(Some)],
+            budget in 2.0..=400.0f64,
+            probes in proptest::collection::vec((0.0..360.0f64, 0.0..=1.0f64), 32),
+        ) {
+            let inner = outer * inner_fraction;
+            let (plan, reached) = plan_step(at(lat, lng), inner, outer, per_entry, budget);
+            prop_assert!(reached <= outer && reached >= inner);
+            prop_assert!(
+                reached * reached - inner * inner
+                    >= LEAST_RING_SHARE * (outer * outer - inner * inner) * (1.0 - 1e-9)
+            );
+            // Without a density there is nothing to shrink by.
+            prop_assert!(per_entry.is_some() || reached == outer);
+            prop_assert!(plan.rounds().count() <= MAX_RING_ROUNDS);
+            prop_assert!(plan.rounds().all(|r| r.len() <= MAX_QUERIES));
+            for (bearing, fraction) in probes {
+                let distance = inner + (reached - inner) * fraction;
+                let (plat, plng) = destination(lat, lng, bearing, distance);
+                let d = haversine_m(lat, lng, plat, plng);
+                if d >= inner && d <= reached {
+                    prop_assert!(covered(&plan, at(plat, plng)), "{plat},{plng} at {d} m");
+                }
+            }
+        }
+
+        /// A hinted first ring is the ring that holds the wanted results at the hinted density
+        /// (with the margin), never past the radius; without a hint, the fixed first ring.
+        #[test]
+        fn first_rings_follow_the_hint(
+            radius in 1.0..=50_000.0f64,
+            start_fraction in 0.0..=1.0f64,
+            per_result in prop_oneof![Just(None), (1.0..=1e10f64).prop_map(Some)],
+            wanted in 2usize..=51,
+        ) {
+            let start = radius * start_fraction;
+            let outer = first_outer(start, radius, per_result, wanted);
+            prop_assert!(outer >= start && outer <= radius);
+            let area = per_result.map_or(
+                std::f64::consts::PI * FIRST_RING_M * FIRST_RING_M,
+                |a| (a * wanted as f64 * RING_MARGIN).max(LEAST_FIRST_RING_AREA_M2),
+            );
+            let expected = (start * start + area / std::f64::consts::PI).sqrt().min(radius);
+            prop_assert!((outer - expected).abs() <= 1e-6 * expected.max(1.0));
         }
 
         /// The upper bound on the distance to a cell is never less than the distance to any
@@ -609,7 +781,7 @@ mod tests {
             wanted in 1usize..=51,
         ) {
             let start = radius * start_fraction;
-            let mut outer = first_outer(start, radius);
+            let mut outer = first_outer(start, radius, None, wanted);
             prop_assert!(outer >= start && outer <= radius);
             let mut seen = 0;
             for f in found {

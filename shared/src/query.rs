@@ -247,6 +247,20 @@ pub struct NearbyFilter {
     pub open_now: bool,
 }
 
+/// What a nearby page saw of the density around its centre, carried in its cursor so the next
+/// page can size its first ring for one page (docs/nearby.md, "Later pages"). Only a cost hint:
+/// results never depend on it, and a cursor without one (issued before it existed) is served
+/// with the first page's ring.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearbyHint {
+    /// Square metres of the searched band per result found in it (filters applied).
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub area_per_result_m2: Option<u64>,
+    /// Square metres of the cells read per index entry read (the cost of reading).
+    #[serde(rename = "e", default, skip_serializing_if = "Option::is_none")]
+    pub area_per_entry_m2: Option<u64>,
+}
+
 /// Where the next nearby page starts: after this distance, then this id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NearbyKey {
@@ -256,6 +270,9 @@ pub struct NearbyKey {
     /// The last café served.
     #[serde(rename = "i")]
     pub id: CafeId,
+    /// The density the page saw (absent in cursors issued before hints existed).
+    #[serde(flatten)]
+    pub hint: NearbyHint,
 }
 
 impl NearbyKey {
@@ -264,7 +281,14 @@ impl NearbyKey {
         Self {
             distance_bits: distance_m.to_bits(),
             id,
+            hint: NearbyHint::default(),
         }
+    }
+
+    /// The same position, carrying `hint` to the next page.
+    #[must_use]
+    pub fn hinted(self, hint: NearbyHint) -> Self {
+        Self { hint, ..self }
     }
 
     /// The last distance served, metres.
@@ -312,8 +336,8 @@ pub struct NearbyStats {
     pub max_round_queries: usize,
     /// Index entries those reads returned.
     pub items_read: usize,
-    /// Entries within the distance band each round answered for (before filters and paging):
-    /// the cafés inside the circle the search had to look at.
+    /// Distinct entries within the radius the search looked at (before filters and paging):
+    /// the cafés inside the circle it had to consider.
     pub in_radius: usize,
 }
 
@@ -321,7 +345,43 @@ pub struct NearbyStats {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NearbyPage {
     pub items: Vec<NearbyCafe>,
-    /// Present when more results follow.
+    /// Present when more results follow (carrying [`NearbyPage::hint`]).
     pub next: Option<NearbyKey>,
+    /// The density this page saw, for the cursor after any of its items.
+    pub hint: NearbyHint,
     pub stats: NearbyStats,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn nearby_keys_round_trip_with_their_hint_and_read_cursors_issued_without_one() {
+        let id = CafeId::from_entropy(7);
+        let key = NearbyKey::new(1_234.5, id.clone()).hinted(NearbyHint {
+            area_per_result_m2: Some(15_625),
+            area_per_entry_m2: Some(9_000),
+        });
+        let json = serde_json::to_string(&key).unwrap();
+        assert!(
+            json.contains("\"a\":15625") && json.contains("\"e\":9000"),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<NearbyKey>(&json).unwrap(), key);
+
+        // A cursor issued before hints existed: the same position, no hint.
+        let old = format!(
+            "{{\"d\":{},\"i\":\"{}\"}}",
+            1_234.5f64.to_bits(),
+            id.as_str()
+        );
+        let parsed: NearbyKey = serde_json::from_str(&old).unwrap();
+        assert_eq!(parsed, NearbyKey::new(1_234.5, id));
+        assert_eq!(parsed.hint, NearbyHint::default());
+        // And a key without a hint writes none.
+        assert!(!serde_json::to_string(&parsed).unwrap().contains("\"a\""));
+    }
 }

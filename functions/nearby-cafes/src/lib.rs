@@ -324,7 +324,7 @@ pub async fn handle<S: NearbyReader + UserReader, E: ExperimentEvents>(
         let keys = page
             .items
             .iter()
-            .map(|item| NearbyKey::new(item.distance_m, item.cafe.id.clone()))
+            .map(|item| NearbyKey::new(item.distance_m, item.cafe.id.clone()).hinted(page.hint))
             .collect();
         let items = page
             .items

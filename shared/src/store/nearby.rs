@@ -8,6 +8,7 @@
 //! one batch.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use futures_util::future::try_join_all;
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,7 @@ use super::table::{Item, ItemTable, SortIndex, SortKeys};
 use crate::domain::{Amenity, Cafe, CafeId, CafeSummary, Slug};
 use crate::geo;
 use crate::ports::{NearbyReader, StoreError};
-use crate::query::{NearbyCafe, NearbyKey, NearbyPage, NearbyQuery, NearbyStats};
+use crate::query::{NearbyCafe, NearbyHint, NearbyKey, NearbyPage, NearbyQuery, NearbyStats};
 
 /// A geo entry's document, as written.
 #[derive(Serialize)]
@@ -80,6 +81,14 @@ pub(super) fn geo_items(cafe: &Cafe) -> Result<Vec<Item>, StoreError> {
         .collect())
 }
 
+/// Index entries a round of a page may be expected to read, per result the page wants
+/// (`limit + 1`): a ring expected to read more is split into rounds or shrunk
+/// ([`geo::plan_step`]).
+const ROUND_BUDGET_PER_RESULT: usize = 3;
+/// Largest area a cursor's density hint may name (square metres; a 50 km disk is 7.9e9): a
+/// hint outside `1..=` this is ignored.
+const MAX_HINT_AREA_M2: u64 = 10_000_000_000;
+
 /// A café within the radius that passed the filters.
 struct Candidate {
     distance_m: f64,
@@ -107,13 +116,17 @@ impl<S: ItemTable> NearbyReader for S {
     async fn nearby_cafes(&self, query: &NearbyQuery) -> Result<NearbyPage, StoreError> {
         let radius = f64::from(query.radius.metres());
         let limit = query.limit.get();
-        // An expanding search: rounds of ≤ 9 parallel range reads over growing rings, nearest
-        // first. A round answers for every café at a distance in (the previous round's outer
-        // radius, its own]: the ring plan covers that band whole, and entries outside it (read
-        // because cells straddle the band) are skipped, so no café is counted twice. The search
-        // stops once more than `limit` results are known, all nearer than every café not yet
-        // looked at, or when the band reaches the radius. After a cursor it starts at the last
-        // distance served (everything nearer precedes the cursor).
+        let wanted = limit + 1;
+        // An expanding search: rings nearest first, each read in rounds of ≤ 9 parallel range
+        // reads. After a ring, everything out to its outer radius (`covered`) has been read.
+        // Every entry read is a candidate, also those beyond the ring (cells straddle it): a
+        // candidate nearer than `covered` can never be beaten by an unread café, so the search
+        // stops once the `limit + 1`-th candidate is within `covered` (or `covered` reaches
+        // the radius), and the next ring never needs to go past that candidate. Entries nearer
+        // than the previous `covered` were seen whole before and are skipped; those beyond it
+        // may have been seen as straddlers, so candidates are also kept apart by id. After a
+        // cursor the search starts at the last distance served (everything nearer precedes the
+        // cursor), with a first ring sized by the density the previous page saw.
         let start = query
             .after
             .as_ref()
@@ -121,85 +134,126 @@ impl<S: ItemTable> NearbyReader for S {
             .filter(|d| d.is_finite() && *d > 0.0)
             .unwrap_or(0.0)
             .min(radius);
+        let hint = query.after.as_ref().map(|a| a.hint).unwrap_or_default();
+        let hinted = |area: Option<u64>| {
+            area.filter(|a| (1..=MAX_HINT_AREA_M2).contains(a))
+                .map(|a| a as f64)
+        };
         let mut stats = NearbyStats::default();
         let (lat, lng) = (query.centre.lat(), query.centre.lng());
         let filter = &query.filter;
         let mut candidates: Vec<Candidate> = Vec::new();
-        let mut done: Option<f64> = None;
-        let mut outer = geo::first_outer(start, radius);
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut covered: Option<f64> = None;
+        let mut area_read = 0.0;
+        let mut area_per_entry = hinted(hint.area_per_entry_m2);
+        let mut outer = geo::first_outer(start, radius, hinted(hint.area_per_result_m2), wanted);
         loop {
-            let plan = geo::plan_ring(query.centre, done.unwrap_or(start), outer);
-            let reads = plan.ranges.iter().map(|range| async move {
-                let lpk = keys::geo_lpk(&range.partition);
-                self.query_range(
-                    SortIndex::ByCell,
-                    &lpk,
-                    &range.from,
-                    &keys::by_cell_upper(&range.to),
-                    usize::MAX,
-                )
-                .await
-            });
-            let batches = try_join_all(reads).await?;
-            stats.rounds += 1;
-            stats.queries += plan.ranges.len();
-            stats.max_round_queries = stats.max_round_queries.max(plan.ranges.len());
-            for stored in batches.into_iter().flatten() {
-                stats.items_read += 1;
-                let head: GeoHead<'_> =
-                    serde_json::from_str(&stored.doc).map_err(|source| StoreError::Corrupt {
-                        pk: stored.key.pk.clone(),
-                        sk: stored.key.sk.clone(),
-                        source,
-                    })?;
-                let distance_m = geo::haversine_m(lat, lng, head.a, head.o);
-                if distance_m > outer || done.is_some_and(|d| distance_m <= d) {
-                    continue;
-                }
-                stats.in_radius += 1;
-                let after_cursor = query
-                    .after
-                    .as_ref()
-                    .is_none_or(|after| after.precedes(distance_m, &head.i));
-                let passes = after_cursor
-                    && filter
-                        .brewing_method
-                        .as_ref()
-                        .is_none_or(|m| head.m.iter().any(|x| x == m.as_str()))
-                    && filter.amenity.is_none_or(|a| head.e.contains(&a))
-                    && filter.min_rating.is_none_or(|min| head.r >= min);
-                if !passes {
-                    continue;
-                }
-                let open_now = if filter.open_now {
-                    let open = open_at(&stored.key.pk, &stored.doc, query)?;
-                    if !open {
+            let inner = covered.unwrap_or(start);
+            let budget = (ROUND_BUDGET_PER_RESULT * wanted) as f64;
+            let (plan, reached) =
+                geo::plan_step(query.centre, inner, outer, area_per_entry, budget);
+            outer = reached;
+            for round in plan.rounds() {
+                let reads = round.iter().map(|range| async move {
+                    let lpk = keys::geo_lpk(&range.partition);
+                    self.query_range(
+                        SortIndex::ByCell,
+                        &lpk,
+                        &range.from,
+                        &keys::by_cell_upper(&range.to),
+                        usize::MAX,
+                    )
+                    .await
+                });
+                let batches = try_join_all(reads).await?;
+                stats.rounds += 1;
+                stats.queries += round.len();
+                stats.max_round_queries = stats.max_round_queries.max(round.len());
+                for stored in batches.into_iter().flatten() {
+                    stats.items_read += 1;
+                    let head: GeoHead<'_> =
+                        serde_json::from_str(&stored.doc).map_err(|source| {
+                            StoreError::Corrupt {
+                                pk: stored.key.pk.clone(),
+                                sk: stored.key.sk.clone(),
+                                source,
+                            }
+                        })?;
+                    let distance_m = geo::haversine_m(lat, lng, head.a, head.o);
+                    if distance_m > radius
+                        || covered.is_some_and(|d| distance_m <= d)
+                        || seen.contains(head.i.as_ref())
+                    {
                         continue;
                     }
-                    Some(true)
-                } else {
-                    None
-                };
-                let id = head.i.into_owned();
-                candidates.push(Candidate {
-                    distance_m,
-                    id,
-                    pk: stored.key.pk,
-                    doc: stored.doc,
-                    open_now,
-                });
+                    stats.in_radius += 1;
+                    let after_cursor = query
+                        .after
+                        .as_ref()
+                        .is_none_or(|after| after.precedes(distance_m, &head.i));
+                    let passes = after_cursor
+                        && filter
+                            .brewing_method
+                            .as_ref()
+                            .is_none_or(|m| head.m.iter().any(|x| x == m.as_str()))
+                        && filter.amenity.is_none_or(|a| head.e.contains(&a))
+                        && filter.min_rating.is_none_or(|min| head.r >= min);
+                    if !passes {
+                        continue;
+                    }
+                    let open_now = if filter.open_now {
+                        let open = open_at(&stored.key.pk, &stored.doc, query)?;
+                        if !open {
+                            continue;
+                        }
+                        Some(true)
+                    } else {
+                        None
+                    };
+                    let id = head.i.into_owned();
+                    seen.insert(id.clone());
+                    candidates.push(Candidate {
+                        distance_m,
+                        id,
+                        pk: stored.key.pk,
+                        doc: stored.doc,
+                        open_now,
+                    });
+                }
             }
-            if candidates.len() > limit || outer >= radius {
+            // The density this page has read, once it has read anything: after an empty ring,
+            // at most one entry in the area read (a hint from the cursor only steers the first
+            // ring).
+            area_read += plan.area_m2;
+            area_per_entry = Some(area_read / stats.items_read.max(1) as f64);
+            covered = Some(outer);
+            candidates.sort_by(|a, b| {
+                a.distance_m
+                    .total_cmp(&b.distance_m)
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+            let kth = candidates.get(wanted - 1).map(|c| c.distance_m);
+            if outer >= radius || kth.is_some_and(|d| d <= outer) {
                 break;
             }
-            done = Some(outer);
-            outer = geo::next_outer(start, outer, radius, candidates.len(), limit + 1);
+            let found = candidates.iter().filter(|c| c.distance_m <= outer).count();
+            outer = geo::next_outer(start, outer, radius, found, wanted)
+                .min(kth.unwrap_or(f64::INFINITY));
         }
-        candidates.sort_by(|a, b| {
-            a.distance_m
-                .total_cmp(&b.distance_m)
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        let covered = covered.unwrap_or(start);
+        let found = candidates
+            .iter()
+            .filter(|c| c.distance_m <= covered)
+            .count();
+        let band = std::f64::consts::PI * (covered * covered - start * start);
+        let as_hint = |area: f64| {
+            (area.is_finite() && area >= 1.0).then(|| area.min(MAX_HINT_AREA_M2 as f64) as u64)
+        };
+        let hint = NearbyHint {
+            area_per_result_m2: (found > 0).then(|| as_hint(band / found as f64)).flatten(),
+            area_per_entry_m2: area_per_entry.and_then(as_hint),
+        };
         let more = candidates.len() > limit;
         candidates.truncate(limit);
 
@@ -244,9 +298,14 @@ impl<S: ItemTable> NearbyReader for S {
                     operation: "nearby",
                     source: format!("geo entry {} holds an invalid café id", last.pk).into(),
                 })?;
-                Ok(NearbyKey::new(last.distance_m, id))
+                Ok(NearbyKey::new(last.distance_m, id).hinted(hint))
             })
             .transpose()?;
-        Ok(NearbyPage { items, next, stats })
+        Ok(NearbyPage {
+            items,
+            next,
+            hint,
+            stats,
+        })
     }
 }

@@ -474,6 +474,67 @@ mod embedded_properties {
     }
 }
 
+mod embedded_cursor_hints {
+    use proptest::prelude::*;
+    use shared::query::NearbyHint;
+
+    use super::*;
+
+    fn hint() -> impl Strategy<Value = Option<u64>> {
+        prop_oneof![
+            Just(None),
+            Just(Some(0)),
+            Just(Some(u64::MAX)),
+            (1u64..=100).prop_map(Some),
+            (1u64..=100_000_000_000).prop_map(Some),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// A cursor's density hint only steers what the next page reads: any hint, however
+        /// wrong (zero, huge, absent as in cursors issued before hints), gives the brute-force
+        /// pages.
+        #[test]
+        fn any_cursor_hint_gives_the_brute_force_pages(
+            seed in any::<u64>(),
+            lat in prop_oneof![-90.0..=90.0f64, 59.88..=59.94f64],
+            lng in prop_oneof![-180.0..=180.0f64, 10.70..=10.80f64],
+            radius in 1u32..=50_000,
+            limit in 1u32..=10,
+            hints in proptest::collection::vec((hint(), hint()), 1..8),
+        ) {
+            let cafes = world(seed);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let store = loaded(tests::embedded_store(), &cafes).await;
+                let mut q = NearbyQuery {
+                    limit: NearbyLimit::new(limit).unwrap(),
+                    ..query((lat, lng), radius, NearbyFilter::default(), Timestamp::now())
+                };
+                let expected = brute_force(&cafes, &q);
+                let mut got = Vec::new();
+                for n in 0.. {
+                    let page = store.nearby_cafes(&q).await.unwrap();
+                    got.extend(page.items.into_iter().map(|i| (i.cafe.id.to_string(), i.distance_m, i.open_now)));
+                    let Some(next) = page.next else { break };
+                    let (a, e) = hints[n % hints.len()];
+                    q.after = Some(next.hinted(NearbyHint {
+                        area_per_result_m2: a,
+                        area_per_entry_m2: e,
+                    }));
+                    assert!(n < 500, "paging does not end");
+                }
+                assert_eq!(got, expected, "{q:?}");
+            });
+        }
+    }
+}
+
 /// What a page may read beyond 5 × `limit` index entries: the cells a round reads whole
 /// although they straddle its ring (see docs/nearby.md, "Expanding search").
 const PAGE_OVERHEAD_ITEMS: usize = 60;
@@ -512,10 +573,11 @@ mod embedded_page_cost {
 
     use super::*;
 
-    /// Property: without filters, a first page reads at most 5 × `limit` +
-    /// [`PAGE_OVERHEAD_ITEMS`] index entries at any radius up to 50 km; every page (the first
-    /// three, following cursors) uses rounds of at most 9 Queries and is exactly the
-    /// brute-force answer.
+    /// Property: without filters, every page (the first three, following cursors) reads at
+    /// most 5 × `limit` + [`PAGE_OVERHEAD_ITEMS`] index entries at any radius up to 50 km,
+    /// from centres where cafés are and from the sparse edge of the city (where the first
+    /// rounds find nothing and a later one reaches the dense part); every page uses rounds of
+    /// at most 9 Queries and is exactly the brute-force answer.
     #[test]
     fn items_read_per_page_are_bounded_by_the_page() {
         let cafes = city_world(5, 6_000);
@@ -532,15 +594,23 @@ mod embedded_page_cost {
             cases: 64,
             ..Config::default()
         });
+        // A centre near a café, or on the city's sparse edge: 8–40 km from its middle.
+        let centre = prop_oneof![
+            3 => (0..positions.len(), -0.01..=0.01f64, -0.01..=0.01f64)
+                .prop_map(move |(at, dlat, dlng)| (positions[at].0 + dlat, positions[at].1 + dlng)),
+            1 => (0.0..std::f64::consts::TAU, 8.0..=40.0f64).prop_map(|(bearing, km)| {
+                let lat = 52.52 + km * bearing.cos() / 111.195;
+                let lng = 13.405 + km * bearing.sin() / (111.195 * 52.52f64.to_radians().cos());
+                (lat, lng)
+            }),
+        ];
         let strategy = (
-            0..positions.len(),
-            (-0.01..=0.01f64, -0.01..=0.01f64),
+            centre,
             prop_oneof![1u32..=2_000, 2_000u32..=10_000, 10_000u32..=50_000],
             prop_oneof![Just(1u32), Just(20u32), Just(50u32), 1u32..=50],
         );
         runner
-            .run(&strategy, |(at, (dlat, dlng), radius, limit)| {
-                let centre = (positions[at].0 + dlat, positions[at].1 + dlng);
+            .run(&strategy, |(centre, radius, limit)| {
                 let mut q = NearbyQuery {
                     limit: NearbyLimit::new(limit).unwrap(),
                     ..query(centre, radius, NearbyFilter::default(), Timestamp::now())
@@ -554,8 +624,9 @@ mod embedded_page_cost {
                         let page = store.nearby_cafes(&q).await.unwrap();
                         prop_assert!(page.stats.max_round_queries <= geo::MAX_QUERIES);
                         prop_assert!(
-                            n > 0 || page.stats.items_read <= bound,
-                            "read {} > {bound}: {:?} {q:?}",
+                            page.stats.items_read <= bound,
+                            "page {}: read {} > {bound}: {:?} {q:?}",
+                            n + 1,
                             page.stats.items_read,
                             page.stats
                         );
