@@ -621,6 +621,17 @@ mod tests {
         (p2.to_degrees().clamp(-90.0, 90.0), lng2)
     }
 
+    /// Points of `cell` at the given fractions `(u, v)` of its latitude and longitude spans.
+    fn points_in(cell: Cell, samples: &[(f64, f64)]) -> impl Iterator<Item = (f64, f64)> + '_ {
+        let (lat_lo, lat_hi, lng_lo, lng_hi) = cell.bounds();
+        samples.iter().map(move |(u, v)| {
+            (
+                lat_lo + u * (lat_hi - lat_lo),
+                lng_lo + v * (lng_hi - lng_lo),
+            )
+        })
+    }
+
     fn centre() -> impl Strategy<Value = (f64, f64)> {
         prop_oneof![
             (-90.0..=90.0f64, -180.0..=180.0f64),
@@ -762,11 +773,8 @@ mod tests {
             samples in proptest::collection::vec((0.0..=1.0f64, 0.0..=1.0f64), 16),
         ) {
             let cell = Cell::containing(clat, clng, precision);
-            let (lat_lo, lat_hi, lng_lo, lng_hi) = cell.bounds();
             let bound = cell_max_distance_m(lat, lng, cell);
-            for (u, v) in samples {
-                let plat = lat_lo + u * (lat_hi - lat_lo);
-                let plng = lng_lo + v * (lng_hi - lng_lo);
+            for (plat, plng) in points_in(cell, &samples) {
                 prop_assert!(bound + 1e-6 >= haversine_m(lat, lng, plat, plng));
             }
         }
@@ -811,11 +819,8 @@ mod tests {
             samples in proptest::collection::vec((0.0..=1.0f64, 0.0..=1.0f64), 16),
         ) {
             let cell = Cell::containing(clat, clng, precision);
-            let (lat_lo, lat_hi, lng_lo, lng_hi) = cell.bounds();
             let bound = cell_distance_m(lat, lng, cell);
-            for (u, v) in samples {
-                let plat = lat_lo + u * (lat_hi - lat_lo);
-                let plng = lng_lo + v * (lng_hi - lng_lo);
+            for (plat, plng) in points_in(cell, &samples) {
                 prop_assert!(bound <= haversine_m(lat, lng, plat, plng) + 1e-6);
             }
         }
