@@ -746,6 +746,31 @@ async fn sync_reads_the_old_partition_while_reindex_moves_it<
     assert_eq!(again, cafes.len());
 }
 
+/// The local server's start-up backfill: a data directory whose café lists are sharded but
+/// whose sync list is not (written between the two changes) is moved on start.
+#[tokio::test]
+async fn the_local_server_moves_an_unsharded_sync_list_on_start() {
+    use shared::store::sqlite::SqliteStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(local_server::DB_FILE);
+    let (store, cafes) = loaded_first(SqliteStore::open(&path).unwrap(), 6).await;
+    for cafe in &cafes {
+        unshard_profile(&store, cafe).await;
+    }
+    assert!(store.has_unsharded_cafe_lists().await.unwrap());
+    drop(store);
+
+    let config = tests::test_config(dir.path(), 30);
+    drop(local_server::open(&config).await.unwrap());
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(!store.has_unsharded_cafe_lists().await.unwrap());
+    let held: usize = sync_shard_contents(&store).await.iter().map(Vec::len).sum();
+    assert_eq!(held, cafes.len());
+    let model = sync_model(&store, &cafes).await;
+    sync_all_exact(&store, &model, Timestamp::UNIX_EPOCH, 4).await;
+}
+
 tests::contract_suite!(
     sharded_lists_merge_to_the_brute_force_order,
     a_page_reads_its_share_of_each_shard,
