@@ -120,8 +120,8 @@ pub async fn rewrite_roasters<S: RoasterReader + CatalogWriter>(
 pub struct Rewritten {
     pub cafes: usize,
     pub roasters: usize,
-    /// Whether café list entries were still found in the unsharded partitions after the
-    /// rewrite (a café written concurrently by an older release): run the reindex again.
+    /// Whether café list entries or profiles were still found in the unsharded partitions
+    /// (`CAFES#<dim>`, the sync list's `CAFES#UPDATED`) after the rewrite (a café written concurrently by an older release): run the reindex again.
     /// `false` is the condition for turning [`crate::store::keys::READ_UNSHARDED_CAFE_LISTS`]
     /// off (docs/capacity.md "Migration").
     pub unsharded_left: bool,
@@ -130,7 +130,9 @@ pub struct Rewritten {
 /// Rewrites every café (with its artisans and the city list) and roaster (`xtask reindex`, and
 /// the local server's one-off backfill). Rewriting a café also moves its list entries from the
 /// unsharded `CAFES#<dim>` partitions an older release wrote to their shards
-/// (`CAFES#<dim>#S<k>`), each entry in the same write as the rest of its partition, so readers
+/// (`CAFES#<dim>#S<k>`), and its profile from the unsharded sync list `CAFES#UPDATED` to its
+/// shard (`CAFES#UPDATED#S<k>`, restamped like every café write, so partners fetch it again),
+/// each item in the same write as the rest of its partition, so readers
 /// (which merge both while the migration lasts) see every café exactly once throughout.
 pub async fn rewrite_catalog<T: crate::store::ItemTable>(
     store: &T,
@@ -144,17 +146,25 @@ pub async fn rewrite_catalog<T: crate::store::ItemTable>(
     })
 }
 
-/// Whether any café list entry is left in the unsharded `CAFES#ALL` partition (one `Query` of
-/// one item). Every café has an `ALL` entry, and a café's entries move together (one
-/// partition write), so none left there means none left in any unsharded café list.
+/// Whether any café list entry or café profile is left in an unsharded partition: `CAFES#ALL`
+/// or the sync list `CAFES#UPDATED` (one `Query` of one item each). Every café has an `ALL`
+/// entry and a profile, and a café's entries and profile move together (one partition write),
+/// so none left in those two means none left in any unsharded café list. Both are checked
+/// because a store written between the two changes holds sharded lists and an unsharded sync
+/// list.
 pub async fn unsharded_cafe_lists_remain<T: crate::store::ItemTable>(
     store: &T,
 ) -> Result<bool, StoreError> {
-    let lpk = crate::store::keys::cafes_lpk(crate::store::keys::ALL);
-    let found = store
-        .query_index(crate::store::SortIndex::ByName, &lpk, None, 1)
-        .await?;
-    Ok(!found.is_empty())
+    use crate::store::keys;
+    for lpk in [keys::cafes_lpk(keys::ALL), keys::cafes_updated_lpk()] {
+        let found = store
+            .query_index(crate::store::SortIndex::ByName, &lpk, None, 1)
+            .await?;
+        if !found.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 pub use crate::store::{

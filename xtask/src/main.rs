@@ -228,7 +228,7 @@ async fn reindex(args: &[String]) -> anyhow::Result<()> {
         _ => bail!("{USAGE}"),
     };
     println!(
-        "rewrote {} cafés and {} roasters; unsharded café list entries left: {}",
+        "rewrote {} cafés and {} roasters; unsharded café list and sync list entries left: {}",
         rewritten.cafes,
         rewritten.roasters,
         if rewritten.unsharded_left {

@@ -3,8 +3,9 @@
 //! consumer API's café profile shows it plus `updatedAt`, one page per request with a signed
 //! cursor. A partner mirrors the catalogue by paging to the end, then asking again from the
 //! last `updatedAt` it saw (docs/partners.md "Catalogue sync"). Behind the partner gate
-//! (`shared::http::partner::serve_partner_with`): metered like every partner route. One index
-//! `Query` per page (the `CAFES#UPDATED` sync list holds the profiles themselves).
+//! (`shared::http::partner::serve_partner_with`): metered like every partner route. One merged
+//! round of index `Query`s per page, one per shard of the sync list (`CAFES#UPDATED#S<k>`, which
+//! holds the profiles themselves; docs/capacity.md).
 
 use jiff::Timestamp;
 use lambda_http::{Body, Request, Response};

@@ -240,7 +240,7 @@ pub async fn open(config: &LocalConfig) -> anyhow::Result<Arc<App>> {
             .is_empty()
     {
         // A data directory from before the geo or term index, the city and artisan lists or
-        // the sharded café lists: backfill (and move) it once.
+        // the sharded café and sync lists: backfill (and move) it once.
         let rewritten = shared::maintenance::rewrite_catalog(&store)
             .await
             .context("adding geo, term, city and artisan index entries to existing data")?;

@@ -120,44 +120,46 @@ impl<S: ItemTable> CafeSync for S {
         after: Option<&PageKey>,
         limit: PageLimit,
     ) -> Result<Page<ChangedCafe>, StoreError> {
-        let lpk = keys::cafes_updated_lpk();
-        let wanted = limit.get() + 1;
-        // One read per page: from the first change at or after `since`, or after the cursor
-        // (which was made under the same `since`).
-        let docs = match after {
-            Some(after) => {
-                self.query_index(SortIndex::ByName, &lpk, Some(after), wanted)
-                    .await?
-            }
-            None => {
-                self.query_range(
-                    SortIndex::ByName,
-                    &lpk,
-                    &keys::updated_floor(since),
-                    keys::UPDATED_CEILING,
-                    wanted,
-                )
-                .await?
-            }
+        // The sync list's shards (and, while the migration lasts, its unsharded partition)
+        // merged by `SN`: from the first change at or after `since`, or from the cursor (which
+        // was made under the same `since`). The floor of `since` is a prefix of sort values and
+        // equals none, so as a starting position it drops nothing.
+        let floor = PageKey {
+            sort: keys::updated_floor(since),
+            pk: String::new(),
+            sk: String::new(),
         };
-        let more = docs.len() > limit.get();
-        let mut page = Page::empty();
-        for StoredDoc { key, doc } in docs.into_iter().take(limit.get()) {
-            let stored: StoredProfile = decode(&key.pk, &key.sk, &doc)?;
+        let sources = keys::cafe_sync_sources();
+        let (page, stats) = read_merged_page(
+            self,
+            SortIndex::ByName,
+            &sources,
+            keys::CAFE_SYNC_SHARDS as usize,
+            Some(after.unwrap_or(&floor)),
+            limit,
+            false,
             // Only stamped profiles are in the sync list; an unstamped one is not a change.
-            let Some(updated_at) = stored.updated_at else {
-                continue;
-            };
-            page.items.push(ChangedCafe {
-                cafe: stored.cafe,
-                updated_at,
-            });
-            page.keys.push(key);
+            |p: &StoredProfile| p.updated_at.is_some(),
+        )
+        .await?;
+        tracing::debug!(
+            rounds = stats.rounds,
+            queries = stats.queries,
+            items_read = stats.items_read,
+            "merged sync page"
+        );
+        let mut out = Page::empty();
+        for (key, stored) in page.keys.into_iter().zip(page.items) {
+            if let Some(updated_at) = stored.updated_at {
+                out.items.push(ChangedCafe {
+                    cafe: stored.cafe,
+                    updated_at,
+                });
+                out.keys.push(key);
+            }
         }
-        if more {
-            page.next = page.keys.last().cloned();
-        }
-        Ok(page)
+        out.next = page.next;
+        Ok(out)
     }
 }
 
@@ -328,7 +330,7 @@ impl Listed<'_> {
 }
 
 /// A café profile document as written: the café plus `updatedAt`, the instant of its last
-/// change (the profile's `SN` in the `CAFES#UPDATED` sync list says the same).
+/// change (the profile's `SN` in the `CAFES#UPDATED#S<k>` sync list says the same).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ProfileDoc<'a> {
@@ -363,7 +365,7 @@ fn next_update(previous: Option<Timestamp>) -> Timestamp {
 }
 
 /// Every item of a café's partition; the profile carries `version` (its `ver`, which cover
-/// updates condition on) and, in the `CAFES#UPDATED` sync list, `updated_at`.
+/// updates condition on) and, in its shard of the sync list (`CAFES#UPDATED#S<k>`), `updated_at`.
 fn cafe_items(
     cafe: &Cafe,
     version: i64,
@@ -402,7 +404,7 @@ fn cafe_items(
     let mut items = listed.into_items();
     if let Some(profile) = items.first_mut() {
         profile.version = Some(version);
-        profile.lpk = Some(keys::cafes_updated_lpk());
+        profile.lpk = Some(keys::cafe_sync_lpk(&cafe.id));
         profile.sort = SortKeys::one(SortIndex::ByName, keys::by_updated(updated_at, id));
     }
     items.extend(super::nearby::geo_items(cafe)?);

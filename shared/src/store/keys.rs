@@ -3,7 +3,7 @@
 //!
 //! | entity | PK | SK | LPK (list partition) |
 //! |---|---|---|---|
-//! | café profile in the sync list | `CAFE#<id>` | `PROFILE` | `CAFES#UPDATED`, sorted by `SN` = `<updated µs, 16 digits>#<id>` |
+//! | café profile in the sync list | `CAFE#<id>` | `PROFILE` | `CAFES#UPDATED#S<k>`, k = [`list_shard`] of the id mod [`CAFE_SYNC_SHARDS`], sorted by `SN` = `<updated µs, 16 digits>#<id>` |
 //! | café list entry | `CAFE#<id>` | `LIST#<dim>` | `CAFES#<dim>#S<k>`, k = [`list_shard`] of the id mod [`cafe_list_shards`] |
 //! | café geo entry | `CAFE#<id>` | `GEO#<level>` | `GEO#<cell>`, sorted by `SG` = `<geohash12>#<id>` |
 //! | roaster profile | `ROASTER#<id>` | `PROFILE` | – |
@@ -137,12 +137,13 @@ pub fn cafe_list_lpk(dim: &str, id: &CafeId) -> String {
     cafe_list_shard_lpk(dim, list_shard(id.as_str(), cafe_list_shards(dim)))
 }
 
-/// Whether readers also read the unsharded list partitions (`CAFES#<dim>`, [`cafes_lpk`]) that
-/// releases before sharding wrote, merged with the shards as one more source. On while a live
-/// table may still hold unsharded entries (docs/capacity.md "Migration"): every entry is one
-/// item whose `LPK` moves from the old partition to its shard in one write, so the merge sees
-/// it exactly once whichever side it is on. Turn it off in the release after `xtask reindex`
-/// reported no unsharded entries left.
+/// Whether readers also read the unsharded list partitions that releases before sharding
+/// wrote — `CAFES#<dim>` ([`cafes_lpk`]) for the café lists and `CAFES#UPDATED`
+/// ([`cafes_updated_lpk`]) for the partner sync list — merged with the shards as one more
+/// source. On while a live table may still hold unsharded entries (docs/capacity.md
+/// "Migration"): every entry is one item whose `LPK` moves from the old partition to its shard
+/// in one write, so the merge sees it exactly once whichever side it is on. Turn it off in the
+/// release after `xtask reindex` reported no unsharded entries left (it checks both kinds).
 pub const READ_UNSHARDED_CAFE_LISTS: bool = true;
 
 /// Every partition a read of the café list of dimension `dim` merges: its shards, then (while
@@ -503,25 +504,57 @@ pub fn by_newest(created_at: jiff::Timestamp, id: &str) -> String {
     format!("{inverted:016}#{id}")
 }
 
-/// List partition of every café profile, ascending by last change on `ByName` (catalogue sync).
+/// The unsharded partner sync list that releases before sync shards wrote every café profile
+/// to (readers still merge it while [`READ_UNSHARDED_CAFE_LISTS`]; `xtask reindex` empties it).
+/// Writers use [`cafe_sync_lpk`].
 pub fn cafes_updated_lpk() -> String {
     "CAFES#UPDATED".to_owned()
 }
 
-/// `SN` of a café profile in [`cafes_updated_lpk`]: microseconds since the epoch, zero-padded
-/// to 16 digits (oldest change first), then the id.
+/// How many hash shards the partner sync list (every café profile, ascending by `SN` =
+/// [`by_updated`]) is spread over; docs/capacity.md has the arithmetic. Profiles are 2.8 KB,
+/// so a sync page is dear: a page of 100 reads 101 profiles (35.5 read units) from one
+/// partition, ≈ 84 pages/s. Over 8 shards each shard is read for 13 + 9 = 22 profiles (8
+/// units): ≈ 375 pages/s per list (1,000 instead of 400 at the default page of 20), and
+/// every café change's profile write lands on one of 8 partitions instead of one. 16 would
+/// read 14 profiles (5 units) from each of twice as many shards: more Queries and units per
+/// page for 1.6× more pages/s, which no partner load needs yet; 8 also keeps a merged round
+/// within [`MAX_CAFE_LIST_SHARDS`] Queries, like the café lists.
+pub const CAFE_SYNC_SHARDS: u32 = 8;
+
+/// Shard `shard` of the partner sync list: `CAFES#UPDATED#S<shard>`.
+pub fn cafe_sync_shard_lpk(shard: u32) -> String {
+    format!("CAFES#UPDATED#S{shard}")
+}
+
+/// The sync list partition that holds café `id`'s profile (what writers write): the same shard
+/// function as the café lists ([`list_shard`]).
+pub fn cafe_sync_lpk(id: &CafeId) -> String {
+    cafe_sync_shard_lpk(list_shard(id.as_str(), CAFE_SYNC_SHARDS))
+}
+
+/// Every partition a sync page merges: the shards, then (while [`READ_UNSHARDED_CAFE_LISTS`])
+/// the unsharded `CAFES#UPDATED`.
+pub fn cafe_sync_sources() -> Vec<String> {
+    let mut sources: Vec<String> = (0..CAFE_SYNC_SHARDS).map(cafe_sync_shard_lpk).collect();
+    if READ_UNSHARDED_CAFE_LISTS {
+        sources.push(cafes_updated_lpk());
+    }
+    sources
+}
+
+/// `SN` of a café profile in the sync list: microseconds since the epoch, zero-padded to 16
+/// digits (oldest change first), then the id.
 pub fn by_updated(updated_at: jiff::Timestamp, id: &str) -> String {
     format!("{}#{id}", updated_floor(updated_at))
 }
 
-/// The lowest `SN` of a change at or after `since` (a prefix sorts before every key it starts).
+/// The lowest `SN` of a change at or after `since`: a prefix (no `#<id>`), so it sorts before
+/// every key it starts and equals none.
 pub fn updated_floor(since: jiff::Timestamp) -> String {
     const CEILING: i64 = 9_999_999_999_999_999;
     format!("{:016}", since.as_microsecond().clamp(0, CEILING))
 }
-
-/// Above every [`by_updated`] key.
-pub const UPDATED_CEILING: &str = "~";
 
 /// Every list dimension a café appears in.
 pub fn cafe_dims(cafe: &CafeSummary) -> Vec<String> {
@@ -743,6 +776,20 @@ mod tests {
             cafe_list_shards(&city_dim(&Slug::parse("oslo").expect("slug"))),
             8
         );
+        // The sync list: the same shard function, its own partitions.
+        assert_eq!(
+            cafe_sync_lpk(&cafe),
+            format!("CAFES#UPDATED#S{}", list_shard(cafe.as_str(), 8))
+        );
+        assert!(cafe_sync_sources().contains(&cafe_sync_lpk(&cafe)));
+        assert_eq!(
+            cafe_sync_sources().contains(&cafes_updated_lpk()),
+            READ_UNSHARDED_CAFE_LISTS
+        );
+        assert_eq!(
+            cafe_sync_sources().len(),
+            CAFE_SYNC_SHARDS as usize + usize::from(READ_UNSHARDED_CAFE_LISTS)
+        );
     }
 
     #[test]
@@ -756,7 +803,7 @@ mod tests {
         let floor = updated_floor(at(1_700_000_000));
         assert!(floor.as_str() < early.as_str());
         assert!(by_updated(at(1_699_999_999), "caf_z").as_str() < floor.as_str());
-        assert!(later.as_str() < UPDATED_CEILING);
+        assert!(later.as_str() < SORT_CEILING);
     }
 
     #[test]

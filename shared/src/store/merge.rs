@@ -431,6 +431,27 @@ mod tests {
     }
 
     #[test]
+    fn first_reads_are_the_chunks_docs_capacity_counts() {
+        // docs/capacity.md: café lists (page of 20 = 21 entries) and the sync list (pages of
+        // 20 and 100 profiles) over 4, 8 and 16 shards.
+        let chunk = |shards, expected| {
+            Sizing {
+                shards,
+                expected,
+                budget: expected,
+            }
+            .chunk()
+        };
+        assert_eq!(chunk(8, 21), 8);
+        assert_eq!(chunk(4, 21), 13);
+        assert_eq!(chunk(16, 21), 7);
+        assert_eq!(chunk(8, 101), 22);
+        assert_eq!(chunk(4, 101), 39);
+        assert_eq!(chunk(16, 101), 14);
+        assert_eq!(chunk(1, 101), 101);
+    }
+
+    #[test]
     fn an_even_split_costs_one_round_of_small_reads() {
         // 800 values over 8 shards, pages of 20: each page reads 8 chunks of 3 + 1 + 2·2 = 8.
         let values: Vec<String> = (0..800).map(|n| format!("v{n:04}")).collect();

@@ -218,14 +218,16 @@ impl SqliteStore {
         .await
     }
 
-    /// Whether any café list entry is still in the unsharded `CAFES#ALL` partition (stores
-    /// written before list shards: every café has an `ALL` entry, and a reindex moves them all).
+    /// Whether any café list entry or profile is still in the unsharded `CAFES#ALL` partition or
+    /// sync list `CAFES#UPDATED` (stores written before list or sync shards: every café has an
+    /// `ALL` entry and a profile, and a reindex moves them all).
     pub async fn has_unsharded_cafe_lists(&self) -> Result<bool, StoreError> {
-        let lpk = keys::cafes_lpk(keys::ALL);
+        let all = keys::cafes_lpk(keys::ALL);
+        let sync = keys::cafes_updated_lpk();
         self.with_conn("has_unsharded_cafe_lists", move |c| {
             c.query_row(
-                "SELECT EXISTS (SELECT 1 FROM items WHERE lpk = ?1)",
-                params![lpk],
+                "SELECT EXISTS (SELECT 1 FROM items WHERE lpk IN (?1, ?2))",
+                params![all, sync],
                 |r| r.get(0),
             )
         })
