@@ -672,10 +672,16 @@ async fn spawn(
     Ok((emulator, child, started))
 }
 
+/// Most invokes of the recording start.
+const RECORDING_INVOKES: usize = 40;
+
 /// The recording start: `bin` with the `tool` budget (moto may take longer than the read
-/// budget's attempt timeout), sent the event twice, so the proxy keeps moto's answers to the
-/// reads a first and a warm invoke make.
+/// budget's attempt timeout), sent the event until one invoke is answered wholly from the
+/// proxy's memory (at most [`RECORDING_INVOKES`] times), so the proxy keeps moto's answers to
+/// the reads a first and a warm invoke make, also those a search only reaches once its earlier
+/// reads come back in time (nearby-cafes' later rounds).
 async fn record(
+    proxy: &StoreProxy,
     bin: &Path,
     function: &str,
     env: &[(String, String)],
@@ -691,10 +697,21 @@ async fn record(
         .polled()
         .await
         .with_context(|| format!("{function} (recording): see {}", log.display()))?;
-    for i in 0..2 {
+    let mut complete = false;
+    for i in 0..RECORDING_INVOKES {
+        proxy.take();
         emulator
             .invoke(format!("record-{i}"), event.clone())
             .await?;
+        if i > 0 && proxy.take().iter().all(|c| c.replayed) {
+            complete = true;
+            break;
+        }
+    }
+    if !complete {
+        eprintln!(
+            "{function}: the recording start still reached moto after {RECORDING_INVOKES} invokes; warm invokes may too (see the `to moto` column)"
+        );
     }
     child.kill().await.ok();
     Ok(())
@@ -724,7 +741,7 @@ async fn measure(
     let proxy = StoreProxy::start(&upstream).await?;
     let endpoint = format!("http://{}", proxy.addr);
     if function != HELLO {
-        record(&bin, function, &env, &endpoint, &log, &event).await?;
+        record(&proxy, &bin, function, &env, &endpoint, &log, &event).await?;
         proxy.take();
     }
     let mut inits = Vec::new();
