@@ -368,29 +368,39 @@ fn credentials_from_environment(is_set: impl Fn(&str) -> bool) -> bool {
 /// each against the `webpki-root-certs` crate.
 pub const AWS_ROOTS_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
 
-/// The HTTPS client of every SDK client: the SDK's default (hyper 1, rustls with aws-lc, proxy
-/// settings from the environment, connector settings and sleep from the client's config), with
-/// one change: it trusts only the Amazon Trust Services roots ([`AWS_ROOTS_PEM`], compiled in)
-/// instead of the platform's whole store. The default reads the certificate bundle and every
-/// file of the certificates directory and PEM-parses each of some 440 certificates when the
-/// first client is built: most of the init time a function spent beyond a hello world
-/// (docs/coldstart.md). Every AWS service endpoint (DynamoDB, S3, SQS, CloudFront, STS) has
-/// served Amazon Trust Services certificates since the 2018–2022 migration; the clients built
-/// here talk to nothing else (plain HTTP to a local protocol server is unaffected).
-/// (`TlsContext`'s builder cannot fail today; if it ever does, the connector keeps the SDK's
-/// default context: the platform's roots.)
+/// The HTTPS client of every SDK client: the SDK's hyper 1 client with rustls on ring, proxy
+/// settings from the environment, connector settings and sleep from the client's config, trusting
+/// only the Amazon Trust Services roots ([`AWS_ROOTS_PEM`], compiled in) instead of the platform's
+/// whole store. The SDK's default reads the certificate bundle and every file of the certificates
+/// directory and PEM-parses each of some 440 certificates when the first client is built: most of
+/// the init time a function spent beyond a hello world (docs/coldstart.md). Every AWS service
+/// endpoint (DynamoDB, S3, SQS, CloudFront, STS) has served Amazon Trust Services certificates
+/// since the 2018–2022 migration; the clients built here talk to nothing else (plain HTTP to a
+/// local protocol server is unaffected). Ring instead of the SDK's default aws-lc: about 0.2 MB
+/// less per deployment zip (docs/build-size.md, "TLS on ring");
+/// `tests::the_https_client_verifies_certificates_against_the_roots_it_is_given` checks that
+/// chains are still verified against these roots and nothing else.
 fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    https_client_trusting(AWS_ROOTS_PEM)
+}
+
+/// [`https_client`] trusting the PEM certificates `roots` alone. (`TlsContext`'s builder cannot
+/// fail today; if it ever does, the connector keeps the SDK's default context: the platform's
+/// roots.)
+fn https_client_trusting(
+    roots: &'static [u8],
+) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
     use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
     use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig};
 
     let trust = TrustStore::empty()
         .with_native_roots(false)
-        .with_pem_certificate(AWS_ROOTS_PEM);
+        .with_pem_certificate(roots);
     let context = TlsContext::builder().with_trust_store(trust).build();
     Builder::new().build_with_connector_fn(move |settings, components| {
         let mut connector =
-            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::Ring));
         connector.set_connector_settings(settings.cloned());
         if let Some(components) = components {
             connector.set_sleep_impl(components.sleep_impl());
@@ -770,6 +780,135 @@ mod tests {
             .unwrap_or_else(|| panic!("no retry config"));
         assert_eq!(retries.max_attempts(), budget.max_attempts);
         assert_eq!(retries.initial_backoff(), budget.initial_backoff);
+    }
+
+    /// A TLS server on loopback for `localhost`, its certificate issued by the test CA in
+    /// `certs/test` (not trusted anywhere), answering every request with an empty DynamoDB
+    /// `ListTables` result. Returns its port.
+    #[cfg(feature = "dynamodb")]
+    async fn tls_server_for_localhost() -> u16 {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let chain = CertificateDer::pem_slice_iter(include_bytes!("../certs/test/localhost.pem"))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key =
+            PrivateKeyDer::from_pem_slice(include_bytes!("../certs/test/localhost.key")).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    // A client that refuses the certificate ends the handshake here.
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let mut request = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    // The SDK's JSON request is small: headers and body arrive before it waits.
+                    while let Ok(n) = tls.read(&mut buf).await {
+                        if n == 0 {
+                            return;
+                        }
+                        request.extend_from_slice(&buf[..n]);
+                        let text = String::from_utf8_lossy(&request);
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let length = text[..end]
+                                .lines()
+                                .find_map(|l| {
+                                    let (name, value) = l.split_once(':')?;
+                                    name.eq_ignore_ascii_case("content-length")
+                                        .then(|| value.trim().parse::<usize>().ok())?
+                                })
+                                .unwrap_or(0);
+                            if request.len() >= end + 4 + length {
+                                break;
+                            }
+                        }
+                    }
+                    let body = r#"{"TableNames":[]}"#;
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\n\
+                         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = tls.write_all(response.as_bytes()).await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        port
+    }
+
+    /// A DynamoDB client over `client` against `endpoint`, one attempt per operation.
+    #[cfg(feature = "dynamodb")]
+    async fn dynamodb_over(
+        client: aws_smithy_runtime_api::client::http::SharedHttpClient,
+        endpoint: &str,
+    ) -> aws_sdk_dynamodb::Client {
+        let budget = Budget {
+            max_attempts: 1,
+            ..Budget::of(BudgetKind::Tool)
+        };
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(client)
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "testing", "testing", None, None, "local",
+            ))
+            .timeout_config(budget.timeouts())
+            .retry_config(budget.retries())
+            .load()
+            .await;
+        Aws {
+            sdk,
+            budget,
+            path_style: true,
+        }
+        .dynamodb()
+    }
+
+    #[cfg(feature = "dynamodb")]
+    #[tokio::test]
+    async fn the_https_client_verifies_certificates_against_the_roots_it_is_given() {
+        let port = tls_server_for_localhost().await;
+        let endpoint = format!("https://localhost:{port}");
+
+        // Trusting the test CA, the handshake and the call succeed: TLS works with this
+        // crypto provider and the certificate chain is checked against the given roots.
+        let trusting = dynamodb_over(
+            https_client_trusting(include_bytes!("../certs/test/ca.pem")),
+            &endpoint,
+        )
+        .await;
+        let tables = trusting.list_tables().send().await.unwrap();
+        assert_eq!(tables.table_names(), &[] as &[String]);
+
+        // The shipped client trusts only Amazon's roots: the same server is refused.
+        let shipped = dynamodb_over(https_client(), &endpoint).await;
+        let err = shipped.list_tables().send().await.unwrap_err();
+        assert!(
+            matches!(err, SdkError::DispatchFailure(_)),
+            "expected a connection failure, got {err:?}"
+        );
+        let chain = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+        assert!(
+            chain.contains("UnknownIssuer"),
+            "not refused for its issuer: {chain}"
+        );
     }
 
     #[test]
