@@ -268,8 +268,17 @@ impl Aws {
     /// A local protocol server at `endpoint` (moto, the chaos proxy) with dummy credentials
     /// in `us-east-1`: tests and tools.
     pub async fn local(budget: Budget, endpoint: &str) -> Self {
+        Self::local_over(https_client(), budget, endpoint).await
+    }
+
+    /// [`Aws::local`] over the HTTP client `client`.
+    async fn local_over(
+        client: aws_smithy_runtime_api::client::http::SharedHttpClient,
+        budget: Budget,
+        endpoint: &str,
+    ) -> Self {
         let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(https_client())
+            .http_client(client)
             .endpoint_url(endpoint)
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(aws_credential_types::Credentials::new(
@@ -862,23 +871,7 @@ mod tests {
             max_attempts: 1,
             ..Budget::of(BudgetKind::Tool)
         };
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(client)
-            .endpoint_url(endpoint)
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                "testing", "testing", None, None, "local",
-            ))
-            .timeout_config(budget.timeouts())
-            .retry_config(budget.retries())
-            .load()
-            .await;
-        Aws {
-            sdk,
-            budget,
-            path_style: true,
-        }
-        .dynamodb()
+        Aws::local_over(client, budget, endpoint).await.dynamodb()
     }
 
     #[cfg(feature = "dynamodb")]
