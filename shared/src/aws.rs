@@ -7,15 +7,23 @@
 //! chosen per function *kind* by `CRAFTBEAN_BUDGET` (docs/resilience.md has the table).
 //! Nothing else in the workspace may call `aws_config::` or a client constructor
 //! (tests/tests/it/tidy.rs).
+//!
+//! Lambda functions do not link aws-config: [`Aws::from_env`] builds their configuration from
+//! the variables Lambda sets ([`lambda_sdk_config`]). Its loader and default credential chain
+//! (profile files, SSO, web identity with an STS client, ECS, IMDS) come with the `aws-chain`
+//! feature, for tools run outside Lambda (docs/build-size.md, "Without aws-config").
 
 use std::error::Error;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_async::rt::sleep::TokioSleep;
+use aws_smithy_async::time::SystemTimeSource;
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
@@ -25,6 +33,9 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::region::Region;
 use failsafe::failure_policy::{ConsecutiveFailures, consecutive_failures};
 use failsafe::{StateMachine, backoff};
 
@@ -32,7 +43,7 @@ use crate::config::ConfigError;
 use crate::ports::StoreError;
 
 /// The AWS configuration type the presigner keeps (credentials and region).
-pub use aws_config::SdkConfig;
+pub use aws_types::SdkConfig;
 
 /// The variable naming a function's budget kind (`read`, `write`, `worker`, `sweep`, `tool`).
 pub const BUDGET_VAR: &str = "CRAFTBEAN_BUDGET";
@@ -234,30 +245,46 @@ pub struct Aws {
 impl Aws {
     /// The environment's region and credentials (the function's role in Lambda), and
     /// `AWS_ENDPOINT_URL` for a local protocol server, with `budget` applied.
-    pub async fn from_env(budget: Budget) -> Self {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(https_client())
-            .timeout_config(budget.timeouts())
-            .retry_config(budget.retries());
-        if credentials_from_environment(|name| std::env::var_os(name).is_some()) {
-            loader = loader.credentials_provider(
-                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-            );
+    ///
+    /// With credentials in the environment (`AWS_ACCESS_KEY_ID`: always in Lambda, and under
+    /// `cargo lambda watch` after `scripts/moto.sh`) the configuration comes from the
+    /// environment alone ([`lambda_sdk_config`]); outside Lambda, with the `aws-chain` feature,
+    /// aws-config's default chain applies instead (profiles, SSO with `aws-profiles`). Without
+    /// that feature and without credentials, start-up fails naming the missing variable.
+    pub async fn from_env(budget: Budget) -> Result<Self, ConfigError> {
+        let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        #[cfg(feature = "aws-chain")]
+        if !credentials_from_environment(|name| std::env::var_os(name).is_some()) {
+            let sdk = aws_config::defaults(BehaviorVersion::latest())
+                .http_client(https_client())
+                .timeout_config(budget.timeouts())
+                .retry_config(budget.retries())
+                .load()
+                .await;
+            return Ok(Self {
+                sdk,
+                budget,
+                path_style,
+            });
         }
-        let sdk = loader.load().await;
-        Self {
+        let sdk = lambda_sdk_config(|name| std::env::var(name).ok(), https_client(), &budget)?;
+        Ok(Self {
             sdk,
             budget,
-            path_style: std::env::var_os("AWS_ENDPOINT_URL").is_some(),
-        }
+            path_style,
+        })
     }
 
     /// As [`Aws::from_env`] with the budget `CRAFTBEAN_BUDGET` names. For `main` functions
     /// whose constructors cannot return an error: an invalid value stops start-up with the
     /// variable's name (the Lambda init fails, which is what a bad deployment should do).
     pub async fn from_env_budget() -> Self {
-        match Budget::from_env() {
+        let aws = match Budget::from_env() {
             Ok(budget) => Self::from_env(budget).await,
+            Err(err) => Err(err),
+        };
+        match aws {
+            Ok(aws) => aws,
             Err(err) => {
                 tracing::error!(error = %err, "invalid configuration");
                 panic!("{err}");
@@ -268,26 +295,30 @@ impl Aws {
     /// A local protocol server at `endpoint` (moto, the chaos proxy) with dummy credentials
     /// in `us-east-1`: tests and tools.
     pub async fn local(budget: Budget, endpoint: &str) -> Self {
-        Self::local_over(https_client(), budget, endpoint).await
+        Self::local_over(https_client(), budget, endpoint)
     }
 
-    /// [`Aws::local`] over the HTTP client `client`.
-    async fn local_over(
+    /// [`Aws::local`] over the HTTP client `client`: the configuration [`lambda_sdk_config`]
+    /// builds for these variables, so every test against moto runs the code Lambda runs.
+    fn local_over(
         client: aws_smithy_runtime_api::client::http::SharedHttpClient,
         budget: Budget,
         endpoint: &str,
     ) -> Self {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(client)
-            .endpoint_url(endpoint)
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                "testing", "testing", None, None, "local",
-            ))
-            .timeout_config(budget.timeouts())
-            .retry_config(budget.retries())
-            .load()
-            .await;
+        let env = |name: &str| {
+            match name {
+                "AWS_REGION" => Some("us-east-1"),
+                "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("testing"),
+                "AWS_ENDPOINT_URL" => Some(endpoint),
+                _ => None,
+            }
+            .map(str::to_owned)
+        };
+        let sdk = match lambda_sdk_config(env, client, &budget) {
+            Ok(sdk) => sdk,
+            // Every variable `lambda_sdk_config` requires is given above.
+            Err(err) => unreachable!("local configuration: {err}"),
+        };
         Self {
             sdk,
             budget,
@@ -361,12 +392,76 @@ impl Aws {
     }
 }
 
+/// The SDK configuration of a Lambda function, from the variables Lambda sets and nothing
+/// else (no profile files, no credential chain, no aws-config):
+///
+/// - region: `AWS_REGION` (Lambda), else `AWS_DEFAULT_REGION`; required;
+/// - credentials: `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, required, with
+///   `AWS_SESSION_TOKEN` if set (the execution role's, valid for the execution environment's
+///   life);
+/// - `AWS_ENDPOINT_URL` (a local protocol server), `AWS_USE_FIPS_ENDPOINT` and
+///   `AWS_USE_DUALSTACK_ENDPOINT` (`true`/`false`) if set;
+/// - `budget`'s timeouts and retries, `client`, Tokio's sleep and the system clock.
+///
+/// Service-specific variables aws-config would also read (`AWS_ENDPOINT_URL_<SERVICE>`,
+/// checksum and compression settings, `AWS_PROFILE`) are not read: nothing in the template sets
+/// them. `get` reads one variable (injected for tests).
+pub fn lambda_sdk_config(
+    get: impl Fn(&str) -> Option<String>,
+    client: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    budget: &Budget,
+) -> Result<SdkConfig, ConfigError> {
+    let present = |name: &'static str| get(name).filter(|v| !v.trim().is_empty());
+    let required = |name: &'static str| present(name).ok_or(ConfigError::Missing(name));
+    let flag = |name: &'static str| -> Result<Option<bool>, ConfigError> {
+        match present(name) {
+            None => Ok(None),
+            Some(value) => match value.trim().to_ascii_lowercase().as_str() {
+                "true" => Ok(Some(true)),
+                "false" => Ok(Some(false)),
+                _ => Err(ConfigError::Invalid {
+                    name,
+                    reason: "must be true or false".to_owned(),
+                }),
+            },
+        }
+    };
+    let region = present("AWS_REGION").map_or_else(|| required("AWS_DEFAULT_REGION"), Ok)?;
+    let credentials = Credentials::new(
+        required("AWS_ACCESS_KEY_ID")?,
+        required("AWS_SECRET_ACCESS_KEY")?,
+        present("AWS_SESSION_TOKEN"),
+        None,
+        "environment",
+    );
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .http_client(client)
+        .timeout_config(budget.timeouts())
+        .retry_config(budget.retries())
+        .sleep_impl(TokioSleep::new())
+        .time_source(SystemTimeSource::new());
+    if let Some(endpoint) = present("AWS_ENDPOINT_URL") {
+        builder = builder.endpoint_url(endpoint);
+    }
+    if let Some(fips) = flag("AWS_USE_FIPS_ENDPOINT")? {
+        builder = builder.use_fips(fips);
+    }
+    if let Some(dual_stack) = flag("AWS_USE_DUALSTACK_ENDPOINT")? {
+        builder = builder.use_dual_stack(dual_stack);
+    }
+    Ok(builder.build())
+}
+
 /// Whether to take credentials from the environment alone: in Lambda (`AWS_LAMBDA_FUNCTION_NAME`)
 /// with `AWS_ACCESS_KEY_ID` set, where the runtime puts the execution role's credentials and the
 /// default chain's first provider (the environment) is the one that answers. Building the rest
 /// of that chain (profile files, web identity with its STS client, ECS, IMDS) costs init time
 /// for providers that are never asked (docs/coldstart.md). Elsewhere, and in a Lambda without
-/// them, the default chain applies.
+/// them, the default chain applies (with the `aws-chain` feature).
+#[cfg_attr(not(feature = "aws-chain"), allow(dead_code))]
 fn credentials_from_environment(is_set: impl Fn(&str) -> bool) -> bool {
     is_set("AWS_LAMBDA_FUNCTION_NAME") && is_set("AWS_ACCESS_KEY_ID")
 }
@@ -648,6 +743,125 @@ mod tests {
 
     use super::*;
 
+    /// The variables Lambda sets for a function (with a session token).
+    fn lambda_env(extra: &[(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        let mut vars = vec![
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "token"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "get-cafe"),
+        ];
+        for (name, value) in extra {
+            vars.retain(|(n, _)| n != name);
+            vars.push((name, value));
+        }
+        move |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    fn lambda_config(
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<SdkConfig, crate::config::ConfigError> {
+        lambda_sdk_config(env, https_client(), &Budget::of(BudgetKind::Read))
+    }
+
+    #[tokio::test]
+    async fn a_lambda_configuration_comes_from_the_environment_lambda_sets() {
+        use aws_credential_types::provider::ProvideCredentials;
+        let sdk = lambda_config(lambda_env(&[])).unwrap();
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        let credentials = sdk
+            .credentials_provider()
+            .unwrap()
+            .provide_credentials()
+            .await
+            .unwrap();
+        assert_eq!(credentials.access_key_id(), "ASIAEXAMPLE");
+        assert_eq!(credentials.secret_access_key(), "secret");
+        assert_eq!(credentials.session_token(), Some("token"));
+        assert_eq!(credentials.expiry(), None);
+        let budget = Budget::of(BudgetKind::Read);
+        let timeouts = sdk.timeout_config().unwrap();
+        assert_eq!(timeouts.connect_timeout(), Some(budget.connect));
+        assert_eq!(timeouts.operation_attempt_timeout(), Some(budget.attempt));
+        assert_eq!(timeouts.operation_timeout(), Some(budget.operation));
+        assert_eq!(
+            sdk.retry_config().unwrap().max_attempts(),
+            budget.max_attempts
+        );
+        assert!(sdk.sleep_impl().is_some() && sdk.time_source().is_some());
+        assert!(sdk.http_client().is_some() && sdk.behavior_version().is_some());
+        assert_eq!(sdk.endpoint_url(), None);
+        assert_eq!((sdk.use_fips(), sdk.use_dual_stack()), (None, None));
+    }
+
+    #[test]
+    fn a_lambda_configuration_takes_the_endpoint_and_endpoint_flags_when_set() {
+        let sdk = lambda_config(lambda_env(&[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+            ("AWS_USE_FIPS_ENDPOINT", "true"),
+            ("AWS_USE_DUALSTACK_ENDPOINT", "FALSE"),
+            ("AWS_REGION", ""),
+            ("AWS_SESSION_TOKEN", ""),
+        ]))
+        .unwrap();
+        assert_eq!(sdk.endpoint_url(), Some("http://127.0.0.1:5000"));
+        assert_eq!(
+            (sdk.use_fips(), sdk.use_dual_stack()),
+            (Some(true), Some(false))
+        );
+        // An empty AWS_REGION falls back to AWS_DEFAULT_REGION.
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn a_lambda_configuration_without_its_variables_fails_naming_the_first_missing() {
+        use crate::config::ConfigError;
+        let without = |names: &'static [&'static str]| {
+            let env = lambda_env(&[]);
+            move |name: &str| {
+                if names.contains(&name) {
+                    None
+                } else {
+                    env(name)
+                }
+            }
+        };
+        for (missing, named) in [
+            (
+                &["AWS_REGION", "AWS_DEFAULT_REGION"][..],
+                "AWS_DEFAULT_REGION",
+            ),
+            (&["AWS_ACCESS_KEY_ID"][..], "AWS_ACCESS_KEY_ID"),
+            (&["AWS_SECRET_ACCESS_KEY"][..], "AWS_SECRET_ACCESS_KEY"),
+        ] {
+            let err = lambda_config(without(missing)).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Missing(name) if name == named),
+                "{missing:?}: {err}"
+            );
+        }
+        // Without a session token (long-term keys, moto) the configuration still builds.
+        let sdk = lambda_config(without(&["AWS_SESSION_TOKEN"]));
+        assert!(sdk.is_ok());
+        let err = lambda_config(lambda_env(&[("AWS_USE_FIPS_ENDPOINT", "yes")])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    name: "AWS_USE_FIPS_ENDPOINT",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
     #[test]
     fn only_lambda_with_credentials_in_its_environment_skips_the_default_chain() {
         let env = |vars: &'static [&'static str]| move |name: &str| vars.contains(&name);
@@ -871,7 +1085,7 @@ mod tests {
             max_attempts: 1,
             ..Budget::of(BudgetKind::Tool)
         };
-        Aws::local_over(client, budget, endpoint).await.dynamodb()
+        Aws::local_over(client, budget, endpoint).dynamodb()
     }
 
     #[cfg(feature = "dynamodb")]

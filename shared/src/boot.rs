@@ -30,7 +30,7 @@ impl Boot {
         crate::telemetry::init();
         let budget = Budget::from_env()?;
         let table = config::required(vars::TABLE)?;
-        let aws = Aws::from_env(budget).await;
+        let aws = Aws::from_env(budget).await?;
         let store = DynamoStore::connect(&aws, table);
         Ok(Self { aws, store })
     }

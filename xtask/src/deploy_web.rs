@@ -299,7 +299,7 @@ pub async fn stack_outputs(
 /// of `--stack`.
 pub async fn run(flag: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
     let aws =
-        shared::aws::Aws::from_env(shared::aws::Budget::of(shared::aws::BudgetKind::Tool)).await;
+        shared::aws::Aws::from_env(shared::aws::Budget::of(shared::aws::BudgetKind::Tool)).await?;
     let dist = PathBuf::from(flag("--dist").unwrap_or_else(|| "web/dist".to_owned()));
     let basemap = flag("--basemap-tile-url").filter(|u| !u.is_empty());
     let target = match flag("--stack") {

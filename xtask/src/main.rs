@@ -182,7 +182,7 @@ async fn partner_command(args: &[String]) -> anyhow::Result<()> {
             client: shared::aws::Aws::from_env(shared::aws::Budget::of(
                 shared::aws::BudgetKind::Tool,
             ))
-            .await
+            .await?
             .apigateway(),
             plans: partner_edge::UsagePlans::parse(&raw)?,
         }),

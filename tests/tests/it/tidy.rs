@@ -150,8 +150,8 @@ fn main_rs_files_are_wiring_only() {
 
 /// ARCHITECTURE.md: no SDK call without a deadline. Every AWS SDK configuration and client is
 /// built by `shared/src/aws.rs`, which applies a budget (timeouts, retries, a breaker); nothing
-/// else may load a configuration or construct a client, and no other crate depends on
-/// aws-config.
+/// else may load a configuration or construct a client, no other crate depends on aws-config,
+/// and no function enables the shared features that link it.
 #[test]
 fn every_aws_sdk_client_is_built_with_a_budget_in_one_place() {
     let allowed = root().join("shared/src/aws.rs");
@@ -203,9 +203,20 @@ fn every_aws_sdk_client_is_built_with_a_budget_in_one_place() {
             !text
                 .lines()
                 .any(|l| l.trim_start().starts_with("aws-config")),
-            "{} depends on aws-config; only shared (feature `aws`) may",
+            "{} depends on aws-config; only shared (features `aws-chain`, `aws-profiles`) may",
             manifest.display()
         );
+        // Lambda functions build their SDK configuration from the environment and do not link
+        // aws-config (docs/build-size.md, "Without aws-config").
+        if manifest.starts_with(root().join("functions")) {
+            for feature in ["aws-chain", "aws-profiles"] {
+                assert!(
+                    !text.contains(&format!("\"{feature}\"")),
+                    "{} enables shared's `{feature}`: functions must not link aws-config",
+                    manifest.display()
+                );
+            }
+        }
     }
 }
 
