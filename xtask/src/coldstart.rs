@@ -217,6 +217,7 @@ impl Drop for Emulator {
 struct StoreProxy {
     addr: std::net::SocketAddr,
     calls: Arc<std::sync::Mutex<Vec<StoreCall>>>,
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -258,6 +259,12 @@ struct ProxyState {
     recorded: Arc<std::sync::Mutex<Recordings>>,
     /// The last successful answer to each write operation.
     acknowledgements: Arc<std::sync::Mutex<std::collections::HashMap<String, Recorded>>>,
+    /// Print each call forwarded to moto (`CRAFTBEAN_COLDSTART_SHOW_FORWARDED=1`): a warm
+    /// invoke that reaches moto measures moto, and its request shows what the recording missed.
+    report_forwarded: bool,
+    /// Calls forwarded to moto and not answered yet (the forward runs on to the end even when
+    /// the function gave up on the call, so its answer is still recorded).
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl ProxyState {
@@ -285,6 +292,29 @@ impl ProxyState {
     }
 }
 
+/// Logs one store call when dropped: when the proxy answered, and also when the function gave
+/// up on the call first (its attempt timeout closed the connection, and the server dropped the
+/// handler mid-way), so a call the function abandoned still counts, as not replayed.
+struct CallLog {
+    calls: Arc<std::sync::Mutex<Vec<StoreCall>>>,
+    operation: String,
+    start: Instant,
+    replayed: bool,
+}
+
+impl Drop for CallLog {
+    fn drop(&mut self) {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(StoreCall {
+                operation: std::mem::take(&mut self.operation),
+                start: self.start,
+                end: Instant::now(),
+                replayed: self.replayed,
+            });
+        }
+    }
+}
+
 async fn forward(
     State(proxy): State<ProxyState>,
     request: axum::extract::Request,
@@ -298,12 +328,25 @@ async fn forward(
         .and_then(|t| t.rsplit('.').next())
         .unwrap_or("other")
         .to_owned();
+    let mut log = CallLog {
+        calls: proxy.calls.clone(),
+        operation: operation.clone(),
+        start,
+        replayed: false,
+    };
     let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
         return (StatusCode::BAD_REQUEST, HeaderMap::new(), Bytes::new());
     };
-    let (answer, replayed) = match proxy.replay(&operation, &body) {
-        Some(answer) => (answer, true),
+    match proxy.replay(&operation, &body) {
+        Some(answer) => {
+            log.replayed = true;
+            answer
+        }
         None => {
+            if proxy.report_forwarded {
+                let shown: String = String::from_utf8_lossy(&body).chars().take(400).collect();
+                eprintln!("  forwarded to moto (not recorded): {operation} {shown}");
+            }
             // Forwarded on a task of its own, so an answer slower than the function's attempt
             // timeout is still recorded for the next try.
             let path = parts
@@ -315,6 +358,9 @@ async fn forward(
             headers.remove(axum::http::header::HOST);
             let task = proxy.clone();
             let op = operation.clone();
+            proxy
+                .in_flight
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let forwarded = tokio::spawn(async move {
                 let sent = task
                     .client
@@ -335,26 +381,15 @@ async fn forward(
                     Err(_) => (StatusCode::BAD_GATEWAY, HeaderMap::new(), Bytes::new()),
                 };
                 task.record(&op, body, &answer);
+                task.in_flight
+                    .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                 answer
             });
-            let answer = forwarded.await.unwrap_or((
-                StatusCode::BAD_GATEWAY,
-                HeaderMap::new(),
-                Bytes::new(),
-            ));
-            (answer, false)
+            forwarded
+                .await
+                .unwrap_or((StatusCode::BAD_GATEWAY, HeaderMap::new(), Bytes::new()))
         }
-    };
-    let end = Instant::now();
-    if let Ok(mut calls) = proxy.calls.lock() {
-        calls.push(StoreCall {
-            operation,
-            start,
-            end,
-            replayed,
-        });
     }
-    answer
 }
 
 impl StoreProxy {
@@ -366,7 +401,10 @@ impl StoreProxy {
             calls: calls.clone(),
             recorded: Arc::default(),
             acknowledgements: Arc::default(),
+            report_forwarded: std::env::var_os("CRAFTBEAN_COLDSTART_SHOW_FORWARDED").is_some(),
+            in_flight: Arc::default(),
         };
+        let in_flight = state.in_flight.clone();
         let app = Router::new().fallback(forward).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -376,8 +414,20 @@ impl StoreProxy {
         Ok(Self {
             addr,
             calls,
+            in_flight,
             server,
         })
+    }
+
+    /// Waits until every call forwarded to moto has been answered (and so recorded), at most
+    /// `patience`: a recording invoke whose calls moto answered after the function gave up on
+    /// them is followed by one that finds those answers in memory and reaches the next round.
+    async fn settled(&self, patience: Duration) {
+        let until = Instant::now() + patience;
+        while self.in_flight.load(std::sync::atomic::Ordering::SeqCst) > 0 && Instant::now() < until
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The calls recorded since the last take.
@@ -622,6 +672,15 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// The HTTP status of an API Gateway proxy answer (0 when it has none).
+fn status_of(body: &Bytes) -> u16 {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["statusCode"].as_u64())
+        .and_then(|s| u16::try_from(s).ok())
+        .unwrap_or(0)
+}
+
 /// Spawns `bin` once against a fresh emulator, returning the process and when it was spawned.
 async fn spawn(
     bin: &Path,
@@ -672,6 +731,9 @@ async fn spawn(
     Ok((emulator, child, started))
 }
 
+/// How long a recording invoke waits for moto's late answers before the next one.
+const RECORDING_PATIENCE: Duration = Duration::from_secs(300);
+
 /// Most invokes of the recording start.
 const RECORDING_INVOKES: usize = 40;
 
@@ -700,13 +762,17 @@ async fn record(
     let mut complete = false;
     for i in 0..RECORDING_INVOKES {
         proxy.take();
-        emulator
+        let (_, body) = emulator
             .invoke(format!("record-{i}"), event.clone())
             .await?;
-        if i > 0 && proxy.take().iter().all(|c| c.replayed) {
+        // Complete once an invoke got its answer wholly from memory. An invoke that failed on
+        // the store (a 5xx: moto slower than even the tool budget) proves nothing: the calls it
+        // gave up on were never answered, so the proxy could not record them.
+        if i > 0 && status_of(&body) < 500 && proxy.take().iter().all(|c| c.replayed) {
             complete = true;
             break;
         }
+        proxy.settled(RECORDING_PATIENCE).await;
     }
     if !complete {
         eprintln!(
@@ -776,11 +842,7 @@ async fn measure(
                         *store_calls.entry(call.operation.clone()).or_insert(0) += 1;
                     }
                 }
-                let status = serde_json::from_slice::<Value>(&body)
-                    .ok()
-                    .and_then(|v| v["statusCode"].as_u64())
-                    .and_then(|s| u16::try_from(s).ok())
-                    .unwrap_or(0);
+                let status = status_of(&body);
                 if status >= 400 && !statuses.contains_key(&status) {
                     eprintln!(
                         "{function}: first {status} answer: {}",
