@@ -196,6 +196,10 @@ impl<S: ItemTable> NearbyReader for S {
         // The entries a page may read before its reads are held to the floor (see
         // `range_limits`).
         let page_budget = PAGE_BUDGET_PER_RESULT * limit + PAGE_BUDGET_OVERHEAD;
+        let filtered = filter.brewing_method.is_some()
+            || filter.amenity.is_some()
+            || filter.min_rating.is_some()
+            || filter.open_now;
         // The ring being read and its pieces still unread (whole ranges, or the unread parts
         // of ranges whose read reached its limit).
         let mut ring = (start, outer);
@@ -217,9 +221,16 @@ impl<S: ItemTable> NearbyReader for S {
             let round: Vec<Pending> = pending
                 .drain(..pending.len().min(geo::MAX_QUERIES))
                 .collect();
+            // With a filter, the budget counts the entries that pass it (the cost is the same
+            // in matching cafés: a filter that keeps one in ten reads ten times as many).
+            let spent = if filtered {
+                candidates.len()
+            } else {
+                stats.items_read
+            };
             let limits = range_limits(
                 &round,
-                page_budget.saturating_sub(stats.items_read),
+                page_budget.saturating_sub(spent),
                 limit.clamp(RANGE_LIMIT_FLOOR, RANGE_LIMIT_MAX_FLOOR),
             );
             let reads = round.iter().zip(&limits).map(|(part, &limit)| async move {
