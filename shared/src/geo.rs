@@ -108,6 +108,21 @@ impl Cell {
         z
     }
 
+    /// The cell whose Z-order number at `precision` is `z` (the inverse of [`Cell::z`]).
+    fn from_z(z: u64, precision: u8) -> Self {
+        let total = 5 * u32::from(precision);
+        let (mut x, mut y) = (0u64, 0u64);
+        for k in 0..total {
+            let bit = (z >> (total - 1 - k)) & 1;
+            if k % 2 == 0 {
+                x = (x << 1) | bit;
+            } else {
+                y = (y << 1) | bit;
+            }
+        }
+        Self { precision, x, y }
+    }
+
     /// `(lat_lo, lat_hi, lng_lo, lng_hi)` in degrees.
     fn bounds(self) -> (f64, f64, f64, f64) {
         let w = 360.0 / (1u64 << lng_bits(self.precision)) as f64;
@@ -124,6 +139,18 @@ fn geohash(z: u64, precision: u8) -> String {
         .rev()
         .map(|i| char::from(BASE32[((z >> (5 * u32::from(i))) & 31) as usize]))
         .collect()
+}
+
+/// The Z-order number of a geohash (its precision is its length); `None` for anything that is
+/// not a geohash of 1–12 characters.
+fn z_of(geohash: &str) -> Option<u64> {
+    if geohash.is_empty() || geohash.len() > usize::from(KEY_PRECISION) {
+        return None;
+    }
+    geohash.bytes().try_fold(0u64, |z, c| {
+        let digit = BASE32.iter().position(|&b| b == c)?;
+        Some((z << 5) | digit as u64)
+    })
 }
 
 /// The geohash of `at` at `precision` (1–12).
@@ -546,6 +573,217 @@ pub fn plan_step(
     }
 }
 
+/// Most pieces the unread remainder of one range read is split into (see
+/// [`Piece::remainder`]): at most the child cells of one cell, so a dense cell's nearest
+/// children are read first.
+pub const MAX_REMAINDER_PIECES: usize = 32;
+
+/// One range read of an expanding search's ring, or the part of one still unread: partition
+/// `GEO#<partition>`, the cells `lo..=hi` (Z order) at `precision`, and the least distance at
+/// which it may hold an entry the ring still needs ([`Piece::bound_m`]). A search reads the
+/// nearest pieces first; a read cut short by its limit leaves [`Piece::remainder`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Piece {
+    /// Geohash of the partition cell (its length is the level).
+    pub partition: String,
+    precision: u8,
+    lo: u64,
+    hi: u64,
+    /// No entry of this piece lies nearer to the centre than this (metres, less a margin for
+    /// rounding) but at or beyond the ring's inner radius; never less than the inner radius.
+    pub bound_m: f64,
+    /// The area of the cells it spans, square metres (measured at the centre's latitude).
+    pub area_m2: f64,
+    /// Whether it starts inside the cell of the last key a cut read returned: then it is read
+    /// strictly after that key.
+    pub resumes: bool,
+}
+
+impl Piece {
+    /// Geohash prefix of the first cell read.
+    pub fn from(&self) -> String {
+        geohash(self.lo, self.precision)
+    }
+
+    /// Geohash prefix of the last cell read.
+    pub fn to(&self) -> String {
+        geohash(self.hi, self.precision)
+    }
+
+    fn cell_area_m2(&self) -> f64 {
+        self.area_m2 / (self.hi - self.lo + 1) as f64
+    }
+
+    /// The cell at this piece's precision holding `sort_key` (an index sort key: a full
+    /// geohash, then anything), clamped into the piece; the piece's first cell when the key
+    /// holds no geohash.
+    fn cell_of(&self, sort_key: &str) -> u64 {
+        let hash = sort_key.get(..usize::from(self.precision)).and_then(z_of);
+        hash.map_or(self.lo, |z| z.clamp(self.lo, self.hi))
+    }
+
+    /// The area of the cells before the one holding `last_key`: what a read cut short after
+    /// that key has read whole.
+    pub fn area_read_before_m2(&self, last_key: &str) -> f64 {
+        (self.cell_of(last_key) - self.lo) as f64 * self.cell_area_m2()
+    }
+
+    /// What is still unread after a read of this piece stopped at `last_key` (its limit was
+    /// reached), for the ring `[inner_m, outer_m]` around `centre`: the cells from the one
+    /// holding that key to the piece's end, one precision finer (the child cells), joined
+    /// into aligned blocks, less the blocks that hold no point of the ring. Blocks nearer
+    /// than `needed_m` (the search's `limit + 1`-th candidate, or the ring's outer radius)
+    /// stay pieces of their own, so the nearest is read first; neighbouring blocks beyond it
+    /// are joined (they may never be read); then the pieces are joined across the smallest
+    /// gaps until at most [`MAX_REMAINDER_PIECES`] are left. Each is bounded by its nearest
+    /// block. Empty when nothing the ring needs is left.
+    pub fn remainder(
+        &self,
+        centre: Coordinates,
+        last_key: &str,
+        (inner_m, outer_m): (f64, f64),
+        needed_m: f64,
+    ) -> Vec<Piece> {
+        let fine = (self.precision + 1).min(KEY_PRECISION);
+        let shift = 5 * u32::from(fine - self.precision);
+        let start = match last_key.get(..usize::from(fine)).and_then(z_of) {
+            Some(z) => z.clamp(self.lo << shift, ((self.hi + 1) << shift) - 1),
+            None => self.lo << shift,
+        };
+        let end = ((self.hi + 1) << shift) - 1;
+        let level = u8::try_from(self.partition.len()).unwrap_or(KEY_PRECISION);
+        let mut pieces = pieces_of(
+            centre,
+            &self.partition,
+            (start, end, fine),
+            level,
+            (inner_m, outer_m),
+            needed_m,
+            MAX_REMAINDER_PIECES,
+        );
+        if let Some(first) = pieces.first_mut() {
+            first.resumes = first.lo == start;
+        }
+        pieces
+    }
+}
+
+/// The pieces of `plan`, a plan of the ring `[inner_m, outer_m]` around `centre`: one per
+/// range, in the plan's order, each bounded by its nearest cell that holds a point of the
+/// ring (ranges are decomposed into aligned blocks for that, so the bound is cheap and
+/// conservative).
+pub fn ring_pieces(centre: Coordinates, plan: &Plan, inner_m: f64, outer_m: f64) -> Vec<Piece> {
+    plan.ranges
+        .iter()
+        .filter_map(|range| {
+            let (lo, hi) = (z_of(&range.from)?, z_of(&range.to)?);
+            let whole = pieces_of(
+                centre,
+                &range.partition,
+                (lo, hi, plan.precision),
+                plan.level,
+                (inner_m, outer_m),
+                outer_m,
+                1,
+            );
+            // Keep the range as planned (its ends are cells of the ring), with its bound.
+            whole.into_iter().next().map(|piece| Piece {
+                lo,
+                hi,
+                area_m2: piece.cell_area_m2() * (hi - lo + 1) as f64,
+                ..piece
+            })
+        })
+        .collect()
+}
+
+/// The cells `lo..=hi` at `precision` of one partition as aligned blocks (each as coarse as
+/// fits, never coarser than `level`), the blocks holding a point of the ring kept, joined
+/// into runs of consecutive blocks and then across the smallest gaps until at most `most`.
+fn pieces_of(
+    centre: Coordinates,
+    partition: &str,
+    (lo, hi, precision): (u64, u64, u8),
+    level: u8,
+    (inner_m, outer_m): (f64, f64),
+    needed_m: f64,
+    most: usize,
+) -> Vec<Piece> {
+    let (lat, lng) = (centre.lat(), centre.lng());
+    let reach = outer_m + SLACK_M;
+    let inner_edge = inner_m - SLACK_M;
+    // (first cell, last cell, nearest distance) of each block that holds a point of the
+    // ring, at `precision`.
+    let mut blocks: Vec<(u64, u64, f64)> = Vec::new();
+    let mut at = lo;
+    while at <= hi {
+        let mut size_bits = 0u32;
+        while size_bits < 5 * u32::from(precision.saturating_sub(level)) {
+            let bigger = 1u64 << (size_bits + 5);
+            if at % bigger != 0 || at + bigger - 1 > hi {
+                break;
+            }
+            size_bits += 5;
+        }
+        let block = Cell::from_z(at >> size_bits, precision - (size_bits / 5) as u8);
+        let next = at + (1u64 << size_bits);
+        let near = cell_distance_m(lat, lng, block);
+        if near <= reach
+            && (inner_edge <= 0.0 || cell_max_distance_m(lat, lng, block) >= inner_edge)
+        {
+            blocks.push((at, next - 1, near));
+        }
+        at = next;
+    }
+    // Neighbouring blocks that are both needed (nearer than `needed_m`) or both not are
+    // joined: the needed ones are read anyway, the others perhaps never. Then the rest across
+    // the smallest gaps until at most `most` runs are left (joining one gap leaves the others
+    // unchanged).
+    let needed = |near: f64| near < needed_m + SLACK_M;
+    let mut join: Vec<bool> = blocks
+        .windows(2)
+        .map(|w| w[0].1 + 1 == w[1].0 && !needed(w[0].2) && !needed(w[1].2))
+        .collect();
+    let runs_left = join.iter().filter(|j| !**j).count() + 1;
+    let mut gaps: Vec<(u64, usize)> = blocks
+        .windows(2)
+        .enumerate()
+        .filter(|(i, _)| !join[*i])
+        .map(|(i, w)| (w[1].0 - w[0].1 - 1, i))
+        .collect();
+    gaps.sort_unstable();
+    for &(_, i) in gaps.iter().take(runs_left.saturating_sub(most.max(1))) {
+        join[i] = true;
+    }
+    join.push(false);
+    let mut runs: Vec<(u64, u64, f64)> = Vec::with_capacity(most);
+    for (i, block) in blocks.into_iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if i > 0 && join[i - 1] => {
+                run.1 = block.1;
+                run.2 = run.2.min(block.2);
+            }
+            _ => runs.push(block),
+        }
+    }
+    let cell_area = square_metres(
+        (360.0 / (1u64 << lng_bits(precision)) as f64)
+            * (180.0 / (1u64 << lat_bits(precision)) as f64),
+        lat,
+    );
+    runs.into_iter()
+        .map(|(lo, hi, near)| Piece {
+            partition: partition.to_owned(),
+            precision,
+            lo,
+            hi,
+            bound_m: (near - SLACK_M).max(inner_m).min(outer_m),
+            area_m2: cell_area * (hi - lo + 1) as f64,
+            resumes: false,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -740,6 +978,70 @@ mod tests {
                 if d >= inner && d <= reached {
                     prop_assert!(covered(&plan, at(plat, plng)), "{plat},{plng} at {d} m");
                 }
+            }
+        }
+
+        /// The pieces of a ring plan hold every point of the ring, each in a piece whose
+        /// bound is no farther than the point; a read of a piece cut after any key leaves a
+        /// remainder that holds every point of the ring after that key, again within its
+        /// bound, in at most [`MAX_REMAINDER_PIECES`] pieces.
+        #[test]
+        fn pieces_and_remainders_hold_the_ring_within_their_bounds(
+            (lat, lng) in centre(),
+            outer in prop_oneof![1.0..=100.0f64, 100.0..=5_000.0f64, 5_000.0..=50_000.0f64],
+            inner_fraction in prop_oneof![Just(0.0f64), 0.0..=1.0f64],
+            rounds in 1usize..=MAX_RING_ROUNDS,
+            cut in (0.0..360.0f64, 0.0..=1.0f64),
+            needed_fraction in 0.0..=1.0f64,
+            probes in proptest::collection::vec((0.0..360.0f64, 0.0..=1.0f64), 48),
+        ) {
+            let centre = at(lat, lng);
+            let inner = outer * inner_fraction;
+            let needed = inner + (outer - inner) * needed_fraction;
+            let plan = plan_ring_rounds(centre, inner, outer, rounds).swap_remove(rounds - 1);
+            let pieces = ring_pieces(centre, &plan, inner, outer);
+            prop_assert!(pieces.len() <= plan.ranges.len());
+            let holds = |piece: &Piece, key: &str, partition: &str| {
+                piece.partition == partition
+                    && key >= piece.from().as_str()
+                    && key[..piece.to().len()] <= *piece.to().as_str()
+            };
+            // A cut after the key of some point of the ring.
+            let (cb, cf) = cut;
+            let (clat, clng) = destination(lat, lng, cb, inner + (outer - inner) * cf);
+            let points: Vec<(f64, f64, f64)> = probes
+                .into_iter()
+                .map(|(bearing, fraction)| {
+                    let (plat, plng) = destination(lat, lng, bearing, inner + (outer - inner) * fraction);
+                    (plat, plng, haversine_m(lat, lng, plat, plng))
+                })
+                .filter(|&(_, _, d)| d >= inner && d <= outer)
+                .collect();
+            for &(plat, plng, d) in &points {
+                let key = cell_key(at(plat, plng), KEY_PRECISION);
+                let home = cell_key(at(plat, plng), plan.level);
+                let holder = pieces.iter().find(|p| holds(p, &key, &home));
+                prop_assert!(holder.is_some(), "{plat},{plng} at {d} m in no piece of {pieces:?}");
+                prop_assert!(holder.is_some_and(|p| p.bound_m <= d && p.bound_m >= inner.min(outer)));
+            }
+            let cut_key = format!("{}#cafe", cell_key(at(clat, clng), KEY_PRECISION));
+            let cut_home = cell_key(at(clat, clng), plan.level);
+            let Some(piece) = pieces.iter().find(|p| holds(p, &cut_key, &cut_home)) else {
+                return Ok(());
+            };
+            let rest = piece.remainder(centre, &cut_key, (inner, outer), needed);
+            prop_assert!(rest.len() <= MAX_REMAINDER_PIECES);
+            prop_assert!(rest.iter().skip(1).all(|p| !p.resumes));
+            prop_assert!(piece.area_read_before_m2(&cut_key) <= piece.area_m2);
+            for &(plat, plng, d) in &points {
+                let key = format!("{}#dafe", cell_key(at(plat, plng), KEY_PRECISION));
+                let home = cell_key(at(plat, plng), plan.level);
+                if !holds(piece, &key, &home) || key <= cut_key {
+                    continue;
+                }
+                let holder = rest.iter().find(|p| holds(p, &key, &home));
+                prop_assert!(holder.is_some(), "{plat},{plng} at {d} m after {cut_key} in no piece of {rest:?}");
+                prop_assert!(holder.is_some_and(|p| p.bound_m <= d && (!p.resumes || key.as_str() > cut_key.as_str())));
             }
         }
 

@@ -339,6 +339,9 @@ pub struct NearbyStats {
     /// Distinct entries within the radius the search looked at (before filters and paging):
     /// the cafés inside the circle it had to consider.
     pub in_radius: usize,
+    /// Range reads that returned as many entries as their limit, so the rest of their range
+    /// was split and left for later rounds (see `geo::Piece::remainder`).
+    pub cut_reads: usize,
 }
 
 /// One page of nearby results.

@@ -126,10 +126,14 @@ impl<T: ItemTable> ItemTable for Counting<T> {
         lpk: &str,
         from: &str,
         to: &str,
+        after: Option<&PageKey>,
         limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
         self.with(|t| t.call("Query"));
-        let docs = self.inner.query_range(index, lpk, from, to, limit).await?;
+        let docs = self
+            .inner
+            .query_range(index, lpk, from, to, after, limit)
+            .await?;
         self.with(|t| *t.read_from.entry(lpk.to_owned()).or_default() += docs.len());
         Ok(docs)
     }

@@ -242,9 +242,13 @@ impl<S: ItemTable> ItemTable for Counting<S> {
         lpk: &str,
         from: &str,
         to: &str,
+        after: Option<&PageKey>,
         limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
-        let docs = self.inner.query_range(index, lpk, from, to, limit).await?;
+        let docs = self
+            .inner
+            .query_range(index, lpk, from, to, after, limit)
+            .await?;
         let bytes = docs.iter().map(|d| dynamodb_size(d, lpk)).sum();
         if let Ok(mut reads) = self.reads.lock() {
             reads.push((docs.len(), bytes));

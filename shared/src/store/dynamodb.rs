@@ -97,6 +97,16 @@ fn stored_doc(
     })
 }
 
+/// The `ExclusiveStartKey` that resumes a Query of list partition `lpk` in `index` after `key`.
+fn exclusive_start(index: SortIndex, lpk: &str, key: &PageKey) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_owned(), s(&key.pk)),
+        (SK.to_owned(), s(&key.sk)),
+        (LPK.to_owned(), s(lpk)),
+        (index.attribute().to_owned(), s(&key.sort)),
+    ])
+}
+
 impl DynamoStore {
     /// Wraps a client built once in `main` and the table name from config.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
@@ -241,14 +251,7 @@ impl ItemTable for DynamoStore {
         limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
         let attribute = index.attribute();
-        let start = after.map(|key| {
-            HashMap::from([
-                (PK.to_owned(), s(&key.pk)),
-                (SK.to_owned(), s(&key.sk)),
-                (LPK.to_owned(), s(lpk)),
-                (attribute.to_owned(), s(&key.sort)),
-            ])
-        });
+        let start = after.map(|key| exclusive_start(index, lpk, key));
         let query = self
             .client
             .query()
@@ -273,9 +276,11 @@ impl ItemTable for DynamoStore {
         lpk: &str,
         from: &str,
         to: &str,
+        after: Option<&PageKey>,
         limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
         let attribute = index.attribute();
+        let start = after.map(|key| exclusive_start(index, lpk, key));
         let query = self
             .client
             .query()
@@ -290,7 +295,7 @@ impl ItemTable for DynamoStore {
         let mut out = Vec::new();
         // The caller asked for the whole range, up to `limit` (unbounded callers, such as the
         // nearby search, pass a limit too large to send).
-        let pages = query_pages("query_range", query, None, Some(limit), |item| {
+        let pages = query_pages("query_range", query, start, Some(limit), |item| {
             out.push(stored_doc(&item, attribute, "query_range")?);
             Ok(())
         })

@@ -236,7 +236,7 @@ where
             Start::After(key) => store.query_index(index, lpk, Some(key), read.limit).await,
             Start::AtCursor(key) => {
                 store
-                    .query_range(index, lpk, &key.sort, keys::SORT_CEILING, read.limit)
+                    .query_range(index, lpk, &key.sort, keys::SORT_CEILING, None, read.limit)
                     .await
             }
         }

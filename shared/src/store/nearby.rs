@@ -21,7 +21,9 @@ use super::table::{Item, ItemTable, SortIndex, SortKeys};
 use crate::domain::{Amenity, Cafe, CafeId, CafeSummary, Slug};
 use crate::geo;
 use crate::ports::{NearbyReader, StoreError};
-use crate::query::{NearbyCafe, NearbyHint, NearbyKey, NearbyPage, NearbyQuery, NearbyStats};
+use crate::query::{
+    NearbyCafe, NearbyHint, NearbyKey, NearbyPage, NearbyQuery, NearbyStats, PageKey,
+};
 
 /// A geo entry's document, as written.
 #[derive(Serialize)]
@@ -89,6 +91,45 @@ const ROUND_BUDGET_PER_RESULT: usize = 3;
 /// hint outside `1..=` this is ignored.
 const MAX_HINT_AREA_M2: u64 = 10_000_000_000;
 
+/// A page's entry budget: `PAGE_BUDGET_PER_RESULT × limit + PAGE_BUDGET_OVERHEAD` index
+/// entries, shared among the range reads of each round ([`range_limits`]). Once it is spent,
+/// each read still gets the floor, so the budget sits below the bound the property test
+/// asserts (5 × `limit` + 60) by what a few rounds at the floor read.
+const PAGE_BUDGET_PER_RESULT: usize = 4;
+const PAGE_BUDGET_OVERHEAD: usize = 30;
+/// Fewest entries a range read is asked for, so a search always advances: `limit`, within
+/// these bounds. Fewer than about a dozen entries cost DynamoDB no less (a Query is billed
+/// in 4 KB units, about 13 entries), but a page of one result cannot afford 9 reads of 8.
+const RANGE_LIMIT_FLOOR: usize = 2;
+const RANGE_LIMIT_MAX_FLOOR: usize = 8;
+
+/// A piece of a ring still to be read, and the key its last read stopped at when it continues
+/// one.
+struct Pending {
+    piece: geo::Piece,
+    after: Option<PageKey>,
+}
+
+/// Each read's limit in a round: its share of the `remaining` page budget, weighted by the
+/// square root of its area, at least `floor`. (Weighting by area hands a large far piece most
+/// of the budget; equal shares cut ordinary large ranges and cost rounds: 2.63 rounds a page
+/// against 2.54 by area and 4.2 equal, in the property test's 3,000 cases of seed 1.)
+fn range_limits(round: &[Pending], remaining: usize, floor: usize) -> Vec<usize> {
+    let weight = |p: &Pending| p.piece.area_m2.sqrt();
+    let total: f64 = round.iter().map(weight).sum();
+    round
+        .iter()
+        .map(|p| {
+            let share = if total > 0.0 {
+                weight(p) / total
+            } else {
+                1.0 / round.len() as f64
+            };
+            ((remaining as f64 * share).ceil() as usize).max(floor)
+        })
+        .collect()
+}
+
 /// A café within the radius that passed the filters.
 struct Candidate {
     distance_m: f64,
@@ -117,16 +158,20 @@ impl<S: ItemTable> NearbyReader for S {
         let radius = f64::from(query.radius.metres());
         let limit = query.limit.get();
         let wanted = limit + 1;
-        // An expanding search: rings nearest first, each read in rounds of ≤ 9 parallel range
-        // reads. After a ring, everything out to its outer radius (`covered`) has been read.
-        // Every entry read is a candidate, also those beyond the ring (cells straddle it): a
-        // candidate nearer than `covered` can never be beaten by an unread café, so the search
-        // stops once the `limit + 1`-th candidate is within `covered` (or `covered` reaches
-        // the radius), and the next ring never needs to go past that candidate. Entries nearer
-        // than the previous `covered` were seen whole before and are skipped; those beyond it
-        // may have been seen as straddlers, so candidates are also kept apart by id. After a
-        // cursor the search starts at the last distance served (everything nearer precedes the
-        // cursor), with a first ring sized by the density the previous page saw.
+        // An expanding search: rings nearest first, each a set of pieces (range reads) read in
+        // rounds of ≤ 9 in parallel, nearest piece first. Each read has a limit (its share of
+        // the page's entry budget); a read that reaches it leaves the rest of its range as
+        // smaller pieces, each bounded by its nearest cell. After a round, everything out to
+        // the ring's outer radius or the nearest unread piece, whichever is nearer
+        // (`covered`), has been read. Every entry read is a candidate, also those beyond the
+        // ring (cells straddle it): a candidate nearer than `covered` can never be beaten by
+        // an unread café, so the search stops once the `limit + 1`-th candidate is within
+        // `covered` (or `covered` reaches the radius), and the next ring never needs to go
+        // past that candidate. Entries nearer than the previous `covered` were seen whole
+        // before and are skipped; those beyond it may have been seen as straddlers, so
+        // candidates are also kept apart by id. After a cursor the search starts at the last
+        // distance served (everything nearer precedes the cursor), with a first ring sized by
+        // the density the previous page saw.
         let start = query
             .after
             .as_ref()
@@ -148,98 +193,170 @@ impl<S: ItemTable> NearbyReader for S {
         let mut area_read = 0.0;
         let mut area_per_entry = hinted(hint.area_per_entry_m2);
         let mut outer = geo::first_outer(start, radius, hinted(hint.area_per_result_m2), wanted);
+        // The entries a page may read before its reads are held to the floor (see
+        // `range_limits`).
+        let page_budget = PAGE_BUDGET_PER_RESULT * limit + PAGE_BUDGET_OVERHEAD;
+        let filtered = filter.brewing_method.is_some()
+            || filter.amenity.is_some()
+            || filter.min_rating.is_some()
+            || filter.open_now;
+        // The ring being read and its pieces still unread (whole ranges, or the unread parts
+        // of ranges whose read reached its limit).
+        let mut ring = (start, outer);
+        let mut pending: Vec<Pending> = Vec::new();
         loop {
-            let inner = covered.unwrap_or(start);
-            let budget = (ROUND_BUDGET_PER_RESULT * wanted) as f64;
-            let (plan, reached) =
-                geo::plan_step(query.centre, inner, outer, area_per_entry, budget);
-            outer = reached;
-            for round in plan.rounds() {
-                let reads = round.iter().map(|range| async move {
-                    let lpk = keys::geo_lpk(&range.partition);
-                    self.query_range(
-                        SortIndex::ByCell,
-                        &lpk,
-                        &range.from,
-                        &keys::by_cell_upper(&range.to),
-                        usize::MAX,
-                    )
-                    .await
-                });
-                let batches = try_join_all(reads).await?;
+            if pending.is_empty() {
+                let inner = covered.unwrap_or(start);
+                let budget = (ROUND_BUDGET_PER_RESULT * wanted) as f64;
+                let (plan, reached) =
+                    geo::plan_step(query.centre, inner, outer, area_per_entry, budget);
+                ring = (inner, reached);
+                pending = geo::ring_pieces(query.centre, &plan, inner, reached)
+                    .into_iter()
+                    .map(|piece| Pending { piece, after: None })
+                    .collect();
+            }
+            // The nearest pieces first (a stable sort: ties keep the plan's Z order).
+            pending.sort_by(|a, b| a.piece.bound_m.total_cmp(&b.piece.bound_m));
+            let round: Vec<Pending> = pending
+                .drain(..pending.len().min(geo::MAX_QUERIES))
+                .collect();
+            // With a filter, the budget counts the entries that pass it (the cost is the same
+            // in matching cafés: a filter that keeps one in ten reads ten times as many).
+            let spent = if filtered {
+                candidates.len()
+            } else {
+                stats.items_read
+            };
+            let limits = range_limits(
+                &round,
+                page_budget.saturating_sub(spent),
+                limit.clamp(RANGE_LIMIT_FLOOR, RANGE_LIMIT_MAX_FLOOR),
+            );
+            let reads = round.iter().zip(&limits).map(|(part, &limit)| async move {
+                let lpk = keys::geo_lpk(&part.piece.partition);
+                self.query_range(
+                    SortIndex::ByCell,
+                    &lpk,
+                    &part.piece.from(),
+                    &keys::by_cell_upper(&part.piece.to()),
+                    part.after.as_ref(),
+                    limit,
+                )
+                .await
+            });
+            let batches = try_join_all(reads).await?;
+            if !round.is_empty() {
                 stats.rounds += 1;
                 stats.queries += round.len();
                 stats.max_round_queries = stats.max_round_queries.max(round.len());
-                for stored in batches.into_iter().flatten() {
-                    stats.items_read += 1;
-                    let head: GeoHead<'_> =
-                        serde_json::from_str(&stored.doc).map_err(|source| {
-                            StoreError::Corrupt {
-                                pk: stored.key.pk.clone(),
-                                sk: stored.key.sk.clone(),
-                                source,
-                            }
-                        })?;
-                    let distance_m = geo::haversine_m(lat, lng, head.a, head.o);
-                    if distance_m > radius
-                        || covered.is_some_and(|d| distance_m <= d)
-                        || seen.contains(head.i.as_ref())
-                    {
-                        continue;
-                    }
-                    stats.in_radius += 1;
-                    let after_cursor = query
-                        .after
-                        .as_ref()
-                        .is_none_or(|after| after.precedes(distance_m, &head.i));
-                    let passes = after_cursor
-                        && filter
-                            .brewing_method
-                            .as_ref()
-                            .is_none_or(|m| head.m.iter().any(|x| x == m.as_str()))
-                        && filter.amenity.is_none_or(|a| head.e.contains(&a))
-                        && filter.min_rating.is_none_or(|min| head.r >= min);
-                    if !passes {
-                        continue;
-                    }
-                    let open_now = if filter.open_now {
-                        let open = open_at(&stored.key.pk, &stored.doc, query)?;
-                        if !open {
-                            continue;
-                        }
-                        Some(true)
-                    } else {
-                        None
-                    };
-                    let id = head.i.into_owned();
-                    seen.insert(id.clone());
-                    candidates.push(Candidate {
-                        distance_m,
-                        id,
-                        pk: stored.key.pk,
-                        doc: stored.doc,
-                        open_now,
-                    });
-                }
             }
-            // The density this page has read, once it has read anything: after an empty ring,
-            // at most one entry in the area read (a hint from the cursor only steers the first
-            // ring).
-            area_read += plan.area_m2;
-            area_per_entry = Some(area_read / stats.items_read.max(1) as f64);
-            covered = Some(outer);
+            // Where each read stopped: its length and last key.
+            let stops: Vec<(usize, Option<PageKey>)> = batches
+                .iter()
+                .map(|batch| (batch.len(), batch.last().map(|last| last.key.clone())))
+                .collect();
+            for stored in batches.into_iter().flatten() {
+                stats.items_read += 1;
+                let head: GeoHead<'_> =
+                    serde_json::from_str(&stored.doc).map_err(|source| StoreError::Corrupt {
+                        pk: stored.key.pk.clone(),
+                        sk: stored.key.sk.clone(),
+                        source,
+                    })?;
+                let distance_m = geo::haversine_m(lat, lng, head.a, head.o);
+                if distance_m > radius
+                    || covered.is_some_and(|d| distance_m <= d)
+                    || seen.contains(head.i.as_ref())
+                {
+                    continue;
+                }
+                stats.in_radius += 1;
+                let after_cursor = query
+                    .after
+                    .as_ref()
+                    .is_none_or(|after| after.precedes(distance_m, &head.i));
+                let passes = after_cursor
+                    && filter
+                        .brewing_method
+                        .as_ref()
+                        .is_none_or(|m| head.m.iter().any(|x| x == m.as_str()))
+                    && filter.amenity.is_none_or(|a| head.e.contains(&a))
+                    && filter.min_rating.is_none_or(|min| head.r >= min);
+                if !passes {
+                    continue;
+                }
+                let open_now = if filter.open_now {
+                    let open = open_at(&stored.key.pk, &stored.doc, query)?;
+                    if !open {
+                        continue;
+                    }
+                    Some(true)
+                } else {
+                    None
+                };
+                let id = head.i.into_owned();
+                seen.insert(id.clone());
+                candidates.push(Candidate {
+                    distance_m,
+                    id,
+                    pk: stored.key.pk,
+                    doc: stored.doc,
+                    open_now,
+                });
+            }
             candidates.sort_by(|a, b| {
                 a.distance_m
                     .total_cmp(&b.distance_m)
                     .then_with(|| a.id.cmp(&b.id))
             });
             let kth = candidates.get(wanted - 1).map(|c| c.distance_m);
-            if outer >= radius || kth.is_some_and(|d| d <= outer) {
+            // What is still needed: entries nearer than the `limit + 1`-th candidate (when
+            // there is one) within the ring.
+            let needed = kth.map_or(ring.1, |d| d.min(ring.1));
+            for ((part, limit), (len, last)) in round.iter().zip(limits).zip(stops) {
+                match last {
+                    // Cut short: the rest of the range is split into what the ring still
+                    // needs, each part bounded by its nearest cell.
+                    Some(last) if len >= limit => {
+                        stats.cut_reads += 1;
+                        area_read += part.piece.area_read_before_m2(&last.sort);
+                        pending.extend(
+                            part.piece
+                                .remainder(query.centre, &last.sort, ring, needed)
+                                .into_iter()
+                                .map(|piece| Pending {
+                                    after: piece.resumes.then(|| last.clone()),
+                                    piece,
+                                }),
+                        );
+                    }
+                    _ => area_read += part.piece.area_m2,
+                }
+            }
+            // The density this page has read, once it has read anything: after an empty round,
+            // at most one entry in the area read (a hint from the cursor only steers the first
+            // ring).
+            area_per_entry = Some(area_read / stats.items_read.max(1) as f64);
+            // Everything nearer than the ring's outer radius and than every unread piece has
+            // been read.
+            let reached = pending
+                .iter()
+                .map(|p| p.piece.bound_m)
+                .fold(ring.1, f64::min)
+                .max(covered.unwrap_or(start));
+            covered = Some(reached);
+            if reached >= radius || kth.is_some_and(|d| d <= reached) {
                 break;
             }
-            let found = candidates.iter().filter(|c| c.distance_m <= outer).count();
-            outer = geo::next_outer(start, outer, radius, found, wanted)
-                .min(kth.unwrap_or(f64::INFINITY));
+            if pending.is_empty() {
+                let found = candidates
+                    .iter()
+                    .filter(|c| c.distance_m <= reached)
+                    .count();
+                outer = geo::next_outer(start, reached, radius, found, wanted)
+                    .min(kth.unwrap_or(f64::INFINITY));
+            }
         }
         let covered = covered.unwrap_or(start);
         let found = candidates

@@ -113,6 +113,7 @@ where
                 &lpk(word),
                 word,
                 &keys::by_term_upper(word),
+                None,
                 MAX_TERM_ENTRIES_READ,
             )
             .await?;

@@ -288,18 +288,33 @@ impl ItemTable for SqliteStore {
         lpk: &str,
         from: &str,
         to: &str,
+        after: Option<&PageKey>,
         limit: usize,
     ) -> Result<Vec<StoredDoc>, StoreError> {
         let (column, name) = index_columns(index);
-        let sql = format!(
-            "SELECT {column}, pk, sk, doc FROM items INDEXED BY {name}
-             WHERE lpk = ?1 AND {column} BETWEEN ?2 AND ?3 ORDER BY {column} LIMIT ?4"
-        );
+        // Sort values are unique within a list partition, so "after" is a strict comparison
+        // (as DynamoDB's ExclusiveStartKey).
+        let sql = if after.is_some() {
+            format!(
+                "SELECT {column}, pk, sk, doc FROM items INDEXED BY {name}
+                 WHERE lpk = ?1 AND {column} > ?4 AND {column} BETWEEN ?2 AND ?3
+                 ORDER BY {column} LIMIT ?5"
+            )
+        } else {
+            format!(
+                "SELECT {column}, pk, sk, doc FROM items INDEXED BY {name}
+                 WHERE lpk = ?1 AND {column} BETWEEN ?2 AND ?3 ORDER BY {column} LIMIT ?4"
+            )
+        };
         let (lpk, from, to) = (lpk.to_owned(), from.to_owned(), to.to_owned());
+        let after = after.map(|key| key.sort.clone());
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_conn("query_range", move |c| {
             let mut stmt = c.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![lpk, from, to, limit], row_to_doc)?;
+            let rows = match &after {
+                Some(after) => stmt.query_map(params![lpk, from, to, after, limit], row_to_doc)?,
+                None => stmt.query_map(params![lpk, from, to, limit], row_to_doc)?,
+            };
             rows.collect()
         })
         .await

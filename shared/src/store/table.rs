@@ -144,14 +144,17 @@ pub trait ItemTable: Send + Sync {
     ) -> impl Future<Output = Result<Vec<StoredDoc>, StoreError>> + Send;
 
     /// The first `limit` items of list partition `lpk` whose `index` sort value lies in
-    /// `from..=to`, in index order. Callers bound the range (or the limit); adapters read until
-    /// either ends.
+    /// `from..=to` and, with `after`, follows `after` (strictly), in index order. Callers bound
+    /// the range (or the limit); adapters read until either ends. Fewer than `limit` items
+    /// means the range was read to its end; `limit` items, that more may follow the last one
+    /// (pass its key as `after` to go on: DynamoDB's `ExclusiveStartKey`).
     fn query_range(
         &self,
         index: SortIndex,
         lpk: &str,
         from: &str,
         to: &str,
+        after: Option<&PageKey>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<StoredDoc>, StoreError>> + Send;
 
