@@ -19,14 +19,22 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use shared::digest::sha256_hex;
 
+use crate::jpeg;
+
 /// Largest accepted side, pixels.
 pub const MAX_SIDE: u32 = 12_000;
 /// Largest accepted image, pixels (50 megapixels).
 pub const MAX_PIXELS: u64 = 50_000_000;
+/// Most memory a decoder may take for one image: RGBA at the pixel limit, plus room for the
+/// decoder's own buffers.
+pub const MAX_DECODE_BYTES: u64 = MAX_PIXELS * 4 + 64 * 1024 * 1024;
 /// Longest-side sizes of the renditions, smallest first.
 pub const SIZES: [u32; 3] = [320, 960, 1920];
-/// JPEG quality (libjpeg scale).
-const JPEG_QUALITY: u8 = 82;
+/// The renditions' JPEG encoding (mozjpeg; chosen by measurement, docs/photos.md "Results").
+pub const JPEG_SETTINGS: jpeg::EncodeSettings = jpeg::EncodeSettings {
+    quality: 82.0,
+    full_chroma: true,
+};
 /// WebP quality (libwebp scale).
 const WEBP_QUALITY: f32 = 80.0;
 
@@ -72,6 +80,8 @@ pub enum Rejected {
     TooWide { width: u32, height: u32 },
     #[error("the image has {pixels} pixels; at most {MAX_PIXELS} are accepted")]
     TooManyPixels { pixels: u64 },
+    #[error("decoding the image would need {bytes} bytes; at most {MAX_DECODE_BYTES} are allowed")]
+    TooMuchMemory { bytes: u64 },
     #[error("the image could not be decoded: {0}")]
     Corrupt(String),
     #[error("the image could not be encoded: {0}")]
@@ -187,15 +197,31 @@ fn decode_unoriented(bytes: &[u8]) -> Result<(image::RgbImage, Option<Orientatio
             "the JPEG is truncated (no end-of-image marker after its last scan)".to_owned(),
         ));
     }
+    if format == Format::Jpeg {
+        // mozjpeg at the smallest DCT scale that still covers the largest rendition; CMYK and
+        // YCCK files fall through to the `image` crate's decoder.
+        if let Some(decoded) = jpeg::decode(bytes, SIZES[SIZES.len() - 1])? {
+            return Ok((decoded.image, decoded.orientation));
+        }
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
     // Sides and pixel count are checked below from the header (with a clear reason); the
     // allocation limit is the decoder's own backstop.
     let mut limits = Limits::default();
-    // RGBA at the pixel limit, plus room for the decoder's own buffers.
-    limits.max_alloc = Some(MAX_PIXELS * 4 + 64 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|e| classify(e, None))?;
     let (width, height) = decoder.dimensions();
+    check_dimensions(width, height)?;
+    let orientation = decoder.orientation().ok();
+    let image =
+        DynamicImage::from_decoder(decoder).map_err(|e| classify(e, Some((width, height))))?;
+    Ok((flatten(image), orientation))
+}
+
+/// The limits every image meets before a pixel is decoded: at most [`MAX_SIDE`] px a side,
+/// [`MAX_PIXELS`] pixels, and at least one.
+pub(crate) fn check_dimensions(width: u32, height: u32) -> Result<(), Rejected> {
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(Rejected::TooWide { width, height });
     }
@@ -206,10 +232,7 @@ fn decode_unoriented(bytes: &[u8]) -> Result<(image::RgbImage, Option<Orientatio
     if pixels == 0 {
         return Err(Rejected::Corrupt("the image has no pixels".to_owned()));
     }
-    let orientation = decoder.orientation().ok();
-    let image =
-        DynamicImage::from_decoder(decoder).map_err(|e| classify(e, Some((width, height))))?;
-    Ok((flatten(image), orientation))
+    Ok(())
 }
 
 /// `image` turned as its EXIF orientation says.
@@ -289,12 +312,6 @@ fn encode(image: &image::RgbImage, encoding: Encoding) -> Result<Vec<u8>, Reject
         Encoding::Webp => Ok(webp::Encoder::from_rgb(image.as_raw(), w, h)
             .encode(WEBP_QUALITY)
             .to_vec()),
-        Encoding::Jpeg => {
-            let mut out = Vec::new();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
-                .encode_image(image)
-                .map_err(|e| Rejected::Encoding(e.to_string()))?;
-            Ok(out)
-        }
+        Encoding::Jpeg => jpeg::encode(image, JPEG_SETTINGS),
     }
 }
