@@ -31,6 +31,9 @@ enum Candidate {
         full_chroma: bool,
         tables: Option<&'static str>,
         fast_scans: bool,
+        /// libjpeg-turbo's settings instead (`set_fastest_defaults`: no trellis quantisation),
+        /// then progressive with optimised Huffman tables.
+        no_trellis: bool,
     },
     /// libwebp through the `webp` crate.
     Webp {
@@ -102,8 +105,14 @@ impl Candidate {
                 full_chroma,
                 tables,
                 fast_scans,
+                no_trellis,
             } => {
                 let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+                if *no_trellis {
+                    c.set_fastest_defaults();
+                    c.set_progressive_mode();
+                    c.set_optimize_coding(true);
+                }
                 c.set_size(w as usize, h as usize);
                 c.set_quality(f32::from(quality));
                 if let Some(name) = tables {
@@ -169,19 +178,22 @@ fn candidates() -> Vec<(Candidate, &'static [u8])> {
             ));
         }
     }
-    for (full_chroma, tables, fast_scans) in [
-        (false, None, false),
-        (true, None, false),
-        (true, None, true),
-        (true, Some("annex-k"), false),
-        (true, Some("ms-ssim"), false),
-        (true, Some("psnr-hvs"), false),
+    for (full_chroma, tables, fast_scans, no_trellis) in [
+        (false, None, false, false),
+        (true, None, false, false),
+        (true, None, true, false),
+        (true, Some("annex-k"), false, false),
+        (true, Some("ms-ssim"), false, false),
+        (true, Some("psnr-hvs"), false, false),
+        (true, None, false, true),
+        (true, Some("robidoux"), false, true),
     ] {
         out.push((
             Candidate::Mozjpeg {
                 full_chroma,
                 tables,
                 fast_scans,
+                no_trellis,
             },
             JPEG_Q,
         ));
@@ -199,6 +211,8 @@ fn candidates() -> Vec<(Candidate, &'static [u8])> {
         (4, 50, false, Some(60), 0, 1),
         (4, 50, true, Some(60), 0, 4),
         (6, 80, true, None, 0, 4),
+        (3, 50, false, Some(60), 0, 4),
+        (2, 50, false, Some(60), 0, 4),
     ] {
         out.push((
             Candidate::Webp {
@@ -260,6 +274,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let candidates: Vec<_> = candidates()
         .into_iter()
         .filter(|(c, _)| only_format.as_deref().is_none_or(|f| f == c.format()))
+        // TUNE_MATCH=text keeps the candidates whose description contains it.
+        .filter(|(c, _)| {
+            std::env::var("TUNE_MATCH").map_or(true, |m| format!("{c:?}").contains(&m))
+        })
         .collect();
     // Per candidate and quality.
     let mut results: Vec<Vec<Tally>> = candidates

@@ -3,6 +3,9 @@
 //! - The format comes from the bytes (magic numbers), never from a name or a declared type.
 //! - Dimensions are read from the header and checked before any pixel is decoded, and the
 //!   decoder runs with allocation limits, so a decompression bomb is refused, not decoded.
+//! - A JPEG is decoded by mozjpeg ([`crate::jpeg`]) at the smallest DCT scale (1/8, 1/4, 1/2)
+//!   whose longest side still covers the largest rendition, so a 50 MP photo never exists at
+//!   full size in memory; PNG, WebP and CMYK JPEGs go through the `image` crate.
 //! - EXIF orientation is applied to the pixels; the renditions are encoded from pixels only,
 //!   so no metadata (EXIF, GPS, XMP, ICC, comments) can reach them.
 //! - Each rendition's key is the SHA-256 of its bytes: content-addressed, so it never changes
@@ -32,11 +35,13 @@ pub const MAX_DECODE_BYTES: u64 = MAX_PIXELS * 4 + 64 * 1024 * 1024;
 pub const SIZES: [u32; 3] = [320, 960, 1920];
 /// The renditions' JPEG encoding (mozjpeg; chosen by measurement, docs/photos.md "Results").
 pub const JPEG_SETTINGS: jpeg::EncodeSettings = jpeg::EncodeSettings {
-    quality: 82.0,
+    quality: 76.0,
     full_chroma: true,
 };
-/// WebP quality (libwebp scale).
-const WEBP_QUALITY: f32 = 80.0;
+/// WebP quality (libwebp scale), with libwebp's sharp (iterative) RGB → YUV conversion, which
+/// keeps chroma edges that the default conversion blurs (chosen by measurement, docs/photos.md
+/// "Results (2026-11-30, mozjpeg)").
+const WEBP_QUALITY: f32 = 75.0;
 
 /// Image formats we accept, detected from their first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,7 +184,9 @@ pub fn render_until(bytes: &[u8], stop: &AtomicBool) -> Result<Vec<Rendition>, R
     Ok(out)
 }
 
-/// Checks the header, then decodes with limits, applies EXIF orientation and flattens to RGB.
+/// Checks the header, then decodes with limits (a JPEG at the smallest DCT scale whose longest
+/// side is still at least the largest rendition's), applies EXIF orientation and flattens to
+/// RGB.
 pub fn decode(bytes: &[u8]) -> Result<image::RgbImage, Rejected> {
     let (image, orientation) = decode_unoriented(bytes)?;
     Ok(oriented(image, orientation))
@@ -309,9 +316,16 @@ pub fn fit(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Reject
 fn encode(image: &image::RgbImage, encoding: Encoding) -> Result<Vec<u8>, Rejected> {
     let (w, h) = image.dimensions();
     match encoding {
-        Encoding::Webp => Ok(webp::Encoder::from_rgb(image.as_raw(), w, h)
-            .encode(WEBP_QUALITY)
-            .to_vec()),
+        Encoding::Webp => {
+            let mut config = webp::WebPConfig::new()
+                .map_err(|()| Rejected::Encoding("libwebp's configuration".to_owned()))?;
+            config.quality = WEBP_QUALITY;
+            config.use_sharp_yuv = 1;
+            webp::Encoder::from_rgb(image.as_raw(), w, h)
+                .encode_advanced(&config)
+                .map(|out| out.to_vec())
+                .map_err(|e| Rejected::Encoding(format!("libwebp: {e:?}")))
+        }
         Encoding::Jpeg => jpeg::encode(image, JPEG_SETTINGS),
     }
 }
