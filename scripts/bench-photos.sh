@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
-work=target/bench-photos
+# The photos, the sweep and its scores live under the target directory.
+work="$target/bench-photos"
 mkdir -p "$work"
 if [ ! -d "$work/ukui" ]; then
   (cd "$work" && apt-get download ukui-wallpapers >/dev/null && dpkg-deb -x ukui-wallpapers_*.deb ukui)

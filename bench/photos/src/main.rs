@@ -10,7 +10,7 @@ fn main() -> anyhow::Result<()> {
         "tune" => bench_photos::tune::run(&args[1..]),
         "enlarge" => bench_photos::run::enlarge(arg(1), arg(2), arg(3).parse()?),
         _ => anyhow::bail!(
-            "usage: bench-photos run <work dir> <photo>… [--memory-only <file>…] | render-one <file> [outdir] | tune <work dir> [--size N] <photo>… | enlarge <in> <out> <MP>"
+            "usage: bench-photos run <work dir> <photo>… [--memory-only <file>…] | render-one <file> [outdir] | tune <work dir> [--size N] [--format jpeg|webp] <photo>… | enlarge <in> <out> <MP>"
         ),
     }
 }

@@ -17,6 +17,7 @@
 //! otherwise ([`check_panic_strategy`]); docs/photos.md, "Bad input cannot fail a batch").
 
 pub mod isolation;
+pub mod jpeg;
 #[cfg(feature = "poller")]
 pub mod poller;
 pub mod render;

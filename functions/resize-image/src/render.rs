@@ -3,6 +3,9 @@
 //! - The format comes from the bytes (magic numbers), never from a name or a declared type.
 //! - Dimensions are read from the header and checked before any pixel is decoded, and the
 //!   decoder runs with allocation limits, so a decompression bomb is refused, not decoded.
+//! - A JPEG is decoded by mozjpeg ([`crate::jpeg`]) at the smallest DCT scale (1/8, 1/4, 1/2)
+//!   whose longest side still covers the largest rendition, so a 50 MP photo never exists at
+//!   full size in memory; PNG, WebP and CMYK JPEGs go through the `image` crate.
 //! - EXIF orientation is applied to the pixels; the renditions are encoded from pixels only,
 //!   so no metadata (EXIF, GPS, XMP, ICC, comments) can reach them.
 //! - Each rendition's key is the SHA-256 of its bytes: content-addressed, so it never changes
@@ -19,16 +22,26 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use shared::digest::sha256_hex;
 
+use crate::jpeg;
+
 /// Largest accepted side, pixels.
 pub const MAX_SIDE: u32 = 12_000;
 /// Largest accepted image, pixels (50 megapixels).
 pub const MAX_PIXELS: u64 = 50_000_000;
+/// Most memory a decoder may take for one image: RGBA at the pixel limit, plus room for the
+/// decoder's own buffers.
+pub const MAX_DECODE_BYTES: u64 = MAX_PIXELS * 4 + 64 * 1024 * 1024;
 /// Longest-side sizes of the renditions, smallest first.
 pub const SIZES: [u32; 3] = [320, 960, 1920];
-/// JPEG quality (libjpeg scale).
-const JPEG_QUALITY: u8 = 82;
-/// WebP quality (libwebp scale).
-const WEBP_QUALITY: f32 = 80.0;
+/// The renditions' JPEG encoding (mozjpeg; chosen by measurement, docs/photos.md "Results").
+pub const JPEG_SETTINGS: jpeg::EncodeSettings = jpeg::EncodeSettings {
+    quality: 76.0,
+    full_chroma: true,
+};
+/// WebP quality (libwebp scale), with libwebp's sharp (iterative) RGB → YUV conversion, which
+/// keeps chroma edges that the default conversion blurs (chosen by measurement, docs/photos.md
+/// "Results (2026-11-30, mozjpeg)").
+const WEBP_QUALITY: f32 = 75.0;
 
 /// Image formats we accept, detected from their first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +85,8 @@ pub enum Rejected {
     TooWide { width: u32, height: u32 },
     #[error("the image has {pixels} pixels; at most {MAX_PIXELS} are accepted")]
     TooManyPixels { pixels: u64 },
+    #[error("decoding the image would need {bytes} bytes; at most {MAX_DECODE_BYTES} are allowed")]
+    TooMuchMemory { bytes: u64 },
     #[error("the image could not be decoded: {0}")]
     Corrupt(String),
     #[error("the image could not be encoded: {0}")]
@@ -169,7 +184,9 @@ pub fn render_until(bytes: &[u8], stop: &AtomicBool) -> Result<Vec<Rendition>, R
     Ok(out)
 }
 
-/// Checks the header, then decodes with limits, applies EXIF orientation and flattens to RGB.
+/// Checks the header, then decodes with limits (a JPEG at the smallest DCT scale whose longest
+/// side is still at least the largest rendition's), applies EXIF orientation and flattens to
+/// RGB.
 pub fn decode(bytes: &[u8]) -> Result<image::RgbImage, Rejected> {
     let (image, orientation) = decode_unoriented(bytes)?;
     Ok(oriented(image, orientation))
@@ -187,15 +204,31 @@ fn decode_unoriented(bytes: &[u8]) -> Result<(image::RgbImage, Option<Orientatio
             "the JPEG is truncated (no end-of-image marker after its last scan)".to_owned(),
         ));
     }
+    if format == Format::Jpeg {
+        // mozjpeg at the smallest DCT scale that still covers the largest rendition; CMYK and
+        // YCCK files fall through to the `image` crate's decoder.
+        if let Some(decoded) = jpeg::decode(bytes, SIZES[SIZES.len() - 1])? {
+            return Ok((decoded.image, decoded.orientation));
+        }
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
     // Sides and pixel count are checked below from the header (with a clear reason); the
     // allocation limit is the decoder's own backstop.
     let mut limits = Limits::default();
-    // RGBA at the pixel limit, plus room for the decoder's own buffers.
-    limits.max_alloc = Some(MAX_PIXELS * 4 + 64 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|e| classify(e, None))?;
     let (width, height) = decoder.dimensions();
+    check_dimensions(width, height)?;
+    let orientation = decoder.orientation().ok();
+    let image =
+        DynamicImage::from_decoder(decoder).map_err(|e| classify(e, Some((width, height))))?;
+    Ok((flatten(image), orientation))
+}
+
+/// The limits every image meets before a pixel is decoded: at most [`MAX_SIDE`] px a side,
+/// [`MAX_PIXELS`] pixels, and at least one.
+pub(crate) fn check_dimensions(width: u32, height: u32) -> Result<(), Rejected> {
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(Rejected::TooWide { width, height });
     }
@@ -206,10 +239,7 @@ fn decode_unoriented(bytes: &[u8]) -> Result<(image::RgbImage, Option<Orientatio
     if pixels == 0 {
         return Err(Rejected::Corrupt("the image has no pixels".to_owned()));
     }
-    let orientation = decoder.orientation().ok();
-    let image =
-        DynamicImage::from_decoder(decoder).map_err(|e| classify(e, Some((width, height))))?;
-    Ok((flatten(image), orientation))
+    Ok(())
 }
 
 /// `image` turned as its EXIF orientation says.
@@ -286,15 +316,16 @@ pub fn fit(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Reject
 fn encode(image: &image::RgbImage, encoding: Encoding) -> Result<Vec<u8>, Rejected> {
     let (w, h) = image.dimensions();
     match encoding {
-        Encoding::Webp => Ok(webp::Encoder::from_rgb(image.as_raw(), w, h)
-            .encode(WEBP_QUALITY)
-            .to_vec()),
-        Encoding::Jpeg => {
-            let mut out = Vec::new();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
-                .encode_image(image)
-                .map_err(|e| Rejected::Encoding(e.to_string()))?;
-            Ok(out)
+        Encoding::Webp => {
+            let mut config = webp::WebPConfig::new()
+                .map_err(|()| Rejected::Encoding("libwebp's configuration".to_owned()))?;
+            config.quality = WEBP_QUALITY;
+            config.use_sharp_yuv = 1;
+            webp::Encoder::from_rgb(image.as_raw(), w, h)
+                .encode_advanced(&config)
+                .map(|out| out.to_vec())
+                .map_err(|e| Rejected::Encoding(format!("libwebp: {e:?}")))
         }
+        Encoding::Jpeg => jpeg::encode(image, JPEG_SETTINGS),
     }
 }

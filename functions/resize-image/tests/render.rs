@@ -225,3 +225,132 @@ fn a_raised_stop_flag_stops_the_render() {
         6
     );
 }
+
+/// The byte offset of the first marker `FF <marker>` after `from`.
+fn marker_at(bytes: &[u8], marker: u8, from: usize) -> usize {
+    from + bytes[from..]
+        .windows(2)
+        .position(|w| w == [0xFF, marker])
+        .unwrap()
+}
+
+/// `bytes` without the marker segment that starts at `at`.
+fn without_segment(bytes: &[u8], at: usize) -> Vec<u8> {
+    let len = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+    [&bytes[..at], &bytes[at + 2 + len..]].concat()
+}
+
+#[test]
+fn jpegs_are_decoded_at_the_smallest_dct_scale_that_covers_1920_px() {
+    // (width, height) → (scale numerator over 8, decoded size).
+    let cases = [
+        // Twice the largest rendition: 1/2, exactly 1920 px.
+        ((3840, 400), (4, (1920, 200))),
+        // Four times and a bit: 1/4 (1/8 would be 963 px).
+        ((7700, 300), (2, (1925, 75))),
+        // Just under twice: full size.
+        ((3800, 400), (8, (3800, 400))),
+        // Exactly 1920 px, and smaller: full size, never below the original.
+        ((1920, 1080), (8, (1920, 1080))),
+        ((1000, 800), (8, (1000, 800))),
+    ];
+    for ((w, h), (scale, size)) in cases {
+        let decoded = resize_image::jpeg::decode(&jpeg(w, h), 1920)
+            .unwrap()
+            .expect("an RGB JPEG takes the mozjpeg path");
+        assert_eq!(
+            (decoded.scale, decoded.image.dimensions()),
+            (scale, size),
+            "{w}×{h}"
+        );
+    }
+    // The renditions of a scaled decode have the sizes of a full one.
+    let out = render(&jpeg(3840, 400)).unwrap();
+    let sizes: Vec<_> = out.iter().map(|r| (r.size, r.width, r.height)).collect();
+    assert_eq!(
+        sizes,
+        [
+            (320, 320, 33),
+            (320, 320, 33),
+            (960, 960, 100),
+            (960, 960, 100),
+            (1920, 1920, 200),
+            (1920, 1920, 200)
+        ]
+    );
+}
+
+#[test]
+fn a_corrupt_jpeg_is_an_ordinary_decode_failure_not_a_crash() {
+    let good = jpeg(640, 480);
+    // No quantisation table: libjpeg fails when decoding starts.
+    let no_tables = without_segment(&good, marker_at(&good, 0xDB, 2));
+    // A Huffman table whose code counts exceed its length: libjpeg fails reading the header.
+    let mut bad_huffman = good.clone();
+    let dht = marker_at(&good, 0xC4, 2);
+    bad_huffman[dht + 5..dht + 21].fill(0xFF);
+    // A frame header with five components.
+    let mut bad_frame = good.clone();
+    let sof = marker_at(&good, 0xC0, 2);
+    bad_frame[sof + 9] = 5;
+    for (name, bytes) in [
+        ("no quantisation table", no_tables),
+        ("bad Huffman table", bad_huffman),
+        ("bad frame header", bad_frame),
+    ] {
+        match render(&bytes) {
+            Err(Rejected::Corrupt(reason)) => eprintln!("{name}: {reason}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // A truncated JPEG is still refused before the decoder sees it.
+    assert_eq!(
+        render(&good[..good.len() - 100]),
+        Err(Rejected::Corrupt(
+            "the JPEG is truncated (no end-of-image marker after its last scan)".to_owned()
+        ))
+    );
+    assert_eq!(render(&good).unwrap().len(), 6);
+}
+
+#[test]
+fn a_progressive_jpeg_too_big_to_buffer_is_refused_before_decoding() {
+    // A real progressive 4:4:4 JPEG whose frame header claims 7000 × 7000 px (49 MP, within
+    // the pixel limit): libjpeg would buffer 294 MB of coefficients.
+    let img = image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([x as u8, y as u8, 9]));
+    let mut progressive = resize_image::jpeg::encode(
+        &img,
+        resize_image::jpeg::EncodeSettings {
+            quality: 80.0,
+            full_chroma: true,
+        },
+    )
+    .unwrap();
+    let sof = marker_at(&progressive, 0xC2, 2);
+    progressive[sof + 5..sof + 7].copy_from_slice(&7000u16.to_be_bytes());
+    progressive[sof + 7..sof + 9].copy_from_slice(&7000u16.to_be_bytes());
+    let started = std::time::Instant::now();
+    assert_eq!(
+        render(&progressive),
+        Err(Rejected::TooMuchMemory {
+            bytes: 875 * 875 * 128 * 3
+        })
+    );
+    assert!(started.elapsed().as_secs() < 5);
+}
+
+#[test]
+fn a_cmyk_jpeg_still_decodes() {
+    let (w, h) = (120, 80);
+    let cmyk: Vec<u8> = (0..w * h)
+        .flat_map(|i| [(i % 256) as u8, 40, 200, 10])
+        .collect();
+    let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_CMYK);
+    c.set_size(w, h);
+    let mut started = c.start_compress(Vec::new()).unwrap();
+    started.write_scanlines(&cmyk).unwrap();
+    let bytes = started.finish().unwrap();
+    let out = render(&bytes).unwrap();
+    assert_eq!(out.len(), 6);
+    assert!(out.iter().all(|r| (r.width, r.height) == (120, 80)));
+}
