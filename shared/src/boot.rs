@@ -51,6 +51,11 @@ impl Boot {
         config::required(name)
     }
 
+    /// The host this region's renditions are served from ([`config::media_host`]).
+    pub fn media_host(&self) -> Result<String, ConfigError> {
+        config::media_host()
+    }
+
     /// The page-cursor codec, from `CRAFTBEAN_CURSOR_SECRET`.
     pub fn cursors(&self) -> Result<CursorCodec, ConfigError> {
         config::cursor_codec(vars::CURSOR_SECRET, &config::required(vars::CURSOR_SECRET)?)

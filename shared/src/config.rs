@@ -52,6 +52,22 @@ pub fn cursor_codec(name: &'static str, secret: &str) -> Result<CursorCodec, Con
     })
 }
 
+/// The host this region's renditions are served from: the authority of
+/// `CRAFTBEAN_MEDIA_BASE_URL` (the sweep purges deleted photos' media queued under it).
+pub fn media_host() -> Result<String, ConfigError> {
+    media_host_of(&required(vars::MEDIA_BASE_URL)?)
+}
+
+/// [`media_host`] of a given base URL.
+pub fn media_host_of(base_url: &str) -> Result<String, ConfigError> {
+    crate::domain::url_host(base_url)
+        .map(str::to_owned)
+        .ok_or_else(|| ConfigError::Invalid {
+            name: vars::MEDIA_BASE_URL,
+            reason: "not an absolute URL such as https://<cdn domain>/media".to_owned(),
+        })
+}
+
 /// The keyed hash from token subjects to public user ids, from `CRAFTBEAN_USER_ID_SECRET`
 /// (at least 32 bytes; it must never change once users exist), verifying local bearer tokens
 /// itself when `CRAFTBEAN_DEV_JWT_SECRET` is set (development only; warned about loudly).
@@ -262,7 +278,7 @@ pub mod vars {
     pub const MEDIA_BUCKET: &str = "CRAFTBEAN_MEDIA_BUCKET";
     /// Public base URL of the media (`https://<cdn domain>/media`).
     pub const MEDIA_BASE_URL: &str = "CRAFTBEAN_MEDIA_BASE_URL";
-    /// CloudFront distribution id whose cached media delete-photo invalidates.
+    /// CloudFront distribution id whose cached media the photo sweep invalidates.
     pub const DISTRIBUTION_ID: &str = "CRAFTBEAN_DISTRIBUTION_ID";
 }
 
@@ -306,5 +322,19 @@ mod tests {
         assert_eq!(per_hour(WriteAction::Photos), (60, 3_600));
         assert_eq!(per_hour(WriteAction::Profile), (30, 3_600));
         assert_eq!(per_hour(WriteAction::Saves), (300, 3_600));
+    }
+
+    #[test]
+    fn the_media_host_is_the_authority_of_the_media_base_url() {
+        assert_eq!(
+            media_host_of("https://d111111abcdef8.cloudfront.net/media").unwrap(),
+            "d111111abcdef8.cloudfront.net"
+        );
+        assert_eq!(
+            media_host_of("http://127.0.0.1:8080/media").unwrap(),
+            "127.0.0.1:8080"
+        );
+        let err = media_host_of("/media").unwrap_err();
+        assert!(err.to_string().contains(vars::MEDIA_BASE_URL), "{err}");
     }
 }

@@ -596,6 +596,25 @@ pub trait PendingPhotoReader: Send + Sync {
     ) -> impl Future<Output = Result<Page<Photo>, StoreError>> + Send;
 }
 
+/// Deleted photos' media still to be removed ([`crate::domain::MediaPurge`]), queued by
+/// [`PhotoWriter::delete_photo`].
+pub trait MediaPurgeQueue: Send + Sync {
+    /// Up to `limit` purges of renditions served from `host`, oldest first, from one bounded
+    /// `Query`. Purges leave the queue only through [`MediaPurgeQueue::purged`], so the next
+    /// call starts again from the oldest left.
+    fn pending_purges(
+        &self,
+        host: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<crate::domain::MediaPurge>, StoreError>> + Send;
+
+    /// Removes `purge` from the queue (its media are gone); succeeds when it already left.
+    fn purged(
+        &self,
+        purge: &crate::domain::MediaPurge,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
 /// What finishing a photo did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Finish {
@@ -612,8 +631,14 @@ pub trait PhotoWriter: Send + Sync {
     /// Stores a new pending photo (fails if the id exists).
     fn create_photo(&self, photo: &Photo) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Deletes a photo and its list entries (succeeds when they are already gone).
-    fn delete_photo(&self, photo: &Photo) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Deletes a photo and its list entries and, in the same atomic write, queues `purge` (its
+    /// media, for the sweep of the region that serves them). Succeeds when they are already
+    /// gone.
+    fn delete_photo(
+        &self,
+        photo: &Photo,
+        purge: Option<&crate::domain::MediaPurge>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Hands a photo over to [`crate::domain::former_member`] (account erasure): the profile
     /// and café list entry are rewritten without the uploader, and the photo leaves the

@@ -631,7 +631,7 @@ pub fn write_all(dir: &Path) -> anyhow::Result<()> {
     text.push('\n');
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     println!("wrote {}", path.display());
-    // What EventBridge sends sweep-photos every 15 minutes (`sam local generate-event
+    // What EventBridge sends sweep-photos every 5 minutes (`sam local generate-event
     // cloudwatch scheduled-event`).
     let scheduled = json!({
         "version": "0",

@@ -1,35 +1,28 @@
 //! `DELETE /photos/{photoId}`: the uploader deletes a photo (204). Anyone else gets a 403.
 //!
-//! Every step is idempotent and the record goes last, so a request that fails half-way can be
-//! retried to completion by the same author: the renditions leave the media bucket, the CDN is
-//! told to forget them, the café's cover falls back to its next newest ready photo (or none)
-//! if it was this one, and finally the photo and its list entry are deleted.
+//! The café's cover falls back to its next newest ready photo (or none) if it was this one;
+//! then one atomic write deletes the photo and its list entries and queues its media for the
+//! photo sweep of the region that serves them ([`MediaPurge`]), which deletes the renditions
+//! from that region's media bucket and invalidates their CDN paths, in a batch, within minutes.
+//! So this route needs nothing but the store: no S3 or CloudFront client to start
+//! (docs/coldstart.md), no CloudFront rate limit or outage in the request path, and a photo
+//! deleted through one region's API is purged where its renditions live. Every step is
+//! idempotent and the record goes last, so a request that fails half-way can be retried to
+//! completion by the same author.
 
 use lambda_http::{Body, Request, Response};
-use shared::domain::{CoverPhoto, Photo, PhotoId, PhotoStatus};
+use shared::domain::{CoverPhoto, MediaPurge, Photo, PhotoId, PhotoStatus};
 use shared::http::photos::uploaded_photo;
 use shared::http::routes::DELETE_PHOTO;
 use shared::http::{Query, Reply, caller, serve};
-use shared::ports::{BlobStore, CdnInvalidator, CoverWriter, PhotoReader, PhotoWriter, StoreError};
+use shared::ports::{CoverWriter, PhotoReader, PhotoWriter, StoreError};
 use shared::query::PageLimit;
 
-/// What the handler needs: the photo store (which also keeps covers), the media bucket and
-/// the CDN.
-pub struct Deps<S, M, C> {
+/// What the handler needs: the photo store (which also keeps covers and the purge queue).
+pub struct Deps<S> {
     pub store: S,
-    pub media: M,
-    pub cdn: C,
     /// The user-id hash (the uploader is named by public id).
     pub users: shared::identity::UserKeys,
-}
-
-/// The media-bucket object name of a rendition URL (`…/media/<sha256>.<ext>` → `<sha256>.<ext>`),
-/// if it has the shape the worker publishes (anything else is left alone).
-fn rendition_name(url: &str) -> Option<&str> {
-    let name = url.rsplit('/').next()?;
-    let (hash, ext) = name.split_once('.')?;
-    let hex = hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    (hex && matches!(ext, "webp" | "jpeg")).then_some(name)
 }
 
 /// The café's next newest ready photo other than `removed`, as a cover. Reads two entries: the
@@ -50,57 +43,29 @@ async fn next_cover<S: PhotoReader>(
 }
 
 /// Handles one request.
-pub async fn handle<S, M, C>(deps: &Deps<S, M, C>, req: Request) -> Response<Body>
+pub async fn handle<S>(deps: &Deps<S>, req: Request) -> Response<Body>
 where
     S: PhotoReader + PhotoWriter + CoverWriter,
-    M: BlobStore,
-    C: CdnInvalidator,
 {
     serve(req, &DELETE_PHOTO, |info, req| async move {
         let user = caller(&req, &deps.users)?;
         Query::from_request(&req, &[]).finish()?;
         let id = info.parse_path("photoId", PhotoId::parse)?;
         let photo = uploaded_photo(&deps.store, &id, &user, "delete it").await?;
-        let names: Vec<&str> = photo
-            .renditions
-            .iter()
-            .filter_map(|r| rendition_name(&r.url))
-            .collect();
-        for name in &names {
-            deps.media.delete(&format!("media/{name}")).await?;
-        }
-        deps.cdn
-            .invalidate(names.iter().map(|n| format!("/media/{n}")).collect())
-            .await?;
         if photo.status == PhotoStatus::Ready {
             let next = next_cover(&deps.store, &photo).await?;
             deps.store
                 .withdraw_cover(&photo.cafe_id, &photo.id, next)
                 .await?;
         }
-        deps.store.delete_photo(&photo).await?;
-        tracing::info!(photo_id = %photo.id, renditions = names.len(), "photo deleted");
+        let purge = MediaPurge::of(&photo, jiff::Timestamp::now());
+        deps.store.delete_photo(&photo, purge.as_ref()).await?;
+        tracing::info!(
+            photo_id = %photo.id,
+            renditions = purge.as_ref().map_or(0, |p| p.names.len()),
+            "photo deleted; media queued for purge"
+        );
         Ok(Reply::no_content())
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_published_rendition_names_are_deleted() {
-        let hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-        let url = format!("https://cdn.example/media/{hash}.webp");
-        assert_eq!(rendition_name(&url), Some(format!("{hash}.webp").as_str()));
-        for bad in [
-            "https://cdn.example/media/../uploads/x.webp".to_owned(),
-            format!("https://cdn.example/media/{hash}.png"),
-            "https://cdn.example/media/ABC.webp".to_owned(),
-            String::new(),
-        ] {
-            assert_eq!(rendition_name(&bad), None, "{bad}");
-        }
-    }
 }

@@ -1,33 +1,17 @@
 //! Handler tests on the events/delete-photo.json fixture (the author `fixture-user` deletes
-//! photo `pho_0000000000000fix`), with the demo catalogue in an embedded store and a directory
-//! media bucket.
+//! photo `pho_0000000000000fix`), with the demo catalogue in an embedded store. The media are
+//! the sweep's to remove (functions/sweep-photos/tests/handler.rs): here, the deletion queues
+//! them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, Mutex};
-
 use delete_photo::{Deps, handle};
-use shared::blob::local::DirBlobs;
 use shared::domain::{
     CafeId, CoverPhoto, Photo, PhotoId, PhotoOutcome, PhotoStatus, Rendition, UploadType,
 };
-use shared::ports::{
-    BlobStore, CafeReader, CdnInvalidator, CoverWriter, Fetched, PhotoReader, PhotoWriter,
-    StoreError,
-};
+use shared::ports::{CafeReader, CoverWriter, MediaPurgeQueue, PhotoReader, PhotoWriter};
 use shared::store::sqlite::SqliteStore;
 use shared::testing::{event, json_body};
-
-/// Records what the handler asked the CDN to forget.
-#[derive(Clone, Default)]
-struct RecordingCdn(Arc<Mutex<Vec<String>>>);
-
-impl CdnInvalidator for RecordingCdn {
-    async fn invalidate(&self, paths: Vec<String>) -> Result<(), StoreError> {
-        self.0.lock().unwrap().extend(paths);
-        Ok(())
-    }
-}
 
 fn hash(n: u8) -> String {
     format!("{:064x}", n)
@@ -56,8 +40,8 @@ fn photo(id: &str, cafe: &CafeId, author: &str, second: i64, n: u8) -> Photo {
     }
 }
 
-/// Stores `p` as ready (its renditions published) and offers it as the cover, as the worker does.
-async fn ready(store: &SqliteStore, media: &DirBlobs, p: &Photo) {
+/// Stores `p` as ready and offers it as the cover, as the worker does.
+async fn ready(store: &SqliteStore, p: &Photo) {
     store.create_photo(p).await.unwrap();
     store
         .finish_photo(
@@ -75,35 +59,34 @@ async fn ready(store: &SqliteStore, media: &DirBlobs, p: &Photo) {
         .offer_cover(&p.cafe_id, &CoverPhoto::of(&finished).unwrap())
         .await
         .unwrap();
-    for r in &p.renditions {
-        let name = r.url.rsplit('/').next().unwrap();
-        media
-            .put(&format!("media/{name}"), vec![1, 2, 3], "image/webp", "x")
-            .await
-            .unwrap();
-    }
 }
 
 struct Setup {
-    deps: Deps<SqliteStore, DirBlobs, RecordingCdn>,
+    deps: Deps<SqliteStore>,
     cafe: CafeId,
-    _dir: tempfile::TempDir,
 }
 
 async fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
     let store = shared::seed::demo_memory_store().await.unwrap();
     let cafe = shared::demo::catalog().unwrap().cafes[0].id.clone();
     Setup {
         deps: Deps {
             store,
-            media: DirBlobs::new(dir.path()),
-            cdn: RecordingCdn::default(),
             users: shared::testing::user_keys(),
         },
         cafe,
-        _dir: dir,
     }
+}
+
+/// The media purges queued for the test renditions' host.
+async fn queued(store: &SqliteStore) -> Vec<(String, Vec<String>)> {
+    store
+        .pending_purges("cdn.example", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.photo_id.to_string(), p.names))
+        .collect()
 }
 
 #[tokio::test]
@@ -111,8 +94,8 @@ async fn the_author_deletes_the_cover_and_the_next_newest_photo_takes_over() {
     let s = setup().await;
     let older = photo("pho_0000000000000old", &s.cafe, "someone-else", 0, 1);
     let fixture = photo("pho_0000000000000fix", &s.cafe, "fixture-user", 10, 2);
-    ready(&s.deps.store, &s.deps.media, &older).await;
-    ready(&s.deps.store, &s.deps.media, &fixture).await;
+    ready(&s.deps.store, &older).await;
+    ready(&s.deps.store, &fixture).await;
     let cover = |store: &SqliteStore| {
         let store = store.clone();
         let cafe = s.cafe.clone();
@@ -131,18 +114,17 @@ async fn the_author_deletes_the_cover_and_the_next_newest_photo_takes_over() {
         Some("pho_0000000000000fix")
     );
 
+    let before = jiff::Timestamp::now();
     let response = handle(&s.deps, event("delete-photo")).await;
     assert_eq!(response.status(), 204, "{:?}", json_body(&response));
     assert_eq!(s.deps.store.get_photo(&fixture.id).await.unwrap(), None);
-    let key = format!("media/{}.webp", hash(2));
+    // Its renditions are queued for the sweep of the region serving them, stamped now.
     assert_eq!(
-        s.deps.media.get(&key, u64::MAX).await.unwrap(),
-        Fetched::Missing
+        queued(&s.deps.store).await,
+        vec![(fixture.id.to_string(), vec![format!("{}.webp", hash(2))])]
     );
-    assert_eq!(
-        *s.deps.cdn.0.lock().unwrap(),
-        vec![format!("/media/{}.webp", hash(2))]
-    );
+    let purge = &s.deps.store.pending_purges("cdn.example", 1).await.unwrap()[0];
+    assert!(purge.deleted_at >= before - jiff::SignedDuration::from_millis(1));
     assert_eq!(
         cover(&s.deps.store).await.as_deref(),
         Some("pho_0000000000000old")
@@ -164,7 +146,7 @@ async fn the_author_deletes_the_cover_and_the_next_newest_photo_takes_over() {
 async fn deleting_the_only_photo_leaves_no_cover() {
     let s = setup().await;
     let fixture = photo("pho_0000000000000fix", &s.cafe, "fixture-user", 10, 2);
-    ready(&s.deps.store, &s.deps.media, &fixture).await;
+    ready(&s.deps.store, &fixture).await;
     let response = handle(&s.deps, event("delete-photo")).await;
     assert_eq!(response.status(), 204);
     let profile = s.deps.store.get_cafe(&s.cafe).await.unwrap().unwrap();
@@ -175,11 +157,11 @@ async fn deleting_the_only_photo_leaves_no_cover() {
 async fn only_the_author_may_delete_and_bad_ids_are_400s() {
     let s = setup().await;
     let fixture = photo("pho_0000000000000fix", &s.cafe, "someone-else", 10, 2);
-    ready(&s.deps.store, &s.deps.media, &fixture).await;
+    ready(&s.deps.store, &fixture).await;
     let response = handle(&s.deps, event("delete-photo")).await;
     assert_eq!(response.status(), 403);
     assert!(s.deps.store.get_photo(&fixture.id).await.unwrap().is_some());
-    assert!(s.deps.cdn.0.lock().unwrap().is_empty());
+    assert!(queued(&s.deps.store).await.is_empty());
 
     let mut req = event("delete-photo");
     let params: std::collections::HashMap<String, String> =
@@ -187,4 +169,16 @@ async fn only_the_author_may_delete_and_bad_ids_are_400s() {
     req = lambda_http::RequestExt::with_path_parameters(req, params);
     let response = handle(&s.deps, req).await;
     assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn deleting_a_photo_without_renditions_queues_no_purge() {
+    let s = setup().await;
+    let mut fixture = photo("pho_0000000000000fix", &s.cafe, "fixture-user", 10, 2);
+    fixture.renditions.clear();
+    s.deps.store.create_photo(&fixture).await.unwrap();
+    let response = handle(&s.deps, event("delete-photo")).await;
+    assert_eq!(response.status(), 204, "{:?}", json_body(&response));
+    assert_eq!(s.deps.store.get_photo(&fixture.id).await.unwrap(), None);
+    assert!(queued(&s.deps.store).await.is_empty());
 }

@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
+use shared::blob::cloudfront::CloudFrontInvalidator;
 use shared::blob::s3::S3Blobs;
 use shared::boot::Boot;
 use shared::config::vars;
@@ -15,6 +16,9 @@ async fn main() -> Result<(), Error> {
     let deps = Deps {
         store: boot.store(),
         uploads: S3Blobs::new(boot.aws().s3(), boot.var(vars::UPLOADS_BUCKET)?),
+        media: S3Blobs::new(boot.aws().s3(), boot.var(vars::MEDIA_BUCKET)?),
+        cdn: CloudFrontInvalidator::new(boot.aws().cloudfront(), boot.var(vars::DISTRIBUTION_ID)?),
+        media_host: boot.media_host()?,
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         let deps = &deps;

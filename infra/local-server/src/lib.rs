@@ -623,25 +623,43 @@ fn spawn_worker(app: &Arc<App>) {
     });
 }
 
-/// How often the local server runs the photo sweep (EventBridge runs it every 15 minutes in
-/// AWS).
+/// How often the local server fails overdue pending photos (EventBridge runs the sweep every 5
+/// minutes in AWS).
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+/// How often it purges deleted photos' media: often, so a deleted photo's renditions are gone
+/// from `/media/` within seconds locally (nothing caches them here).
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The local photo sweep: the same `sweep_photos::sweep` the scheduled Lambda runs, at start
-/// and then every [`SWEEP_EVERY`].
+/// The local photo sweep: the same `sweep_photos::sweep` and `sweep_photos::purge` the scheduled
+/// Lambda runs, at start and then every [`SWEEP_EVERY`] and [`PURGE_EVERY`].
 fn spawn_sweeper(app: &Arc<App>) {
-    let deps = sweep_photos::Deps {
+    let deps = Arc::new(sweep_photos::Deps {
         store: app.store.clone(),
         uploads: app.blobs.clone(),
-    };
+        media: app.blobs.clone(),
+        cdn: NoCdn,
+        media_host: shared::domain::url_host(app.base_url())
+            .unwrap_or_default()
+            .to_owned(),
+    });
+    let sweeper = Arc::clone(&deps);
     tokio::spawn(async move {
         let mut every = tokio::time::interval(SWEEP_EVERY);
         loop {
             every.tick().await;
-            match sweep_photos::sweep(&deps, jiff::Timestamp::now()).await {
+            match sweep_photos::sweep(&sweeper, jiff::Timestamp::now()).await {
                 Ok(swept) if swept.failed > 0 => info!(failed = swept.failed, "photo sweep"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "photo sweep failed; it runs again later"),
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(PURGE_EVERY);
+        loop {
+            every.tick().await;
+            if let Err(e) = sweep_photos::purge(&deps).await {
+                tracing::warn!(error = %e, "media purge failed; it runs again later");
             }
         }
     });
@@ -853,8 +871,6 @@ async fn call_function(app: &App, req: axum::extract::Request) -> axum::response
                 "delete-photo" => {
                     let deps = delete_photo::Deps {
                         store: app.store.clone(),
-                        media: app.blobs.clone(),
-                        cdn: NoCdn,
                         users: app.users.clone(),
                     };
                     delete_photo::handle(&deps, req).await

@@ -26,9 +26,9 @@ pub use ids::{
 };
 pub use limits::{BucketPolicy, BucketState, Quota, WriteAction};
 pub use photo::{
-    CoverPhoto, MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, NEVER_UPLOADED, Photo, PhotoOutcome,
-    PhotoStatus, PhotoView, Rendition, UPLOAD_DEADLINE, UploadType, photo_of_upload_key,
-    upload_key,
+    CoverPhoto, MAX_CAPTION_CHARS, MAX_UPLOAD_BYTES, MediaPurge, NEVER_UPLOADED, Photo,
+    PhotoOutcome, PhotoStatus, PhotoView, Rendition, UPLOAD_DEADLINE, UploadType,
+    photo_of_upload_key, upload_key, url_host,
 };
 pub use rating::RatingSummary;
 pub use review::{Rating, Review, ReviewDraft, ReviewText, ReviewView, UserId};

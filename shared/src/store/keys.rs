@@ -18,6 +18,7 @@
 //! | photo | `PHOTO#<id>` | `PROFILE` | – |
 //! | ready photo list entry | `PHOTO#<id>` | `LIST#CAFE` | `PHOTOS#CAFE#<cafeId>` |
 //! | pending photo (the profile itself) | `PHOTO#<id>` | `PROFILE` | `PHOTOS#PENDING`, oldest first by `SN` |
+//! | deleted photo's media purge | `PHOTO#<id>` | `PURGE` | `PHOTOS#PURGE#<media host>`, oldest first by `SN` |
 //! | schema marker | `SCHEMA` | `PROFILE` | – |
 //! | idempotency record | `IDEMPOTENCY#<hash>` | `PROFILE` | – |
 //! | partner profile | `PARTNER#<id>` | `PROFILE` | `PARTNERS#ALL` (by name) |
@@ -430,6 +431,17 @@ pub fn story_tag_dim(tag: &Slug) -> String {
 /// Key of the summary entry every café has in `CAFES#ALL` (what lists and nearby show).
 pub fn cafe_summary_key(cafe: &CafeId) -> (String, String) {
     (cafe_pk(cafe), list_sk(ALL))
+}
+
+/// A deleted photo's media purge (`PHOTO#<id>` / this sort key), listed under its host's
+/// purge partition until that region's sweep has removed the media.
+pub const PURGE_SK: &str = "PURGE";
+
+/// List partition of the media purges of renditions served from `host` (oldest first on
+/// `ByName`, sort value [`by_oldest`] of the deletion time). One partition per host, so each
+/// region's sweep reads only the purges it can act on.
+pub fn media_purges_lpk(host: &str) -> String {
+    format!("PHOTOS#PURGE#{host}")
 }
 
 /// List partition of pending photos (their profile items, sorted oldest first by `SN`); a

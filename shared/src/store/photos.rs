@@ -7,8 +7,10 @@ use tracing::instrument;
 use super::doc::{decode, encode, read_page, stored_as};
 use super::keys;
 use super::table::{Condition, Item, ItemTable, SortIndex, SortKeys, TransactError, Write};
-use crate::domain::{CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus};
-use crate::ports::{Finish, PendingPhotoReader, PhotoReader, PhotoWriter, StoreError};
+use crate::domain::{CafeId, MediaPurge, Photo, PhotoId, PhotoOutcome, PhotoStatus};
+use crate::ports::{
+    Finish, MediaPurgeQueue, PendingPhotoReader, PhotoReader, PhotoWriter, StoreError,
+};
 use crate::query::{Page, PageKey, PageLimit};
 
 /// The profile of `photo` at `version`, then its entry in the café's list when it is ready.
@@ -110,6 +112,61 @@ impl<S: ItemTable> PendingPhotoReader for S {
     }
 }
 
+/// A queued media purge: `PHOTO#<id>` / `PURGE`, listed under its host's purge partition,
+/// oldest first.
+fn purge_item(purge: &MediaPurge) -> Result<Item, StoreError> {
+    let pk = keys::photo_pk(&purge.photo_id);
+    Ok(Item {
+        lpk: Some(keys::media_purges_lpk(&purge.host)),
+        sort: SortKeys::one(
+            SortIndex::ByName,
+            keys::by_oldest(purge.deleted_at, purge.photo_id.as_str()),
+        ),
+        ..Item::plain(
+            pk.clone(),
+            keys::PURGE_SK,
+            encode(&pk, keys::PURGE_SK, purge)?,
+        )
+    })
+}
+
+impl<S: ItemTable> MediaPurgeQueue for S {
+    #[instrument(skip_all, fields(host, limit))]
+    async fn pending_purges(
+        &self,
+        host: &str,
+        limit: usize,
+    ) -> Result<Vec<MediaPurge>, StoreError> {
+        let docs = self
+            .query_index(
+                SortIndex::ByName,
+                &keys::media_purges_lpk(host),
+                None,
+                limit,
+            )
+            .await?;
+        docs.iter()
+            .map(|d| decode(&d.key.pk, &d.key.sk, &d.doc))
+            .collect()
+    }
+
+    #[instrument(skip_all, fields(photo_id = %purge.photo_id))]
+    async fn purged(&self, purge: &MediaPurge) -> Result<(), StoreError> {
+        let delete = Write::Delete {
+            pk: keys::photo_pk(&purge.photo_id),
+            sk: keys::PURGE_SK.to_owned(),
+            condition: Condition::Always,
+        };
+        self.transact(vec![delete]).await.map_err(|e| match e {
+            TransactError::Store(e) => e,
+            TransactError::ConditionFailed { .. } => StoreError::Backend {
+                operation: "purged",
+                source: "an unconditional delete reported a failed condition".into(),
+            },
+        })
+    }
+}
+
 impl<S: ItemTable> PhotoWriter for S {
     #[instrument(skip_all, fields(photo_id = %photo.id))]
     async fn create_photo(&self, photo: &Photo) -> Result<(), StoreError> {
@@ -166,10 +223,14 @@ impl<S: ItemTable> PhotoWriter for S {
         }
     }
 
-    #[instrument(skip_all, fields(photo_id = %photo.id))]
-    async fn delete_photo(&self, photo: &Photo) -> Result<(), StoreError> {
+    #[instrument(skip_all, fields(photo_id = %photo.id, purge = purge.is_some()))]
+    async fn delete_photo(
+        &self,
+        photo: &Photo,
+        purge: Option<&MediaPurge>,
+    ) -> Result<(), StoreError> {
         let pk = keys::photo_pk(&photo.id);
-        let writes = [keys::PROFILE_SK, keys::PHOTO_LIST_SK, keys::USER_LIST_SK]
+        let mut writes: Vec<Write> = [keys::PROFILE_SK, keys::PHOTO_LIST_SK, keys::USER_LIST_SK]
             .into_iter()
             .map(|sk| Write::Delete {
                 pk: pk.clone(),
@@ -177,12 +238,18 @@ impl<S: ItemTable> PhotoWriter for S {
                 condition: Condition::Always,
             })
             .collect();
+        if let Some(purge) = purge {
+            writes.push(Write::Put {
+                item: purge_item(purge)?,
+                condition: Condition::Always,
+            });
+        }
         self.transact(writes).await.map_err(|e| match e {
             TransactError::Store(e) => e,
-            // Unconditional deletes cannot fail a condition.
+            // Unconditional writes cannot fail a condition.
             TransactError::ConditionFailed { .. } => StoreError::Backend {
                 operation: "delete_photo",
-                source: "an unconditional delete reported a failed condition".into(),
+                source: "an unconditional write reported a failed condition".into(),
             },
         })
     }

@@ -370,18 +370,22 @@ async fn the_uploader_deletes_a_photo_and_the_cover_falls_back() {
         "/photos/{photoId}",
     );
     assert_eq!(gone.status, 404);
+    // The server's sweep purges the queued media (every second locally, every 5 minutes in
+    // AWS): each rendition is gone from the media bucket within a few seconds.
     for r in renditions.as_array().unwrap() {
-        let response = app
-            .client
-            .get(r["url"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            404,
-            "rendition removed from the media bucket"
-        );
+        let url = r["url"].as_str().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let status = app.client.get(url).send().await.unwrap().status();
+            if status == 404 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{url} still served ({status}) 15 s after the deletion"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
     }
     let profile = app.get(&format!("/cafes/{cafe}")).await;
     assert_eq!(

@@ -13,8 +13,12 @@ use resize_image::{
 };
 use serde_json::json;
 use shared::blob::IMMUTABLE;
-use shared::domain::{CafeId, Photo, PhotoId, PhotoOutcome, PhotoStatus, Rendition, UploadType};
-use shared::ports::{BlobStore, Fetched, Finish, PendingPhotoReader, PhotoReader, PhotoWriter};
+use shared::domain::{
+    CafeId, MediaPurge, Photo, PhotoId, PhotoOutcome, PhotoStatus, Rendition, UploadType,
+};
+use shared::ports::{
+    BlobStore, Fetched, Finish, MediaPurgeQueue, PendingPhotoReader, PhotoReader, PhotoWriter,
+};
 use shared::query::PageLimit;
 
 fn photo(n: u128, cafe: &CafeId) -> Photo {
@@ -148,15 +152,15 @@ async fn deleted_photos_are_gone_from_the_profile_and_the_list<S: PhotoReader + 
         store.finish_photo(&p.id, ready, at).await.unwrap();
     }
     let stored = store.get_photo(&b.id).await.unwrap().unwrap();
-    store.delete_photo(&stored).await.unwrap();
+    store.delete_photo(&stored, None).await.unwrap();
     assert_eq!(store.get_photo(&b.id).await.unwrap(), None);
     assert_eq!(listed(&store, &cafe).await, vec![a.id.clone()]);
     // A second delete (a retried request) succeeds and changes nothing.
-    store.delete_photo(&stored).await.unwrap();
+    store.delete_photo(&stored, None).await.unwrap();
     // A pending photo has no list entry; deleting it works too.
     let c = photo(3, &cafe);
     store.create_photo(&c).await.unwrap();
-    store.delete_photo(&c).await.unwrap();
+    store.delete_photo(&c, None).await.unwrap();
     assert_eq!(store.get_photo(&c.id).await.unwrap(), None);
 }
 
@@ -206,12 +210,81 @@ async fn overdue_photos_come_oldest_first_and_leave_the_index_when_finished<
         .await
         .unwrap()
         .unwrap();
-    store.delete_photo(&two).await.unwrap();
+    store.delete_photo(&two, None).await.unwrap();
     let page = store.overdue_photos(before(10), 10, None).await.unwrap();
     assert_eq!(ids(&page), [3, 4, 5].map(PhotoId::from_entropy).to_vec());
 }
 
+/// A ready photo `n` whose renditions are served from `host`.
+fn published(n: u128, cafe: &CafeId, host: &str) -> Photo {
+    let mut p = photo(n, cafe);
+    p.status = PhotoStatus::Ready;
+    p.renditions = ["webp", "jpeg"]
+        .into_iter()
+        .map(|ext| Rendition {
+            url: format!("https://{host}/media/{n:064x}.{ext}"),
+            ..rendition()
+        })
+        .collect();
+    p
+}
+
+async fn deletions_queue_their_media_purge_under_its_host_oldest_first<
+    S: PhotoReader + PhotoWriter + MediaPurgeQueue,
+>(
+    store: S,
+) {
+    let cafe = CafeId::from_entropy(1);
+    let at = |s: i64| Timestamp::from_second(1_900_000_000 + s).unwrap();
+    let mut purges = Vec::new();
+    // Deleted in the order 3, 1, 2 on host a; 4 on host b.
+    for (n, host, second) in [
+        (3, "a.example", 5),
+        (1, "a.example", 7),
+        (2, "a.example", 9),
+        (4, "b.example", 1),
+    ] {
+        let p = published(n, &cafe, host);
+        store.create_photo(&p).await.unwrap();
+        let purge = MediaPurge::of(&p, at(second)).unwrap();
+        store.delete_photo(&p, Some(&purge)).await.unwrap();
+        assert_eq!(store.get_photo(&p.id).await.unwrap(), None);
+        purges.push(purge);
+    }
+    let ids = |q: &[MediaPurge]| q.iter().map(|p| p.photo_id.clone()).collect::<Vec<_>>();
+    let on_a = store.pending_purges("a.example", 10).await.unwrap();
+    assert_eq!(ids(&on_a), [3, 1, 2].map(PhotoId::from_entropy).to_vec());
+    // Stored whole: host, names and time come back as written.
+    assert_eq!(on_a[0], purges[0]);
+    assert_eq!(
+        store.pending_purges("b.example", 10).await.unwrap(),
+        vec![purges[3].clone()]
+    );
+    assert!(
+        store
+            .pending_purges("c.example", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Bounded: the oldest first.
+    let first = store.pending_purges("a.example", 2).await.unwrap();
+    assert_eq!(ids(&first), [3, 1].map(PhotoId::from_entropy).to_vec());
+    // Purged ones leave the queue (twice is fine: a retried run); the rest stay in order.
+    for p in &first {
+        store.purged(p).await.unwrap();
+        store.purged(p).await.unwrap();
+    }
+    let left = store.pending_purges("a.example", 10).await.unwrap();
+    assert_eq!(ids(&left), vec![PhotoId::from_entropy(2)]);
+    // A retried deletion (its response was lost) queues nothing twice.
+    let p = published(2, &cafe, "a.example");
+    store.delete_photo(&p, Some(&purges[2])).await.unwrap();
+    assert_eq!(store.pending_purges("a.example", 10).await.unwrap(), left);
+}
+
 tests::contract_suite!(
+    deletions_queue_their_media_purge_under_its_host_oldest_first,
     overdue_photos_come_oldest_first_and_leave_the_index_when_finished,
     photos_finish_once_and_list_when_ready,
     deleted_photos_are_gone_from_the_profile_and_the_list,
