@@ -87,7 +87,7 @@ const USAGE: &str =
        xtask partner <command> --store embedded|dynamodb …   (xtask partner for details)
        xtask reco-eval [--seed N]
        xtask reco-refresh --store embedded|dynamodb [--data-dir DIR] [--table NAME]
-       xtask bench-nearby [--cafes N]
+       xtask bench-nearby [--cafes N] [--db DIR]
        xtask bench-coldstart [--bins DIR] [--functions a,b] [--starts N] [--invocations N] [--table NAME] [--report DIR]
        xtask http-functions
        xtask experiment report <id> [--store embedded|dynamodb] [--metric save] [--weights 5000,5000] [--json]

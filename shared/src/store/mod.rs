@@ -36,6 +36,6 @@ pub use migrate::{
     stored_schema_version,
 };
 pub use table::{
-    Condition, Item, ItemTable, MAX_GET_DOCS, SortIndex, SortKeys, StoredDoc, StoredItem,
-    TransactError, Write,
+    Condition, Item, ItemTable, MAX_GET_DOCS, RangeRead, SortIndex, SortKeys, StoredDoc,
+    StoredItem, TransactError, Write,
 };

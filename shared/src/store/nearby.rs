@@ -10,14 +10,13 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use futures_util::future::try_join_all;
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
 use super::cafe_entry::CompactHours;
 use super::doc::{decode, encode};
 use super::keys;
-use super::table::{Item, ItemTable, SortIndex, SortKeys};
+use super::table::{Item, ItemTable, RangeRead, SortIndex, SortKeys};
 use crate::domain::{Amenity, Cafe, CafeId, CafeSummary, Slug};
 use crate::geo;
 use crate::ports::{NearbyReader, StoreError};
@@ -233,19 +232,19 @@ impl<S: ItemTable> NearbyReader for S {
                 page_budget.saturating_sub(spent),
                 limit.clamp(RANGE_LIMIT_FLOOR, RANGE_LIMIT_MAX_FLOOR),
             );
-            let reads = round.iter().zip(&limits).map(|(part, &limit)| async move {
-                let lpk = keys::geo_lpk(&part.piece.partition);
-                self.query_range(
-                    SortIndex::ByCell,
-                    &lpk,
-                    &part.piece.from(),
-                    &keys::by_cell_upper(&part.piece.to()),
-                    part.after.as_ref(),
+            let reads = round
+                .iter()
+                .zip(&limits)
+                .map(|(part, &limit)| RangeRead {
+                    index: SortIndex::ByCell,
+                    lpk: keys::geo_lpk(&part.piece.partition),
+                    from: part.piece.from(),
+                    to: keys::by_cell_upper(&part.piece.to()),
+                    after: part.after.clone(),
                     limit,
-                )
-                .await
-            });
-            let batches = try_join_all(reads).await?;
+                })
+                .collect();
+            let batches = self.query_ranges(reads).await?;
             if !round.is_empty() {
                 stats.rounds += 1;
                 stats.queries += round.len();

@@ -158,6 +158,22 @@ pub trait ItemTable: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<StoredDoc>, StoreError>> + Send;
 
+    /// Several [`ItemTable::query_range`] reads (one round of the nearby search), answered in
+    /// the same order. The default runs them concurrently, one request each (DynamoDB: one
+    /// `Query` per range); an adapter whose reads are cheap but whose calls are not (SQLite:
+    /// each call is a hop to a blocking thread and the connection lock) runs them in one call.
+    fn query_ranges(
+        &self,
+        reads: Vec<RangeRead>,
+    ) -> impl Future<Output = Result<Vec<Vec<StoredDoc>>, StoreError>> + Send {
+        async move {
+            let reads = reads.iter().map(|r| {
+                self.query_range(r.index, &r.lpk, &r.from, &r.to, r.after.as_ref(), r.limit)
+            });
+            futures_util::future::try_join_all(reads).await
+        }
+    }
+
     /// The documents at `keys`, in the same order (`None` where no item exists). At most
     /// [`MAX_GET_DOCS`] keys per call.
     fn get_docs(
@@ -197,6 +213,18 @@ pub trait ItemTable: Send + Sync {
         &self,
         writes: Vec<Write>,
     ) -> impl Future<Output = Result<(), TransactError>> + Send;
+}
+
+/// One range read of [`ItemTable::query_ranges`]: the arguments of
+/// [`ItemTable::query_range`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RangeRead {
+    pub index: SortIndex,
+    pub lpk: String,
+    pub from: String,
+    pub to: String,
+    pub after: Option<PageKey>,
+    pub limit: usize,
 }
 
 /// An item as read back, with its numeric counters.
