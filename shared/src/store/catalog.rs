@@ -407,7 +407,7 @@ fn cafe_items(
         profile.lpk = Some(keys::cafe_sync_lpk(&cafe.id));
         profile.sort = SortKeys::one(SortIndex::ByName, keys::by_updated(updated_at, id));
     }
-    items.extend(super::nearby::geo_items(cafe)?);
+    items.extend(super::nearby::geo_items(cafe, &summary)?);
     items.extend(search_index::term_items(
         &pk,
         id,

@@ -370,6 +370,84 @@ async fn results_carry_summaries_and_distances<S: Store>(store: S) {
     }
 }
 
+/// Geo entries carry their café's summary; ones written before they did (no `s`) still give
+/// complete results, read from the list entries; and the summary follows the café's writes.
+async fn results_come_with_current_summaries_with_or_without_one_in_the_geo_entry<
+    S: Store + ItemTable + CafeReader + Clone,
+>(
+    store: S,
+) {
+    let cafes = world(5);
+    let store = loaded(store, &cafes).await;
+    // The same store, counting the requests a search makes.
+    let counted = tests::counting::Counting::new(store.clone());
+    let centre = (59.91, 10.75);
+    let q = || NearbyQuery {
+        limit: NearbyLimit::new(50).unwrap(),
+        ..query(centre, 3_000, NearbyFilter::default(), Timestamp::now())
+    };
+    let found = |page: &shared::query::NearbyPage| {
+        page.items
+            .iter()
+            .map(|item| (item.cafe.clone(), item.distance_m))
+            .collect::<Vec<_>>()
+    };
+    let before = counted.nearby_cafes(&q()).await.unwrap();
+    assert!(!before.items.is_empty());
+    // The index reads alone: no second read for the summaries.
+    let calls = counted.take().calls;
+    assert!(!calls.contains_key("BatchGetItem"), "{calls:?}");
+    for item in &before.items {
+        let cafe = cafes.iter().find(|c| c.id == item.cafe.id).unwrap();
+        assert_eq!(item.cafe, cafe.summary());
+    }
+    // Strip the summary from every geo entry of every café found, as entries written before
+    // it existed are.
+    for item in &before.items {
+        let cafe = cafes.iter().find(|c| c.id == item.cafe.id).unwrap();
+        let pk = keys::cafe_pk(&cafe.id);
+        let at = cafe.location.coordinates;
+        let mut writes = Vec::new();
+        for level in geo::LEVELS {
+            let doc = store
+                .get_doc(&pk, &keys::geo_sk(level))
+                .await
+                .unwrap()
+                .unwrap();
+            let mut doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+            assert!(doc.as_object_mut().unwrap().remove("s").is_some(), "{doc}");
+            let item = shared::store::Item {
+                lpk: Some(keys::geo_lpk(&geo::cell_key(at, level))),
+                sort: shared::store::SortKeys::one(
+                    shared::store::SortIndex::ByCell,
+                    keys::by_cell(&geo::cell_key(at, geo::KEY_PRECISION), cafe.id.as_str()),
+                ),
+                ..shared::store::Item::plain(pk.clone(), keys::geo_sk(level), doc.to_string())
+            };
+            writes.push(Write::Put {
+                item,
+                condition: Condition::Always,
+            });
+        }
+        store.transact(writes).await.unwrap();
+    }
+    let stripped = counted.nearby_cafes(&q()).await.unwrap();
+    assert_eq!(found(&stripped), found(&before));
+    assert_eq!(counted.take().calls.get("BatchGetItem"), Some(&1));
+    // A café's rename and new rating reach the summary nearby returns.
+    let mut cafe = cafes
+        .iter()
+        .find(|c| c.id == before.items[0].cafe.id)
+        .unwrap()
+        .clone();
+    cafe.name = format!("{} (renamed)", cafe.name);
+    cafe.rating = RatingSummary::from_histogram([0, 0, 0, 1, 3]);
+    store.put_cafe(&cafe).await.unwrap();
+    let after = store.nearby_cafes(&q()).await.unwrap();
+    let item = after.items.iter().find(|i| i.cafe.id == cafe.id).unwrap();
+    assert_eq!(item.cafe, cafe.summary());
+}
+
 // moto answers a Query by walking every item, so the DynamoDB run checks fewer random searches;
 // the embedded run and the property test below check many more.
 mod embedded_random_searches {
@@ -494,6 +572,7 @@ async fn reads_cut_by_their_limit_go_on_exactly<S: Store>(store: S) {
 }
 
 tests::contract_suite!(
+    results_come_with_current_summaries_with_or_without_one_in_the_geo_entry,
     rewriting_cafes_rebuilds_missing_geo_entries,
     reads_cut_by_their_limit_go_on_exactly,
     rejects_nothing_at_the_poles_and_the_antimeridian,
