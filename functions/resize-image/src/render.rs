@@ -3,7 +3,7 @@
 //! - The format comes from the bytes (magic numbers), never from a name or a declared type.
 //! - Dimensions are read from the header and checked before any pixel is decoded, and the
 //!   decoder runs with allocation limits, so a decompression bomb is refused, not decoded.
-//! - A JPEG is decoded by mozjpeg ([`crate::jpeg`]) at the smallest DCT scale (1/8, 1/4, 1/2)
+//! - A JPEG is decoded by mozjpeg ([`crate::jpeg`]) at the smallest DCT scale (n/8, n = 1 … 8)
 //!   whose longest side still covers the largest rendition, so a 50 MP photo never exists at
 //!   full size in memory; PNG, WebP and CMYK JPEGs go through the `image` crate.
 //! - EXIF orientation is applied to the pixels; the renditions are encoded from pixels only,
@@ -143,6 +143,27 @@ pub fn render(bytes: &[u8]) -> Result<Vec<Rendition>, Rejected> {
 /// [`render`], giving up with [`Rejected::Stopped`] at the first stage boundary after `stop`
 /// is raised.
 pub fn render_until(bytes: &[u8], stop: &AtomicBool) -> Result<Vec<Rendition>, Rejected> {
+    render_observed(bytes, stop, |_| {})
+}
+
+/// A stage of a render that has just finished (see [`render_observed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// The upload is decoded (header checks, limits and decoding).
+    Decoded,
+    /// The pixels are resized to this rendition size (orientation included for the first).
+    Resized(u32),
+    /// This rendition size is encoded in this encoding.
+    Encoded(u32, Encoding),
+}
+
+/// [`render_until`], calling `finished` after each stage: the benchmark's stage profile
+/// (`bench-photos profile`) times the shipped pipeline through it.
+pub fn render_observed(
+    bytes: &[u8],
+    stop: &AtomicBool,
+    mut finished: impl FnMut(Stage),
+) -> Result<Vec<Rendition>, Rejected> {
     let go_on = || {
         if stop.load(Ordering::Relaxed) {
             Err(Rejected::Stopped)
@@ -152,12 +173,14 @@ pub fn render_until(bytes: &[u8], stop: &AtomicBool) -> Result<Vec<Rendition>, R
     };
     go_on()?;
     let (full, orientation) = decode_unoriented(bytes)?;
+    finished(Stage::Decoded);
     // The largest rendition straight from the decoded pixels, then the full-size buffer is
     // dropped: EXIF orientation is applied to the 1920 px image (the longest side is the same
     // either way), so a rotated photo never needs a second full-size buffer.
     go_on()?;
-    let mut current = oriented(fit(&full, SIZES[SIZES.len() - 1])?, orientation);
-    drop(full);
+    let largest = SIZES[SIZES.len() - 1];
+    let mut current = oriented(fit_owned(full, largest)?, orientation);
+    finished(Stage::Resized(largest));
     let mut out = Vec::with_capacity(SIZES.len() * 2);
     // Largest first, each smaller size resized from the one before (cheaper, same quality at
     // these ratios).
@@ -165,10 +188,12 @@ pub fn render_until(bytes: &[u8], stop: &AtomicBool) -> Result<Vec<Rendition>, R
         if i > 0 {
             go_on()?;
             current = fit(&current, size)?;
+            finished(Stage::Resized(size));
         }
         for encoding in [Encoding::Webp, Encoding::Jpeg] {
             go_on()?;
             let bytes = encode(&current, encoding)?;
+            finished(Stage::Encoded(size, encoding));
             let hex = sha256_hex(&bytes, 32);
             out.push(Rendition {
                 size,
@@ -293,11 +318,24 @@ fn flatten(image: DynamicImage) -> image::RgbImage {
 
 /// The image scaled so its longest side is `size` (or unchanged when already that small).
 pub fn fit(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Rejected> {
-    let (w, h) = image.dimensions();
-    let long = w.max(h);
-    if long <= size {
+    if image.width().max(image.height()) <= size {
         return Ok(image.clone());
     }
+    resized(image, size)
+}
+
+/// [`fit`], handing back `image` itself (no copy) when it is already that small, as a photo
+/// decoded at a DCT scale to exactly the largest rendition's size is.
+fn fit_owned(image: image::RgbImage, size: u32) -> Result<image::RgbImage, Rejected> {
+    if image.width().max(image.height()) <= size {
+        return Ok(image);
+    }
+    resized(&image, size)
+}
+
+fn resized(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Rejected> {
+    let (w, h) = image.dimensions();
+    let long = w.max(h);
     let scale = f64::from(size) / f64::from(long);
     let nw = ((f64::from(w) * scale).round() as u32).max(1);
     let nh = ((f64::from(h) * scale).round() as u32).max(1);
