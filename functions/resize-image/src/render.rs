@@ -33,15 +33,21 @@ pub const MAX_PIXELS: u64 = 50_000_000;
 pub const MAX_DECODE_BYTES: u64 = MAX_PIXELS * 4 + 64 * 1024 * 1024;
 /// Longest-side sizes of the renditions, smallest first.
 pub const SIZES: [u32; 3] = [320, 960, 1920];
-/// The renditions' JPEG encoding (mozjpeg; chosen by measurement, docs/photos.md "Results").
+/// The renditions' JPEG encoding: mozjpeg's defaults (trellis quantisation, optimised
+/// progressive scans, 4:2:0) at quality 76, where its bytes at equal SSIMULACRA2 are lowest
+/// against sharp's curves, in half the time of 4:4:4 (chosen by measurement, docs/photos.md
+/// "Results (2026-11-30, afternoon)").
 pub const JPEG_SETTINGS: jpeg::EncodeSettings = jpeg::EncodeSettings {
     quality: 76.0,
-    full_chroma: true,
+    full_chroma: false,
 };
 /// WebP quality (libwebp scale), with libwebp's sharp (iterative) RGB → YUV conversion, which
 /// keeps chroma edges that the default conversion blurs (chosen by measurement, docs/photos.md
 /// "Results (2026-11-30, mozjpeg)").
 const WEBP_QUALITY: f32 = 75.0;
+/// libwebp's effort (0 fastest – 6 slowest; its default is 4): method 3 gave the same bytes at
+/// equal score as 4 in less time (docs/photos.md, "Results (2026-11-30, afternoon)").
+const WEBP_METHOD: i32 = 3;
 
 /// Image formats we accept, detected from their first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -358,6 +364,7 @@ fn encode(image: &image::RgbImage, encoding: Encoding) -> Result<Vec<u8>, Reject
             let mut config = webp::WebPConfig::new()
                 .map_err(|()| Rejected::Encoding("libwebp's configuration".to_owned()))?;
             config.quality = WEBP_QUALITY;
+            config.method = WEBP_METHOD;
             config.use_sharp_yuv = 1;
             webp::Encoder::from_rgb(image.as_raw(), w, h)
                 .encode_advanced(&config)
