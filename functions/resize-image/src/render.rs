@@ -33,14 +33,18 @@ pub const MAX_PIXELS: u64 = 50_000_000;
 pub const MAX_DECODE_BYTES: u64 = MAX_PIXELS * 4 + 64 * 1024 * 1024;
 /// Longest-side sizes of the renditions, smallest first.
 pub const SIZES: [u32; 3] = [320, 960, 1920];
-/// The renditions' JPEG encoding: mozjpeg's defaults (trellis quantisation, optimised
-/// progressive scans, 4:2:0) at quality 76, where its bytes at equal SSIMULACRA2 are lowest
-/// against sharp's curves, in half the time of 4:4:4 (chosen by measurement, docs/photos.md
-/// "Results (2026-11-30, afternoon)").
-pub const JPEG_SETTINGS: jpeg::EncodeSettings = jpeg::EncodeSettings {
-    quality: 76.0,
-    full_chroma: false,
-};
+/// The renditions' JPEG encoding for a rendition size: mozjpeg's defaults (trellis
+/// quantisation, optimised progressive scans) at quality 76, with 4:2:0 chroma for the 1920 px
+/// rendition, where it gives the fewest bytes at equal SSIMULACRA2 against sharp's curves in half
+/// the time of 4:4:4, and 4:4:4 for the smaller ones, where subsampled chroma costs the most
+/// score for the least time (chosen by measurement, docs/photos.md "Results (2026-11-30,
+/// afternoon)").
+pub fn jpeg_settings(size: u32) -> jpeg::EncodeSettings {
+    jpeg::EncodeSettings {
+        quality: 76.0,
+        full_chroma: size < SIZES[SIZES.len() - 1],
+    }
+}
 /// WebP quality (libwebp scale), with libwebp's sharp (iterative) RGB → YUV conversion, which
 /// keeps chroma edges that the default conversion blurs (chosen by measurement, docs/photos.md
 /// "Results (2026-11-30, mozjpeg)").
@@ -198,7 +202,7 @@ pub fn render_observed(
         }
         for encoding in [Encoding::Webp, Encoding::Jpeg] {
             go_on()?;
-            let bytes = encode(&current, encoding)?;
+            let bytes = encode(&current, size, encoding)?;
             finished(Stage::Encoded(size, encoding));
             let hex = sha256_hex(&bytes, 32);
             out.push(Rendition {
@@ -357,7 +361,8 @@ fn resized(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Reject
     Ok(dst)
 }
 
-fn encode(image: &image::RgbImage, encoding: Encoding) -> Result<Vec<u8>, Rejected> {
+/// `image`, the rendition of `size`, encoded.
+fn encode(image: &image::RgbImage, size: u32, encoding: Encoding) -> Result<Vec<u8>, Rejected> {
     let (w, h) = image.dimensions();
     match encoding {
         Encoding::Webp => {
@@ -371,6 +376,6 @@ fn encode(image: &image::RgbImage, encoding: Encoding) -> Result<Vec<u8>, Reject
                 .map(|out| out.to_vec())
                 .map_err(|e| Rejected::Encoding(format!("libwebp: {e:?}")))
         }
-        Encoding::Jpeg => jpeg::encode(image, JPEG_SETTINGS),
+        Encoding::Jpeg => jpeg::encode(image, jpeg_settings(size)),
     }
 }

@@ -361,3 +361,28 @@ fn a_cmyk_jpeg_still_decodes() {
     assert_eq!(out.len(), 6);
     assert!(out.iter().all(|r| (r.width, r.height) == (120, 80)));
 }
+
+#[test]
+fn the_1920_px_jpeg_subsamples_chroma_and_the_smaller_ones_keep_it_whole() {
+    let out = render(&jpeg(3840, 2400)).unwrap();
+    let sampling: Vec<_> = out
+        .iter()
+        .filter(|r| r.encoding == Encoding::Jpeg)
+        .map(|r| {
+            // The progressive frame header (SOF2): after length, precision, height, width and
+            // the component count come (id, sampling factors, table) per component; the luma
+            // factors are 0x22 for 4:2:0 and 0x11 for 4:4:4, chroma always 0x11.
+            let sof = marker_at(&r.bytes, 0xC2, 2);
+            let factors: Vec<u8> = (0..3).map(|c| r.bytes[sof + 11 + 3 * c]).collect();
+            (r.size, factors)
+        })
+        .collect();
+    assert_eq!(
+        sampling,
+        [
+            (320, vec![0x11, 0x11, 0x11]),
+            (960, vec![0x11, 0x11, 0x11]),
+            (1920, vec![0x22, 0x11, 0x11]),
+        ]
+    );
+}
