@@ -4,7 +4,7 @@
 # as the worker's Lambda build does), then compared at equal SSIMULACRA2 across sharp's quality
 # range. Fetches ~9 MP JPEGs from Debian's ukui-wallpapers package (apt-get download, no root
 # needed), makes a 50 MP JPEG from one of them (memory check), installs sharp with npm, and
-# prints Markdown tables (figures are written down in docs/photos.md).
+# prints Markdown tables, the last a stage profile (figures are written down in docs/photos.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -21,3 +21,5 @@ CARGO_PROFILE_RELEASE_PANIC=unwind cargo build --locked --release -p bench-photo
 bench="$target/release/bench-photos"
 [ -f "$work/large-50mp.jpg" ] || "$bench" enlarge "${photos[2]}" "$work/large-50mp.jpg" 49.9
 "$bench" run "$work" "${photos[@]}" --memory-only "$work/large-50mp.jpg"
+# Where the time goes: each stage of ours beside each of sharp's outputs.
+"$bench" profile "${photos[@]}" "$work/large-50mp.jpg"

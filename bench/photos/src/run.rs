@@ -13,6 +13,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 
+use resize_image::render::Stage;
+
 use crate::rd::{self, Equal, Point};
 use crate::score::Scorer;
 
@@ -28,13 +30,24 @@ pub const SWEEP: [u8; 18] = [
 const SIZES: [u32; 3] = resize_image::render::SIZES;
 const FORMATS: [&str; 2] = ["jpeg", "webp"];
 
-/// `render-one <file> [outdir]`: renders one file, prints `<ms> <peak RSS KiB> <bytes out>`,
-/// and then (outside the timing) writes the renditions as `<outdir>/<size>.<jpeg|webp>`.
+/// `render-one <file> [outdir]`: renders one file, prints `<ms> <peak RSS KiB> <bytes out>`
+/// followed by each stage's time as `<stage>=<ms>` (see [`stage_name`]), and then (outside
+/// the timing) writes the renditions as `<outdir>/<size>.<jpeg|webp>`.
 pub fn render_one(file: &str, outdir: Option<&str>) -> anyhow::Result<()> {
     let input = std::fs::read(file).with_context(|| format!("reading {file}"))?;
     let started = Instant::now();
-    let renditions =
-        resize_image::render::render(&input).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    let mut stages = Vec::new();
+    let mut last = started;
+    let renditions = resize_image::render::render_observed(
+        &input,
+        &std::sync::atomic::AtomicBool::new(false),
+        |stage| {
+            let now = Instant::now();
+            stages.push((stage, (now - last).as_secs_f64() * 1e3));
+            last = now;
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
     let ms = started.elapsed().as_secs_f64() * 1e3;
     let bytes: usize = renditions.iter().map(|r| r.bytes.len()).sum();
     let peak = peak_rss_kib()?;
@@ -47,8 +60,22 @@ pub fn render_one(file: &str, outdir: Option<&str>) -> anyhow::Result<()> {
             )?;
         }
     }
-    println!("{ms:.1} {peak} {bytes}");
+    let stages: String = stages
+        .iter()
+        .map(|(stage, ms)| format!(" {}={ms:.2}", stage_name(*stage)))
+        .collect();
+    println!("{ms:.1} {peak} {bytes}{stages}");
     Ok(())
+}
+
+/// A stage's column name in the profile: `decode`, `resize-<size>`, `<webp|jpeg>-<size>`
+/// (sharp's render-one.mjs names its per-output times the same way).
+pub fn stage_name(stage: Stage) -> String {
+    match stage {
+        Stage::Decoded => "decode".to_owned(),
+        Stage::Resized(size) => format!("resize-{size}"),
+        Stage::Encoded(size, encoding) => format!("{}-{size}", encoding.as_str()),
+    }
 }
 
 fn peak_rss_kib() -> anyhow::Result<u64> {
@@ -65,6 +92,8 @@ struct Run {
     ms: f64,
     peak_kib: u64,
     bytes: u64,
+    /// `<stage>=<ms>` pairs after the three figures, in order.
+    stages: Vec<(String, f64)>,
 }
 
 fn run(mut command: Command) -> anyhow::Result<Run> {
@@ -78,10 +107,18 @@ fn run(mut command: Command) -> anyhow::Result<Run> {
     let text = String::from_utf8_lossy(&out.stdout);
     let mut parts = text.split_whitespace();
     let mut next = || parts.next().context("short render output");
+    let (ms, peak_kib, bytes) = (next()?.parse()?, next()?.parse()?, next()?.parse()?);
+    let stages = parts
+        .map(|p| {
+            let (name, ms) = p.split_once('=').context("a stage without '='")?;
+            Ok((name.to_owned(), ms.parse()?))
+        })
+        .collect::<anyhow::Result<_>>()?;
     Ok(Run {
-        ms: next()?.parse()?,
-        peak_kib: next()?.parse()?,
-        bytes: next()?.parse()?,
+        ms,
+        peak_kib,
+        bytes,
+        stages,
     })
 }
 
@@ -125,9 +162,110 @@ pub fn run_all(args: &[String]) -> anyhow::Result<()> {
     quality(Path::new(work), photos)
 }
 
+/// The machine's load average (1, 5, 15 minutes), as `/proc/loadavg` gives it.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// Our stages in pipeline order, as [`stage_name`] names them.
+fn our_stages() -> Vec<String> {
+    let mut out = vec![stage_name(Stage::Decoded)];
+    for &size in SIZES.iter().rev() {
+        out.push(stage_name(Stage::Resized(size)));
+        for encoding in [
+            resize_image::render::Encoding::Webp,
+            resize_image::render::Encoding::Jpeg,
+        ] {
+            out.push(stage_name(Stage::Encoded(size, encoding)));
+        }
+    }
+    out
+}
+
+/// The median of `stage` over `runs` (0 when no run reported it).
+fn stage_median(runs: &[Run], stage: &str) -> f64 {
+    let times: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.stages.iter().find(|(n, _)| n == stage).map(|s| s.1))
+        .collect();
+    if times.is_empty() { 0.0 } else { median(times) }
+}
+
+/// `profile <photo>…`: where the time goes. Renders each file [`RUNS`] times with each tool
+/// (fresh processes, interleaved, as `run` does) and prints the median time of each of our
+/// stages (decode, each resize, each encode) and of each of sharp's outputs (each of which runs
+/// sharp's whole pipeline: decode with shrink-on-load, resize, encode).
+pub fn profile(files: &[String]) -> anyhow::Result<()> {
+    let me = std::env::current_exe()?;
+    println!("Load average at the start: {}\n", load_average());
+    let ours_stages = our_stages();
+    let sharp_stages: Vec<String> = ours_stages
+        .iter()
+        .filter(|s| s.starts_with("webp") || s.starts_with("jpeg"))
+        .cloned()
+        .collect();
+    let mut table_ours = format!(
+        "| photo | {} | total | sharp total | ours ÷ sharp |\n|---|{}---|---|---|\n",
+        ours_stages.join(" | "),
+        "---|".repeat(ours_stages.len())
+    );
+    let mut table_sharp = format!(
+        "| photo | {} | total |\n|---|{}---|\n",
+        sharp_stages.join(" | "),
+        "---|".repeat(sharp_stages.len())
+    );
+    for file in files {
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..RUNS {
+            let mut c = Command::new(&me);
+            c.args(["render-one", file]);
+            ours.push(run(c)?);
+            let mut c = sharp("render-one.mjs");
+            c.arg(std::fs::canonicalize(file)?).arg("1");
+            theirs.push(run(c)?);
+        }
+        let name = name_of(Path::new(file));
+        let (total_ours, total_sharp) = (
+            median(ours.iter().map(|r| r.ms).collect()),
+            median(theirs.iter().map(|r| r.ms).collect()),
+        );
+        let cells = |runs: &[Run], stages: &[String]| {
+            stages
+                .iter()
+                .map(|s| format!("{:.0}", stage_median(runs, s)))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        table_ours.push_str(&format!(
+            "| {name} | {} | {total_ours:.0} | {total_sharp:.0} | {:.2} |\n",
+            cells(&ours, &ours_stages),
+            total_ours / total_sharp
+        ));
+        table_sharp.push_str(&format!(
+            "| {name} | {} | {total_sharp:.0} |\n",
+            cells(&theirs, &sharp_stages)
+        ));
+        eprintln!("profiled {name}");
+    }
+    println!(
+        "### Our stages (ms, medians of {RUNS} runs; one thread, release profile)\n\n{table_ours}"
+    );
+    println!(
+        "### sharp's outputs (ms, medians of {RUNS} runs; each is decode + resize + encode)\n\n{table_sharp}"
+    );
+    println!("Load average at the end: {}", load_average());
+    Ok(())
+}
+
 fn timing<'a>(files: impl Iterator<Item = &'a String>) -> anyhow::Result<()> {
     let me = std::env::current_exe()?;
-    println!("### Time and memory (one thread; medians of {RUNS} runs, peak RSS the largest)\n");
+    println!(
+        "### Time and memory (one thread; medians of {RUNS} runs, peak RSS the largest; load average {})\n",
+        load_average()
+    );
     println!(
         "| photo | pixels | resize-image | sharp | time ours ÷ sharp | resize-image peak RSS | sharp peak RSS | bytes at default settings (ours / sharp) |"
     );
@@ -170,7 +308,10 @@ struct Compared {
     format: &'static str,
     ours_bytes: f64,
     ours_score: f64,
+    /// On the cheaper of sharp's curves at that score.
     sharp: Equal,
+    /// On sharp's default setting's curve alone.
+    sharp_default: Equal,
 }
 
 fn quality(work: &Path, photos: &[String]) -> anyhow::Result<()> {
@@ -205,6 +346,8 @@ fn quality(work: &Path, photos: &[String]) -> anyhow::Result<()> {
                 let ours_score = scorer.score(&ours)?;
                 let curves = sharp_curves(&mut scorer, &sharp_dir, size, format)?;
                 let sharp = rd::best_bytes_at_score(&curves, ours_score).context("empty sweep")?;
+                let sharp_default =
+                    rd::best_bytes_at_score(&curves[..1], ours_score).context("empty sweep")?;
                 eprintln!(
                     "{photo} {size} {format}: ours {} B at {ours_score:.2}; sharp {curves:?}",
                     ours.len()
@@ -216,6 +359,7 @@ fn quality(work: &Path, photos: &[String]) -> anyhow::Result<()> {
                     ours_bytes: ours.len() as f64,
                     ours_score,
                     sharp,
+                    sharp_default,
                 });
             }
         }
@@ -224,12 +368,13 @@ fn quality(work: &Path, photos: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The variants of sharp's sweep compared for `format`: its default, and for JPEG also 4:4:4.
+/// The variants of sharp's sweep compared for `format`: its default first, then for JPEG
+/// 4:4:4 and for WebP sharp YUV (`smartSubsample`).
 pub fn variants(format: &str) -> &'static [&'static str] {
     if format == "jpeg" {
         &["", "-444"]
     } else {
-        &[""]
+        &["", "-sharpyuv"]
     }
 }
 
@@ -297,7 +442,8 @@ fn read(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
 fn print_quality(rows: &[Compared]) {
     println!(
         "### Bytes at equal SSIMULACRA2 (sharp's quality interpolated to our score, the cheaper of \
-         its 4:2:0 and 4:4:4 JPEG; ≥ marks a score above sharp's q{}, ≤ one below its q{})\n",
+         its 4:2:0 and 4:4:4 JPEG, of its WebP with and without sharp YUV; ≥ marks a score above \
+         sharp's q{}, ≤ one below its q{})\n",
         SWEEP[SWEEP.len() - 1],
         SWEEP[0]
     );
@@ -324,9 +470,9 @@ fn print_quality(rows: &[Compared]) {
     }
     println!("\n### Summed over the photos and sizes\n");
     println!(
-        "| format | ours: bytes | sharp at equal SSIMULACRA2: bytes | ours ÷ sharp | renditions outside sharp's sweep |"
+        "| format | ours: bytes | sharp at equal SSIMULACRA2: bytes | ours ÷ sharp | renditions outside sharp's sweep | ours ÷ sharp's default setting alone (outside its sweep) |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|");
     for format in FORMATS {
         let mine: Vec<_> = rows.iter().filter(|r| r.format == format).collect();
         let pairs: Vec<_> = mine
@@ -337,11 +483,20 @@ fn print_quality(rows: &[Compared]) {
             .iter()
             .filter(|r| !matches!(r.sharp, Equal::Within { .. }))
             .count();
+        let default_pairs: Vec<_> = mine
+            .iter()
+            .map(|r| (r.ours_bytes, r.sharp_default.bytes()))
+            .collect();
+        let default_outside = mine
+            .iter()
+            .filter(|r| !matches!(r.sharp_default, Equal::Within { .. }))
+            .count();
         println!(
-            "| {format} | {:.0} | {:.0} | {:.3} | {outside} |",
+            "| {format} | {:.0} | {:.0} | {:.3} | {outside} | {:.3} ({default_outside}) |",
             pairs.iter().map(|p| p.0).sum::<f64>(),
             pairs.iter().map(|p| p.1).sum::<f64>(),
             rd::summed_ratio(&pairs),
+            rd::summed_ratio(&default_pairs),
         );
     }
 }

@@ -32,8 +32,27 @@ enum Candidate {
         tables: Option<&'static str>,
         fast_scans: bool,
         /// libjpeg-turbo's settings instead (`set_fastest_defaults`: no trellis quantisation),
-        /// then progressive with optimised Huffman tables.
+        /// then optimised Huffman tables, progressive unless `baseline`.
         no_trellis: bool,
+        /// With `no_trellis`: one sequential scan (what sharp writes by default).
+        baseline: bool,
+        /// With `no_trellis`: mozjpeg's scan optimisation all the same (trial encodings of
+        /// progressive scan scripts, the cheapest kept).
+        optimise_scans: bool,
+        /// Trellis quantisation that considers the progressive scans (mozjpeg's
+        /// `use_scans_in_trellis`).
+        scans_in_trellis: bool,
+    },
+    /// `mozjpeg-rs` (a Rust port of mozjpeg's encoder): 4:4:4 or 4:2:0, progressive or
+    /// baseline, trellis on AC (and DC) coefficients with its search limited to `level`
+    /// (`TrellisSpeedMode::Level`, 0 = full search, 10 = fastest; `None` = mozjpeg's adaptive
+    /// limits), or no trellis at all.
+    MozjpegRs {
+        full_chroma: bool,
+        progressive: bool,
+        trellis: bool,
+        dc_trellis: bool,
+        level: Option<u8>,
     },
     /// libwebp through the `webp` crate.
     Webp {
@@ -106,12 +125,24 @@ impl Candidate {
                 tables,
                 fast_scans,
                 no_trellis,
+                baseline,
+                optimise_scans,
+                scans_in_trellis,
             } => {
                 let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
                 if *no_trellis {
                     c.set_fastest_defaults();
-                    c.set_progressive_mode();
+                    if *optimise_scans {
+                        // Before the scan script is made, which reads it.
+                        c.set_optimize_scans(true);
+                    }
+                    if !*baseline {
+                        c.set_progressive_mode();
+                    }
                     c.set_optimize_coding(true);
+                }
+                if *scans_in_trellis {
+                    c.set_use_scans_in_trellis(true);
                 }
                 c.set_size(w as usize, h as usize);
                 c.set_quality(f32::from(quality));
@@ -130,6 +161,35 @@ impl Candidate {
                 let mut started = c.start_compress(Vec::new())?;
                 started.write_scanlines(image.as_raw())?;
                 Ok(started.finish()?)
+            }
+            Self::MozjpegRs {
+                full_chroma,
+                progressive,
+                trellis,
+                dc_trellis,
+                level,
+            } => {
+                use mozjpeg_rs::{Encoder, Preset, Subsampling, TrellisConfig, TrellisSpeedMode};
+                let mut config = if *trellis {
+                    TrellisConfig::default()
+                } else {
+                    TrellisConfig::disabled()
+                };
+                config.dc_enabled = *trellis && *dc_trellis;
+                if let Some(level) = level {
+                    config.speed_mode = TrellisSpeedMode::Level(*level);
+                }
+                let encoder = Encoder::new(Preset::ProgressiveBalanced)
+                    .quality(quality)
+                    .progressive(*progressive)
+                    .subsampling(if *full_chroma {
+                        Subsampling::S444
+                    } else {
+                        Subsampling::S420
+                    })
+                    .optimize_huffman(true)
+                    .trellis(config);
+                Ok(encoder.encode_rgb(image.as_raw(), w, h)?)
             }
             Self::Webp {
                 method,
@@ -163,8 +223,17 @@ fn candidates() -> Vec<(Candidate, &'static [u8])> {
     use jpeg_encoder::QuantizationTableType as T;
     use jpeg_encoder::SamplingFactor as S;
     const JPEG_Q: &[u8] = &[70, 76, 82, 88];
+    // 4:2:0 scores lower at each quality (docs/photos.md), so it is measured higher up.
+    const JPEG_Q_420: &[u8] = &[76, 82, 88, 92, 95];
     const WEBP_Q: &[u8] = &[75, 80, 85];
-    let mut out = vec![(Candidate::ImageCrate, JPEG_Q)];
+    // Settings measured in the earlier rounds (docs/photos.md: the `image` crate, mozjpeg's
+    // other table sets, libwebp's SNS, filter, preprocessing, segments and method 6) are left
+    // out unless TUNE_EARLIER is set: scoring dominates the tune's time.
+    let earlier = std::env::var_os("TUNE_EARLIER").is_some();
+    let mut out = Vec::new();
+    if earlier {
+        out.push((Candidate::ImageCrate, JPEG_Q));
+    }
     // `jpeg-encoder` measured on 2026-11-30 (docs/photos.md): kept here, off by default.
     if std::env::var_os("TUNE_JPEG_ENCODER").is_some() {
         for (sampling, tables) in [(S::F_2_2, T::Default), (S::F_1_1, T::Default)] {
@@ -178,42 +247,141 @@ fn candidates() -> Vec<(Candidate, &'static [u8])> {
             ));
         }
     }
-    for (full_chroma, tables, fast_scans, no_trellis) in [
-        (false, None, false, false),
-        (true, None, false, false),
-        (true, None, true, false),
-        (true, Some("annex-k"), false, false),
-        (true, Some("ms-ssim"), false, false),
-        (true, Some("psnr-hvs"), false, false),
-        (true, None, false, true),
-        (true, Some("robidoux"), false, true),
+    // mozjpeg: (4:4:4, tables, scans not optimised, no trellis, baseline, scans optimised
+    // without trellis, scans in trellis); the first two are its default (4:2:0) and the setting
+    // shipped before 2026-11-30's afternoon (4:4:4). `earlier`: measured in the first round.
+    for (
+        earlier_only,
+        full_chroma,
+        tables,
+        fast_scans,
+        no_trellis,
+        baseline,
+        opt_scans,
+        in_trellis,
+    ) in [
+        (false, false, None, false, false, false, false, false),
+        (false, true, None, false, false, false, false, false),
+        (false, true, None, true, false, false, false, false),
+        (true, true, None, false, false, false, false, true),
+        (true, true, None, true, false, false, false, true),
+        (
+            true,
+            true,
+            Some("annex-k"),
+            false,
+            false,
+            false,
+            false,
+            false,
+        ),
+        (
+            true,
+            true,
+            Some("ms-ssim"),
+            false,
+            false,
+            false,
+            false,
+            false,
+        ),
+        (
+            true,
+            true,
+            Some("psnr-hvs"),
+            false,
+            false,
+            false,
+            false,
+            false,
+        ),
+        (false, true, None, false, true, false, false, false),
+        (false, true, None, false, true, false, true, false),
+        (
+            false,
+            true,
+            Some("robidoux"),
+            false,
+            true,
+            false,
+            false,
+            false,
+        ),
+        (
+            false,
+            true,
+            Some("robidoux"),
+            false,
+            true,
+            false,
+            true,
+            false,
+        ),
+        (true, true, None, false, true, true, false, false),
+        (true, false, None, false, true, true, false, false),
     ] {
+        if earlier_only && !earlier {
+            continue;
+        }
         out.push((
             Candidate::Mozjpeg {
                 full_chroma,
                 tables,
                 fast_scans,
                 no_trellis,
+                baseline,
+                optimise_scans: opt_scans,
+                scans_in_trellis: in_trellis,
             },
-            JPEG_Q,
+            if full_chroma { JPEG_Q } else { JPEG_Q_420 },
+        ));
+    }
+    // mozjpeg-rs: (4:4:4, progressive, trellis, DC trellis, search level); measured in the
+    // first round of 2026-11-30's afternoon.
+    for (full_chroma, progressive, trellis, dc_trellis, level) in [
+        (true, true, true, true, None),
+        (true, true, true, true, Some(10)),
+        (true, true, true, false, Some(10)),
+        (true, false, true, true, Some(10)),
+        (true, true, false, false, None),
+        (false, true, true, true, Some(10)),
+    ] {
+        if !earlier {
+            break;
+        }
+        out.push((
+            Candidate::MozjpegRs {
+                full_chroma,
+                progressive,
+                trellis,
+                dc_trellis,
+                level,
+            },
+            if full_chroma { JPEG_Q } else { JPEG_Q_420 },
         ));
     }
     // libwebp: (method, SNS, sharp YUV, filter strength or autofilter, preprocessing, segments);
-    // the first is the shipped setting (the `webp` crate's simple API: method 4, SNS 50,
-    // filter 60, no preprocessing, 4 segments).
-    for (method, sns, sharp_yuv, filter, preprocessing, segments) in [
-        (4, 50, false, Some(60), 0, 4),
-        (4, 80, false, Some(60), 0, 4),
-        (4, 25, false, Some(60), 0, 4),
-        (4, 50, false, None, 0, 4),
-        (4, 50, false, Some(30), 0, 4),
-        (4, 50, false, Some(60), 1, 4),
-        (4, 50, false, Some(60), 0, 1),
-        (4, 50, true, Some(60), 0, 4),
-        (6, 80, true, None, 0, 4),
-        (3, 50, false, Some(60), 0, 4),
-        (2, 50, false, Some(60), 0, 4),
-    ] {
+    // libwebp's defaults are method 4, SNS 50, filter 60, no preprocessing, 4 segments.
+    // Methods 4 down to 0, each with and without sharp YUV (the shipped setting is the first),
+    // then other settings at method 4.
+    let mut webp: Vec<_> = (0..=4)
+        .rev()
+        .flat_map(|method| [true, false].map(|yuv| (method, 50, yuv, Some(60), 0, 4)))
+        // Methods 0 and 1, and 2–3 without sharp YUV: first round only.
+        .filter(|&(method, _, yuv, ..)| earlier || method == 4 || (method >= 2 && yuv))
+        .collect();
+    if earlier {
+        webp.extend([
+            (4, 80, false, Some(60), 0, 4),
+            (4, 25, false, Some(60), 0, 4),
+            (4, 50, false, None, 0, 4),
+            (4, 50, false, Some(30), 0, 4),
+            (4, 50, false, Some(60), 1, 4),
+            (4, 50, false, Some(60), 0, 1),
+            (6, 80, true, None, 0, 4),
+        ]);
+    }
+    for (method, sns, sharp_yuv, filter, preprocessing, segments) in webp {
         out.push((
             Candidate::Webp {
                 method,

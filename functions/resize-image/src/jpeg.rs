@@ -20,8 +20,11 @@ use mozjpeg::{ColorSpace, Compress, Decompress, Marker};
 use crate::render::{MAX_DECODE_BYTES, Rejected, check_dimensions};
 
 /// DCT scales the decoder may use, as numerators over 8 (libjpeg's `scale_num / scale_denom`),
-/// smallest first: 1/8, 1/4, 1/2 and full size.
-const SCALES: [u8; 4] = [1, 2, 4, 8];
+/// smallest first: every n/8 up to full size. libjpeg-turbo computes each with a scaled inverse
+/// DCT (an n × n output block from each 8 × 8 block), so 5/8 of a 3640 px photo (2275 px) takes
+/// less memory and resizing than the full 3640 px (decoding takes as long: entropy decoding
+/// dominates), where 1/2 (1820 px) would be too small.
+const SCALES: [u8; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
 
 /// Pixels decoded from a JPEG, at the scale chosen, and the EXIF orientation still to apply.
 pub struct Decoded {
@@ -212,10 +215,21 @@ mod tests {
     fn the_scale_is_the_smallest_that_keeps_the_largest_rendition() {
         // A 50 MP photo: 8935 px → 1/4 gives 2234 px (1/8 would give 1117 < 1920).
         assert_eq!(scale_for(8935, 1920), 2);
+        // 3/8 would give 3351 px, but 2/8 already covers 1920.
+        assert_eq!(scale_for(7700, 1920), 2);
         // Exactly twice the rendition: 1/2 gives exactly 1920.
         assert_eq!(scale_for(3840, 1920), 4);
-        // Just under twice: 1/2 would give 1820 < 1920, so full size.
-        assert_eq!(scale_for(3640, 1920), 8);
+        // Just under twice: 1/2 would give 1820 < 1920, so 5/8 (2275 px).
+        assert_eq!(scale_for(3640, 1920), 5);
+        // Between the powers of two, each n/8: 3/8 of 5120 is exactly 1920, and with libjpeg's
+        // rounding up 3/8 still covers it down to 5118 (1919.25 → 1920); 6/8 and 7/8 likewise.
+        assert_eq!(scale_for(5120, 1920), 3);
+        assert_eq!(scale_for(5118, 1920), 3);
+        assert_eq!(scale_for(5117, 1920), 4);
+        assert_eq!(scale_for(2560, 1920), 6);
+        assert_eq!(scale_for(2558, 1920), 7);
+        // Just over the rendition: 7/8 would give 1921 * 7 / 8 = 1681 < 1920, so full size.
+        assert_eq!(scale_for(1921, 1920), 8);
         // Exactly the rendition's size, and smaller: never scaled below the original.
         assert_eq!(scale_for(1920, 1920), 8);
         assert_eq!(scale_for(1000, 1920), 8);

@@ -3,7 +3,7 @@
 //! - The format comes from the bytes (magic numbers), never from a name or a declared type.
 //! - Dimensions are read from the header and checked before any pixel is decoded, and the
 //!   decoder runs with allocation limits, so a decompression bomb is refused, not decoded.
-//! - A JPEG is decoded by mozjpeg ([`crate::jpeg`]) at the smallest DCT scale (1/8, 1/4, 1/2)
+//! - A JPEG is decoded by mozjpeg ([`crate::jpeg`]) at the smallest DCT scale (n/8, n = 1 … 8)
 //!   whose longest side still covers the largest rendition, so a 50 MP photo never exists at
 //!   full size in memory; PNG, WebP and CMYK JPEGs go through the `image` crate.
 //! - EXIF orientation is applied to the pixels; the renditions are encoded from pixels only,
@@ -33,15 +33,25 @@ pub const MAX_PIXELS: u64 = 50_000_000;
 pub const MAX_DECODE_BYTES: u64 = MAX_PIXELS * 4 + 64 * 1024 * 1024;
 /// Longest-side sizes of the renditions, smallest first.
 pub const SIZES: [u32; 3] = [320, 960, 1920];
-/// The renditions' JPEG encoding (mozjpeg; chosen by measurement, docs/photos.md "Results").
-pub const JPEG_SETTINGS: jpeg::EncodeSettings = jpeg::EncodeSettings {
-    quality: 76.0,
-    full_chroma: true,
-};
+/// The renditions' JPEG encoding for a rendition size: mozjpeg's defaults (trellis
+/// quantisation, optimised progressive scans) at quality 76, with 4:2:0 chroma for the 1920 px
+/// rendition, where it gives the fewest bytes at equal SSIMULACRA2 against sharp's curves in half
+/// the time of 4:4:4, and 4:4:4 for the smaller ones, where subsampled chroma costs the most
+/// score for the least time (chosen by measurement, docs/photos.md "Results (2026-11-30,
+/// afternoon)").
+pub fn jpeg_settings(size: u32) -> jpeg::EncodeSettings {
+    jpeg::EncodeSettings {
+        quality: 76.0,
+        full_chroma: size < SIZES[SIZES.len() - 1],
+    }
+}
 /// WebP quality (libwebp scale), with libwebp's sharp (iterative) RGB → YUV conversion, which
 /// keeps chroma edges that the default conversion blurs (chosen by measurement, docs/photos.md
 /// "Results (2026-11-30, mozjpeg)").
 const WEBP_QUALITY: f32 = 75.0;
+/// libwebp's effort (0 fastest – 6 slowest; its default is 4): method 3 gave the same bytes at
+/// equal score as 4 in less time (docs/photos.md, "Results (2026-11-30, afternoon)").
+const WEBP_METHOD: i32 = 3;
 
 /// Image formats we accept, detected from their first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,6 +153,27 @@ pub fn render(bytes: &[u8]) -> Result<Vec<Rendition>, Rejected> {
 /// [`render`], giving up with [`Rejected::Stopped`] at the first stage boundary after `stop`
 /// is raised.
 pub fn render_until(bytes: &[u8], stop: &AtomicBool) -> Result<Vec<Rendition>, Rejected> {
+    render_observed(bytes, stop, |_| {})
+}
+
+/// A stage of a render that has just finished (see [`render_observed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// The upload is decoded (header checks, limits and decoding).
+    Decoded,
+    /// The pixels are resized to this rendition size (orientation included for the first).
+    Resized(u32),
+    /// This rendition size is encoded in this encoding.
+    Encoded(u32, Encoding),
+}
+
+/// [`render_until`], calling `finished` after each stage: the benchmark's stage profile
+/// (`bench-photos profile`) times the shipped pipeline through it.
+pub fn render_observed(
+    bytes: &[u8],
+    stop: &AtomicBool,
+    mut finished: impl FnMut(Stage),
+) -> Result<Vec<Rendition>, Rejected> {
     let go_on = || {
         if stop.load(Ordering::Relaxed) {
             Err(Rejected::Stopped)
@@ -152,12 +183,14 @@ pub fn render_until(bytes: &[u8], stop: &AtomicBool) -> Result<Vec<Rendition>, R
     };
     go_on()?;
     let (full, orientation) = decode_unoriented(bytes)?;
+    finished(Stage::Decoded);
     // The largest rendition straight from the decoded pixels, then the full-size buffer is
     // dropped: EXIF orientation is applied to the 1920 px image (the longest side is the same
     // either way), so a rotated photo never needs a second full-size buffer.
     go_on()?;
-    let mut current = oriented(fit(&full, SIZES[SIZES.len() - 1])?, orientation);
-    drop(full);
+    let largest = SIZES[SIZES.len() - 1];
+    let mut current = oriented(fit_owned(full, largest)?, orientation);
+    finished(Stage::Resized(largest));
     let mut out = Vec::with_capacity(SIZES.len() * 2);
     // Largest first, each smaller size resized from the one before (cheaper, same quality at
     // these ratios).
@@ -165,10 +198,12 @@ pub fn render_until(bytes: &[u8], stop: &AtomicBool) -> Result<Vec<Rendition>, R
         if i > 0 {
             go_on()?;
             current = fit(&current, size)?;
+            finished(Stage::Resized(size));
         }
         for encoding in [Encoding::Webp, Encoding::Jpeg] {
             go_on()?;
-            let bytes = encode(&current, encoding)?;
+            let bytes = encode(&current, size, encoding)?;
+            finished(Stage::Encoded(size, encoding));
             let hex = sha256_hex(&bytes, 32);
             out.push(Rendition {
                 size,
@@ -293,11 +328,24 @@ fn flatten(image: DynamicImage) -> image::RgbImage {
 
 /// The image scaled so its longest side is `size` (or unchanged when already that small).
 pub fn fit(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Rejected> {
-    let (w, h) = image.dimensions();
-    let long = w.max(h);
-    if long <= size {
+    if image.width().max(image.height()) <= size {
         return Ok(image.clone());
     }
+    resized(image, size)
+}
+
+/// [`fit`], handing back `image` itself (no copy) when it is already that small, as a photo
+/// decoded at a DCT scale to exactly the largest rendition's size is.
+fn fit_owned(image: image::RgbImage, size: u32) -> Result<image::RgbImage, Rejected> {
+    if image.width().max(image.height()) <= size {
+        return Ok(image);
+    }
+    resized(&image, size)
+}
+
+fn resized(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Rejected> {
+    let (w, h) = image.dimensions();
+    let long = w.max(h);
     let scale = f64::from(size) / f64::from(long);
     let nw = ((f64::from(w) * scale).round() as u32).max(1);
     let nh = ((f64::from(h) * scale).round() as u32).max(1);
@@ -313,19 +361,21 @@ pub fn fit(image: &image::RgbImage, size: u32) -> Result<image::RgbImage, Reject
     Ok(dst)
 }
 
-fn encode(image: &image::RgbImage, encoding: Encoding) -> Result<Vec<u8>, Rejected> {
+/// `image`, the rendition of `size`, encoded.
+fn encode(image: &image::RgbImage, size: u32, encoding: Encoding) -> Result<Vec<u8>, Rejected> {
     let (w, h) = image.dimensions();
     match encoding {
         Encoding::Webp => {
             let mut config = webp::WebPConfig::new()
                 .map_err(|()| Rejected::Encoding("libwebp's configuration".to_owned()))?;
             config.quality = WEBP_QUALITY;
+            config.method = WEBP_METHOD;
             config.use_sharp_yuv = 1;
             webp::Encoder::from_rgb(image.as_raw(), w, h)
                 .encode_advanced(&config)
                 .map(|out| out.to_vec())
                 .map_err(|e| Rejected::Encoding(format!("libwebp: {e:?}")))
         }
-        Encoding::Jpeg => jpeg::encode(image, JPEG_SETTINGS),
+        Encoding::Jpeg => jpeg::encode(image, jpeg_settings(size)),
     }
 }

@@ -248,8 +248,15 @@ fn jpegs_are_decoded_at_the_smallest_dct_scale_that_covers_1920_px() {
         ((3840, 400), (4, (1920, 200))),
         // Four times and a bit: 1/4 (1/8 would be 963 px).
         ((7700, 300), (2, (1925, 75))),
-        // Just under twice: full size.
-        ((3800, 400), (8, (3800, 400))),
+        // Just under twice: 5/8 (1/2 would be 1900 px); 3800 × 5 / 8 = 2375.
+        ((3800, 400), (5, (2375, 250))),
+        // Three eighths exactly: 5120 × 3 / 8 = 1920.
+        ((5120, 320), (3, (1920, 120))),
+        // Six and seven eighths (libjpeg rounds sides up: 3 × 6 / 8 → 3).
+        ((2600, 4), (6, (1950, 3))),
+        ((2400, 240), (7, (2100, 210))),
+        // Just over 1920 px: no n/8 below 8/8 covers it, full size.
+        ((2000, 100), (8, (2000, 100))),
         // Exactly 1920 px, and smaller: full size, never below the original.
         ((1920, 1080), (8, (1920, 1080))),
         ((1000, 800), (8, (1000, 800))),
@@ -353,4 +360,29 @@ fn a_cmyk_jpeg_still_decodes() {
     let out = render(&bytes).unwrap();
     assert_eq!(out.len(), 6);
     assert!(out.iter().all(|r| (r.width, r.height) == (120, 80)));
+}
+
+#[test]
+fn the_1920_px_jpeg_subsamples_chroma_and_the_smaller_ones_keep_it_whole() {
+    let out = render(&jpeg(3840, 2400)).unwrap();
+    let sampling: Vec<_> = out
+        .iter()
+        .filter(|r| r.encoding == Encoding::Jpeg)
+        .map(|r| {
+            // The progressive frame header (SOF2): after length, precision, height, width and
+            // the component count come (id, sampling factors, table) per component; the luma
+            // factors are 0x22 for 4:2:0 and 0x11 for 4:4:4, chroma always 0x11.
+            let sof = marker_at(&r.bytes, 0xC2, 2);
+            let factors: Vec<u8> = (0..3).map(|c| r.bytes[sof + 11 + 3 * c]).collect();
+            (r.size, factors)
+        })
+        .collect();
+    assert_eq!(
+        sampling,
+        [
+            (320, vec![0x11, 0x11, 0x11]),
+            (960, vec![0x11, 0x11, 0x11]),
+            (1920, vec![0x22, 0x11, 0x11]),
+        ]
+    );
 }
