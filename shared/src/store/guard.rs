@@ -97,13 +97,9 @@ impl<S: ItemTable> IdempotencyStore for S {
             },
             condition: Condition::Always,
         };
-        self.transact(vec![put]).await.map_err(|e| match e {
-            TransactError::Store(e) => e,
-            TransactError::ConditionFailed { .. } => StoreError::Backend {
-                operation: "idempotency_complete",
-                source: "unconditional write reported a failed condition".into(),
-            },
-        })
+        self.transact(vec![put])
+            .await
+            .map_err(|e| e.unconditional("idempotency_complete"))
     }
 
     #[instrument(skip_all)]
@@ -113,13 +109,9 @@ impl<S: ItemTable> IdempotencyStore for S {
             sk: keys::PROFILE_SK.to_owned(),
             condition: Condition::Always,
         };
-        self.transact(vec![delete]).await.map_err(|e| match e {
-            TransactError::Store(e) => e,
-            TransactError::ConditionFailed { .. } => StoreError::Backend {
-                operation: "idempotency_release",
-                source: "unconditional delete reported a failed condition".into(),
-            },
-        })
+        self.transact(vec![delete])
+            .await
+            .map_err(|e| e.unconditional("idempotency_release"))
     }
 }
 

@@ -56,13 +56,7 @@ const LATENCY_COUNTERS: [&str; LATENCY_BUCKETS] = [
 ];
 
 fn store_error(operation: &'static str) -> impl Fn(TransactError) -> StoreError {
-    move |e| match e {
-        TransactError::Store(e) => e,
-        TransactError::ConditionFailed { index } => StoreError::Backend {
-            operation,
-            source: format!("unconditional write {index} reported a failed condition").into(),
-        },
-    }
+    move |e| e.unconditional(operation)
 }
 
 fn partner_item(partner: &Partner, version: i64) -> Result<Item, StoreError> {

@@ -157,13 +157,9 @@ impl<S: ItemTable> MediaPurgeQueue for S {
             sk: keys::PURGE_SK.to_owned(),
             condition: Condition::Always,
         };
-        self.transact(vec![delete]).await.map_err(|e| match e {
-            TransactError::Store(e) => e,
-            TransactError::ConditionFailed { .. } => StoreError::Backend {
-                operation: "purged",
-                source: "an unconditional delete reported a failed condition".into(),
-            },
-        })
+        self.transact(vec![delete])
+            .await
+            .map_err(|e| e.unconditional("purged"))
     }
 }
 
@@ -244,14 +240,9 @@ impl<S: ItemTable> PhotoWriter for S {
                 condition: Condition::Always,
             });
         }
-        self.transact(writes).await.map_err(|e| match e {
-            TransactError::Store(e) => e,
-            // Unconditional writes cannot fail a condition.
-            TransactError::ConditionFailed { .. } => StoreError::Backend {
-                operation: "delete_photo",
-                source: "an unconditional write reported a failed condition".into(),
-            },
-        })
+        self.transact(writes)
+            .await
+            .map_err(|e| e.unconditional("delete_photo"))
     }
 
     #[instrument(skip_all, fields(photo_id = %photo.id))]

@@ -6,7 +6,7 @@ use tracing::instrument;
 
 use super::doc::{decode, encode};
 use super::keys;
-use super::table::{Condition, Item, ItemTable, TransactError, Write};
+use super::table::{Condition, Item, ItemTable, Write};
 use crate::domain::PublicUserId;
 use crate::ports::{RecommendationStore, StoreError};
 use crate::reco::UserRecommendations;
@@ -39,12 +39,8 @@ impl<S: ItemTable> RecommendationStore for S {
             sk: keys::RECOMMENDATIONS_SK.to_owned(),
             condition: Condition::Always,
         }];
-        self.transact(writes).await.map_err(|e| match e {
-            TransactError::Store(e) => e,
-            TransactError::ConditionFailed { .. } => StoreError::Backend {
-                operation: "delete_recommendations",
-                source: "an unconditional delete reported a failed condition".into(),
-            },
-        })
+        self.transact(writes)
+            .await
+            .map_err(|e| e.unconditional("delete_recommendations"))
     }
 }

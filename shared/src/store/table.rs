@@ -296,3 +296,17 @@ pub enum TransactError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+impl TransactError {
+    /// The error of a transaction whose writes carry no condition, named `operation`: a failed
+    /// condition cannot happen there, so one that is reported is a backend fault.
+    pub fn unconditional(self, operation: &'static str) -> StoreError {
+        match self {
+            Self::Store(e) => e,
+            Self::ConditionFailed { index } => StoreError::Backend {
+                operation,
+                source: format!("unconditional write {index} reported a failed condition").into(),
+            },
+        }
+    }
+}

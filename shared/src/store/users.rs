@@ -46,13 +46,7 @@ pub(super) fn saved_item(user: &PublicUserId, saved: &SavedCafe) -> Result<Item,
 }
 
 fn unconditional(operation: &'static str) -> impl FnOnce(TransactError) -> StoreError {
-    move |e| match e {
-        TransactError::Store(e) => e,
-        TransactError::ConditionFailed { .. } => StoreError::Backend {
-            operation,
-            source: "an unconditional write reported a failed condition".into(),
-        },
-    }
+    move |e| e.unconditional(operation)
 }
 
 impl<S: ItemTable> UserReader for S {
