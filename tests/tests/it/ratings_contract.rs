@@ -70,6 +70,10 @@ async fn partition_without_ratings<T: ItemTable>(
             let map = doc.as_object_mut().unwrap();
             map.remove("rating");
             map.remove("r");
+            // A geo entry's copy of the café summary.
+            if let Some(summary) = map.get_mut("s").and_then(|s| s.as_object_mut()) {
+                summary.remove("rating");
+            }
             // The profile's last-change stamp moves with every write (catalogue sync).
             map.remove("updatedAt");
             (item.sk, doc)
@@ -80,7 +84,7 @@ async fn partition_without_ratings<T: ItemTable>(
 }
 
 /// The rating every item of the café's partition shows: the profile's and each list and term
-/// entry's summary, and each geo entry's average.
+/// entry's summary, and each geo entry's average and the summary it carries.
 async fn shown_ratings<T: ItemTable>(table: &T, cafe: &CafeId) -> (Vec<RatingSummary>, Vec<f64>) {
     let mut summaries = Vec::new();
     let mut averages = Vec::new();
@@ -88,6 +92,7 @@ async fn shown_ratings<T: ItemTable>(table: &T, cafe: &CafeId) -> (Vec<RatingSum
         let doc: serde_json::Value = serde_json::from_str(item.doc.as_deref().unwrap()).unwrap();
         if let Some(r) = doc.get("r") {
             averages.push(r.as_f64().unwrap());
+            summaries.push(serde_json::from_value(doc["s"]["rating"].clone()).unwrap());
         } else {
             summaries.push(serde_json::from_value(doc["rating"].clone()).unwrap());
         }
