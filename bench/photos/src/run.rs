@@ -217,16 +217,7 @@ pub fn profile(files: &[String]) -> anyhow::Result<()> {
         "---|".repeat(sharp_stages.len())
     );
     for file in files {
-        let mut ours = Vec::new();
-        let mut theirs = Vec::new();
-        for _ in 0..RUNS {
-            let mut c = Command::new(&me);
-            c.args(["render-one", file]);
-            ours.push(run(c)?);
-            let mut c = sharp("render-one.mjs");
-            c.arg(std::fs::canonicalize(file)?).arg("1");
-            theirs.push(run(c)?);
-        }
+        let (ours, theirs) = interleaved(&me, file)?;
         let name = name_of(Path::new(file));
         let (total_ours, total_sharp) = (
             median(ours.iter().map(|r| r.ms).collect()),
@@ -260,6 +251,22 @@ pub fn profile(files: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// [`RUNS`] renders of `file` by each tool, ours and sharp's interleaved, each in a fresh
+/// process (ours is this binary's `render-one`).
+fn interleaved(me: &Path, file: &str) -> anyhow::Result<(Vec<Run>, Vec<Run>)> {
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for _ in 0..RUNS {
+        let mut c = Command::new(me);
+        c.args(["render-one", file]);
+        ours.push(run(c)?);
+        let mut c = sharp("render-one.mjs");
+        c.arg(std::fs::canonicalize(file)?).arg("1");
+        theirs.push(run(c)?);
+    }
+    Ok((ours, theirs))
+}
+
 fn timing<'a>(files: impl Iterator<Item = &'a String>) -> anyhow::Result<()> {
     let me = std::env::current_exe()?;
     println!(
@@ -272,16 +279,7 @@ fn timing<'a>(files: impl Iterator<Item = &'a String>) -> anyhow::Result<()> {
     println!("|---|---|---|---|---|---|---|---|");
     for file in files {
         let (w, h) = image::image_dimensions(file).with_context(|| format!("reading {file}"))?;
-        let mut ours = Vec::new();
-        let mut theirs = Vec::new();
-        for _ in 0..RUNS {
-            let mut c = Command::new(&me);
-            c.args(["render-one", file]);
-            ours.push(run(c)?);
-            let mut c = sharp("render-one.mjs");
-            c.arg(std::fs::canonicalize(file)?).arg("1");
-            theirs.push(run(c)?);
-        }
+        let (ours, theirs) = interleaved(&me, file)?;
         let (ms_ours, ms_theirs) = (
             median(ours.iter().map(|r| r.ms).collect()),
             median(theirs.iter().map(|r| r.ms).collect()),
