@@ -53,15 +53,18 @@ struct GeoHead<'a> {
     e: Vec<Amenity>,
 }
 
+/// A geo entry's hours, for the `openNow` filter (decoded only for entries passing the others).
 #[derive(Deserialize)]
 struct GeoHours {
     h: CompactHours,
 }
 
-/// The summary a geo entry carries; `None` in entries written before it did, whose results
-/// read their summary from the café's list entry instead.
+/// What a page's result needs from its geo entry beyond [`GeoHead`], in one decode: the hours
+/// (used when the query did not filter on them) and the summary, `None` in entries written
+/// before they carried one, whose results read it from the café's list entry instead.
 #[derive(Deserialize)]
-struct GeoSummary {
+struct GeoTail {
+    h: CompactHours,
     s: Option<CafeSummary>,
 }
 
@@ -150,9 +153,8 @@ struct Candidate {
     open_now: Option<bool>,
 }
 
-fn open_at(pk: &str, doc: &str, query: &NearbyQuery) -> Result<bool, StoreError> {
-    let hours: GeoHours = decode(pk, "GEO", doc)?;
-    let hours = hours.h.hours().ok_or_else(|| StoreError::Backend {
+fn open_at(pk: &str, hours: &CompactHours, query: &NearbyQuery) -> Result<bool, StoreError> {
+    let hours = hours.hours().ok_or_else(|| StoreError::Backend {
         operation: "nearby",
         source: format!("geo entry of {pk} holds invalid opening hours").into(),
     })?;
@@ -298,7 +300,8 @@ impl<S: ItemTable> NearbyReader for S {
                     continue;
                 }
                 let open_now = if filter.open_now {
-                    let open = open_at(&stored.key.pk, &stored.doc, query)?;
+                    let hours: GeoHours = decode(&stored.key.pk, "GEO", &stored.doc)?;
+                    let open = open_at(&stored.key.pk, &hours.h, query)?;
                     if !open {
                         continue;
                     }
@@ -393,10 +396,12 @@ impl<S: ItemTable> NearbyReader for S {
 
         // Each result's summary from its geo entry; entries written before they carried one
         // fall back to one batched read of the cafés' list entries.
-        let mut summaries: Vec<Option<CafeSummary>> = candidates
+        let tails: Vec<GeoTail> = candidates
             .iter()
-            .map(|c| decode::<GeoSummary>(&c.pk, "GEO", &c.doc).map(|g| g.s))
+            .map(|c| decode(&c.pk, "GEO", &c.doc))
             .collect::<Result<_, _>>()?;
+        let (hours, mut summaries): (Vec<CompactHours>, Vec<Option<CafeSummary>>) =
+            tails.into_iter().map(|t| (t.h, t.s)).unzip();
         let missing: Vec<usize> = (0..summaries.len())
             .filter(|&i| summaries[i].is_none())
             .collect();
@@ -414,14 +419,14 @@ impl<S: ItemTable> NearbyReader for S {
             }
         }
         let mut items = Vec::with_capacity(candidates.len());
-        for (candidate, summary) in candidates.iter().zip(summaries) {
+        for ((candidate, summary), hours) in candidates.iter().zip(summaries).zip(&hours) {
             let Some(cafe) = summary else {
                 tracing::warn!(pk = %candidate.pk, "geo entry without a café summary");
                 continue;
             };
             let open_now = match candidate.open_now {
                 Some(open) => open,
-                None => open_at(&candidate.pk, &candidate.doc, query)?,
+                None => open_at(&candidate.pk, hours, query)?,
             };
             items.push(NearbyCafe {
                 cafe,
