@@ -492,7 +492,7 @@ fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
 /// fail today; if it ever does, the connector keeps the SDK's default context: the platform's
 /// roots.)
 fn https_client_trusting(
-    roots: &'static [u8],
+    roots: impl Into<Vec<u8>>,
 ) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
     use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
@@ -1005,20 +1005,58 @@ mod tests {
         assert_eq!(retries.initial_backoff(), budget.initial_backoff);
     }
 
-    /// A TLS server on loopback for `localhost`, its certificate issued by the test CA in
-    /// `certs/test` (not trusted anywhere), answering every request with an empty DynamoDB
-    /// `ListTables` result. Returns its port.
+    /// A certificate authority made for one test (trusted nowhere else; its key lives only in
+    /// the test's memory) and a `localhost` server certificate it issued.
     #[cfg(feature = "dynamodb")]
-    async fn tls_server_for_localhost() -> u16 {
-        use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    struct TestPki {
+        /// The CA's certificate, PEM.
+        ca_pem: String,
+        /// The server's certificate, DER.
+        leaf: rustls::pki_types::CertificateDer<'static>,
+        /// The server's private key, PKCS #8 DER.
+        leaf_key: rustls::pki_types::PrivateKeyDer<'static>,
+    }
+
+    #[cfg(feature = "dynamodb")]
+    fn test_pki() -> TestPki {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+            KeyPair, KeyUsagePurpose,
+        };
+        use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::default();
+        ca.distinguished_name.push(
+            DnType::CommonName,
+            "CraftBean test CA (not trusted anywhere)",
+        );
+        ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+
+        let leaf_key = KeyPair::generate().unwrap();
+        let mut leaf = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        leaf.distinguished_name
+            .push(DnType::CommonName, "localhost");
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let leaf_cert = leaf.signed_by(&leaf_key, &Issuer::new(ca, ca_key)).unwrap();
+        TestPki {
+            ca_pem: ca_cert.pem(),
+            leaf: leaf_cert.der().clone(),
+            leaf_key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
+        }
+    }
+
+    /// A TLS server on loopback for `localhost` presenting `pki`'s server certificate,
+    /// answering every request with an empty DynamoDB `ListTables` result. Returns its port.
+    #[cfg(feature = "dynamodb")]
+    async fn tls_server_for_localhost(pki: &TestPki) -> u16 {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-        let chain = CertificateDer::pem_slice_iter(include_bytes!("../certs/test/localhost.pem"))
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        let key =
-            PrivateKeyDer::from_pem_slice(include_bytes!("../certs/test/localhost.key")).unwrap();
+        let chain = vec![pki.leaf.clone()];
+        let key = pki.leaf_key.clone_key();
         let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
@@ -1091,16 +1129,13 @@ mod tests {
     #[cfg(feature = "dynamodb")]
     #[tokio::test]
     async fn the_https_client_verifies_certificates_against_the_roots_it_is_given() {
-        let port = tls_server_for_localhost().await;
+        let pki = test_pki();
+        let port = tls_server_for_localhost(&pki).await;
         let endpoint = format!("https://localhost:{port}");
 
         // Trusting the test CA, the handshake and the call succeed: TLS works with this
         // crypto provider and the certificate chain is checked against the given roots.
-        let trusting = dynamodb_over(
-            https_client_trusting(include_bytes!("../certs/test/ca.pem")),
-            &endpoint,
-        )
-        .await;
+        let trusting = dynamodb_over(https_client_trusting(pki.ca_pem.clone()), &endpoint).await;
         let tables = trusting.list_tables().send().await.unwrap();
         assert_eq!(tables.table_names(), &[] as &[String]);
 
