@@ -339,6 +339,10 @@ pub struct NearbyStats {
     /// Distinct entries within the radius the search looked at (before filters and paging):
     /// the cafés inside the circle it had to consider.
     pub in_radius: usize,
+    /// Entries read that passed the filters and follow the cursor (distinct cafés, within the
+    /// radius): what a filtered page's entry budget counts, since a filter that keeps one café
+    /// in ten has to read ten entries per match. Without filters, those after the cursor.
+    pub matched: usize,
     /// Range reads that returned as many entries as their limit, so the rest of their range
     /// was split and left for later rounds (see `geo::Piece::remainder`).
     pub cut_reads: usize,

@@ -165,7 +165,7 @@ impl<S: ItemTable> NearbyReader for S {
     #[instrument(skip_all, fields(
         radius_m = query.radius.metres(),
         limit = query.limit.get(),
-        rounds, queries, items_read, in_radius,
+        rounds, queries, items_read, in_radius, matched,
     ))]
     async fn nearby_cafes(&self, query: &NearbyQuery) -> Result<NearbyPage, StoreError> {
         let radius = f64::from(query.radius.metres());
@@ -311,6 +311,7 @@ impl<S: ItemTable> NearbyReader for S {
                 };
                 let id = head.i.into_owned();
                 seen.insert(id.clone());
+                stats.matched += 1;
                 candidates.push(Candidate {
                     distance_m,
                     id,
@@ -393,6 +394,7 @@ impl<S: ItemTable> NearbyReader for S {
         span.record("queries", stats.queries);
         span.record("items_read", stats.items_read);
         span.record("in_radius", stats.in_radius);
+        span.record("matched", stats.matched);
 
         // Each result's summary from its geo entry; entries written before they carried one
         // fall back to one batched read of the cafés' list entries.

@@ -738,9 +738,11 @@ mod embedded_page_cost {
     const FIXED_SEED: u64 = 0x1111_1111_1111_1111;
     const FIXED_CASES: u32 = 400;
 
-    /// One page as the property saw it.
+    /// One page as the property saw it: `counted` is what its budget counts (the entries it
+    /// read, or with a filter the entries it read that passed it).
     #[derive(Clone, Copy, Debug)]
     struct PageCost {
+        counted: usize,
         items_read: usize,
         bound: usize,
         rounds: usize,
@@ -753,9 +755,16 @@ mod embedded_page_cost {
     }
 
     /// Runs `cases` cases drawn from `seed` over the city world and returns every page read:
-    /// each case pages (the first three pages, following cursors) without filters and
+    /// each case pages (the first three pages, following cursors) with `filter` and
     /// checks every page against brute force and its rounds against the Query budget.
-    fn run_cases(store: &SqliteStore, cafes: &[Cafe], seed: u64, cases: u32) -> Vec<PageCost> {
+    fn run_cases(
+        store: &SqliteStore,
+        cafes: &[Cafe],
+        seed: u64,
+        cases: u32,
+        filter: &NearbyFilter,
+    ) -> Vec<PageCost> {
+        let filtered = *filter != NearbyFilter::default();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -795,7 +804,7 @@ mod embedded_page_cost {
         let outcome = runner.run(&strategy, |(centre, radius, limit)| {
             let mut q = NearbyQuery {
                 limit: NearbyLimit::new(limit).unwrap(),
-                ..query(centre, radius, NearbyFilter::default(), Timestamp::now())
+                ..query(centre, radius, filter.clone(), Timestamp::now())
             };
             let expected = brute_force(cafes, &q);
             let bound = 5 * limit as usize + PAGE_OVERHEAD_ITEMS;
@@ -806,6 +815,11 @@ mod embedded_page_cost {
                     let page = store.nearby_cafes(&q).await.unwrap();
                     prop_assert!(page.stats.max_round_queries <= geo::MAX_QUERIES);
                     pages.borrow_mut().push(PageCost {
+                        counted: if filtered {
+                            page.stats.matched
+                        } else {
+                            page.stats.items_read
+                        },
                         items_read: page.stats.items_read,
                         bound,
                         rounds: page.stats.rounds,
@@ -844,10 +858,10 @@ mod embedded_page_cost {
 
     /// Checks the bound on every page of `pages` and prints what they cost.
     fn assert_bounded(seed: u64, pages: &[PageCost]) {
-        let over: Vec<&PageCost> = pages.iter().filter(|p| p.items_read > p.bound).collect();
+        let over: Vec<&PageCost> = pages.iter().filter(|p| p.counted > p.bound).collect();
         let worst = pages
             .iter()
-            .map(|p| p.items_read as f64 / p.bound as f64)
+            .map(|p| p.counted as f64 / p.bound as f64)
             .fold(0.0, f64::max);
         let mut rounds: Vec<usize> = pages.iter().map(|p| p.rounds).collect();
         rounds.sort_unstable();
@@ -868,6 +882,74 @@ mod embedded_page_cost {
             over.len(),
             pages.len()
         );
+    }
+
+    /// Property: with a filter that keeps about one café in four (a brewing method only every
+    /// fourth café of the city world offers), every page is still exactly the brute-force
+    /// answer, and the entries it reads that pass the filter stay within 5 × `limit` +
+    /// [`PAGE_OVERHEAD_ITEMS`]: a filtered page's budget counts matches, so its cost in entries
+    /// read grows with how few cafés match (printed: entries read per match), not without
+    /// bound. `PAGE_COST_SEED` and `PAGE_COST_CASES` work as for the unfiltered property (which
+    /// draws 400 cases; this one 150).
+    #[test]
+    fn filtered_pages_read_a_bounded_number_of_matches() {
+        let rare = Slug::parse("siphon").unwrap();
+        let cafes: Vec<Cafe> = city_world(5, 6_000)
+            .into_iter()
+            .enumerate()
+            .map(|(n, mut cafe)| {
+                cafe.brewing_methods.retain(|m| *m != rare);
+                // About every fourth café, by a hash of its number (the world picks a café's part of
+                // the city by its number modulo 5, so a plain modulo would follow it).
+                if (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0 {
+                    cafe.brewing_methods.push(rare.clone());
+                }
+                cafe
+            })
+            .collect();
+        let matching = cafes
+            .iter()
+            .filter(|c| c.brewing_methods.contains(&rare))
+            .count();
+        assert!(
+            (1_200..=1_800).contains(&matching),
+            "about a quarter match: {matching}"
+        );
+        let store = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(loaded(tests::embedded_store(), &cafes));
+        let cases = std::env::var("PAGE_COST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(150);
+        let seed = std::env::var("PAGE_COST_SEED")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| {
+                std::collections::hash_map::RandomState::new()
+                    .build_hasher()
+                    .finish()
+            });
+        let filter = NearbyFilter {
+            brewing_method: Some(rare),
+            ..NearbyFilter::default()
+        };
+        eprintln!(
+            "filtered page cost: seed {seed} (PAGE_COST_SEED={seed} replays it), {cases} cases"
+        );
+        let pages = run_cases(&store, &cafes, seed, cases, &filter);
+        assert!(pages.len() >= cases as usize, "every case reads a page");
+        let (read, matched) = pages
+            .iter()
+            .fold((0, 0), |(r, m), p| (r + p.items_read, m + p.counted));
+        eprintln!(
+            "filtered page cost: {read} entries read for {matched} matches ({:.2} per match)",
+            read as f64 / matched.max(1) as f64
+        );
+        assert!(matched > 0, "the filter matched nothing: {pages:?}");
+        assert_bounded(seed, &pages);
     }
 
     /// Property: without filters, every page (the first three, following cursors) reads at
@@ -900,7 +982,7 @@ mod embedded_page_cost {
             });
         for (seed, cases) in [(FIXED_SEED, FIXED_CASES), (seed, cases)] {
             eprintln!("page cost: seed {seed} (PAGE_COST_SEED={seed} replays it), {cases} cases");
-            let pages = run_cases(&store, &cafes, seed, cases);
+            let pages = run_cases(&store, &cafes, seed, cases, &NearbyFilter::default());
             assert!(pages.len() >= cases as usize, "every case reads a page");
             assert_bounded(seed, &pages);
         }
