@@ -101,6 +101,22 @@ pub(super) fn geo_items(cafe: &Cafe, summary: &CafeSummary) -> Result<Vec<Item>,
 /// (`limit + 1`): a ring expected to read more is split into rounds or shrunk
 /// ([`geo::plan_step`]).
 const ROUND_BUDGET_PER_RESULT: usize = 3;
+/// The most [`entries_per_match`] says.
+const MAX_ENTRIES_PER_MATCH: f64 = 16.0;
+
+/// Entries a filtered page has read in the radius per entry that passed its filter (1 without a
+/// filter, and before anything was read; at most [`MAX_ENTRIES_PER_MATCH`]). The page's budget
+/// counts matches while ring plans and range reads count entries: each is scaled by this, so a
+/// selective filter reads larger rings in fewer rounds instead of many budget-sized ones
+/// (rounds per filtered page: mean 8.6 → 4.7, docs/nearby.md).
+fn entries_per_match(filtered: bool, stats: &NearbyStats) -> f64 {
+    if filtered {
+        (stats.in_radius.max(1) as f64 / stats.matched.max(1) as f64)
+            .clamp(1.0, MAX_ENTRIES_PER_MATCH)
+    } else {
+        1.0
+    }
+}
 /// Largest area a cursor's density hint may name (square metres; a 50 km disk is 7.9e9): a
 /// hint outside `1..=` this is ignored.
 const MAX_HINT_AREA_M2: u64 = 10_000_000_000;
@@ -220,7 +236,8 @@ impl<S: ItemTable> NearbyReader for S {
         loop {
             if pending.is_empty() {
                 let inner = covered.unwrap_or(start);
-                let budget = (ROUND_BUDGET_PER_RESULT * wanted) as f64;
+                let budget =
+                    (ROUND_BUDGET_PER_RESULT * wanted) as f64 * entries_per_match(filtered, &stats);
                 let (plan, reached) =
                     geo::plan_step(query.centre, inner, outer, area_per_entry, budget);
                 ring = (inner, reached);
@@ -241,9 +258,11 @@ impl<S: ItemTable> NearbyReader for S {
             } else {
                 stats.items_read
             };
+            // A read's limit counts entries read, the budget (with a filter) matches.
             let limits = range_limits(
                 &round,
-                page_budget.saturating_sub(spent),
+                (page_budget.saturating_sub(spent) as f64 * entries_per_match(filtered, &stats))
+                    as usize,
                 limit.clamp(RANGE_LIMIT_FLOOR, RANGE_LIMIT_MAX_FLOOR),
             );
             let reads = round
