@@ -748,6 +748,33 @@ mod embedded_page_cost {
         rounds: usize,
     }
 
+    /// The embedded store holding `cafes`.
+    fn loaded_store(cafes: &[Cafe]) -> SqliteStore {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(loaded(tests::embedded_store(), cafes))
+    }
+
+    /// The run's random seed and number of cases: `PAGE_COST_SEED` (a new random seed when
+    /// unset) and `PAGE_COST_CASES` (`default` when unset).
+    fn seed_and_cases(default: u32) -> (u64, u32) {
+        let cases = std::env::var("PAGE_COST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default);
+        let seed = std::env::var("PAGE_COST_SEED")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| {
+                std::collections::hash_map::RandomState::new()
+                    .build_hasher()
+                    .finish()
+            });
+        (seed, cases)
+    }
+
     /// The `p`-th quantile (nearest rank) of `values`, which are sorted.
     fn quantile(values: &[usize], p: f64) -> usize {
         let rank = ((p * values.len() as f64).ceil() as usize).clamp(1, values.len().max(1));
@@ -915,23 +942,8 @@ mod embedded_page_cost {
             (1_200..=1_800).contains(&matching),
             "about a quarter match: {matching}"
         );
-        let store = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(loaded(tests::embedded_store(), &cafes));
-        let cases = std::env::var("PAGE_COST_CASES")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(150);
-        let seed = std::env::var("PAGE_COST_SEED")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| {
-                std::collections::hash_map::RandomState::new()
-                    .build_hasher()
-                    .finish()
-            });
+        let store = loaded_store(&cafes);
+        let (seed, cases) = seed_and_cases(150);
         let filter = NearbyFilter {
             brewing_method: Some(rare),
             ..NearbyFilter::default()
@@ -963,23 +975,8 @@ mod embedded_page_cost {
     #[test]
     fn items_read_per_page_are_bounded_by_the_page() {
         let cafes = city_world(5, 6_000);
-        let store = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(loaded(tests::embedded_store(), &cafes));
-        let cases = std::env::var("PAGE_COST_CASES")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(400);
-        let seed = std::env::var("PAGE_COST_SEED")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| {
-                std::collections::hash_map::RandomState::new()
-                    .build_hasher()
-                    .finish()
-            });
+        let store = loaded_store(&cafes);
+        let (seed, cases) = seed_and_cases(400);
         for (seed, cases) in [(FIXED_SEED, FIXED_CASES), (seed, cases)] {
             eprintln!("page cost: seed {seed} (PAGE_COST_SEED={seed} replays it), {cases} cases");
             let pages = run_cases(&store, &cafes, seed, cases, &NearbyFilter::default());
