@@ -117,6 +117,7 @@ fn entries_per_match(filtered: bool, stats: &NearbyStats) -> f64 {
         1.0
     }
 }
+
 /// Largest area a cursor's density hint may name (square metres; a 50 km disk is 7.9e9): a
 /// hint outside `1..=` this is ignored.
 const MAX_HINT_AREA_M2: u64 = 10_000_000_000;
