@@ -55,10 +55,6 @@ const LATENCY_COUNTERS: [&str; LATENCY_BUCKETS] = [
     "lat10", "lat11",
 ];
 
-fn store_error(operation: &'static str) -> impl Fn(TransactError) -> StoreError {
-    move |e| e.unconditional(operation)
-}
-
 fn partner_item(partner: &Partner, version: i64) -> Result<Item, StoreError> {
     let pk = keys::partner_pk(&partner.id);
     let doc = encode(&pk, keys::PROFILE_SK, partner)?;
@@ -175,7 +171,7 @@ impl<S: ItemTable> PartnerStore for S {
                 .collect();
             self.transact(writes)
                 .await
-                .map_err(store_error("delete_partner"))?;
+                .map_err(|e| e.unconditional("delete_partner"))?;
         }
         Ok(records.into_iter().map(|r| r.key_id).collect())
     }
@@ -264,7 +260,7 @@ impl<S: ItemTable> PartnerStore for S {
             .collect();
         self.transact(writes)
             .await
-            .map_err(store_error("revoke_key"))?;
+            .map_err(|e| e.unconditional("revoke_key"))?;
         Ok(())
     }
 
@@ -603,7 +599,7 @@ impl<S: ItemTable> Meter for S {
         match self.transact(writes).await {
             // Index 0 failing means this request was settled meanwhile (a retry): done.
             Ok(()) | Err(TransactError::ConditionFailed { index: 0 }) => Ok(()),
-            Err(e) => Err(store_error("partner_settle")(e)),
+            Err(e) => Err(e.unconditional("partner_settle")),
         }
     }
 
@@ -773,7 +769,7 @@ impl<S: ItemTable> ConsentStore for S {
         ];
         self.transact(writes)
             .await
-            .map_err(store_error("withdraw_consent"))?;
+            .map_err(|e| e.unconditional("withdraw_consent"))?;
         Ok(true)
     }
 

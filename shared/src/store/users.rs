@@ -45,10 +45,6 @@ pub(super) fn saved_item(user: &PublicUserId, saved: &SavedCafe) -> Result<Item,
     })
 }
 
-fn unconditional(operation: &'static str) -> impl FnOnce(TransactError) -> StoreError {
-    move |e| e.unconditional(operation)
-}
-
 impl<S: ItemTable> UserReader for S {
     #[instrument(skip_all, fields(user = %id))]
     async fn get_profile(&self, id: &PublicUserId) -> Result<Option<UserProfile>, StoreError> {
@@ -139,7 +135,7 @@ impl<S: ItemTable> UserWriter for S {
         };
         self.transact(vec![delete])
             .await
-            .map_err(unconditional("delete_profile"))
+            .map_err(|e| e.unconditional("delete_profile"))
     }
 }
 
@@ -166,7 +162,7 @@ impl<S: ItemTable> SavedCafeStore for S {
         };
         self.transact(vec![delete])
             .await
-            .map_err(unconditional("unsave_cafe"))
+            .map_err(|e| e.unconditional("unsave_cafe"))
     }
 
     #[instrument(skip_all, fields(user = %user))]
