@@ -255,7 +255,7 @@ impl<S: ItemTable> NearbyReader for S {
             // With a filter, the budget counts the entries that pass it (the cost is the same
             // in matching cafés: a filter that keeps one in ten reads ten times as many).
             let spent = if filtered {
-                candidates.len()
+                stats.matched
             } else {
                 stats.items_read
             };
